@@ -1,0 +1,1 @@
+"""All SQL lives here. Services call repositories; nothing above db/ builds statements."""

@@ -1,0 +1,36 @@
+"""The audit trail and the timelines read from it."""
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Activity
+from db.repositories.pagination import Page, by_int, fetch_page
+
+_KEYS = [by_int(Activity.seq, "seq")]
+
+
+def add(session: AsyncSession, row: Activity) -> None:
+    session.add(row)
+
+
+async def customer_timeline(session: AsyncSession, customer_id: uuid.UUID, *, first: int, after: str | None) -> Page:
+    """Everything that happened to the customer or to anything of theirs, oldest first."""
+    stmt = select(Activity).where(Activity.customer_id == customer_id)
+    return await fetch_page(session, stmt, _KEYS, first=first, after=after)
+
+
+async def order_timeline(session: AsyncSession, order_id: uuid.UUID, *, first: int, after: str | None) -> Page:
+    stmt = select(Activity).where(Activity.order_id == order_id)
+    return await fetch_page(session, stmt, _KEYS, first=first, after=after)
+
+
+async def for_entity(session: AsyncSession, entity_type: str, entity_id: uuid.UUID) -> list[Activity]:
+    stmt = select(Activity).where(Activity.entity_type == entity_type, Activity.entity_id == entity_id)
+    return list((await session.scalars(stmt.order_by(Activity.seq))).all())
+
+
+async def by_seqs(session: AsyncSession, seqs: list[int]) -> list[Activity]:
+    return list((await session.scalars(select(Activity).where(Activity.seq.in_(seqs)))).all())

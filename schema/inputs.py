@@ -1,0 +1,98 @@
+"""Input types for the foundation's mutations (accounts, customers)."""
+from __future__ import annotations
+
+import strawberry
+
+from schema.types.enums import ApiKeyScope, Department, LifecycleStage, Role
+
+
+@strawberry.input
+class AuthInput:
+    email: str
+    password: str
+
+
+@strawberry.input
+class ContactInput:
+    name: str
+    title: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    is_primary: bool | None = None
+
+
+@strawberry.input
+class CreateCustomerInput:
+    name: str
+    industry: str | None = None
+    region: str | None = None
+    lifecycle_stage: LifecycleStage | None = None
+    contacts: list[ContactInput] | None = None
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class UpdateCustomerInput:
+    customer_id: strawberry.ID
+    expected_version: int | None = None
+    name: str | None = strawberry.UNSET
+    industry: str | None = strawberry.UNSET
+    region: str | None = strawberry.UNSET
+    lifecycle_stage: LifecycleStage | None = strawberry.UNSET
+    owner_id: strawberry.ID | None = strawberry.UNSET
+
+
+@strawberry.input
+class AddContactInput:
+    customer_id: strawberry.ID
+    contact: ContactInput
+
+
+@strawberry.input
+class UpdateContactInput:
+    contact_id: strawberry.ID
+    name: str | None = None
+    title: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    is_primary: bool | None = None
+
+
+@strawberry.input
+class RemoveContactInput:
+    contact_id: strawberry.ID
+
+
+@strawberry.input
+class CreateUserInput:
+    email: str
+    name: str
+    department: Department
+    role: Role
+    password: str
+
+
+@strawberry.input
+class UpdateUserInput:
+    user_id: strawberry.ID
+    expected_version: int | None = None
+    name: str | None = None
+    department: Department | None = None
+    role: Role | None = None
+
+
+@strawberry.input
+class UserActionInput:
+    user_id: strawberry.ID
+    expected_version: int | None = None
+
+
+@strawberry.input
+class CreateApiKeyInput:
+    name: str
+    scope: ApiKeyScope
+
+
+@strawberry.input
+class RevokeApiKeyInput:
+    api_key_id: strawberry.ID

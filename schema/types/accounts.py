@@ -1,0 +1,54 @@
+"""User and API key types."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import strawberry
+from strawberry import relay
+
+from db.models import ApiKey as ApiKeyRow
+from db.models import User as UserRow
+from services.access import Action
+from schema.permissions import Allowed
+from schema.types.enums import ApiKeyScope, Department, Role
+
+
+@strawberry.type
+class User(relay.Node):
+    id: relay.NodeID[str]
+    name: str
+    department: Department
+    role: Role
+    active: bool
+    version: int
+    _email: strawberry.Private[str]
+
+    @strawberry.field(permission_classes=[Allowed(Action.READ_CONTACT_DETAILS)])
+    def email(self) -> str:
+        return self._email
+
+    @classmethod
+    def from_row(cls, row: UserRow) -> "User":
+        return cls(id=str(row.id), name=row.name, department=Department(row.department), role=Role(row.role),
+                   active=row.active, version=row.version, _email=row.email)
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False):
+        return await info.context.loaders.load_many("user", node_ids, cls.from_row)
+
+
+@strawberry.type
+class ApiKey(relay.Node):
+    id: relay.NodeID[str]
+    name: str
+    scope: ApiKeyScope
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: ApiKeyRow) -> "ApiKey":
+        return cls(id=str(row.id), name=row.name, scope=ApiKeyScope(row.scope), prefix=row.prefix,
+                   created_at=row.created_at, last_used_at=row.last_used_at, revoked_at=row.revoked_at)

@@ -1,0 +1,100 @@
+"""Shapes shared by the whole schema: user errors, Relay connections, scalars."""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from enum import Enum
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from graphql import GraphQLError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.repositories.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, InvalidCursor, Page
+from services.errors import DomainError, ValidationFailed
+
+T = TypeVar("T")
+
+UserErrorCode = strawberry.enum(
+    Enum(
+        "UserErrorCode",
+        {c: c for c in ("VALIDATION", "NOT_FOUND", "INVALID_TRANSITION", "VERSION_CONFLICT", "FORBIDDEN",
+                        "DUPLICATE", "UNAUTHENTICATED", "RATE_LIMITED")},
+    )
+)
+
+
+@strawberry.type
+class UserError:
+    code: UserErrorCode
+    field: list[str] | None
+    message: str
+
+
+def user_errors(error: DomainError) -> list[UserError]:
+    problems = error.problems if isinstance(error, ValidationFailed) else [error]
+    return [UserError(code=UserErrorCode[p.code.value], field=p.field, message=p.message) for p in problems]
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+    _count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="Number of items matching the filter, across all pages.")
+    async def total_count(self) -> int:
+        return await self._count()
+
+
+class BadUserInput(GraphQLError):
+    def __init__(self, message: str):
+        super().__init__(message, extensions={"code": "BAD_USER_INPUT"})
+
+
+def page_size(first: int | None) -> int:
+    """`first` defaults to 20 and is capped at 100: asking for more is an error, never a silent cut."""
+    if first is None:
+        return DEFAULT_PAGE_SIZE
+    if first < 0 or first > MAX_PAGE_SIZE:
+        raise BadUserInput(f"first must be between 0 and {MAX_PAGE_SIZE} (got {first})")
+    return first
+
+
+async def connection(
+    info: strawberry.Info,
+    fetch: Callable[[AsyncSession, int], Awaitable[Page]],
+    first: int | None,
+    convert: Callable[[Any], T],
+) -> Connection[T]:
+    """Run one page query in the request's read scope and wrap it as a Relay connection."""
+    size = page_size(first)
+    ctx = info.context
+    try:
+        page = await ctx.read(lambda session: fetch(session, size))
+    except InvalidCursor as exc:
+        raise BadUserInput(str(exc)) from None
+    edges = [Edge(cursor=c, node=convert(row)) for c, row in zip(page.cursors, page.rows)]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_next,
+            has_previous_page=page.has_previous,
+            start_cursor=page.cursors[0] if page.cursors else None,
+            end_cursor=page.cursors[-1] if page.cursors else None,
+        ),
+        _count=lambda: ctx.read(page.total_count),
+    )

@@ -1,0 +1,31 @@
+"""Time as a dependency: business rules read `clock.now()`, so tests can move time instead of sleeping."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)
+
+
+class ManualClock:
+    """A clock that only moves when told to (tests, simulations)."""
+
+    def __init__(self, start: datetime | None = None):
+        self._now = start or datetime.now(timezone.utc)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, **delta: float) -> datetime:
+        self._now += timedelta(**delta)
+        return self._now
+
+    def set(self, moment: datetime) -> None:
+        self._now = moment

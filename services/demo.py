@@ -1,0 +1,78 @@
+"""Realistic demo data, created through the same services the API uses (so audit and events exist)."""
+from __future__ import annotations
+
+import random
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db.repositories import accounts as accounts_repo
+from services import accounts, customers
+from services.auth import principal_of_user
+from services.clock import Clock
+from services.customers import ContactData, NewCustomer
+from services.unit_of_work import unit_of_work
+
+DEMO_PASSWORD = "tandem-demo"
+
+DEMO_USERS = [
+    ("admin@tandem.example", "Ada Admin", "MANAGEMENT", "ADMIN"),
+    ("supervisor@tandem.example", "Sam Supervisor", "MANAGEMENT", "SUPERVISOR"),
+    ("marketing.lead@tandem.example", "Mei Lin", "MARKETING", "LEAD"),
+    ("marketing@tandem.example", "Marco Rossi", "MARKETING", "STAFF"),
+    ("marketing2@tandem.example", "Priya Nair", "MARKETING", "STAFF"),
+    ("service.lead@tandem.example", "Sven Larsen", "SERVICE", "LEAD"),
+    ("service@tandem.example", "Sofia Alvarez", "SERVICE", "STAFF"),
+    ("technician@tandem.example", "Tom Becker", "SERVICE", "STAFF"),
+    ("technician2@tandem.example", "Tariq Haddad", "SERVICE", "STAFF"),
+]
+
+_PREFIXES = ["Northwind", "Bluewater", "Granite", "Silverline", "Redwood", "Evergreen", "Summit", "Harbor",
+             "Ironclad", "Brightpath", "Cedar", "Falcon", "Golden Gate", "Lakeside", "Meridian", "Orion"]
+_SUFFIXES = ["Manufacturing", "Logistics", "Foods", "Hospital", "Energy", "Retail Group", "Pharma", "Textiles",
+             "Hotels", "Labs", "Packaging", "Automotive"]
+_INDUSTRIES = ["manufacturing", "logistics", "food & beverage", "healthcare", "energy", "retail", "pharmaceuticals"]
+_REGIONS = ["North", "South", "East", "West", "Central"]
+_FIRST = ["Anna", "Ben", "Chen", "Dana", "Emil", "Fatima", "Georg", "Hana", "Ivan", "Julia", "Kenji", "Lena"]
+_LAST = ["Schmidt", "Wang", "Okafor", "Silva", "Novak", "Kim", "Jensen", "Moreau", "Kowalski", "Tanaka"]
+_TITLES = ["Purchasing Manager", "Plant Engineer", "Facility Manager", "CTO", "Operations Lead", "Buyer"]
+
+
+async def seed(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock, *, customers: int = 40, only_if_empty: bool = False
+) -> list[tuple[str, str, str]] | None:
+    """Returns the demo logins (email, department, role), or None when skipped because users exist."""
+    async with sessions() as session:
+        if only_if_empty and await accounts_repo.any_user(session):
+            return None
+    rng = random.Random(20261127)  # the same demo data on every machine
+    users = {}
+    for email, name, department, role in DEMO_USERS:
+        async with unit_of_work(sessions, None, clock) as uow:
+            existing = await accounts_repo.user_by_email(uow.session, email)
+            users[email] = existing or await accounts.create_user(
+                uow, accounts.NewUser(email=email, name=name, department=department, role=role, password=DEMO_PASSWORD)
+            )
+    sellers = [principal_of_user(users[e]) for e in ("marketing@tandem.example", "marketing2@tandem.example",
+                                                      "marketing.lead@tandem.example")]
+    for i in range(customers):
+        name = f"{_PREFIXES[i % len(_PREFIXES)]} {_SUFFIXES[(i * 7 + i // len(_PREFIXES)) % len(_SUFFIXES)]}"
+        if i >= len(_PREFIXES) * len(_SUFFIXES):
+            name += f" {i}"
+        contacts = [
+            ContactData(
+                name=f"{rng.choice(_FIRST)} {rng.choice(_LAST)}",
+                title=rng.choice(_TITLES),
+                phone=f"+49 30 {rng.randint(1000000, 9999999)}",
+                email=None,
+                is_primary=(j == 0),
+            )
+            for j in range(rng.randint(1, 3))
+        ]
+        for c in contacts:
+            c.email = c.name.lower().replace(" ", ".") + "@" + name.split()[0].lower() + ".example"
+        data = NewCustomer(name=name, industry=rng.choice(_INDUSTRIES), region=rng.choice(_REGIONS),
+                           lifecycle_stage=rng.choice(["LEAD", "PROSPECT", "ACTIVE", "ACTIVE", "ACTIVE", "DORMANT"]),
+                           contacts=contacts)
+        async with unit_of_work(sessions, sellers[i % len(sellers)], clock) as uow:
+            await customers.create_customer(uow, data)
+    return [(email, department, role) for email, _, department, role in DEMO_USERS]

@@ -1,0 +1,83 @@
+"""Refusals of business rules. They become `UserError`s in mutation payloads and change nothing."""
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    VALIDATION = "VALIDATION"
+    NOT_FOUND = "NOT_FOUND"
+    INVALID_TRANSITION = "INVALID_TRANSITION"
+    VERSION_CONFLICT = "VERSION_CONFLICT"
+    FORBIDDEN = "FORBIDDEN"
+    DUPLICATE = "DUPLICATE"
+    # Additions to the contract's codes, for the login payload:
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    RATE_LIMITED = "RATE_LIMITED"
+
+
+class DomainError(Exception):
+    """A refused request. `field` is the input path the problem is about, when there is one."""
+
+    def __init__(self, code: ErrorCode, message: str, field: list[str] | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+
+
+class ValidationFailed(DomainError):
+    """One or more input problems, reported together so a form can show them all at once."""
+
+    def __init__(self, problems: list[DomainError]):
+        super().__init__(ErrorCode.VALIDATION, "; ".join(p.message for p in problems), None)
+        self.problems = problems
+
+
+def invalid(message: str, *field: str) -> DomainError:
+    return DomainError(ErrorCode.VALIDATION, message, list(field) or None)
+
+
+def not_found(what: str, *field: str) -> DomainError:
+    return DomainError(ErrorCode.NOT_FOUND, f"{what} not found", list(field) or None)
+
+
+def version_conflict(what: str, expected: int, actual: int) -> DomainError:
+    return DomainError(
+        ErrorCode.VERSION_CONFLICT,
+        f"{what} was changed by someone else (expected version {expected}, current {actual}); reload and retry",
+        ["expectedVersion"],
+    )
+
+
+def check_version(what: str, expected: int | None, actual: int) -> None:
+    if expected is not None and expected != actual:
+        raise version_conflict(what, expected, actual)
+
+
+class Validator:
+    """Collects input problems; `raise_if_any` raises them as one ValidationFailed."""
+
+    def __init__(self) -> None:
+        self.problems: list[DomainError] = []
+
+    def require(self, condition: bool, message: str, *field: str) -> None:
+        if not condition:
+            self.problems.append(invalid(message, *field))
+
+    def text(self, value: str | None, label: str, *field: str, required: bool = False, max_len: int = 200) -> str | None:
+        """Trimmed text; empty means absent. Checks presence and length."""
+        cleaned = value.strip() if isinstance(value, str) else None
+        if not cleaned:
+            if required:
+                self.problems.append(invalid(f"{label} is required", *field))
+            return None
+        if len(cleaned) > max_len:
+            self.problems.append(invalid(f"{label} must be at most {max_len} characters", *field))
+        return cleaned
+
+    def raise_if_any(self) -> None:
+        if len(self.problems) == 1:
+            raise self.problems[0]
+        if self.problems:
+            raise ValidationFailed(self.problems)

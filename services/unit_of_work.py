@@ -1,0 +1,157 @@
+"""One business action = one transaction: its changes, its audit rows and its events commit together.
+
+Events are buffered while the action runs, appended to the durable log just before COMMIT, and
+announced to listeners only after the commit succeeded; a rollback drops them.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, Protocol, TypeVar
+
+import orjson
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from db.models import Activity, Event
+from db.repositories import activity as activity_repo
+from db.repositories import events as events_repo
+from db.repositories import idempotency as idempotency_repo
+from db.repositories.events import NewEvent
+from services.clock import Clock
+from services.errors import DomainError, ErrorCode
+from services.principal import Principal
+
+log = logging.getLogger("tandem.uow")
+T = TypeVar("T")
+
+
+class EventAnnouncer(Protocol):
+    """Told about events after their transaction committed (the real-time bus implements it)."""
+
+    async def announce(self, events: list[Event]) -> None: ...
+
+
+class UnitOfWork:
+    def __init__(self, session: AsyncSession, actor: Principal | None, clock: Clock):
+        self.session = session
+        self.actor = actor
+        self.clock = clock
+        self.now = clock.now()  # one instant for the whole action: all its rows agree on it
+        self._events: list[NewEvent] = []
+        self.committed_events: list[Event] = []
+
+    @property
+    def actor_id(self) -> uuid.UUID | None:
+        return self.actor.user_id if self.actor else None
+
+    def record(
+        self,
+        *,
+        action: str,
+        entity_type: str,
+        entity_id: uuid.UUID,
+        summary: str,
+        changes: dict[str, Any] | None = None,
+        customer_id: uuid.UUID | None = None,
+        order_id: uuid.UUID | None = None,
+        event: str | None = None,
+        payload: dict[str, Any] | None = None,
+    ) -> None:
+        """Write the audit row for an accepted change and, when `event` is given, buffer its event."""
+        activity_repo.add(
+            self.session,
+            Activity(
+                at=self.now,
+                actor_id=self.actor_id,
+                action=action,
+                entity_type=entity_type,
+                entity_id=entity_id,
+                summary=summary,
+                changes=_jsonable(changes or {}),
+                customer_id=customer_id,
+                order_id=order_id,
+            ),
+        )
+        if event:
+            self._events.append(
+                NewEvent(
+                    type=event,
+                    entity_type=entity_type,
+                    entity_id=entity_id,
+                    payload=_jsonable({"customerId": customer_id, "orderId": order_id, **(payload or {})}),
+                    actor_id=self.actor_id,
+                    occurred_at=self.now,
+                )
+            )
+
+    async def idempotent(
+        self,
+        operation: str,
+        key: str | None,
+        request: Any,
+        create: Callable[[], Awaitable[T]],
+        load: Callable[[uuid.UUID], Awaitable[T]],
+        result_id: Callable[[T], uuid.UUID],
+    ) -> T:
+        """Run `create` once per (caller, operation, key); a retry gets the first result back.
+
+        The same key with a different request is refused: it is almost always a client bug.
+        """
+        if not key:
+            return await create()
+        if self.actor is None:
+            raise DomainError(ErrorCode.FORBIDDEN, "idempotency keys need an authenticated caller")
+        scope = self.actor.idempotency_scope
+        digest = hashlib.sha256(orjson.dumps(_jsonable(request), option=orjson.OPT_SORT_KEYS)).hexdigest()
+        if await idempotency_repo.claim(self.session, scope, operation, key, digest):
+            result = await create()
+            await idempotency_repo.store_result(self.session, scope, operation, key, result_id(result))
+            return result
+        record = await idempotency_repo.existing(self.session, scope, operation, key)
+        assert record is not None  # the claim failed because this row exists
+        if record.request_hash != digest:
+            raise DomainError(
+                ErrorCode.DUPLICATE,
+                f"idempotencyKey {key!r} was already used for a different {operation} request",
+                ["idempotencyKey"],
+            )
+        assert record.result_id is not None
+        return await load(record.result_id)
+
+    async def _append_events(self) -> None:
+        self.committed_events = await events_repo.append(self.session, self._events)
+
+
+@asynccontextmanager
+async def unit_of_work(
+    sessions: async_sessionmaker[AsyncSession],
+    actor: Principal | None,
+    clock: Clock,
+    announcer: EventAnnouncer | None = None,
+) -> AsyncIterator[UnitOfWork]:
+    """Open a transaction; commit when the block ends normally, roll back on any exception."""
+    async with sessions() as session:
+        uow = UnitOfWork(session, actor, clock)
+        try:
+            async with session.begin():
+                yield uow
+                await uow._append_events()
+        except StaleDataError as exc:
+            # A concurrent writer bumped the row's version between our read and our write.
+            raise DomainError(
+                ErrorCode.VERSION_CONFLICT, "the record was changed concurrently; reload and retry", ["expectedVersion"]
+            ) from exc
+    if announcer is not None and uow.committed_events:
+        try:
+            await announcer.announce(uow.committed_events)
+        except Exception:  # the log is the source of truth; listeners also catch up by polling
+            log.exception("announcing %d committed events failed", len(uow.committed_events))
+
+
+def _jsonable(value: Any) -> Any:
+    """JSON-safe copy (UUIDs, datetimes, decimals, enums as strings) for JSONB columns and hashing."""
+    return orjson.loads(orjson.dumps(value, default=str))

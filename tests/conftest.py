@@ -1,0 +1,117 @@
+"""Test harness: a real PostgreSQL, a migrated template database, one fresh clone per test.
+
+`TEST_DATABASE_URL` (a server URL, e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/postgres) points
+the suite at a running server; without it an embedded PostgreSQL is started for the run.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from db.migrate import upgrade
+from db.session import Database, normalise_url
+from schema.context import AppServices
+from services.auth import TokenService
+from services.clock import ManualClock
+from settings import Settings
+from tests.helpers import GraphQLClient, UserFactory
+
+TEST_SECRET = "test-secret-key-that-is-long-enough-for-hs256"
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> AsyncIterator[str]:
+    """URL of a PostgreSQL server (its maintenance database) the tests may create databases on."""
+    configured = os.environ.get("TEST_DATABASE_URL")
+    if configured:
+        yield normalise_url(configured)
+        return
+    from db.embedded import EmbeddedPostgres
+
+    data_dir = Path(tempfile.mkdtemp(prefix="tandem-test-pg-"))
+    server = EmbeddedPostgres(data_dir)
+    try:
+        yield normalise_url(server.start())
+    finally:
+        server.stop()
+
+
+def database_url(server_url: str, name: str) -> str:
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+async def _admin(server_url: str, *statements: str) -> None:
+    engine = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            for sql in statements:
+                await conn.execute(text(sql))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def template_db(pg_server_url: str) -> AsyncIterator[str]:
+    """A database migrated once per run; every test gets a copy of it."""
+    name = f"tandem_tpl_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    await _admin(pg_server_url, f'CREATE DATABASE "{name}"')
+    import asyncio
+
+    await asyncio.to_thread(upgrade, database_url(pg_server_url, name))
+    yield name
+    await _admin(pg_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+async def db_url(pg_server_url: str, template_db: str) -> AsyncIterator[str]:
+    name = f"tandem_t_{uuid.uuid4().hex[:12]}"
+    await _admin(pg_server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template_db}" STRATEGY FILE_COPY')
+    yield database_url(pg_server_url, name)
+    await _admin(pg_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))
+
+
+@pytest.fixture
+async def services(db_url: str, clock: ManualClock) -> AsyncIterator[AppServices]:
+    db = Database.connect(db_url, pool_size=5)
+    settings = Settings.from_env({"DATABASE_URL": db_url, "TANDEM_ENV": "development",
+                                  "TANDEM_SECRET_KEY": TEST_SECRET})
+    yield AppServices(db=db, clock=clock, tokens=TokenService(TEST_SECRET, timedelta(hours=12)), settings=settings)
+    await db.dispose()
+
+
+@pytest.fixture
+async def app(services: AppServices):
+    from web.app import create_app
+
+    return create_app(services.settings, services)
+
+
+@pytest.fixture
+async def http(app) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://tandem.test") as client:
+        yield client
+
+
+@pytest.fixture
+def gql(http: httpx.AsyncClient) -> GraphQLClient:
+    return GraphQLClient(http)
+
+
+@pytest.fixture
+def users(services: AppServices) -> UserFactory:
+    return UserFactory(services)

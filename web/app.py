@@ -1,0 +1,119 @@
+"""The ASGI application: GraphQL over HTTP and WebSocket, health probes, CORS, request ids."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route, WebSocketRoute
+
+from db.session import Database
+from schema.context import AppServices
+from schema.schema import build_schema
+from services.auth import TokenService
+from services.clock import SystemClock
+from settings import Settings
+from web.graphql_view import TandemGraphQL
+
+log = logging.getLogger("tandem.web")
+
+
+class RequestIdMiddleware:
+    """Gives every request an id (or keeps a sane one sent by a proxy), echoed in X-Request-ID, so a
+    masked error seen by a client can be found in the server log."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] not in ("http", "websocket"):
+            return await self.app(scope, receive, send)
+        incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if incoming.isalnum() and len(incoming) <= 64 else uuid.uuid4().hex[:16]
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(message):
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+def build_services(settings: Settings) -> AppServices:
+    if not settings.database_url:
+        raise RuntimeError("DATABASE_URL is not set (the CLI's `serve` starts an embedded PostgreSQL and sets it)")
+    return AppServices(
+        db=Database.connect(settings.database_url),
+        clock=SystemClock(),
+        tokens=TokenService(settings.resolved_secret_key(), timedelta(seconds=settings.token_ttl_seconds)),
+        settings=settings,
+    )
+
+
+def create_app(settings: Settings | None = None, services: AppServices | None = None) -> Starlette:
+    settings = settings or (services.settings if services and services.settings else Settings.from_env())
+    state: dict = {}
+
+    def current() -> AppServices:
+        return state["services"]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        owned = services is None
+        state["services"] = services or build_services(settings)
+        graphql.services = state["services"]
+        try:
+            yield
+        finally:
+            if owned:
+                await state["services"].db.dispose()
+
+    graphql = TandemGraphQL(
+        services=services,  # replaced in lifespan when the app builds its own
+        schema=build_schema(production=not settings.is_development),
+        graphql_ide="graphiql" if settings.is_development else None,
+        keep_alive=True,
+        keep_alive_interval=15,
+        allowed_origins=settings.cors_origins,
+    )
+
+    async def healthz(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> JSONResponse:
+        try:
+            async with asyncio.timeout(2):
+                async with current().db.engine.connect() as conn:
+                    await conn.execute(text("SELECT 1"))
+        except Exception as exc:  # any failure means "not ready"; say which, for the operator
+            return JSONResponse({"status": "unavailable", "reason": type(exc).__name__}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    middleware = [Middleware(RequestIdMiddleware)]
+    if settings.cors_origins:
+        middleware.append(Middleware(
+            CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["authorization", "content-type", "x-request-id"], expose_headers=["x-request-id"],
+        ))
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+        ],
+        middleware=middleware,
+        lifespan=lifespan,
+    )
+    if services is not None:
+        state["services"] = services
+    return app
