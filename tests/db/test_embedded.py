@@ -109,7 +109,7 @@ def make_data_dir(tmp_path: pathlib.Path):
 
 async def test_restart_keeps_data(make_data_dir, tmp_path):
     data = make_data_dir()
-    (data / "pg.initdb").mkdir()  # debris of an initdb that crashed half-way
+    (data / "pg.initdb").mkdir(parents=True)  # debris of an initdb that crashed half-way
     (data / "pg.initdb" / "PG_VERSION").write_text("junk\n")
     watched = {**_modes(data.parent), **_modes(tmp_path.parent), **_modes(pathlib.Path(tempfile.gettempdir()))}
 
