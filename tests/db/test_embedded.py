@@ -238,7 +238,8 @@ async def test_leftover_postmaster_is_stopped_and_replaced(make_data_dir, caplog
     assert f"stopping leftover PostgreSQL process {leftover}" in caplog.text
 
 
-async def test_stale_postmaster_pid_after_server_crash(make_data_dir):
+async def test_stale_postmaster_pid_after_server_crash(make_data_dir, caplog):
+    caplog.set_level(logging.INFO, logger="tandem.embedded")
     data = make_data_dir()
     ep = EmbeddedPostgres(data)
     ep.start()
@@ -252,8 +253,9 @@ async def test_stale_postmaster_pid_after_server_crash(make_data_dir):
         assert _pidfile_pid(data) == pid
         return pid
 
-    crash()
+    pid = crash()
     ep.start()  # dead pid in postmaster.pid: postgres itself takes over and replays WAL
+    assert f"stale postmaster.pid (pid {pid} is gone)" in caplog.text
     await _execute(ep, "INSERT INTO notes VALUES ('b: after recovery')")
     crash()
     # Same, but the pid now belongs to an unrelated live process (common in containers):
@@ -264,6 +266,7 @@ async def test_stale_postmaster_pid_after_server_crash(make_data_dir):
         lines = pidfile.read_text().split("\n")
         pidfile.write_text("\n".join([str(sleeper.pid), *lines[1:]]))
         ep.start()
+        assert f"postmaster.pid names pid {sleeper.pid}, not a live postmaster" in caplog.text
         assert await _notes(ep) == ["a: before crash", "b: after recovery"]
         assert sleeper.poll() is None  # left alone
     finally:
