@@ -243,16 +243,27 @@ class EmbeddedPostgres:
 
     # -- crash recovery -----------------------------------------------------------------
 
-    def _pidfile_pid(self) -> int | None:
+    def _pidfile(self) -> tuple[int, float | None] | None:
+        """(pid, start time) from postmaster.pid, whose first lines are "pid", "data dir", "start"."""
         try:
-            return int((self.pgdata / "postmaster.pid").read_text().split("\n", 1)[0])
+            lines = (self.pgdata / "postmaster.pid").read_text().split("\n")
+            return int(lines[0]), (float(lines[2]) if len(lines) > 2 and lines[2].strip() else None)
         except (OSError, ValueError):
             return None
 
-    def _serves_our_pgdata(self, p: psutil.Process) -> bool | None:
-        """None when we may not look (another user's process while we are not root)."""
-        try:  # the postmaster chdirs into its data folder, and its children inherit that
-            return p.name() == "postgres" and p.cwd() == str(self.pgdata) and _alive(p)
+    def _is_ours(self, p: psutil.Process, pidfile: tuple[int, float | None] | None) -> bool | None:
+        """Whether p is a live postgres process of our cluster; None if we cannot tell."""
+        try:
+            if p.name() != "postgres" or not _alive(p):
+                return False
+            try:  # the postmaster chdirs into its data folder, and its children inherit that
+                return p.cwd() == str(self.pgdata)
+            except psutil.AccessDenied:
+                # Without CAP_SYS_PTRACE (Docker's default) even root may not read another
+                # user's cwd; but anyone may compare start times with the one postmaster.pid records.
+                if pidfile and p.pid == pidfile[0] and pidfile[1] and abs(p.create_time() - pidfile[1]) < 5:
+                    return True
+                return None
         except psutil.NoSuchProcess:
             return False
         except psutil.Error:
@@ -261,9 +272,10 @@ class EmbeddedPostgres:
     def _stop_leftovers(self) -> None:
         # We hold the lock, so a server on this folder has lost its owner (SIGKILLed before
         # PDEATHSIG existed, started by pg_ctl, ...): stop it, then start our own child.
-        leftovers = [p for p in psutil.process_iter() if self._serves_our_pgdata(p)]
+        pidfile = self._pidfile()
+        leftovers = [p for p in psutil.process_iter() if self._is_ours(p, pidfile)]
         if leftovers:
-            pidfile_pid, pids = self._pidfile_pid(), {p.pid for p in leftovers}
+            pidfile_pid, pids = (pidfile[0] if pidfile else None), {p.pid for p in leftovers}
             for p in leftovers:
                 try:
                     if p.pid != pidfile_pid and p.ppid() in pids:
@@ -282,14 +294,15 @@ class EmbeddedPostgres:
                     remaining = _signal_and_wait(remaining, sig, 5.0)
             if remaining:
                 raise EmbeddedPostgresError(f"could not stop leftover PostgreSQL processes {[p.pid for p in remaining]}")
-        if (pid := self._pidfile_pid()) is None:
+        if (pidfile := self._pidfile()) is None:
             return
         try:
+            pid = pidfile[0]
             holder = psutil.Process(pid)
         except psutil.NoSuchProcess:
             log.info("stale postmaster.pid (pid %d is gone): PostgreSQL will recover by itself", pid)
             return
-        if self._serves_our_pgdata(holder) is False:
+        if self._is_ours(holder, pidfile) is False:
             # A zombie, or a pid reused by an unrelated process (common in containers): postgres
             # would take it for a live postmaster and refuse to start.
             log.warning("postmaster.pid names pid %d, not a live postmaster of %s: removing the file", pid, self.pgdata)

@@ -55,7 +55,13 @@ def _postgres_in(pgdata: pathlib.Path) -> list[psutil.Process]:
     found = []
     for p in psutil.process_iter(["name"]):
         try:
-            if p.info["name"] == "postgres" and p.cwd() == str(pgdata) and not _is_dead(p.pid):
+            if p.info["name"] != "postgres" or _is_dead(p.pid):
+                continue
+            try:
+                ours = p.cwd() == str(pgdata)
+            except psutil.AccessDenied:  # no CAP_SYS_PTRACE: recognise the postmaster by its -D
+                ours = str(pgdata) in p.cmdline()
+            if ours:
                 found.append(p)
         except psutil.Error:
             pass

@@ -1,0 +1,34 @@
+"""After-sale satisfaction: feedback records with a 1–5 score (immutable once recorded)."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.base import Base, uuid_pk
+
+FEEDBACK_SOURCES = ("RETURN_VISIT", "SURVEY", "TICKET", "SERVICE_JOB", "OTHER")
+
+
+class Feedback(Base):
+    __tablename__ = "feedback"
+    __table_args__ = (
+        CheckConstraint(f"source IN {FEEDBACK_SOURCES}", name="source"),
+        CheckConstraint("score BETWEEN 1 AND 5", name="score"),
+        # Lists are newest first; the per-customer list and summary use the customer index.
+        Index("ix_feedback_recorded_id", "recorded_at", "id"),
+        Index("ix_feedback_customer_recorded_id", "customer_id", "recorded_at", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"))
+    order_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    # The foreign key to tickets arrives with the tickets migration (0003).
+    ticket_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    source: Mapped[str] = mapped_column(String(20))
+    score: Mapped[int]
+    comment: Mapped[str | None] = mapped_column(Text)
+    recorded_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime]
