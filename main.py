@@ -27,16 +27,25 @@ class CommandError(Exception):
 
 
 @contextlib.contextmanager
-def database_url(settings: Settings) -> Iterator[str]:
-    """The configured DATABASE_URL, or an embedded PostgreSQL in the data folder for the command's life."""
+def database_url(settings: Settings, *, share_running: bool = True) -> Iterator[str]:
+    """The configured DATABASE_URL, or an embedded PostgreSQL in the data folder for the command's life.
+
+    One-shot commands (create-user, seed-demo …) run while `serve` owns the embedded server use
+    that server instead of failing; a second `serve` on the same data folder is refused.
+    """
     if settings.database_url:
         yield settings.database_url
         return
-    from db.embedded import EmbeddedPostgres, EmbeddedPostgresError
+    from db.embedded import EmbeddedPostgres, EmbeddedPostgresError, EmbeddedPostgresInUse
 
     server = EmbeddedPostgres(settings.data_dir)
     try:
         url = server.start()
+    except EmbeddedPostgresInUse as exc:
+        if share_running and (server.socket_dir / ".s.PGSQL.5432").exists():
+            yield server.url
+            return
+        raise CommandError(f"embedded PostgreSQL: {exc}") from None
     except EmbeddedPostgresError as exc:
         raise CommandError(f"embedded PostgreSQL: {exc}") from None
     try:
@@ -64,7 +73,7 @@ def _migrate(url: str) -> None:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
-    with database_url(settings) as url:
+    with database_url(settings, share_running=False) as url:
         _migrate(url)
         os.environ["DATABASE_URL"] = url  # workers (and the factory) read it from the environment
         os.environ.setdefault("TANDEM_SECRET_KEY", settings.resolved_secret_key())  # one key for all workers

@@ -54,6 +54,11 @@ class EmbeddedPostgresError(RuntimeError):
     """The embedded server could not be prepared, started or stopped."""
 
 
+class EmbeddedPostgresInUse(EmbeddedPostgresError):
+    """Another live process owns the data folder (and its server)."""
+
+
+
 def _child_env() -> dict[str, str]:
     # PGDATA, PGHOST, PGPORT, PGOPTIONS... from the operator's shell would redirect our tools.
     return {k: v for k, v in os.environ.items() if not k.startswith("PG")}
@@ -155,7 +160,7 @@ class EmbeddedPostgres:
         except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
             os.close(fd)
-            raise EmbeddedPostgresError(
+            raise EmbeddedPostgresInUse(
                 f"embedded PostgreSQL data folder {self.data_dir} is already in use by pid {holder}") from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)

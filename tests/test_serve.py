@@ -101,6 +101,18 @@ def test_serve_on_embedded_postgres_survives_sigkill():
         me = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ me { name } }"},
                         headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
         assert me["data"]["me"]["name"] == "Tech"
+        # One-shot commands share the running server's embedded database instead of failing.
+        second = subprocess.run(
+            [sys.executable, "main.py", "create-user", "--email", "lead@example.com", "--name", "Lead",
+             "--department", "SERVICE", "--role", "LEAD", "--password", PASSWORD],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        )
+        assert second.returncode == 0, second.stderr
+        login(port, "lead@example.com")
+        # A second server on the same data folder is refused with a reason.
+        other = subprocess.run([sys.executable, "main.py", "serve", "--port", str(free_port())], cwd=ROOT,
+                               env=env, capture_output=True, text=True, timeout=60)
+        assert other.returncode == 1 and "already in use" in other.stderr
         new_pg_pid = postmaster_pid(data_dir)
     finally:
         server.send_signal(signal.SIGTERM)
