@@ -29,6 +29,9 @@ async def login(info: strawberry.Info, input: AuthInput) -> AuthPayload:
         return AuthPayload(errors=errors)
     if result.error is not None:
         return AuthPayload(errors=user_errors(result.error))
+    # The rest of this response is read as the person who just proved who they are (their own
+    # `user { email }` included); the request itself was anonymous.
+    info.context.principal = auth.principal_of_user(result.user)
     return AuthPayload(token=result.token, user=User.from_row(result.user))
 
 

@@ -71,8 +71,10 @@ async def add_contact(info: strawberry.Info, input: AddContactInput) -> Customer
 
 
 async def update_contact(info: strawberry.Info, input: UpdateContactInput) -> CustomerPayload:
+    data = ContactData(**{f: getattr(input, f) if given(getattr(input, f)) else service.UNSET
+                          for f in ("name", "title", "phone", "email", "is_primary")})
     return _payload(await mutate(info, lambda uow: service.update_contact(
-        uow, decode_id(input.contact_id, "Contact", "contactId"), _contact(input))))
+        uow, decode_id(input.contact_id, "Contact", "contactId"), data)))
 
 
 async def remove_contact(info: strawberry.Info, input: RemoveContactInput) -> CustomerPayload:

@@ -50,12 +50,14 @@ class AddContactInput:
 
 @strawberry.input
 class UpdateContactInput:
+    """Fields left out stay as they are; an explicit null clears an optional field."""
+
     contact_id: strawberry.ID
-    name: str | None = None
-    title: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    is_primary: bool | None = None
+    name: str | None = strawberry.UNSET
+    title: str | None = strawberry.UNSET
+    phone: str | None = strawberry.UNSET
+    email: str | None = strawberry.UNSET
+    is_primary: bool | None = strawberry.UNSET
 
 
 @strawberry.input

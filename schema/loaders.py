@@ -15,6 +15,9 @@ from db.repositories import customers as customers_repo
 
 T = TypeVar("T")
 
+# Domain modules add their loaders here (`Loaders.extend`); every per-request Loaders runs them.
+_SETUPS: list[Callable[["Loaders"], None]] = []
+
 
 def _parse(key: str) -> uuid.UUID | None:
     try:
@@ -35,6 +38,23 @@ class Loaders:
         self.contacts_by_customer: DataLoader[str, list[Any]] = self._grouped(
             customers_repo.contacts_of, lambda r: str(r.customer_id)
         )
+        self._groups: dict[str, DataLoader[str, list[Any]]] = {}
+        for setup in _SETUPS:
+            setup(self)
+
+    @staticmethod
+    def extend(setup: Callable[["Loaders"], None]) -> Callable[["Loaders"], None]:
+        """Register a function that adds a domain's loaders to every request's Loaders."""
+        _SETUPS.append(setup)
+        return setup
+
+    def register_grouped(self, kind: str, fetch: Callable[[AsyncSession, list[uuid.UUID]], Awaitable[Sequence[Any]]],
+                         key_of: Callable[[Any], str]) -> None:
+        """Rows grouped by a parent id (e.g. items by order), one batched statement for all parents."""
+        self._groups[kind] = self._grouped(fetch, key_of)
+
+    async def group(self, kind: str, key: str) -> list[Any]:
+        return await self._groups[kind].load(str(key))
 
     def register(self, kind: str, fetch: Callable[[AsyncSession, list[Any]], Awaitable[Sequence[Any]]],
                  key_of: Callable[[Any], str]) -> None:

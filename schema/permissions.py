@@ -16,6 +16,11 @@ class NotAuthenticated(GraphQLError):
         super().__init__(message, extensions={"code": "UNAUTHENTICATED"})
 
 
+class Forbidden(GraphQLError):
+    def __init__(self, message: str):
+        super().__init__(message, extensions={"code": "FORBIDDEN"})
+
+
 def _principal_or_raise(info: strawberry.Info) -> Any:
     ctx = info.context
     if ctx.principal is None:

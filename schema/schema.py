@@ -16,10 +16,10 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 
 from schema.errors import MaskUnexpectedErrors
-from schema.roots import foundation
+from schema.roots import foundation, orders, presale, tickets
 
 # Each domain contributes its root fields as a base class; a domain's module owns its fields.
-ROOTS = [foundation]
+ROOTS = [foundation, orders, tickets, presale]
 
 
 @strawberry.type
@@ -38,7 +38,16 @@ NODE_TYPES: dict[str, Any] = {t.__name__: t for r in ROOTS for t in r.NODE_TYPES
 
 class TandemSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
-        """Logging happens in MaskUnexpectedErrors, with the request id; client mistakes are not logged."""
+        """Logging happens in MaskUnexpectedErrors, with the request id; client mistakes are not logged.
+
+        Without introspection (production) no error may suggest names either. Strawberry strips the
+        suggestion only from unknown-field errors; unknown arguments, types, input fields and enum
+        values would otherwise still spell out the schema ("Did you mean 'first'?").
+        """
+        if self.config.disable_field_suggestions:
+            for error in errors:
+                if "Did you mean" in error.message:
+                    error.message = error.message.split("Did you mean")[0].strip()
 
 
 def build_schema(*, production: bool = False) -> strawberry.Schema:

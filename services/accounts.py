@@ -1,6 +1,8 @@
 """User and API-key administration (admins only; also used by the CLI)."""
 from __future__ import annotations
 
+import asyncio
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -10,6 +12,10 @@ from db.repositories import accounts as accounts_repo
 from services import auth
 from services.errors import DomainError, ErrorCode, Validator, check_version, not_found
 from services.unit_of_work import UnitOfWork
+
+
+# One "@" with something before it and a dotted domain after it, no spaces: catches typos; not RFC 5322.
+_EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
 
 
 @dataclass
@@ -25,7 +31,7 @@ async def create_user(uow: UnitOfWork, data: NewUser) -> User:
     v = Validator()
     email = v.text(data.email, "email", "email", required=True, max_len=320)
     name = v.text(data.name, "name", "name", required=True)
-    v.require(email is None or ("@" in email and "." in email.split("@")[-1]), "email is not a valid address", "email")
+    v.require(email is None or _EMAIL.fullmatch(email) is not None, "email is not a valid address", "email")
     v.require(data.department in DEPARTMENTS, f"department must be one of {', '.join(DEPARTMENTS)}", "department")
     v.require(data.role in ROLES, f"role must be one of {', '.join(ROLES)}", "role")
     v.require(len(data.password or "") >= auth.MIN_PASSWORD_LENGTH,
@@ -36,7 +42,7 @@ async def create_user(uow: UnitOfWork, data: NewUser) -> User:
         raise DomainError(ErrorCode.DUPLICATE, f"a user with email {email} already exists", ["email"])
     user = User(
         id=uuid.uuid4(), email=email.lower(), name=name, department=data.department, role=data.role,
-        active=True, password_hash=auth.hash_password(data.password), token_generation=0,
+        active=True, password_hash=await asyncio.to_thread(auth.hash_password, data.password), token_generation=0,
     )
     uow.session.add(user)
     await uow.session.flush()

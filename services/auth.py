@@ -1,6 +1,7 @@
 """Credentials: password hashing, login tokens, API keys, and sign-in throttling."""
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 import uuid
@@ -82,7 +83,8 @@ class TokenService:
                 token,
                 self.secret,
                 algorithms=[TOKEN_ALGORITHM],
-                options={"require": ["sub", "exp", "iat"], "verify_exp": False},
+                # Time claims are judged by the app's clock below, never by this machine's wall clock.
+                options={"require": ["sub", "exp", "iat"], "verify_exp": False, "verify_iat": False},
             )
             if claims.get("typ") != "access" or int(claims["exp"]) <= now.timestamp():
                 return None
@@ -101,6 +103,7 @@ class LoginResult:
 async def login(session: AsyncSession, tokens: TokenService, email: str, password: str, now: datetime) -> LoginResult:
     """Check the credentials. Every failure reads the same, whether or not the email exists."""
     email = (email or "").strip().lower()
+    await accounts_repo.lock_sign_in(session, email)
     throttle = await accounts_repo.throttle_of(session, email)
     if throttle is not None:
         wait_until = throttle.last_failure_at + lockout_for(throttle.failures)
@@ -110,13 +113,14 @@ async def login(session: AsyncSession, tokens: TokenService, email: str, passwor
                 ErrorCode.RATE_LIMITED, f"too many failed sign-ins for this email; try again in {seconds} s"
             ))
     user = await accounts_repo.user_by_email(session, email)
-    ok = _verify(user.password_hash if user else _DUMMY_HASH, password or "")
+    # Argon2 is slow on purpose: off the event loop, so a sign-in does not stall every other request.
+    ok = await asyncio.to_thread(_verify, user.password_hash if user else _DUMMY_HASH, password or "")
     if not (user and ok and user.active):
         await accounts_repo.record_login_failure(session, email, now)
         return LoginResult(None, None, DomainError(ErrorCode.UNAUTHENTICATED, "invalid email or password"))
     await accounts_repo.clear_login_failures(session, email)
     if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+        user.password_hash = await asyncio.to_thread(hash_password, password)
     return LoginResult(tokens.issue(user, now), user, None)
 
 

@@ -33,18 +33,20 @@ class NewCustomer:
 
 
 def _check_contact(v: Validator, data: ContactData, *path: str, partial: bool = False) -> dict:
+    """Checked values of the fields given. In a partial update UNSET means "leave as is" and None
+    clears an optional field."""
     values = {}
-    if not partial or data.name is not None:
+    if not partial or data.name is not UNSET:
         values["name"] = v.text(data.name, "contact name", *path, "name", required=True)
     for attr, max_len in (("title", 200), ("phone", 50), ("email", 320)):
         raw = getattr(data, attr)
-        if not partial or raw is not None:
+        if not partial or raw is not UNSET:
             values[attr] = v.text(raw, f"contact {attr}", *path, attr, max_len=max_len)
     email = values.get("email")
     v.require(not email or "@" in email, "contact email is not a valid address", *path, "email")
     phone = values.get("phone")
     v.require(not phone or sum(ch.isdigit() for ch in phone) >= 5, "contact phone needs at least 5 digits", *path, "phone")
-    if data.is_primary is not None:
+    if data.is_primary not in (None, UNSET):
         values["is_primary"] = data.is_primary
     return values
 
@@ -63,7 +65,7 @@ async def create_customer(uow: UnitOfWork, data: NewCustomer) -> Customer:
         contacts[0]["is_primary"] = True  # a customer with contacts always has someone to call first
     owner_id = uow.actor_id if uow.actor and uow.actor.department == "MARKETING" else None
     customer = Customer(id=uuid.uuid4(), name=name, industry=industry, region=region, lifecycle_stage=stage,
-                        owner_id=owner_id)
+                        owner_id=owner_id, created_at=uow.now, updated_at=uow.now)
     await customers_repo.add(uow.session, customer)
     for values in contacts:
         customers_repo.add_contact(uow.session, Contact(id=uuid.uuid4(), customer_id=customer.id, **values))
@@ -94,7 +96,7 @@ async def update_customer(uow: UnitOfWork, customer_id: uuid.UUID, expected_vers
     if changes:
         for attr, (_, new) in changes.items():
             setattr(customer, attr, new)
-        await customers_repo.refresh_timestamps(uow.session, customer)
+        await customers_repo.touch(uow.session, customer, uow.now)
         uow.record(action="customer.updated", entity_type="Customer", entity_id=customer.id, customer_id=customer.id,
                    summary=f"Customer {customer.code} updated: {', '.join(changes)}", changes=changes,
                    event="CUSTOMER_UPDATED", payload={"fields": sorted(changes)})
@@ -165,7 +167,6 @@ async def _locked_customer(uow: UnitOfWork, customer_id: uuid.UUID) -> Customer:
 
 async def _touch(uow: UnitOfWork, customer: Customer, action: str, summary: str, details: dict) -> None:
     """Contact changes are changes of the customer record: bump its version and tell subscribers."""
-    customer.updated_at = uow.now
-    await customers_repo.refresh_timestamps(uow.session, customer)
+    await customers_repo.touch(uow.session, customer, uow.now)
     uow.record(action=action, entity_type="Customer", entity_id=customer.id, customer_id=customer.id,
                summary=summary, changes=details, event="CUSTOMER_UPDATED", payload={"fields": ["contacts"]})

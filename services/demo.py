@@ -11,6 +11,9 @@ from services import customers as customer_service
 from services.auth import principal_of_user
 from services.clock import Clock
 from services.customers import ContactData, NewCustomer
+from services.demo_orders import seed_orders
+from services.demo_presale import seed_presale
+from services.demo_tickets import seed_tickets
 from services.unit_of_work import unit_of_work
 
 DEMO_PASSWORD = "tandem-demo"
@@ -55,6 +58,7 @@ async def seed(
             )
     sellers = [principal_of_user(users[e]) for e in ("marketing@tandem.example", "marketing2@tandem.example",
                                                       "marketing.lead@tandem.example")]
+    created = []
     for i in range(customers):
         name = f"{_PREFIXES[i % len(_PREFIXES)]} {_SUFFIXES[(i * 7 + i // len(_PREFIXES)) % len(_SUFFIXES)]}"
         if i >= len(_PREFIXES) * len(_SUFFIXES):
@@ -75,5 +79,8 @@ async def seed(
                            lifecycle_stage=rng.choice(["LEAD", "PROSPECT", "ACTIVE", "ACTIVE", "ACTIVE", "DORMANT"]),
                            contacts=contacts)
         async with unit_of_work(sessions, sellers[i % len(sellers)], clock) as uow:
-            await customer_service.create_customer(uow, data)
+            created.append(await customer_service.create_customer(uow, data))
+    orders = await seed_orders(sessions, clock, users, created, rng)
+    await seed_tickets(sessions, clock, users, created, orders, rng)
+    await seed_presale(sessions, clock, users, created, rng)
     return [(email, department, role) for email, _, department, role in DEMO_USERS]

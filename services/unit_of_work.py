@@ -122,8 +122,8 @@ class UnitOfWork:
         assert record.result_id is not None
         return await load(record.result_id)
 
-    async def _append_events(self) -> None:
-        self.committed_events = await events_repo.append(self.session, self._events)
+    async def _append_events(self) -> list[Event]:
+        return await events_repo.append(self.session, self._events)
 
 
 @asynccontextmanager
@@ -139,7 +139,8 @@ async def unit_of_work(
         try:
             async with session.begin():
                 yield uow
-                await uow._append_events()
+                appended = await uow._append_events()
+            uow.committed_events = appended  # only now: the COMMIT (which can still fail) went through
         except StaleDataError as exc:
             # A concurrent writer bumped the row's version between our read and our write.
             raise DomainError(

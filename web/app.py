@@ -37,7 +37,7 @@ class RequestIdMiddleware:
         if scope["type"] not in ("http", "websocket"):
             return await self.app(scope, receive, send)
         incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if incoming.isalnum() and len(incoming) <= 64 else uuid.uuid4().hex[:16]
+        request_id = incoming if incoming.isascii() and incoming.isalnum() and len(incoming) <= 64 else uuid.uuid4().hex[:16]
         scope.setdefault("state", {})["request_id"] = request_id
 
         async def send_with_id(message):

@@ -22,6 +22,7 @@ class Activity(Base):
     __table_args__ = (
         Index("ix_activity_customer_seq", "customer_id", "seq"),
         Index("ix_activity_entity_seq", "entity_type", "entity_id", "seq"),
+        Index("ix_activity_order_seq", "order_id", "seq"),  # Order.timeline
     )
 
     # A sequence, not a timestamp, orders the trail: many changes can share one clock tick.

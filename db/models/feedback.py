@@ -25,8 +25,8 @@ class Feedback(Base):
     id: Mapped[uuid.UUID] = uuid_pk()
     customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"))
     order_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("orders.id"), index=True)
-    # The foreign key to tickets arrives with the tickets migration (0003).
-    ticket_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    # The foreign key to tickets is added by the tickets migration (0003).
+    ticket_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tickets.id"), index=True)
     source: Mapped[str] = mapped_column(String(20))
     score: Mapped[int]
     comment: Mapped[str | None] = mapped_column(Text)

@@ -52,6 +52,10 @@ async def api_key_by_id(session: AsyncSession, key_id: uuid.UUID) -> ApiKey | No
     return await session.get(ApiKey, key_id)
 
 
+async def api_keys_by_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[ApiKey]:
+    return list((await session.scalars(select(ApiKey).where(ApiKey.id.in_(list(ids))))).all())
+
+
 async def touch_api_key(session: AsyncSession, key_id: uuid.UUID, now: datetime) -> None:
     """Record use at most once a minute, so busy boards do not write on every request."""
     await session.execute(
@@ -60,6 +64,12 @@ async def touch_api_key(session: AsyncSession, key_id: uuid.UUID, now: datetime)
         .where((ApiKey.last_used_at.is_(None)) | (ApiKey.last_used_at < now - func.make_interval(0, 0, 0, 0, 0, 1)))
         .values(last_used_at=now)
     )
+
+
+async def lock_sign_in(session: AsyncSession, email: str) -> None:
+    """Serialise sign-in attempts for one email until the transaction ends, so that parallel guesses
+    are counted one after another instead of all passing the throttle check at once."""
+    await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"login:{email.lower()}"))))
 
 
 async def throttle_of(session: AsyncSession, email: str) -> LoginThrottle | None:

@@ -3,15 +3,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
 
 from db.models import Contact, Customer
 from db.repositories.pagination import Page, SortKey, by_uuid, fetch_page
 
 # Alphabetical, as people look customers up; the id breaks ties between equal names.
-_KEYS = [SortKey(func.lower(Customer.name), lambda c: c.name.lower()), by_uuid(Customer.id)]
+_KEYS = [SortKey(func.lower(Customer.name)), by_uuid(Customer.id)]
 
 
 def escape_like(term: str) -> str:
@@ -49,6 +51,14 @@ async def add(session: AsyncSession, customer: Customer) -> Customer:
 async def refresh_timestamps(session: AsyncSession, row: Customer | Contact) -> None:
     await session.flush()
     await session.refresh(row, ["updated_at", "version"])
+
+
+async def touch(session: AsyncSession, customer: Customer, now: datetime) -> None:
+    """Write the customer as changed at `now`: always bumps its version, also when only its contacts
+    changed (assigning an unchanged `updated_at` alone would issue no UPDATE)."""
+    customer.updated_at = now
+    flag_modified(customer, "updated_at")
+    await refresh_timestamps(session, customer)
 
 
 async def contacts_of(session: AsyncSession, customer_ids: Iterable[uuid.UUID]) -> list[Contact]:

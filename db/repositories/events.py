@@ -57,3 +57,11 @@ async def latest_id(session: AsyncSession) -> int:
 async def for_entity(session: AsyncSession, entity_type: str, entity_id: uuid.UUID) -> list[Event]:
     stmt = select(Event).where(Event.entity_type == entity_type, Event.entity_id == entity_id).order_by(Event.id)
     return list((await session.scalars(stmt)).all())
+
+
+async def after(session: AsyncSession, event_id: int, limit: int, *, up_to: int | None = None) -> list[Event]:
+    """Events with id > `event_id` (and ≤ `up_to`), oldest first."""
+    stmt = select(Event).where(Event.id > event_id)
+    if up_to is not None:
+        stmt = stmt.where(Event.id <= up_to)
+    return list((await session.scalars(stmt.order_by(Event.id).limit(limit))).all())

@@ -1,6 +1,9 @@
 """Keyset (seek) pagination shared by every list: stable under inserts, no OFFSET scans.
 
-A cursor is the sort-key values of the last row seen, opaque to clients (base64 of JSON).
+A cursor is the sort-key values of the last row seen, opaque to clients (base64 of JSON). The values
+are the ones the database sorted by, read back with the page: a value recomputed in Python can differ
+from the SQL expression's (Python's str.lower() is not PostgreSQL's lower()), and a seek from such a
+cursor repeats or skips rows.
 """
 from __future__ import annotations
 
@@ -25,13 +28,37 @@ class InvalidCursor(ValueError):
     pass
 
 
+def text_value(value: Any) -> str:
+    """A text sort value from a cursor; anything else (or a NUL, which PostgreSQL text cannot hold) is malformed."""
+    if not isinstance(value, str) or "\x00" in value:
+        raise ValueError("not a text value")
+    return value
+
+
+def int64_value(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not -(2**63) <= value < 2**63:
+        raise ValueError("not a 64-bit integer")
+    return value
+
+
+def aware_datetime(value: Any) -> datetime:
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError("timestamp without time zone")
+    return parsed
+
+
 @dataclass(frozen=True)
 class SortKey:
-    """One column of the ordering: the SQL expression, how to read it off a row, how to parse it back."""
+    """One column of the ordering: the SQL expression and how to parse a cursor's value back.
+
+    `get` (reading the value off a row) is no longer used: cursors hold the values the query returned.
+    The default `parse` accepts text only.
+    """
 
     expr: Any
-    get: Callable[[Any], Any]
-    parse: Callable[[Any], Any] = lambda v: v
+    get: Callable[[Any], Any] | None = None
+    parse: Callable[[Any], Any] = text_value
 
 
 def by_uuid(expr: Any, attr: str = "id") -> SortKey:
@@ -39,15 +66,16 @@ def by_uuid(expr: Any, attr: str = "id") -> SortKey:
 
 
 def by_datetime(expr: Any, attr: str) -> SortKey:
-    return SortKey(expr, lambda row: getattr(row, attr).isoformat(), datetime.fromisoformat)
+    return SortKey(expr, lambda row: getattr(row, attr).isoformat(), aware_datetime)
 
 
 def by_int(expr: Any, attr: str) -> SortKey:
-    return SortKey(expr, lambda row: getattr(row, attr), int)
+    return SortKey(expr, lambda row: getattr(row, attr), int64_value)
 
 
 def encode_cursor(values: Sequence[Any]) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps(list(values))).decode().rstrip("=")
+    # orjson writes UUIDs, datetimes and dates in the forms the parsers above read back.
+    return base64.urlsafe_b64encode(orjson.dumps(list(values), default=str)).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str, keys: Sequence[SortKey]) -> list[Any]:
@@ -90,8 +118,10 @@ async def fetch_page(
         seek = tuple_(*exprs) < tuple_(*values) if descending else tuple_(*exprs) > tuple_(*values)
         stmt = stmt.where(seek)
     order = [e.desc() for e in exprs] if descending else exprs
-    rows = list((await session.scalars(stmt.order_by(*order).limit(first + 1))).all())
-    has_next = len(rows) > first
-    rows = rows[:first]
-    cursors = [encode_cursor([k.get(row) for k in keys]) for row in rows]
+    # The sort values come back with each row, exactly as the database compared them.
+    result = (await session.execute(stmt.add_columns(*exprs).order_by(*order).limit(first + 1))).all()
+    has_next = len(result) > first
+    result = result[:first]
+    rows = [r[0] for r in result]
+    cursors = [encode_cursor(r[1:]) for r in result]
     return Page(rows, cursors, has_next, bool(after), count_query)

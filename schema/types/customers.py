@@ -4,6 +4,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
@@ -108,6 +109,32 @@ class Customer(relay.Node):
             first,
             Activity.from_row,
         )
+
+    # In-sale and feedback (schema/types/orders.py, feedback.py import this module, hence lazy).
+    @strawberry.field(description="The customer's orders, newest first.")
+    async def orders(self, info: strawberry.Info, first: int | None = None, after: str | None = None
+                     ) -> Connection[Annotated["Order", strawberry.lazy("schema.types.orders")]]:
+        from schema.types.orders import customer_orders
+        return await customer_orders(info, self.id, first, after)
+
+    @strawberry.field(description="The customer's feedback records, newest first.")
+    async def feedback(self, info: strawberry.Info, first: int | None = None, after: str | None = None
+                       ) -> Connection[Annotated["Feedback", strawberry.lazy("schema.types.feedback")]]:
+        from schema.types.feedback import customer_feedback
+        return await customer_feedback(info, self.id, first, after)
+
+    @strawberry.field(description="Count, mean score and share of 4–5 scores of the customer's feedback.")
+    async def satisfaction(self, info: strawberry.Info
+                           ) -> Annotated["SatisfactionSummary", strawberry.lazy("schema.types.feedback")]:
+        from schema.types.feedback import customer_satisfaction
+        return await customer_satisfaction(info, self.id)
+
+    @strawberry.field(description="The customer's tickets, newest first.")
+    async def tickets(self, info: strawberry.Info, first: int | None = None, after: str | None = None,
+                      filter: Annotated["TicketFilter", strawberry.lazy("schema.types.tickets")] | None = None
+                      ) -> Connection[Annotated["Ticket", strawberry.lazy("schema.types.tickets")]]:
+        from schema.types.tickets import customer_tickets
+        return await customer_tickets(info, self.id, first, after, filter)
 
     @classmethod
     def from_row(cls, row: CustomerRow) -> "Customer":

@@ -1,0 +1,62 @@
+"""Feedback records and satisfaction aggregates."""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Feedback
+from db.repositories import guarded
+from db.repositories.pagination import Page, by_datetime, by_uuid, fetch_page
+
+# Newest first; the id breaks ties.
+_KEYS = [by_datetime(Feedback.recorded_at, "recorded_at"), by_uuid(Feedback.id)]
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    customer_id: uuid.UUID
+    count: int
+    mean_score: float | None
+    satisfied_count: int  # scores of 4 or 5
+
+
+async def add(session: AsyncSession, row: Feedback) -> Feedback:
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def get(session: AsyncSession, feedback_id: uuid.UUID) -> Feedback | None:
+    return await session.get(Feedback, feedback_id)
+
+
+async def by_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[Feedback]:
+    return list((await session.scalars(select(Feedback).where(Feedback.id.in_(list(ids))))).all())
+
+
+async def page(session: AsyncSession, *, first: int, after: str | None, customer_id: uuid.UUID | None = None) -> Page:
+    stmt = select(Feedback)
+    if customer_id is not None:
+        stmt = stmt.where(Feedback.customer_id == customer_id)
+    return await fetch_page(session, stmt, _KEYS, first=first, after=after, descending=True)
+
+
+async def satisfaction_of(session: AsyncSession, customer_ids: Iterable[uuid.UUID]) -> list[Satisfaction]:
+    """One aggregate row per customer that has feedback (customers without any are absent)."""
+    stmt = (
+        select(Feedback.customer_id, func.count(), func.avg(Feedback.score),
+               func.count(case((Feedback.score >= 4, 1))))
+        .where(Feedback.customer_id.in_(list(customer_ids)))
+        .group_by(Feedback.customer_id)
+    )
+    return [Satisfaction(cid, int(n), float(avg) if avg is not None else None, int(high))
+            for cid, n, avg, high in (await session.execute(stmt)).all()]
+
+
+async def ticket_customer(session: AsyncSession, ticket_id: uuid.UUID) -> uuid.UUID | None:
+    """The customer of a ticket, or None when there is no such ticket (or no tickets table yet)."""
+    return await guarded.customer_of(session, "tickets", ticket_id)

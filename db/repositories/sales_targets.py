@@ -1,0 +1,53 @@
+"""Sales targets."""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models.presale import SalesTarget
+from db.repositories.pagination import SortKey, Page, by_uuid, fetch_page
+
+# Newest period first; the id breaks ties between targets of the same start day.
+_KEYS = [SortKey(SalesTarget.period_start, lambda t: t.period_start.isoformat(), date.fromisoformat),
+         by_uuid(SalesTarget.id)]
+
+
+async def lock_scope(session: AsyncSession, department: str, user_id: uuid.UUID | None) -> None:
+    """Serialise writers of one scope (a department's or one person's targets) until commit, so two
+    concurrent writers cannot both pass the no-overlap check."""
+    await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"sales_target:{department}:{user_id}"))))
+
+
+async def overlapping(session: AsyncSession, department: str, user_id: uuid.UUID | None, start: date,
+                      end: date) -> list[SalesTarget]:
+    scope = SalesTarget.user_id.is_(None) if user_id is None else SalesTarget.user_id == user_id
+    stmt = (select(SalesTarget)
+            .where(SalesTarget.department == department, scope,
+                   SalesTarget.period_start <= end, SalesTarget.period_end >= start)
+            .order_by(SalesTarget.period_start)
+            .with_for_update())
+    return list((await session.scalars(stmt)).all())
+
+
+async def add(session: AsyncSession, target: SalesTarget) -> SalesTarget:
+    session.add(target)
+    await session.flush()
+    return target
+
+
+async def by_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[SalesTarget]:
+    return list((await session.scalars(select(SalesTarget).where(SalesTarget.id.in_(list(ids))))).all())
+
+
+async def page(session: AsyncSession, *, first: int, after: str | None, user_id: uuid.UUID | None = None,
+               department_wide: bool = False) -> Page:
+    stmt = select(SalesTarget)
+    if user_id is not None:
+        stmt = stmt.where(SalesTarget.user_id == user_id)
+    elif department_wide:
+        stmt = stmt.where(SalesTarget.user_id.is_(None))
+    return await fetch_page(session, stmt, _KEYS, first=first, after=after, descending=True)

@@ -1,0 +1,58 @@
+"""Service jobs (installation, commissioning, training, ...)."""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import ServiceJob
+from db.repositories.pagination import Page, by_datetime, by_uuid, fetch_page
+
+OPEN_STATUSES = ("SCHEDULED", "IN_PROGRESS")
+
+# Latest scheduled first; the id breaks ties.
+_KEYS = [by_datetime(ServiceJob.scheduled_start, "scheduled_start"), by_uuid(ServiceJob.id)]
+
+
+async def get(session: AsyncSession, job_id: uuid.UUID, *, for_update: bool = False) -> ServiceJob | None:
+    stmt = select(ServiceJob).where(ServiceJob.id == job_id)
+    if for_update:  # and re-read: a row loaded earlier in this session may be older than the lock
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return (await session.scalars(stmt)).one_or_none()
+
+
+async def by_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[ServiceJob]:
+    return list((await session.scalars(select(ServiceJob).where(ServiceJob.id.in_(list(ids))))).all())
+
+
+async def add(session: AsyncSession, job: ServiceJob) -> ServiceJob:
+    session.add(job)
+    await session.flush()
+    await session.refresh(job, ["number"])
+    return job
+
+
+async def of_orders(session: AsyncSession, order_ids: Iterable[uuid.UUID], *, for_update: bool = False) -> list[ServiceJob]:
+    """Jobs of the given orders in schedule order (earliest first)."""
+    stmt = (select(ServiceJob).where(ServiceJob.order_id.in_(list(order_ids)))
+            .order_by(ServiceJob.order_id, ServiceJob.scheduled_start, ServiceJob.number))
+    if for_update:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return list((await session.scalars(stmt)).all())
+
+
+async def page(session: AsyncSession, *, first: int, after: str | None, statuses: Sequence[str] | None = None,
+               order_id: uuid.UUID | None = None, technician_id: uuid.UUID | None = None,
+               customer_id: uuid.UUID | None = None) -> Page:
+    stmt = select(ServiceJob)
+    if statuses:
+        stmt = stmt.where(ServiceJob.status.in_(list(statuses)))
+    if order_id is not None:
+        stmt = stmt.where(ServiceJob.order_id == order_id)
+    if technician_id is not None:
+        stmt = stmt.where(ServiceJob.technician_id == technician_id)
+    if customer_id is not None:
+        stmt = stmt.where(ServiceJob.customer_id == customer_id)
+    return await fetch_page(session, stmt, _KEYS, first=first, after=after, descending=True)

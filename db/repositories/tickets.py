@@ -1,0 +1,225 @@
+"""Tickets, their comments, joint consultations (escalations), SLA policies and root causes."""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import exists, or_, select
+from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.sql.elements import ColumnElement
+
+from db.models import (Customer, Escalation, EscalationParticipant, Order, RootCauseCategory, ServiceJob,
+                       SlaPolicy, Ticket, TicketComment, User)
+from db.repositories.customers import escape_like
+from db.repositories.pagination import Page, by_datetime, by_int, by_uuid, fetch_page
+
+# Newest first (the live board); the id breaks ties between tickets opened in the same instant.
+_TICKET_KEYS = [by_datetime(Ticket.created_at, "created_at"), by_uuid(Ticket.id)]
+_ESCALATION_KEYS = [by_datetime(Escalation.requested_at, "requested_at"), by_uuid(Escalation.id)]
+# Conversations read oldest first, in the order they were written.
+_COMMENT_KEYS = [by_int(TicketComment.seq, "seq")]
+
+
+def _locked(stmt):
+    # FOR UPDATE, and re-read: a row loaded earlier in this session may be older than the lock.
+    return stmt.with_for_update().execution_options(populate_existing=True)
+
+
+# ----------------------------------------------------------------------------- tickets
+
+async def get(session: AsyncSession, ticket_id: uuid.UUID, *, for_update: bool = False) -> Ticket | None:
+    stmt = select(Ticket).where(Ticket.id == ticket_id)
+    return (await session.scalars(_locked(stmt) if for_update else stmt)).one_or_none()
+
+
+async def by_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[Ticket]:
+    return list((await session.scalars(select(Ticket).where(Ticket.id.in_(list(ids))))).all())
+
+
+async def add(session: AsyncSession, ticket: Ticket) -> Ticket:
+    session.add(ticket)
+    await session.flush()
+    await session.refresh(ticket, ["number"])
+    return ticket
+
+
+async def save(session: AsyncSession, row: Ticket | Escalation, now: datetime | None = None) -> None:
+    """Write a changed row now (the version guard fires here, not at commit). With `now`, the ticket is
+    marked as changed at that instant, so its version moves even when only its children changed."""
+    if now is not None:
+        row.updated_at = now
+        flag_modified(row, "updated_at")
+    await session.flush()
+
+
+@dataclass
+class TicketFilters:
+    """Every field narrows the list; None (or an empty list) means "any"."""
+
+    status: Sequence[str] | None = None
+    kind: Sequence[str] | None = None
+    priority: Sequence[str] | None = None
+    assignee_id: uuid.UUID | None = None
+    customer_id: uuid.UUID | None = None
+    order_id: uuid.UUID | None = None
+    escalated: bool | None = None  # has (or had) a joint consultation
+    search: str | None = None  # ticket number, subject, customer name; case-insensitive, literal
+    sla: ColumnElement[bool] | None = None  # a predicate from services.sla (a state computed at an instant)
+
+
+async def page(session: AsyncSession, filters: TicketFilters, *, first: int, after: str | None) -> Page:
+    stmt = select(Ticket)
+    for column, values in ((Ticket.status, filters.status), (Ticket.kind, filters.kind),
+                           (Ticket.priority, filters.priority)):
+        if values:
+            stmt = stmt.where(column.in_(list(values)))
+    for column, value in ((Ticket.assignee_id, filters.assignee_id), (Ticket.customer_id, filters.customer_id),
+                          (Ticket.order_id, filters.order_id)):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if filters.escalated is not None:
+        has_escalation = exists().where(Escalation.ticket_id == Ticket.id)
+        stmt = stmt.where(has_escalation if filters.escalated else ~has_escalation)
+    if filters.search and filters.search.strip():
+        pattern = f"%{escape_like(filters.search.strip())}%"
+        customers = select(Customer.id).where(Customer.name.ilike(pattern, escape="\\"))
+        stmt = stmt.where(or_(Ticket.number.ilike(pattern, escape="\\"), Ticket.subject.ilike(pattern, escape="\\"),
+                              Ticket.customer_id.in_(customers)))
+    if filters.sla is not None:
+        stmt = stmt.where(filters.sla)
+    return await fetch_page(session, stmt, _TICKET_KEYS, first=first, after=after, descending=True)
+
+
+async def escalated_ticket_ids(session: AsyncSession, ticket_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    stmt = select(Escalation.ticket_id).where(Escalation.ticket_id.in_(list(ticket_ids))).distinct()
+    return set((await session.scalars(stmt)).all())
+
+
+# ----------------------------------------------------------------------------- comments and notes
+
+def add_comment(session: AsyncSession, comment: TicketComment) -> None:
+    session.add(comment)
+
+
+async def comments_page(session: AsyncSession, ticket_id: uuid.UUID, *, include_internal: bool, first: int,
+                        after: str | None) -> Page:
+    """Replies on the ticket (consultation notes are not replies: see `notes_of`)."""
+    stmt = select(TicketComment).where(TicketComment.ticket_id == ticket_id, TicketComment.escalation_id.is_(None))
+    if not include_internal:
+        stmt = stmt.where(TicketComment.visibility == "CUSTOMER")
+    return await fetch_page(session, stmt, _COMMENT_KEYS, first=first, after=after)
+
+
+async def notes_of(session: AsyncSession, escalation_ids: Iterable[uuid.UUID]) -> list[TicketComment]:
+    stmt = (select(TicketComment).where(TicketComment.escalation_id.in_(list(escalation_ids)))
+            .order_by(TicketComment.seq))
+    return list((await session.scalars(stmt)).all())
+
+
+async def has_customer_comment(session: AsyncSession, ticket_id: uuid.UUID) -> bool:
+    stmt = select(exists().where(TicketComment.ticket_id == ticket_id, TicketComment.visibility == "CUSTOMER"))
+    return bool(await session.scalar(stmt))
+
+
+# ----------------------------------------------------------------------------- escalations
+
+async def open_escalation(session: AsyncSession, ticket_id: uuid.UUID, *, for_update: bool = False) -> Escalation | None:
+    stmt = select(Escalation).where(Escalation.ticket_id == ticket_id, Escalation.status == "OPEN")
+    return (await session.scalars(_locked(stmt) if for_update else stmt)).one_or_none()
+
+
+async def current_escalations(session: AsyncSession, ticket_ids: Iterable[uuid.UUID]) -> list[Escalation]:
+    """Per ticket: its open escalation, else its latest one (tickets never escalated have none)."""
+    stmt = (
+        select(Escalation)
+        .where(Escalation.ticket_id.in_(list(ticket_ids)))
+        .ext(distinct_on(Escalation.ticket_id))
+        .order_by(Escalation.ticket_id, (Escalation.status == "OPEN").desc(), Escalation.requested_at.desc(),
+                  Escalation.id.desc())
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def escalations_by_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[Escalation]:
+    return list((await session.scalars(select(Escalation).where(Escalation.id.in_(list(ids))))).all())
+
+
+async def escalations_page(session: AsyncSession, *, status: str | None, first: int, after: str | None) -> Page:
+    stmt = select(Escalation)
+    if status:
+        stmt = stmt.where(Escalation.status == status)
+    return await fetch_page(session, stmt, _ESCALATION_KEYS, first=first, after=after, descending=True)
+
+
+async def add_escalation(session: AsyncSession, escalation: Escalation, participant_ids: Iterable[uuid.UUID]) -> None:
+    session.add(escalation)
+    await session.flush()
+    session.add_all(EscalationParticipant(escalation_id=escalation.id, user_id=u) for u in participant_ids)
+    await session.flush()
+
+
+async def participant_ids(session: AsyncSession, escalation_id: uuid.UUID) -> list[uuid.UUID]:
+    stmt = (select(EscalationParticipant.user_id).where(EscalationParticipant.escalation_id == escalation_id)
+            .order_by(EscalationParticipant.user_id))
+    return list((await session.scalars(stmt)).all())
+
+
+async def participants_of(session: AsyncSession, escalation_ids: Iterable[uuid.UUID]) -> list[Any]:
+    """Rows (escalation_id, User) for all the given escalations in one statement, by name."""
+    stmt = (
+        select(EscalationParticipant.escalation_id, User)
+        .join(User, User.id == EscalationParticipant.user_id)
+        .where(EscalationParticipant.escalation_id.in_(list(escalation_ids)))
+        .order_by(User.name, User.id)
+    )
+    return list((await session.execute(stmt)).all())
+
+
+# ----------------------------------------------------------------------------- reference data
+
+async def sla_policy(session: AsyncSession, priority: str, *, for_update: bool = False) -> SlaPolicy | None:
+    stmt = select(SlaPolicy).where(SlaPolicy.priority == priority)
+    return (await session.scalars(_locked(stmt) if for_update else stmt)).one_or_none()
+
+
+async def sla_policies(session: AsyncSession) -> list[SlaPolicy]:
+    return list((await session.scalars(select(SlaPolicy))).all())
+
+
+async def root_cause(session: AsyncSession, code: str, *, for_update: bool = False) -> RootCauseCategory | None:
+    stmt = select(RootCauseCategory).where(RootCauseCategory.code == code)
+    return (await session.scalars(_locked(stmt) if for_update else stmt)).one_or_none()
+
+
+async def root_causes(session: AsyncSession, *, active: bool | None = None) -> list[RootCauseCategory]:
+    stmt = select(RootCauseCategory).order_by(RootCauseCategory.label, RootCauseCategory.code)
+    if active is not None:
+        stmt = stmt.where(RootCauseCategory.active.is_(active))
+    return list((await session.scalars(stmt)).all())
+
+
+async def root_causes_of_tickets(session: AsyncSession, ticket_ids: Iterable[uuid.UUID]) -> list[Any]:
+    """Rows (id, RootCauseCategory) for the given tickets that have one, in one statement."""
+    stmt = (select(Ticket.id, RootCauseCategory)
+            .join(RootCauseCategory, RootCauseCategory.code == Ticket.root_cause_code)
+            .where(Ticket.id.in_(list(ticket_ids))))
+    return list((await session.execute(stmt)).all())
+
+
+def add_row(session: AsyncSession, row: Any) -> None:
+    session.add(row)
+
+
+# ----------------------------------------------------------------------------- what tickets link to
+
+async def order(session: AsyncSession, order_id: uuid.UUID) -> Order | None:
+    return await session.get(Order, order_id)
+
+
+async def service_job(session: AsyncSession, job_id: uuid.UUID) -> ServiceJob | None:
+    return await session.get(ServiceJob, job_id)

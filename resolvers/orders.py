@@ -1,0 +1,101 @@
+"""Order queries and mutations (in-sale handoff)."""
+from __future__ import annotations
+
+import uuid
+
+import strawberry
+
+from db.repositories import orders as orders_repo
+from resolvers.support import given, mutate
+from schema.ids import decode_id, decode_optional_id
+from schema.types.common import BadUserInput, Connection, connection
+from schema.types.orders import Order, OrderStatus
+from schema.types.orders_inputs import CreateOrderInput, OrderActionInput, OrderPayload, UpdateOrderInput
+from services import orders as service
+from services.errors import DomainError
+from services.orders import ItemData, NewOrder
+
+
+def query_id(value: strawberry.ID | None, type_name: str, field: str) -> uuid.UUID | None:
+    """A filter argument's id; a malformed one is the client's mistake (BAD_USER_INPUT)."""
+    if value is None:
+        return None
+    try:
+        return decode_id(value, type_name, field)
+    except DomainError as error:
+        raise BadUserInput(error.message) from None
+
+
+async def orders(
+    info: strawberry.Info, first: int | None = None, after: str | None = None,
+    status: list[OrderStatus] | None = None, customer_id: strawberry.ID | None = None,
+) -> Connection[Order]:
+    """Orders, newest first."""
+    statuses = [s.value for s in status or []]
+    cid = query_id(customer_id, "Customer", "customerId")
+    return await connection(
+        info, lambda s, size: orders_repo.page(s, first=size, after=after, statuses=statuses, customer_id=cid),
+        first, Order.from_row,
+    )
+
+
+def _items(items) -> list[ItemData]:
+    return [ItemData(product_model=i.product_model, quantity=i.quantity, description=i.description,
+                     unit_price=i.unit_price) for i in items]
+
+
+def _payload(result) -> OrderPayload:
+    order, errors = result
+    return OrderPayload(order=Order.from_row(order) if order else None, errors=errors)
+
+
+async def create_order(info: strawberry.Info, input: CreateOrderInput) -> OrderPayload:
+    async def action(uow):
+        data = NewOrder(
+            customer_id=decode_id(input.customer_id, "Customer", "customerId"), items=_items(input.items),
+            contract_value=input.contract_value,
+            opportunity_id=decode_optional_id(input.opportunity_id, "Opportunity", "opportunityId"),
+            delivery_date=input.delivery_date, special_requirements=input.special_requirements,
+        )
+        return await uow.idempotent(
+            "createOrder", input.idempotency_key, data,
+            create=lambda: service.create_order(uow, data),
+            load=lambda order_id: orders_repo.get(uow.session, order_id),
+            result_id=lambda o: o.id,
+        )
+
+    return _payload(await mutate(info, action))
+
+
+async def update_order(info: strawberry.Info, input: UpdateOrderInput) -> OrderPayload:
+    async def action(uow):
+        fields = {}
+        for name in ("delivery_date", "special_requirements", "contract_value"):
+            if given(getattr(input, name)):
+                fields[name] = getattr(input, name)
+        # `items` replaces the whole list; left out (or null) keeps it, [] empties it.
+        items = _items(input.items) if given(input.items) and input.items is not None else None
+        order_id = decode_id(input.order_id, "Order", "orderId")
+        return await service.update_order(uow, order_id, input.expected_version, items=items, **fields)
+
+    return _payload(await mutate(info, action))
+
+
+async def hand_off_order(info: strawberry.Info, input: OrderActionInput) -> OrderPayload:
+    return _payload(await mutate(info, lambda uow: service.hand_off_order(
+        uow, decode_id(input.order_id, "Order", "orderId"), input.expected_version)))
+
+
+async def confirm_order(info: strawberry.Info, input: OrderActionInput) -> OrderPayload:
+    return _payload(await mutate(info, lambda uow: service.confirm_order(
+        uow, decode_id(input.order_id, "Order", "orderId"), input.expected_version)))
+
+
+async def return_order(info: strawberry.Info, input: OrderActionInput) -> OrderPayload:
+    return _payload(await mutate(info, lambda uow: service.return_order(
+        uow, decode_id(input.order_id, "Order", "orderId"), input.expected_version, input.reason)))
+
+
+async def cancel_order(info: strawberry.Info, input: OrderActionInput) -> OrderPayload:
+    return _payload(await mutate(info, lambda uow: service.cancel_order(
+        uow, decode_id(input.order_id, "Order", "orderId"), input.expected_version, input.reason)))

@@ -1,0 +1,110 @@
+"""Inputs and payloads of the pre-sale and sales-target mutations."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import strawberry
+
+from schema.types.common import UserError
+from schema.types.enums import Department
+from schema.types.presale import Opportunity, ReviewDecision, SalesTarget
+
+
+@strawberry.input
+class RequirementInput:
+    description: str
+    priority: str | None = None
+
+
+@strawberry.input
+class CreateOpportunityInput:
+    customer_id: strawberry.ID
+    title: str
+    owner_id: strawberry.ID | None = strawberry.field(default=None, description="An active marketing user; "
+                                                      "defaults to the caller.")
+    requirements: list[RequirementInput] | None = None
+    idempotency_key: str | None = None
+
+
+@strawberry.input
+class RecordRequirementsInput:
+    opportunity_id: strawberry.ID
+    requirements: list[RequirementInput] = strawberry.field(description="Replaces the whole list.")
+    expected_version: int | None = None
+
+
+@strawberry.input
+class ConfirmRequirementsInput:
+    opportunity_id: strawberry.ID
+    confirmed_by: str = strawberry.field(description="The customer's person who confirmed the requirements.")
+    expected_version: int | None = None
+
+
+@strawberry.input
+class SubmitSolutionInput:
+    opportunity_id: strawberry.ID
+    summary: str
+    details: str | None = None
+    expected_version: int | None = None
+
+
+@strawberry.input
+class ReviewSolutionInput:
+    opportunity_id: strawberry.ID
+    decision: ReviewDecision
+    technical_feasibility: str | None = None
+    serviceability: str | None = None
+    comments: str | None = strawberry.field(default=None, description="Required when requesting changes.")
+    expected_version: int | None = None
+
+
+@strawberry.input
+class OpportunityActionInput:
+    opportunity_id: strawberry.ID
+    expected_version: int | None = None
+
+
+@strawberry.input
+class AcknowledgeRegistrationInput:
+    opportunity_id: strawberry.ID
+    service_lead_id: strawberry.ID
+    preparation_notes: str = strawberry.field(description="Staff, tools and material prepared.")
+    expected_version: int | None = None
+
+
+@strawberry.input
+class MarkWonInput:
+    opportunity_id: strawberry.ID
+    order_id: strawberry.ID = strawberry.field(description="The signed order; the same customer's.")
+    expected_version: int | None = None
+
+
+@strawberry.input
+class MarkLostInput:
+    opportunity_id: strawberry.ID
+    reason: str
+    expected_version: int | None = None
+
+
+@strawberry.type
+class OpportunityPayload:
+    opportunity: Opportunity | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class SetSalesTargetInput:
+    period_start: date = strawberry.field(description="First day of the period.")
+    period_end: date = strawberry.field(description="Last day of the period (inclusive).")
+    amount: Decimal
+    department: Department = Department.MARKETING
+    user_id: strawberry.ID | None = strawberry.field(default=None, description="Null: a department-wide target.")
+    expected_version: int | None = strawberry.field(default=None, description="When changing an existing target "
+                                                    "(the same person or department and the same period).")
+
+
+@strawberry.type
+class SalesTargetPayload:
+    sales_target: SalesTarget | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)

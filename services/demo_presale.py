@@ -1,0 +1,187 @@
+"""Demo pre-sale data: opportunities in every stage over the last 60 days, and sales targets.
+
+Made through the real services. Like the demo orders, every opportunity follows a scenario of timed
+steps and all steps run in time order on a ManualClock, so the timeline, the events and the handoff
+clocks (24 h to review a solution or acknowledge a registration) tell one consistent story: some
+answers in time, some late, one still waiting past its due time. The won opportunities are won with
+demo orders that exist already (their customer's, signed an hour before the win); without any, the
+won scenarios stop at an acknowledged registration.
+"""
+from __future__ import annotations
+
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db.models import Customer, Order, User
+from db.repositories import opportunities as opportunities_repo
+from db.models.presale import Opportunity
+from services import opportunities as presale
+from services import sales_targets
+from services.auth import principal_of_user
+from services.clock import Clock, ManualClock
+from services.opportunities import NewOpportunity, RequirementData, ReviewData
+from services.unit_of_work import unit_of_work
+
+_TITLES = ["Production line retrofit", "Cold-store expansion", "Compressed-air upgrade", "Packaging hall automation",
+           "Second plant equipment", "Energy-saving chillers", "Press shop modernisation"]
+_NEEDS = [("Throughput of 40 units per hour", "MUST"), ("Fits the existing 380 V supply", "MUST"),
+          ("Operator training for two shifts", "SHOULD"), ("Remote monitoring", "COULD"),
+          ("Installation during the summer shutdown", "MUST"), ("Spare parts on site for 2 years", "SHOULD")]
+_BUYERS = ["Anna Schmidt (purchasing)", "Chen Wei (plant manager)", "Dana Novak (CTO)", "Emil Okafor (operations)"]
+
+# Scenario steps: (hours after the opportunity's start, step). The name says the stage it ends in.
+Step = tuple[float, str]
+_TO_REVIEW: list[Step] = [(0, "create"), (4, "record"), (30, "confirm"), (52, "submit")]
+SCENARIOS: dict[str, list[Step]] = {
+    "requirements": [(0, "create")],
+    "requirements_recorded": [(0, "create"), (6, "record")],
+    "solution": [(0, "create"), (4, "record"), (30, "confirm")],
+    "review_waiting": _TO_REVIEW,  # the review is overdue when the scenario starts early enough
+    "changes_requested": [*_TO_REVIEW, (70, "request_changes")],
+    "approved": [*_TO_REVIEW, (64, "request_changes"), (90, "submit"), (100, "approve")],
+    "registered": [*_TO_REVIEW, (60, "approve"), (72, "register")],
+    "registered_acknowledged": [*_TO_REVIEW, (60, "approve"), (72, "register"), (80, "acknowledge")],
+    "won": [*_TO_REVIEW, (66, "request_changes"), (80, "submit"), (95, "approve"), (100, "register"),
+            (130, "acknowledge"), (170, "win")],
+    "won_first_time": [*_TO_REVIEW, (58, "approve"), (60, "register"), (70, "acknowledge"), (120, "win")],
+    "lost_early": [(0, "create"), (5, "record"), (40, "lose")],
+    "lost_after_review": [*_TO_REVIEW, (75, "request_changes"), (120, "lose")],
+}
+_SERVICE_STEPS = ("request_changes", "approve", "acknowledge")
+
+
+@dataclass
+class _Run:
+    customer: Customer
+    seller: User
+    service: User
+    opportunity: Opportunity | None = None
+    order: Order | None = None  # the signed order a won scenario is won with
+
+
+async def seed_presale(sessions: async_sessionmaker[AsyncSession], clock: Clock, users: dict[str, User],
+                       customers: list[Customer], rng: random.Random) -> list[Opportunity]:
+    """Opportunities in every stage (with solution revisions; the won ones with their order) and monthly
+    sales targets of the last 3 months, for the department and each seller."""
+    if not customers:
+        return []
+    now = clock.now()
+    sellers = [users[e] for e in ("marketing@tandem.example", "marketing2@tandem.example",
+                                  "marketing.lead@tandem.example")]
+    service = [users[e] for e in ("service.lead@tandem.example", "service@tandem.example")]
+    manual = ManualClock(now)
+    await _targets(sessions, manual, users["supervisor@tandem.example"], sellers, rng)
+    async with sessions() as session:
+        signed = await opportunities_repo.unlinked_orders(session)
+    by_id = {c.id: c for c in customers}
+    names = list(SCENARIOS)
+    count = max(len(names), len(customers) // 2)
+    timeline: list[tuple[datetime, int, int, str]] = []
+    runs: list[_Run] = []
+    for i in range(count):
+        run = _Run(customer=customers[(i * 5 + 1) % len(customers)], seller=sellers[i % len(sellers)],
+                   service=service[i % len(service)])
+        start = now - timedelta(days=60) + timedelta(hours=(50 * 24) * i / count + rng.uniform(0, 10))
+        steps = SCENARIOS[names[i % len(names)]]
+        if steps[-1][1] == "win":
+            order = signed.pop(rng.randrange(len(signed))) if signed else None
+            if order is None or order.customer_id not in by_id:
+                steps = steps[:-1]
+            else:  # the opportunity the order came from: won an hour after the order was signed
+                run.customer, run.order = by_id[order.customer_id], order
+                start = order.created_at + timedelta(hours=1) - timedelta(hours=steps[-1][0])
+        runs.append(run)
+        for n, (hours, step) in enumerate(steps):
+            timeline.append((start + timedelta(hours=hours), i, n, step))
+    timeline.sort()
+    for at, i, _, step in timeline:
+        manual.set(at)
+        run = runs[i]
+        actor = run.service if step in _SERVICE_STEPS else run.seller
+        async with unit_of_work(sessions, principal_of_user(actor), manual) as uow:
+            await _STEPS[step](uow, run, rng)
+    return [run.opportunity for run in runs if run.opportunity is not None]
+
+
+async def _targets(sessions, manual: ManualClock, supervisor: User, sellers: list[User], rng: random.Random) -> None:
+    first = manual.now().date().replace(day=1)
+    for back in (2, 1, 0):
+        start = _add_months(first, -back)
+        end = _add_months(start, 1) - timedelta(days=1)
+        manual.set(datetime(start.year, start.month, 1, 8, tzinfo=manual.now().tzinfo) - timedelta(days=3))
+        scopes = [(None, Decimal("900000"))] + [(s.id, Decimal(rng.choice([250000, 300000, 350000]))) for s in sellers]
+        for user_id, amount in scopes:
+            async with unit_of_work(sessions, principal_of_user(supervisor), manual) as uow:
+                await sales_targets.set_sales_target(uow, sales_targets.TargetData(start, end, amount, user_id=user_id))
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+async def _create(uow, run: _Run, rng: random.Random) -> None:
+    needs = rng.sample(_NEEDS, 2)
+    run.opportunity = await presale.create_opportunity(uow, NewOpportunity(
+        customer_id=run.customer.id, title=f"{rng.choice(_TITLES)} — {run.customer.name}",
+        requirements=[RequirementData(text, priority) for text, priority in needs]))
+
+
+async def _record(uow, run: _Run, rng: random.Random) -> None:
+    needs = rng.sample(_NEEDS, 3)
+    run.opportunity = await presale.record_requirements(uow, run.opportunity.id, None,
+                                                        [RequirementData(t, p) for t, p in needs])
+
+
+async def _confirm(uow, run: _Run, rng: random.Random) -> None:
+    run.opportunity = await presale.confirm_requirements(uow, run.opportunity.id, None, rng.choice(_BUYERS))
+
+
+async def _submit(uow, run: _Run, rng: random.Random) -> None:
+    revision = "revised " if run.opportunity.stage == "SOLUTION" and run.opportunity.solution_review_due_at else ""
+    run.opportunity = await presale.submit_solution(
+        uow, run.opportunity.id, None, f"{revision}proposal: 2 lines, commissioning in 6 weeks",
+        "Bill of materials, layout drawing and service plan attached in the shared folder.")
+
+
+async def _request_changes(uow, run: _Run, rng: random.Random) -> None:
+    run.opportunity = await presale.review_solution(uow, run.opportunity.id, None, ReviewData(
+        "CHANGES_REQUESTED", "Feasible with a reinforced foundation", "Spare parts lead time is 10 weeks",
+        rng.choice(["Add a local spare-parts stock", "Plan the installation outside the peak season",
+                    "Include operator training in the offer"])))
+
+
+async def _approve(uow, run: _Run, rng: random.Random) -> None:
+    run.opportunity = await presale.review_solution(uow, run.opportunity.id, None, ReviewData(
+        "APPROVED", "Feasible", "Serviceable from the regional hub", "Approved for registration"))
+
+
+async def _register(uow, run: _Run, rng: random.Random) -> None:
+    run.opportunity = await presale.register_project(uow, run.opportunity.id, None)
+
+
+async def _acknowledge(uow, run: _Run, rng: random.Random) -> None:
+    run.opportunity = await presale.acknowledge_registration(
+        uow, run.opportunity.id, None, run.service.id, "Two technicians booked, lifting gear and calibration kit reserved")
+
+
+async def _win(uow, run: _Run, rng: random.Random) -> None:
+    assert run.order is not None
+    run.opportunity = await presale.mark_won(uow, run.opportunity.id, None, run.order.id)
+
+
+async def _lose(uow, run: _Run, rng: random.Random) -> None:
+    run.opportunity = await presale.mark_lost(uow, run.opportunity.id, None, rng.choice(
+        ["Budget frozen for this year", "Went with a cheaper competitor", "Project postponed indefinitely"]))
+
+
+_STEPS: dict[str, Callable[..., Awaitable[None]]] = {
+    "create": _create, "record": _record, "confirm": _confirm, "submit": _submit,
+    "request_changes": _request_changes, "approve": _approve, "register": _register, "acknowledge": _acknowledge,
+    "win": _win, "lose": _lose,
+}

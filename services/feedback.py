@@ -1,0 +1,59 @@
+"""After-sale 3 — satisfaction: feedback records (return visits, surveys, post-ticket ratings), 1–5 scores."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from db.models import Feedback
+from db.models.feedback import FEEDBACK_SOURCES
+from db.repositories import customers as customers_repo
+from db.repositories import feedback as feedback_repo
+from db.repositories import orders as orders_repo
+from services.errors import DomainError, ErrorCode, Validator, not_found
+from services.unit_of_work import UnitOfWork
+
+SATISFIED_SCORES = (4, 5)  # "share of 4–5 scores" (DOMAIN.md KPI: customer satisfaction)
+
+
+@dataclass
+class NewFeedback:
+    customer_id: uuid.UUID
+    source: str
+    score: int
+    order_id: uuid.UUID | None = None
+    ticket_id: uuid.UUID | None = None
+    comment: str | None = None
+
+
+async def record_feedback(uow: UnitOfWork, data: NewFeedback) -> Feedback:
+    v = Validator()
+    v.require(isinstance(data.score, int) and 1 <= data.score <= 5, "score must be between 1 and 5", "score")
+    v.require(data.source in FEEDBACK_SOURCES, "unknown feedback source", "source")
+    comment = v.text(data.comment, "comment", "comment", max_len=4000)
+    v.raise_if_any()
+    customer = await customers_repo.get(uow.session, data.customer_id)
+    if customer is None:
+        raise not_found("customer", "customerId")
+    if data.order_id is not None:
+        order = await orders_repo.get(uow.session, data.order_id)
+        if order is None:
+            raise not_found("order", "orderId")
+        if order.customer_id != customer.id:
+            raise DomainError(ErrorCode.VALIDATION, "the order belongs to another customer", ["orderId"])
+    if data.ticket_id is not None:
+        ticket_customer = await feedback_repo.ticket_customer(uow.session, data.ticket_id)
+        if ticket_customer is None:
+            raise not_found("ticket", "ticketId")
+        if ticket_customer != customer.id:
+            raise DomainError(ErrorCode.VALIDATION, "the ticket belongs to another customer", ["ticketId"])
+    assert uow.actor_id is not None
+    row = Feedback(id=uuid.uuid4(), customer_id=customer.id, order_id=data.order_id, ticket_id=data.ticket_id,
+                   source=data.source, score=data.score, comment=comment, recorded_by_id=uow.actor_id,
+                   recorded_at=uow.now)
+    await feedback_repo.add(uow.session, row)
+    uow.record(action="feedback.recorded", entity_type="Feedback", entity_id=row.id,
+               summary=f"Feedback from {customer.name}: {data.score}/5 ({data.source.lower().replace('_', ' ')})",
+               changes={"score": data.score, "source": data.source, "ticketId": data.ticket_id},
+               customer_id=customer.id, order_id=data.order_id, event="FEEDBACK_RECORDED",
+               payload={"score": data.score, "source": data.source, "ticketId": data.ticket_id})
+    return row

@@ -1,0 +1,184 @@
+"""One reader of the event log per process, fanning events out to its subscribers in memory.
+
+The hub reads `events` in id order (ids become visible in id order: see db/repositories/events.py),
+when the bus says the log grew and on a periodic poll, so a lost wake-up only delays delivery.
+Each subscriber has a bounded queue; one that falls behind is cut off (it can resume with `after`),
+so a stalled client cannot make the server's memory grow.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db.repositories import events as events_repo
+
+log = logging.getLogger("tandem.hub")
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedEvent:
+    """An event as read from the log, detached from any database session."""
+
+    id: int
+    type: str
+    entity_type: str
+    entity_id: Any
+    payload: dict[str, Any]
+    actor_id: Any
+    occurred_at: datetime
+
+    @classmethod
+    def of(cls, row: Any) -> "LoggedEvent":
+        return cls(row.id, row.type, row.entity_type, row.entity_id, row.payload or {}, row.actor_id, row.occurred_at)
+
+
+class SubscriberTooSlow(Exception):
+    """The subscriber's queue filled up: it is cut off and may resume with its last cursor."""
+
+
+class CursorExpired(Exception):
+    """The cursor points before the log's retention window: events after it may be gone."""
+
+
+Match = Callable[[LoggedEvent], bool]
+
+
+_CUT_OFF = object()  # queued after the last event a too-slow subscriber will get
+
+
+@dataclass(eq=False)
+class _Subscriber:
+    match: Match
+    queue: asyncio.Queue  # one slot more than the limit, so the cut-off marker always fits
+    start: int  # hub position at registration: live events are those after it
+    overflowed: bool = False
+
+
+class EventHub:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, poll_interval: float = 2.0,
+                 batch_size: int = 500, queue_size: int = 1000):
+        self._sessions = sessions
+        self.poll_interval = poll_interval
+        self.batch_size = batch_size
+        self.queue_size = queue_size
+        self.position = 0
+        self._subscribers: set[_Subscriber] = set()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self.started = asyncio.Event()
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscribers)
+
+    async def start(self) -> None:
+        async with self._sessions() as session:
+            self.position = await events_repo.latest_id(session)
+        self._task = asyncio.create_task(self._run(), name="tandem-hub")
+        self.started.set()
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def wake(self, up_to: int = 0) -> None:
+        """Called by the bus (any process committed events) and after local commits."""
+        if up_to == 0 or up_to > self.position:
+            self._wake.set()
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+            self._wake.clear()
+            try:
+                await self.catch_up()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # database hiccup: keep the position, try again on the next tick
+                log.exception("reading the event log failed; retrying")
+                await asyncio.sleep(min(self.poll_interval, 1.0))
+
+    async def catch_up(self) -> None:
+        while True:
+            async with self._sessions() as session:
+                rows = await events_repo.after(session, self.position, self.batch_size)
+            for row in rows:
+                self._dispatch(LoggedEvent.of(row))
+            if len(rows) < self.batch_size:
+                return
+
+    def _dispatch(self, event: LoggedEvent) -> None:
+        self.position = event.id
+        for sub in list(self._subscribers):
+            if sub.overflowed or not sub.match(event):
+                continue
+            if sub.queue.qsize() >= self.queue_size:
+                self._cut_off(sub)
+            else:
+                sub.queue.put_nowait(event)
+
+    def _cut_off(self, sub: _Subscriber) -> None:
+        sub.overflowed = True
+        self._subscribers.discard(sub)
+        sub.queue.put_nowait(_CUT_OFF)
+
+    @contextlib.asynccontextmanager
+    async def _registered(self, match: Match) -> AsyncIterator[_Subscriber]:
+        await self.started.wait()
+        sub = _Subscriber(match, asyncio.Queue(self.queue_size + 1), self.position)
+        self._subscribers.add(sub)
+        try:
+            yield sub
+        finally:
+            self._subscribers.discard(sub)
+
+    async def stream(self, match: Match, after: int | None = None, *,
+                     oldest_allowed: int | None = None) -> AsyncIterator[LoggedEvent]:
+        """Matching events after `after` (replayed from the log), then live ones; in log order,
+        without a gap or a duplicate at the switch. `after=None` means live events only."""
+        if after is not None and oldest_allowed is not None and after < oldest_allowed:
+            raise CursorExpired(f"cursor {after} is older than the event log's retention; refetch and resubscribe")
+        async with self._registered(match) as sub:
+            last = after if after is not None else sub.start
+            if last < sub.start:
+                # Everything between the cursor and the hub's position at registration comes from
+                # the log; everything after it arrives in the queue (registered before reading).
+                async for event in self._replay(match, last, sub.start):
+                    last = event.id
+                    yield event
+            while True:
+                event = await self._next(sub)
+                if event.id <= last:
+                    continue  # already replayed
+                last = event.id
+                yield event
+
+    @staticmethod
+    async def _next(sub: _Subscriber) -> LoggedEvent:
+        item = await sub.queue.get()
+        if item is _CUT_OFF:
+            raise SubscriberTooSlow("subscriber fell behind; resume with `after` set to the last cursor received")
+        return item
+
+    async def _replay(self, match: Match, after: int, up_to: int) -> AsyncIterator[LoggedEvent]:
+        cursor = after
+        while cursor < up_to:
+            async with self._sessions() as session:
+                rows = await events_repo.after(session, cursor, self.batch_size, up_to=up_to)
+            if not rows:
+                return
+            for row in rows:
+                cursor = row.id
+                event = LoggedEvent.of(row)
+                if match(event):
+                    yield event

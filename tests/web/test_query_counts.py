@@ -1,0 +1,81 @@
+"""N+1 guard: the number of SQL statements behind a list query must not grow with the list."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import event
+
+from services import auth
+from services import customers as customer_service
+from services.customers import ContactData, NewCustomer
+from services.principal import Principal, PrincipalKind
+from services.unit_of_work import unit_of_work
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch):
+    """Passwords are not what these tests are about, and the production Argon2 parameters cost about
+    0.1-0.2 s per created user; cheap parameters keep the set fast (verification still works)."""
+    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+LIST = "query($n: Int!) { customers(first: $n) { edges { node { name owner { name } contacts { name } } } } }"
+
+
+@contextmanager
+def statements(engine):
+    """Collect every SQL statement sent through `engine` while the block runs."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
+async def add_customers(services, owners, start: int, count: int) -> None:
+    for i in range(start, start + count):
+        owner = owners[i % len(owners)].user
+        actor = Principal(PrincipalKind.USER, owner.id, owner.name, department="MARKETING", role="STAFF")
+        async with unit_of_work(services.db.sessions, actor, services.clock) as uow:
+            await customer_service.create_customer(uow, NewCustomer(
+                name=f"Customer {i:03d}", contacts=[ContactData(name=f"Contact {i}a"), ContactData(name=f"Contact {i}b")]))
+
+
+async def test_customer_list_statement_count_does_not_grow(gql, users, services):
+    owners = [await users.create("MARKETING") for _ in range(3)]
+    reader = await users.create("SERVICE")
+    engine = services.db.engine
+    await gql.ok(LIST, {"n": 1}, reader.token)  # warm up: connections, dialect initialisation, caches
+
+    with statements(engine) as auth_only:
+        await gql.ok("{ __typename }", token=reader.token)
+    authentication = len(auth_only)
+    assert authentication <= 2, auth_only
+
+    async def data_statements(n: int) -> tuple[int, list[str]]:
+        with statements(engine) as seen:
+            data = await gql.ok(LIST, {"n": n}, reader.token)
+        edges = data["customers"]["edges"]
+        assert len(edges) == n
+        for edge in edges:
+            node = edge["node"]
+            assert node["owner"]["name"] in {o.user.name for o in owners}, node
+            assert len(node["contacts"]) == 2, node
+        return len(seen) - authentication, seen
+
+    await add_customers(services, owners, 0, 5)
+    small, small_sql = await data_statements(5)
+    await add_customers(services, owners, 5, 45)
+    large, large_sql = await data_statements(50)
+
+    detail = "\n".join(large_sql)
+    assert small == large, f"{small} statements for 5 customers but {large} for 50: an N+1 query\n{detail}"
+    # One page query, one batched owner lookup, one batched contact lookup.
+    assert large == 3, f"expected 3 data statements (page, owners, contacts), got {large}:\n{detail}"
