@@ -4,7 +4,7 @@ from __future__ import annotations
 import strawberry
 
 from db.repositories import feedback as feedback_repo
-from resolvers.orders import query_id
+from schema.types.common import query_id
 from resolvers.support import mutate
 from schema.ids import decode_id, decode_optional_id
 from schema.types.common import Connection, connection

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import strawberry
 
-from resolvers.orders import query_id
+from schema.types.common import query_id
 from schema.types.common import BadUserInput
 from schema.types.enums import Department
 from schema.types.kpis import KpiReport, PeriodInput

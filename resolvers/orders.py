@@ -1,29 +1,17 @@
 """Order queries and mutations (in-sale handoff)."""
 from __future__ import annotations
 
-import uuid
 
 import strawberry
 
 from db.repositories import orders as orders_repo
 from resolvers.support import given, mutate
 from schema.ids import decode_id, decode_optional_id
-from schema.types.common import BadUserInput, Connection, connection
+from schema.types.common import Connection, connection, query_id
 from schema.types.orders import Order, OrderStatus
 from schema.types.orders_inputs import CreateOrderInput, OrderActionInput, OrderPayload, UpdateOrderInput
 from services import orders as service
-from services.errors import DomainError
 from services.orders import ItemData, NewOrder
-
-
-def query_id(value: strawberry.ID | None, type_name: str, field: str) -> uuid.UUID | None:
-    """A filter argument's id; a malformed one is the client's mistake (BAD_USER_INPUT)."""
-    if value is None:
-        return None
-    try:
-        return decode_id(value, type_name, field)
-    except DomainError as error:
-        raise BadUserInput(error.message) from None
 
 
 async def orders(

@@ -7,7 +7,7 @@ import strawberry
 
 from db.repositories import opportunities as opportunities_repo
 from db.repositories import sales_targets as targets_repo
-from resolvers.orders import query_id
+from schema.types.common import query_id
 from resolvers.support import mutate
 from schema.ids import decode_id, decode_optional_id
 from schema.types.common import Connection, connection

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import strawberry
 
 from db.repositories import service_jobs as jobs_repo
-from resolvers.orders import query_id
+from schema.types.common import query_id
 from resolvers.support import mutate
 from schema.ids import decode_id, decode_optional_id
 from schema.types.common import Connection, connection

@@ -1,6 +1,8 @@
 """Shapes shared by the whole schema: user errors, Relay connections, scalars."""
 from __future__ import annotations
 
+import uuid
+
 from collections.abc import Awaitable, Callable
 from enum import Enum
 from typing import Any, Generic, TypeVar
@@ -10,6 +12,7 @@ from graphql import GraphQLError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.repositories.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, InvalidCursor, Page
+from schema.ids import decode_id
 from services.errors import DomainError, ValidationFailed
 
 T = TypeVar("T")
@@ -63,6 +66,16 @@ class Connection(Generic[T]):
 class BadUserInput(GraphQLError):
     def __init__(self, message: str):
         super().__init__(message, extensions={"code": "BAD_USER_INPUT"})
+
+
+def query_id(value: strawberry.ID | None, type_name: str, field: str) -> uuid.UUID | None:
+    """An id argument of a query; a malformed one is the client's mistake (BAD_USER_INPUT)."""
+    if value is None:
+        return None
+    try:
+        return decode_id(value, type_name, field)
+    except DomainError as error:
+        raise BadUserInput(error.message) from None
 
 
 def page_size(first: int | None) -> int:

@@ -15,15 +15,14 @@ from db.models import SlaPolicy as SlaPolicyRow
 from db.models import Ticket as TicketRow
 from db.models import TicketComment as CommentRow
 from db.repositories import tickets as tickets_repo
-from schema.ids import decode_id, to_global_id
+from schema.ids import to_global_id
 from schema.loaders import Loaders
 from schema.types.accounts import User
-from schema.types.common import BadUserInput, Connection, connection
+from schema.types.common import Connection, connection, query_id
 from schema.types.customers import Customer
 from schema.types.orders import Order, ServiceJob
 from services import sla
 from services.access import Action, allowed
-from services.errors import DomainError
 
 
 @Loaders.extend
@@ -280,16 +279,6 @@ class TicketFilter:
     escalated: bool | None = strawberry.field(default=None, description="Has (or had) a joint consultation.")
     search: str | None = strawberry.field(default=None, description="Ticket number, subject or customer name "
                                                                    "(case-insensitive, % and _ are literal).")
-
-
-def query_id(value: strawberry.ID | None, type_name: str, field: str) -> uuid.UUID | None:
-    """An id argument of a query; a malformed one is the client's mistake (BAD_USER_INPUT)."""
-    if value is None:
-        return None
-    try:
-        return decode_id(value, type_name, field)
-    except DomainError as error:
-        raise BadUserInput(error.message) from None
 
 
 def ticket_filters(info: strawberry.Info, f: TicketFilter | None, **fixed) -> tickets_repo.TicketFilters:
