@@ -5,6 +5,7 @@ the suite at a running server; without it an embedded PostgreSQL is started for 
 """
 from __future__ import annotations
 
+import asyncio
 import os
 import tempfile
 import uuid
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -21,6 +23,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from db.migrate import upgrade
 from db.session import Database, normalise_url
 from schema.context import AppServices
+from services import auth
 from services.auth import TokenService
 from services.clock import ManualClock
 from settings import Settings
@@ -65,19 +68,37 @@ async def template_db(pg_server_url: str) -> AsyncIterator[str]:
     """A database migrated once per run; every test gets a copy of it."""
     name = f"tandem_tpl_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     await _admin(pg_server_url, f'CREATE DATABASE "{name}"')
-    import asyncio
-
     await asyncio.to_thread(upgrade, database_url(pg_server_url, name))
     yield name
     await _admin(pg_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture(scope="session")
+async def _pending_drops(pg_server_url: str) -> AsyncIterator[set]:
+    """Test databases are dropped in the background while the next tests run (a DROP costs more
+    than the CREATE of a clone); the run waits for the last ones at its end."""
+    pending: set[asyncio.Task] = set()
+    yield pending
+    if pending:
+        await asyncio.gather(*pending, return_exceptions=True)
+
+
 @pytest.fixture
-async def db_url(pg_server_url: str, template_db: str) -> AsyncIterator[str]:
+async def db_url(pg_server_url: str, template_db: str, _pending_drops: set) -> AsyncIterator[str]:
     name = f"tandem_t_{uuid.uuid4().hex[:12]}"
     await _admin(pg_server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template_db}" STRATEGY FILE_COPY')
     yield database_url(pg_server_url, name)
-    await _admin(pg_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    task = asyncio.create_task(_admin(pg_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    _pending_drops.add(task)
+    task.add_done_callback(_pending_drops.discard)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(request, monkeypatch):
+    """The production Argon2 parameters cost ~0.1 s per hash; tests that are not about passwords use
+    cheap ones (hashes still verify). Mark a test `real_password_hashing` to keep the real ones."""
+    if request.node.get_closest_marker("real_password_hashing") is None:
+        monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture

@@ -6,25 +6,17 @@ import logging
 import uuid
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from db.models import Activity, Contact, Customer, Event, IdempotencyRecord
 from db.repositories import customers as customers_repo
-from services import auth
 from services import customers as customer_service
 from services.customers import ContactData, NewCustomer
 from services.errors import DomainError, ErrorCode
 from services.principal import Principal, PrincipalKind
 from services.unit_of_work import unit_of_work
 
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch):
-    """Passwords are not what these tests are about, and the production Argon2 parameters cost about
-    0.1-0.2 s per created user; cheap parameters keep the set fast (verification still works)."""
-    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 TABLES = (("customers", Customer), ("contacts", Contact), ("activity", Activity), ("events", Event),

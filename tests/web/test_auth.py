@@ -8,12 +8,16 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import jwt
+import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import text
 
 from db.models import User
 from tests.conftest import TEST_SECRET
 from tests.helpers import PASSWORD, Account, error_codes
+
+# Sign-in is about passwords: keep the production Argon2 parameters (rehash and stall tests rely on them).
+pytestmark = pytest.mark.real_password_hashing
 
 LOGIN = """
 mutation($i: AuthInput!) {

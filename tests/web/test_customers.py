@@ -10,22 +10,14 @@ import asyncio
 import re
 import uuid
 
-import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
 from db.models import Activity, Contact, Customer, Event, IdempotencyRecord
 from schema.ids import parse_global_id, to_global_id
-from services import accounts, auth
+from services import accounts
 from services.unit_of_work import unit_of_work
 from tests.helpers import error_codes
 
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch):
-    """Passwords are not what these tests are about, and the production Argon2 parameters cost about
-    0.1-0.2 s per created user; cheap parameters keep the set fast (verification still works)."""
-    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 CUSTOMER_FIELDS = """

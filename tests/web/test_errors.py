@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
 import resolvers.customers
@@ -15,19 +14,12 @@ from db.models import Activity, Customer, Event, IdempotencyRecord
 from db.repositories import customers as customers_repo
 from db.session import Database
 from schema.context import AppServices
-from services import auth
 from services.auth import TokenService
 from settings import Settings
 from tests.conftest import TEST_SECRET
 from tests.helpers import GraphQLClient, error_codes
 from web.app import create_app
 
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch):
-    """Passwords are not what these tests are about, and the production Argon2 parameters cost about
-    0.1-0.2 s per created user; cheap parameters keep the set fast (verification still works)."""
-    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 CREATE = """mutation($i: CreateCustomerInput!) { createCustomer(input: $i) {
