@@ -27,6 +27,7 @@ class AppServices:
     tokens: TokenService
     announcer: EventAnnouncer | None = None
     settings: Any = None
+    hub: Any = None  # services.realtime.hub.EventHub, set while the app runs
 
 
 class ReadScope:
@@ -89,6 +90,11 @@ class Context:
         """A mutation committed: later reads in this request must see it, not the old snapshot."""
         await self.reads.close()
         self._new_loaders()
+
+    def for_rendering(self) -> "Context":
+        """A context with the same caller and a fresh snapshot, to render one subscription event."""
+        return Context(services=self.services, request=self.request, principal=self.principal,
+                       request_id=self.request_id)
 
     async def close(self) -> None:
         await self.reads.close()

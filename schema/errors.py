@@ -19,13 +19,24 @@ def is_expected(error: GraphQLError) -> bool:
 
 
 class MaskUnexpectedErrors(SchemaExtension):
+    """Masks query and mutation results at the end of the operation, and each result of a
+    subscription before it is sent (subscriptions yield many results within one operation)."""
+
     def on_operation(self) -> Iterator[None]:
+        self._streamed = False
         yield
-        result = self.execution_context.result
+        if not self._streamed:
+            self._mask(self.execution_context.result)
+
+    def on_stream_result(self, result) -> Iterator[None]:
+        self._streamed = True
+        self._mask(result)
+        yield None
+
+    def _mask(self, result) -> None:
         if not result or not getattr(result, "errors", None):
             return
-        context = self.execution_context.context
-        request_id = getattr(context, "request_id", "-")
+        request_id = getattr(self.execution_context.context, "request_id", "-")
         masked = []
         for error in result.errors:
             if is_expected(error):

@@ -16,7 +16,8 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 
 from schema.errors import MaskUnexpectedErrors
-from schema.roots import foundation, orders, presale, tickets
+from schema.fanout import FanoutExecutor
+from schema.roots import foundation, orders, presale, realtime, tickets
 
 # Each domain contributes its root fields as a base class; a domain's module owns its fields.
 ROOTS = [foundation, orders, tickets, presale]
@@ -65,7 +66,9 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     return TandemSchema(
         query=Query,
         mutation=Mutation,
-        types=list(NODE_TYPES.values()),
+        subscription=realtime.Subscription,
+        types=[*NODE_TYPES.values(), *realtime.TYPES],
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=production),
+        execution_context_class=FanoutExecutor,
     )

@@ -75,13 +75,24 @@ async def locked_ticket(uow: UnitOfWork, ticket_id: uuid.UUID, expected_version:
 
 def event_payload(ticket: Ticket, *, escalated: bool, **extra: Any) -> dict[str, Any]:
     """What subscribers filter on (the board's TicketFilter fields) without reading the ticket."""
-    return {"ticketId": ticket.id, "number": ticket.number, "status": ticket.status, "priority": ticket.priority,
-            "kind": ticket.kind, "assigneeId": ticket.assignee_id, "escalated": escalated, **extra}
+    return {"ticketId": ticket.id, "number": ticket.number, "subject": ticket.subject, "status": ticket.status,
+            "priority": ticket.priority, "kind": ticket.kind, "assigneeId": ticket.assignee_id, "escalated": escalated,
+            # The SLA clocks, so a board filtering on slaState can judge the ticket as of the event.
+            "slaStartedAt": ticket.sla_started_at, "firstResponseDueAt": ticket.first_response_due_at,
+            "resolutionDueAt": ticket.resolution_due_at, "firstRespondedAt": ticket.first_responded_at,
+            "resolvedAt": ticket.resolved_at, **extra}
+
+
+# Board filters look at these; their values before the change let a board see a ticket leave it.
+_FILTERED_FIELDS = ("status", "priority", "assigneeId")
 
 
 async def record(uow: UnitOfWork, ticket: Ticket, action: str, summary: str, event: str, *,
                  changes: dict[str, Any] | None = None, **extra: Any) -> None:
     escalated = bool(await repo.escalated_ticket_ids(uow.session, [ticket.id]))
+    previous = {k: changes[k][0] for k in _FILTERED_FIELDS if isinstance((changes or {}).get(k), list)}
+    if previous:
+        extra.setdefault("previous", previous)
     uow.record(action=f"ticket.{action}", entity_type="Ticket", entity_id=ticket.id,
                summary=f"Ticket {ticket.number} {summary}", changes=changes, customer_id=ticket.customer_id,
                order_id=ticket.order_id, event=event, payload=event_payload(ticket, escalated=escalated, **extra))

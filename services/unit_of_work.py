@@ -24,6 +24,7 @@ from db.repositories.events import NewEvent
 from services.clock import Clock
 from services.errors import DomainError, ErrorCode
 from services.principal import Principal
+from services.realtime.event_types import EVENT_TYPES
 
 log = logging.getLogger("tandem.uow")
 T = TypeVar("T")
@@ -62,6 +63,8 @@ class UnitOfWork:
         payload: dict[str, Any] | None = None,
     ) -> None:
         """Write the audit row for an accepted change and, when `event` is given, buffer its event."""
+        if event is not None and event not in EVENT_TYPES:
+            raise ValueError(f"unknown event type {event!r}: add it to services/realtime/event_types.py")
         activity_repo.add(
             self.session,
             Activity(

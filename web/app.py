@@ -20,6 +20,7 @@ from schema.context import AppServices
 from schema.schema import build_schema
 from services.auth import TokenService
 from services.clock import SystemClock
+from services.realtime.runtime import Realtime
 from settings import Settings
 from web.graphql_view import TandemGraphQL
 
@@ -69,13 +70,18 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         owned = services is None
-        state["services"] = services or build_services(settings)
-        graphql.services = state["services"]
+        current_services = state["services"] = services or build_services(settings)
+        graphql.services = current_services
+        realtime = Realtime.create(current_services.db.sessions, settings.broadcast_url)
+        await realtime.start()
+        current_services.hub, current_services.announcer = realtime.hub, realtime
         try:
             yield
         finally:
+            current_services.hub = current_services.announcer = None
+            await realtime.stop()
             if owned:
-                await state["services"].db.dispose()
+                await current_services.db.dispose()
 
     graphql = TandemGraphQL(
         services=services,  # replaced in lifespan when the app builds its own

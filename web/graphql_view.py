@@ -7,11 +7,12 @@ from typing import Any
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET
 
 from schema.context import AppServices, Context
 from services import auth
+from services.access import Action, allowed
+from web.ws import LegacyWSHandler, Refused, TransportWSHandler
 
 log = logging.getLogger("tandem.web")
 
@@ -30,6 +31,9 @@ async def authenticate(services: AppServices, credential: str) -> Any:
 
 
 class TandemGraphQL(GraphQL):
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
+
     def __init__(self, services: AppServices, **kwargs: Any):
         super().__init__(**kwargs)
         self.services = services
@@ -64,6 +68,8 @@ class TandemGraphQL(GraphQL):
         credential = bearer(raw) if isinstance(raw, str) else None
         principal = await authenticate(self.services, credential) if credential else None
         if principal is None:
-            raise ConnectionRejectionError({"reason": "unauthenticated"})
+            raise Refused(4401, "unauthenticated: send {\"authorization\": \"Bearer <token>\"} in connection_init")
+        if not allowed(principal, Action.SUBSCRIBE):
+            raise Refused(4403, "forbidden: this credential may not subscribe")
         context.principal = principal
         return None

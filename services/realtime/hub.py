@@ -58,6 +58,7 @@ class _Subscriber:
     match: Match
     queue: asyncio.Queue  # one slot more than the limit, so the cut-off marker always fits
     start: int  # hub position at registration: live events are those after it
+    on_cut_off: Callable[[], None] | None = None
     overflowed: bool = False
 
 
@@ -131,24 +132,27 @@ class EventHub:
         sub.overflowed = True
         self._subscribers.discard(sub)
         sub.queue.put_nowait(_CUT_OFF)
+        if sub.on_cut_off is not None:
+            # The reader may be stuck behind a client that stopped reading; tell its connection directly.
+            sub.on_cut_off()
 
     @contextlib.asynccontextmanager
-    async def _registered(self, match: Match) -> AsyncIterator[_Subscriber]:
+    async def _registered(self, match: Match, on_cut_off: Callable[[], None] | None) -> AsyncIterator[_Subscriber]:
         await self.started.wait()
-        sub = _Subscriber(match, asyncio.Queue(self.queue_size + 1), self.position)
+        sub = _Subscriber(match, asyncio.Queue(self.queue_size + 1), self.position, on_cut_off)
         self._subscribers.add(sub)
         try:
             yield sub
         finally:
             self._subscribers.discard(sub)
 
-    async def stream(self, match: Match, after: int | None = None, *,
-                     oldest_allowed: int | None = None) -> AsyncIterator[LoggedEvent]:
+    async def stream(self, match: Match, after: int | None = None, *, oldest_allowed: int | None = None,
+                     on_cut_off: Callable[[], None] | None = None) -> AsyncIterator[LoggedEvent]:
         """Matching events after `after` (replayed from the log), then live ones; in log order,
         without a gap or a duplicate at the switch. `after=None` means live events only."""
         if after is not None and oldest_allowed is not None and after < oldest_allowed:
             raise CursorExpired(f"cursor {after} is older than the event log's retention; refetch and resubscribe")
-        async with self._registered(match) as sub:
+        async with self._registered(match, on_cut_off) as sub:
             last = after if after is not None else sub.start
             if last < sub.start:
                 # Everything between the cursor and the hub's position at registration comes from

@@ -1,0 +1,173 @@
+"""What the SLA watcher's leader reads and writes: the running SLA clocks due for an announcement, the
+announcements themselves, and the event log's retention (purge and watermark).
+
+A clock *instance* is (subject, clock, due time). Every instance query yields the running instances only,
+as columns `subject_id`, `owner_id` (the row holding the context: the ticket of a consultation, the
+opportunity of a solution, else the subject itself), `started_at`, `due_at`. The state rule itself is
+not written here: the caller passes it (`StateOf`, built from services/sla.py with its bound `now`).
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import DateTime, Interval, Select, String, delete, exists, func, literal, literal_column, select, \
+    union_all, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from db.models import Escalation, Event, EventLogState, Opportunity, Order, SlaAnnouncement, Solution, Ticket, \
+    TicketComment
+from db.models.realtime import SLA_ANNOUNCED_STATES
+
+# (start, due) of a running clock -> 'ON_TRACK' | 'AT_RISK' | 'BREACHED' at the caller's instant.
+StateOf = Callable[[Any, Any], ColumnElement[str]]
+
+_TICKET_DONE = ("RESOLVED", "CLOSED")
+
+
+@dataclass(frozen=True)
+class DueClock:
+    """A running clock instance whose current state is due for an announcement not made yet."""
+
+    subject_type: str
+    subject_id: uuid.UUID
+    clock: str
+    state: str
+    started_at: datetime
+    due_at: datetime
+    owner_id: uuid.UUID
+
+
+def _columns(subject_id: Any, owner_id: Any, started_at: Any, due_at: Any) -> list[ColumnElement[Any]]:
+    return [subject_id.label("subject_id"), owner_id.label("owner_id"), started_at.label("started_at"),
+            due_at.label("due_at")]
+
+
+def _first_response(_: timedelta) -> Select:
+    # Stopped by the first acknowledgement or customer-visible reply, or by resolving/closing the ticket.
+    return select(*_columns(Ticket.id, Ticket.id, Ticket.sla_started_at, Ticket.first_response_due_at)).where(
+        Ticket.first_responded_at.is_(None), Ticket.status.not_in(_TICKET_DONE))
+
+
+def _resolution(_: timedelta) -> Select:
+    # A reopened ticket's resolution clock runs again towards its original due time.
+    return select(*_columns(Ticket.id, Ticket.id, Ticket.sla_started_at, Ticket.resolution_due_at)).where(
+        Ticket.resolved_at.is_(None))
+
+
+def _order_confirmation(_: timedelta) -> Select:
+    # Runs while service has neither confirmed nor returned the order; a new hand-off is a new instance.
+    return select(*_columns(Order.id, Order.id, Order.handed_off_at, Order.confirmation_due_at)).where(
+        Order.status == "HANDED_OFF", Order.handed_off_at.is_not(None), Order.confirmation_due_at.is_not(None))
+
+
+def _solution_review(_: timedelta) -> Select:
+    # The latest solution while its opportunity waits in REVIEW (a lost opportunity stops the clock).
+    return (select(*_columns(Solution.id, Solution.opportunity_id, Solution.submitted_at, Solution.review_due_at))
+            .join(Opportunity, Opportunity.id == Solution.opportunity_id)
+            .where(Solution.reviewed_at.is_(None), Opportunity.stage == "REVIEW"))
+
+
+def _registration_ack(_: timedelta) -> Select:
+    return select(*_columns(Opportunity.id, Opportunity.id, Opportunity.registered_at,
+                            Opportunity.registration_ack_due_at)).where(
+        Opportunity.stage == "REGISTERED", Opportunity.registration_acknowledged_at.is_(None),
+        Opportunity.registered_at.is_not(None), Opportunity.registration_ack_due_at.is_not(None))
+
+
+def _consultation_update(window: timedelta) -> Select:
+    """An open consultation owes the customer a visible progress update every `window`: the clock starts
+    when the consultation opens and restarts at each customer-visible reply on the ticket after that."""
+    latest_reply = (select(func.max(TicketComment.created_at))
+                    .where(TicketComment.ticket_id == Escalation.ticket_id, TicketComment.visibility == "CUSTOMER",
+                           TicketComment.created_at > Escalation.requested_at)
+                    .correlate(Escalation).scalar_subquery())
+    start = func.greatest(Escalation.requested_at, latest_reply, type_=DateTime(timezone=True))  # NULLs ignored
+    # Seconds, not days: '1 day' would follow the session time zone's DST changes.
+    span = literal_column(f"interval '{int(window.total_seconds())} seconds'", type_=Interval)
+    return select(*_columns(Escalation.id, Escalation.ticket_id, start, start + span)).where(
+        Escalation.status == "OPEN")
+
+
+# clock name -> (subject type, running instances)
+CLOCKS: dict[str, tuple[str, Callable[[timedelta], Select]]] = {
+    "first_response": ("Ticket", _first_response),
+    "resolution": ("Ticket", _resolution),
+    "order_confirmation": ("Order", _order_confirmation),
+    "solution_review": ("Solution", _solution_review),
+    "registration_ack": ("Opportunity", _registration_ack),
+    "consultation_update": ("Escalation", _consultation_update),
+}
+
+
+def _pending(clock: str, state_of: StateOf, consultation_window: timedelta,
+             subject_id: uuid.UUID | None) -> Select:
+    subject_type, instances = CLOCKS[clock]
+    inst = instances(consultation_window).subquery()
+    state = state_of(inst.c.started_at, inst.c.due_at)
+    announced = exists().where(
+        SlaAnnouncement.subject_type == subject_type, SlaAnnouncement.subject_id == inst.c.subject_id,
+        SlaAnnouncement.clock == clock, SlaAnnouncement.state == state, SlaAnnouncement.due_at == inst.c.due_at)
+    stmt = select(literal(subject_type, String).label("subject_type"), inst.c.subject_id,
+                  literal(clock, String).label("clock"), state.label("state"), inst.c.started_at, inst.c.due_at,
+                  inst.c.owner_id).where(state.in_(SLA_ANNOUNCED_STATES), ~announced)
+    return stmt.where(inst.c.subject_id == subject_id) if subject_id is not None else stmt
+
+
+async def due(session: AsyncSession, state_of: StateOf, *, consultation_window: timedelta,
+              clock: str | None = None, subject_id: uuid.UUID | None = None, limit: int | None = None
+              ) -> list[DueClock]:
+    """Running clock instances whose state (AT_RISK or BREACHED, by `state_of`) was not announced yet,
+    earliest due first; narrowed to one clock and subject to re-check a single one."""
+    clocks = [clock] if clock is not None else list(CLOCKS)
+    every = union_all(*(_pending(c, state_of, consultation_window, subject_id) for c in clocks)).subquery()
+    stmt = select(every).order_by(every.c.due_at, every.c.subject_id, every.c.clock, every.c.state)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [DueClock(**row._asdict()) for row in (await session.execute(stmt)).all()]
+
+
+async def claim(session: AsyncSession, item: DueClock, announced_at: datetime) -> int | None:
+    """Record the announcement of `item`; None when that instance and state was announced already
+    (by another watcher, even one committing concurrently: the unique constraint decides)."""
+    stmt = (pg_insert(SlaAnnouncement)
+            .values(subject_type=item.subject_type, subject_id=item.subject_id, clock=item.clock, state=item.state,
+                    due_at=item.due_at, announced_at=announced_at)
+            .on_conflict_do_nothing(index_elements=["subject_type", "subject_id", "clock", "state", "due_at"])
+            .returning(SlaAnnouncement.id))
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def set_event_id(session: AsyncSession, announcement_id: int, event_id: int) -> None:
+    await session.execute(update(SlaAnnouncement).where(SlaAnnouncement.id == announcement_id)
+                          .values(event_id=event_id))
+
+
+async def announcements(session: AsyncSession) -> list[SlaAnnouncement]:
+    return list((await session.scalars(select(SlaAnnouncement).order_by(SlaAnnouncement.id))).all())
+
+
+# ----------------------------------------------------------------------------- event log retention
+
+async def purged_through(session: AsyncSession) -> int:
+    value = await session.scalar(select(EventLogState.purged_through).where(EventLogState.id == 1))
+    return int(value or 0)
+
+
+async def purge_events(session: AsyncSession, before: datetime, now: datetime, limit: int) -> int:
+    """Delete up to `limit` events that occurred before `before` (oldest ids first) and raise the
+    watermark to the highest id deleted, in the caller's transaction. Returns how many were deleted."""
+    batch = select(Event.id).where(Event.occurred_at < before).order_by(Event.id).limit(limit)
+    stmt = delete(Event).where(Event.id.in_(batch)).returning(Event.id).execution_options(
+        synchronize_session=False)
+    deleted = list((await session.scalars(stmt)).all())
+    if deleted:
+        await session.execute(
+            update(EventLogState).where(EventLogState.id == 1)
+            .values(purged_through=func.greatest(EventLogState.purged_through, max(deleted)), purged_at=now))
+    return len(deleted)

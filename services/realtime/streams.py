@@ -1,0 +1,94 @@
+"""Which logged events each subscription stream carries: pure predicates over the event payloads,
+evaluated once per event per subscriber in the hub (no database access on the fan-out path)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
+
+from services import sla
+from services.realtime.event_types import ESCALATION_TYPES, HANDOFF_TYPES, SLA_TYPES, TICKET_TYPES
+from services.realtime.hub import LoggedEvent, Match
+
+
+def handoffs(event: LoggedEvent) -> bool:
+    return event.type in HANDOFF_TYPES
+
+
+def escalations(event: LoggedEvent) -> bool:
+    return event.type in ESCALATION_TYPES
+
+
+def sla_alerts(event: LoggedEvent) -> bool:
+    return event.type in SLA_TYPES
+
+
+def of_types(types: frozenset[str] | None) -> Match:
+    return (lambda event: True) if not types else (lambda event: event.type in types)
+
+
+@dataclass(frozen=True)
+class BoardFilter:
+    """The TicketFilter of a live board, with ids as plain strings."""
+
+    statuses: frozenset[str] = frozenset()
+    kinds: frozenset[str] = frozenset()
+    priorities: frozenset[str] = frozenset()
+    assignee_id: str | None = None
+    customer_id: str | None = None
+    escalated: bool | None = None
+    sla_state: str | None = None
+    search: str | None = None
+
+
+def board(f: BoardFilter) -> Match:
+    """Ticket events whose ticket matches the filter after the change, or matched it before (so a board
+    sees a ticket leave it), plus SLA alerts about such tickets."""
+
+    def match(event: LoggedEvent) -> bool:
+        p = event.payload
+        if event.type not in TICKET_TYPES and not (event.type in SLA_TYPES and p.get("ticketId")):
+            return False
+        if _fits(f, p, event.occurred_at):
+            return True
+        previous = p.get("previous")
+        return bool(previous) and _fits(f, {**p, **previous}, event.occurred_at)
+
+    return match
+
+
+def _fits(f: BoardFilter, p: dict[str, Any], at: datetime) -> bool:
+    if f.statuses and p.get("status") not in f.statuses:
+        return False
+    if f.kinds and p.get("kind") not in f.kinds:
+        return False
+    if f.priorities and p.get("priority") not in f.priorities:
+        return False
+    if f.assignee_id is not None and str(p.get("assigneeId")) != f.assignee_id:
+        return False
+    if f.customer_id is not None and str(p.get("customerId")) != f.customer_id:
+        return False
+    if f.escalated is not None and bool(p.get("escalated")) != f.escalated:
+        return False
+    if f.search and f.search not in f"{p.get('number', '')} {p.get('subject', '')}".lower():
+        return False
+    if f.sla_state and _sla_state(p, at) != f.sla_state:
+        return False
+    return True
+
+
+def _sla_state(p: dict[str, Any], at: datetime) -> str | None:
+    """The ticket's overall SLA state as of the event, by the same rules as queries use."""
+    ticket = SimpleNamespace(
+        sla_started_at=_when(p.get("slaStartedAt")), first_response_due_at=_when(p.get("firstResponseDueAt")),
+        resolution_due_at=_when(p.get("resolutionDueAt")), first_responded_at=_when(p.get("firstRespondedAt")),
+        resolved_at=_when(p.get("resolvedAt")),
+    )
+    if None in (ticket.sla_started_at, ticket.first_response_due_at, ticket.resolution_due_at):
+        return None
+    return sla.ticket_state(ticket, at).value
+
+
+def _when(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value

@@ -1,0 +1,164 @@
+"""Helpers for real-time tests: Tandem servers in subprocesses and real WebSocket GraphQL clients."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import httpx
+import websockets
+
+from services.auth import TokenService
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "realtime-test-secret-key-0123456789abcdef"
+TOKENS = TokenService(SECRET, timedelta(hours=12))  # servers run on the real clock: issue with it too
+
+
+def token_for(user) -> str:
+    return TOKENS.issue(user, datetime.now(timezone.utc))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`main.py serve` in a subprocess on a test database."""
+
+    def __init__(self, db_url: str, broadcast_url: str = "memory://", port: int | None = None, **env: str):
+        self.port = port or free_port()
+        self.env = {**{k: v for k, v in os.environ.items() if not k.startswith("TANDEM_")},
+                    "DATABASE_URL": db_url, "BROADCAST_URL": broadcast_url, "TANDEM_SECRET_KEY": SECRET,
+                    "TANDEM_ENV": "development", "TANDEM_LOG_LEVEL": "warning", **env}
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def http(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/graphql"
+
+    async def start(self, timeout: float = 60) -> "Server":
+        self.log = open(os.devnull, "w")  # noqa: SIM115
+        self.proc = subprocess.Popen([sys.executable, "main.py", "serve", "--port", str(self.port)], cwd=ROOT,
+                                     env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                     stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + timeout
+        async with httpx.AsyncClient() as client:
+            while time.monotonic() < deadline:
+                if self.proc.poll() is not None:
+                    raise AssertionError(f"server exited: {self.proc.stderr.read().decode()[-3000:]}")
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get(f"{self.http}/readyz", timeout=1)).status_code == 200:
+                        return self
+                await asyncio.sleep(0.1)
+        raise AssertionError("server did not become ready")
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    async def mutate(self, token: str, query: str, variables: dict | None = None) -> dict:
+        async with httpx.AsyncClient(timeout=30) as client:
+            r = await client.post(f"{self.http}/graphql", json={"query": query, "variables": variables or {}},
+                                  headers={"Authorization": f"Bearer {token}"})
+        body = r.json()
+        assert not body.get("errors"), body
+        return body["data"]
+
+
+class Subscriber:
+    """A graphql-transport-ws client holding one subscription."""
+
+    _ids = itertools.count(1)
+
+    def __init__(self, url: str, token: str | None, query: str, variables: dict | None = None,
+                 protocol: str = "graphql-transport-ws"):
+        self.url, self.token, self.query, self.variables, self.protocol = url, token, query, variables or {}, protocol
+        self.id = str(next(self._ids))
+        self.ws: Any = None
+        self.close_code: int | None = None
+
+    async def connect(self) -> "Subscriber":
+        self.ws = await websockets.connect(self.url, subprotocols=[self.protocol], max_size=None, compression=None)
+        payload = {"authorization": f"Bearer {self.token}"} if self.token else {}
+        await self.ws.send(json.dumps({"type": "connection_init", "payload": payload}))
+        try:
+            message = json.loads(await asyncio.wait_for(self.ws.recv(), 10))
+        except websockets.ConnectionClosed as closed:
+            self.close_code = closed.rcvd.code if closed.rcvd else None
+            return self
+        if message["type"] == "connection_error":  # legacy graphql-ws says why, then closes
+            self.error = message.get("payload")
+            self.close_code = await wait_closed(self)
+            return self
+        assert message["type"] in ("connection_ack", "ka"), message
+        start = "subscribe" if self.protocol == "graphql-transport-ws" else "start"
+        await self.ws.send(json.dumps({"id": self.id, "type": start,
+                                       "payload": {"query": self.query, "variables": self.variables}}))
+        return self
+
+    async def next(self, timeout: float = 15) -> dict:
+        """The next result's data; fails on field errors, an error message or a close."""
+        payload = await self.next_payload(timeout)
+        assert not payload.get("errors"), payload
+        return payload["data"]
+
+    async def next_payload(self, timeout: float = 15) -> dict:
+        """The next result (data and errors)."""
+        while True:
+            raw = await asyncio.wait_for(self.ws.recv(), timeout)
+            message = json.loads(raw)
+            if message["type"] in ("next", "data"):
+                return message["payload"]
+            if message["type"] in ("ping",):
+                await self.ws.send(json.dumps({"type": "pong"}))
+                continue
+            if message["type"] in ("ka", "pong"):
+                continue
+            raise AssertionError(f"unexpected message {message}")
+
+    async def collect(self, count: int, timeout: float = 30) -> list[dict]:
+        out = []
+        async with asyncio.timeout(timeout):
+            while len(out) < count:
+                out.append(await self.next(timeout))
+        return out
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            with contextlib.suppress(Exception):
+                await self.ws.close()
+
+
+async def wait_closed(sub: Subscriber, timeout: float = 10) -> int | None:
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                await sub.ws.recv()
+    except websockets.ConnectionClosed as closed:
+        return closed.rcvd.code if closed.rcvd else None
