@@ -17,6 +17,7 @@ class Settings:
     secret_key: str | None = None
     token_ttl_seconds: int = 12 * 3600
     event_retention_days: int = 30
+    subscriber_queue: int = 1000  # events buffered per subscriber before it is cut off as too slow
 
     @property
     def is_development(self) -> bool:
@@ -38,6 +39,7 @@ class Settings:
             secret_key=env.get("TANDEM_SECRET_KEY") or None,
             token_ttl_seconds=int(env.get("TANDEM_TOKEN_TTL_SECONDS", 12 * 3600)),
             event_retention_days=int(env.get("TANDEM_EVENT_RETENTION_DAYS", 30)),
+            subscriber_queue=int(env.get("TANDEM_SUBSCRIBER_QUEUE", 1000)),
         )
 
     def resolved_secret_key(self) -> str:

@@ -56,10 +56,11 @@ _closing: set[asyncio.Task] = set()
 
 def _close_slow(websocket) -> None:
     async def close() -> None:
+        # No timeout: the send waits while the client's buffers are full; the frame goes out when it
+        # reads again, and the wait ends anyway when the server's keep-alive drops a dead connection.
         with contextlib.suppress(Exception):
-            async with asyncio.timeout(5):
-                await websocket.close(code=SLOW_SUBSCRIBER_CLOSE_CODE,
-                                      reason="subscriber too slow: reconnect with after=<last cursor>")
+            await websocket.close(code=SLOW_SUBSCRIBER_CLOSE_CODE,
+                                  reason="subscriber too slow: reconnect with after=<last cursor>")
 
     task = asyncio.create_task(close())
     _closing.add(task)  # keep a reference until done

@@ -72,7 +72,8 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
         owned = services is None
         current_services = state["services"] = services or build_services(settings)
         graphql.services = current_services
-        realtime = Realtime.create(current_services.db.sessions, settings.broadcast_url)
+        realtime = Realtime.create(current_services.db.sessions, settings.broadcast_url,
+                                   queue_size=settings.subscriber_queue)
         await realtime.start()
         current_services.hub, current_services.announcer = realtime.hub, realtime
         try:
@@ -93,7 +94,9 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
     )
 
     async def healthz(request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok"})
+        hub = state.get("services") and state["services"].hub
+        live = {"subscribers": hub.subscriber_count, "eventPosition": hub.position} if hub else {}
+        return JSONResponse({"status": "ok", **live})
 
     async def readyz(request: Request) -> JSONResponse:
         try:

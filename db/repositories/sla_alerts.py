@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, Interval, Select, String, delete, exists, func, literal, literal_column, select, \
-    union_all, update
+from sqlalchemy import (DateTime, Interval, Select, String, delete, exists, func, literal, literal_column, select,
+                        true, union_all, update)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from db.models import Escalation, Event, EventLogState, Opportunity, Order, SlaAnnouncement, Solution, Ticket, \
-    TicketComment
+from db.models import (Escalation, Event, EventLogState, Opportunity, Order, SlaAnnouncement, Solution, Ticket,
+                       TicketComment)
 from db.models.realtime import SLA_ANNOUNCED_STATES
 
 # (start, due) of a running clock -> 'ON_TRACK' | 'AT_RISK' | 'BREACHED' at the caller's instant.
@@ -83,15 +83,15 @@ def _registration_ack(_: timedelta) -> Select:
 def _consultation_update(window: timedelta) -> Select:
     """An open consultation owes the customer a visible progress update every `window`: the clock starts
     when the consultation opens and restarts at each customer-visible reply on the ticket after that."""
-    latest_reply = (select(func.max(TicketComment.created_at))
+    latest_reply = (select(func.max(TicketComment.created_at).label("at"))
                     .where(TicketComment.ticket_id == Escalation.ticket_id, TicketComment.visibility == "CUSTOMER",
                            TicketComment.created_at > Escalation.requested_at)
-                    .correlate(Escalation).scalar_subquery())
-    start = func.greatest(Escalation.requested_at, latest_reply, type_=DateTime(timezone=True))  # NULLs ignored
+                    .lateral("latest_reply"))  # once per consultation, however often `start` is referenced
+    start = func.greatest(Escalation.requested_at, latest_reply.c.at, type_=DateTime(timezone=True))  # NULLs ignored
     # Seconds, not days: '1 day' would follow the session time zone's DST changes.
     span = literal_column(f"interval '{int(window.total_seconds())} seconds'", type_=Interval)
-    return select(*_columns(Escalation.id, Escalation.ticket_id, start, start + span)).where(
-        Escalation.status == "OPEN")
+    return (select(*_columns(Escalation.id, Escalation.ticket_id, start, start + span))
+            .join(latest_reply, true()).where(Escalation.status == "OPEN"))
 
 
 # clock name -> (subject type, running instances)
