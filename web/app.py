@@ -17,6 +17,7 @@ from starlette.routing import Route, WebSocketRoute
 
 from db.session import Database
 from schema.context import AppServices
+from schema.fanout import RENDERS
 from schema.schema import build_schema
 from services.auth import TokenService
 from services.clock import SystemClock
@@ -95,7 +96,8 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
 
     async def healthz(request: Request) -> JSONResponse:
         hub = state.get("services") and state["services"].hub
-        live = {"subscribers": hub.subscriber_count, "eventPosition": hub.position} if hub else {}
+        live = {"subscribers": hub.subscriber_count, "eventPosition": hub.position,
+                "renders": RENDERS.renders, "sharedRenders": RENDERS.hits} if hub else {}
         return JSONResponse({"status": "ok", **live})
 
     async def readyz(request: Request) -> JSONResponse:

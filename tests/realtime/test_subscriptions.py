@@ -104,3 +104,80 @@ async def test_resume_after_a_cursor_gets_every_missed_event_then_live_ones(serv
     cursors = [int(e["cursor"]) for e in [*replayed, live]]
     assert cursors == sorted(cursors) and len(set(cursors)) == 3 and cursors[0] > int(seen["cursor"])
     await resumed.close()
+
+
+BOARD = ("subscription($f: TicketFilter, $after: String) { ticketBoard(filter: $f, after: $after) "
+         "{ cursor type ticket { number status priority } } }")
+PRIORITY = "mutation($t: ID!, $p: TicketPriority!) { changeTicketPriority(input: {ticketId: $t, priority: $p}) { ticket { priority } errors { message } } }"
+
+
+async def health(server: Server) -> dict:
+    import httpx
+
+    async with httpx.AsyncClient() as client:
+        return (await client.get(f"{server.http}/healthz")).json()
+
+
+async def test_one_render_per_event_for_subscribers_sharing_query_and_scope(server, people):
+    tokens = [token_for(people["marketing"].user)] * 3 + [people["board"]] * 3
+    subs = [await Subscriber(server.ws, t, HANDOFFS).connect() for t in tokens]
+    await asyncio.sleep(0.3)
+    before = await health(server)
+    _, order = await new_order(server, tokens[0])
+    await server.mutate(tokens[0], HAND_OFF, {"o": order})
+    for sub in subs:
+        assert (await sub.next_payload())["data"]["orderHandoffs"]["type"] == "ORDER_HANDED_OFF"
+    after = await health(server)
+    # Two permission scopes (marketing staff, board key) with one query each: two renders for six deliveries.
+    assert after["renders"] - before["renders"] == 2
+    assert after["sharedRenders"] - before["sharedRenders"] == 4
+    for sub in subs:
+        await sub.close()
+
+
+async def test_board_filter_sees_matching_tickets_and_a_ticket_leaving_it(server, people):
+    m_token, s_token = token_for(people["marketing"].user), token_for(people["service"].user)
+    urgent_board = await Subscriber(server.ws, people["board"], BOARD, {"f": {"priority": ["URGENT"]}}).connect()
+    await asyncio.sleep(0.3)
+    customer, _ = await new_order(server, m_token)
+    low = (await server.mutate(m_token, OPEN_TICKET.replace("HIGH", "LOW"), {"c": customer}))["openTicket"]["ticket"]["id"]
+    urgent = (await server.mutate(m_token, OPEN_TICKET.replace("HIGH", "URGENT"), {"c": customer}))["openTicket"]["ticket"]["id"]
+    first = (await urgent_board.next())["ticketBoard"]
+    assert first["type"] == "TICKET_OPENED" and first["ticket"]["priority"] == "URGENT"
+    await server.mutate(s_token, PRIORITY, {"t": urgent, "p": "NORMAL"})  # leaves the board's filter
+    left = (await urgent_board.next())["ticketBoard"]
+    assert left["type"] == "TICKET_UPDATED" and left["ticket"]["priority"] == "NORMAL"
+    await server.mutate(s_token, PRIORITY, {"t": low, "p": "HIGH"})  # never on this board: not delivered
+    await server.mutate(s_token, PRIORITY, {"t": low, "p": "URGENT"})  # joins it
+    joined = (await urgent_board.next())["ticketBoard"]
+    assert joined["ticket"]["priority"] == "URGENT" and int(joined["cursor"]) > int(left["cursor"]) + 1
+    await urgent_board.close()
+
+
+async def test_board_reads_a_snapshot_and_its_cursor_then_subscribes_without_a_gap(server, people):
+    m_token = token_for(people["marketing"].user)
+    customer, _ = await new_order(server, m_token)
+    await server.mutate(m_token, OPEN_TICKET, {"c": customer})
+    snapshot = await server.mutate(people["board"], "{ eventCursor tickets(first: 50) { totalCount } }")
+    assert snapshot["tickets"]["totalCount"] == 1
+    await server.mutate(m_token, OPEN_TICKET, {"c": customer})  # between the read and the subscription
+    board = await Subscriber(server.ws, people["board"], BOARD, {"after": snapshot["eventCursor"]}).connect()
+    missed = (await board.next())["ticketBoard"]
+    assert missed["type"] == "TICKET_OPENED" and int(missed["cursor"]) > int(snapshot["eventCursor"])
+    await board.close()
+
+
+async def test_a_cursor_older_than_the_retention_is_refused(server, people, db_url):
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(db_url)
+    async with engine.begin() as conn:
+        await conn.execute(text("UPDATE event_log_state SET purged_through = 100"))
+    await engine.dispose()
+    sub = await Subscriber(server.ws, token_for(people["marketing"].user), HANDOFFS, {"after": "5"}).connect()
+    payload = await sub.next_payload()
+    assert payload["data"] is None
+    assert payload["errors"][0]["extensions"]["code"] == "CURSOR_EXPIRED"
+    assert "refetch" in payload["errors"][0]["message"]
+    await sub.close()
