@@ -18,6 +18,7 @@ class Settings:
     token_ttl_seconds: int = 12 * 3600
     event_retention_days: int = 30
     subscriber_queue: int = 1000  # events buffered per subscriber before it is cut off as too slow
+    sla_watch_interval: float = 15.0  # seconds between SLA scans (and leadership attempts)
 
     @property
     def is_development(self) -> bool:
@@ -40,6 +41,7 @@ class Settings:
             token_ttl_seconds=int(env.get("TANDEM_TOKEN_TTL_SECONDS", 12 * 3600)),
             event_retention_days=int(env.get("TANDEM_EVENT_RETENTION_DAYS", 30)),
             subscriber_queue=int(env.get("TANDEM_SUBSCRIBER_QUEUE", 1000)),
+            sla_watch_interval=float(env.get("TANDEM_SLA_WATCH_INTERVAL", 15)),
         )
 
     def resolved_secret_key(self) -> str:

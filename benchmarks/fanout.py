@@ -32,8 +32,10 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import os
 import resource
+import shutil
 import socket
 import subprocess
 import sys
@@ -55,10 +57,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from db.models import Event  # noqa: E402
-from schema.ids import parse_global_id  # noqa: E402
-from services.realtime import streams  # noqa: E402
-from services.realtime.hub import LoggedEvent  # noqa: E402
+from db.models import Event
+from schema.ids import parse_global_id
+from services.realtime import streams
+from services.realtime.hub import LoggedEvent
 
 try:
     import orjson
@@ -137,7 +139,7 @@ def pct(values: list[float], q: float) -> float:
     """Nearest-rank percentile of an already sorted list."""
     if not values:
         return float("nan")
-    return values[min(len(values) - 1, max(0, int(round(q / 100 * len(values) + 0.5)) - 1))]
+    return values[min(len(values) - 1, max(0, math.ceil(q / 100 * len(values)) - 1))]
 
 
 def ms(values: list[float]) -> str:
@@ -175,10 +177,13 @@ class Server:
     def ws(self) -> str:
         return f"ws://127.0.0.1:{self.port}/graphql"
 
-    async def start(self, timeout: float = 60) -> None:
+    def _spawn(self) -> None:
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen([sys.executable, "main.py", "serve", "--port", str(self.port)], cwd=ROOT,
                                          env=self.env, stdout=subprocess.DEVNULL, stderr=log, stdin=subprocess.DEVNULL)
+
+    async def start(self, timeout: float = 60) -> None:
+        self._spawn()
         deadline = time.monotonic() + timeout
         async with httpx.AsyncClient() as client:
             while time.monotonic() < deadline:
@@ -366,7 +371,7 @@ class Writer:
                     await self._post("marketing", HAND_OFF, {"o": gid("Order", entity)})
                     self.order_state[entity] = "HANDED_OFF"
                 m.ok = True
-            except Exception as exc:  # counted and shown; the run goes on
+            except Exception as exc:  # noqa: BLE001 - counted and shown; the run goes on
                 self.failures.append(f"{what} {entity}: {type(exc).__name__}: {str(exc)[:200]}")
             m.answered = time.time()
         if seq is not None:
@@ -441,10 +446,14 @@ async def run(args: argparse.Namespace, db_url: str) -> bool:
         # broadcaster's postgres backend (LISTEN/NOTIFY) on the scratch database, with a libpq-style URL.
         env["BROADCAST_URL"] = "postgres" + make_url(db_url).set(drivername="postgresql").render_as_string(
             hide_password=False)[len("postgresql"):]
-    subprocess.run([sys.executable, "main.py", "seed-demo", "--customers", str(args.customers)], cwd=ROOT, env=env,
-                   check=True, capture_output=True)
-    key = subprocess.run([sys.executable, "main.py", "create-api-key", "--name", "fanout wall board", "--scope", "board"],
-                         cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+
+    def cli(*argv: str) -> str:
+        return subprocess.run([sys.executable, "main.py", *argv], cwd=ROOT, env=env, check=True, capture_output=True,
+                              text=True).stdout
+
+    await asyncio.to_thread(cli, "seed-demo", "--customers", str(args.customers))
+    key = (await asyncio.to_thread(cli, "create-api-key", "--name", "fanout wall board", "--scope", "board")
+           ).strip().splitlines()[-1]
 
     engine = create_async_engine(db_url, pool_size=2)
     servers = [Server(env, i) for i in range(args.servers)]
@@ -542,7 +551,7 @@ async def run(args: argparse.Namespace, db_url: str) -> bool:
                 return all(sub.close_code is not None or expected[sub.index] <= sub.received.keys()
                            for sub in subscribers)
 
-            drained = await wait_until(complete, args.drain_timeout, 0.05)
+            drained = await wait_until(complete, args.drain_timeout, 0.1)
             drain_s = time.perf_counter() - wall0 - commit_s
             await lag.stop()
             client_cpu = time.process_time() - client_cpu0
@@ -587,20 +596,23 @@ async def run(args: argparse.Namespace, db_url: str) -> bool:
                             cross_commit.append(t - committed_at[c])
                     last_delivery[c] = max(last_delivery.get(c, 0.0), t)
             all_reached = [last_delivery[c] - committed_at[c] for c in last_delivery if c in committed_at]
+            first_sent = min((m.sent for m in writer.done), default=t0)
+            fanout_s = max(last_delivery.values(), default=first_sent) - first_sent
             lost = expected_total - received_total
             closed = Counter(sub.close_code for sub in subscribers if sub.close_code is not None)
             errors = sum(sub.error_payloads for sub in subscribers)
 
             # --- report
             n = len(subscribers)
-            print(f"subscription mix (round-robin): " + "; ".join(
+            print("subscription mix (round-robin): " + "; ".join(
                 f"{k.label.split()[0]} as {k.credential}" for k in MIX))
             print(f"events committed             {len(logged)} logged by {len(writer.done)} mutations in {commit_s:.1f} s "
                   f"({len(writer.done) / commit_s:.1f}/s), {len(writer.failures)} mutation(s) failed")
             print(f"mutation HTTP round trip     {ms([m.answered - m.sent for m in writer.done])}")
             print(f"deliveries                   expected {expected_total}, received {received_total}, "
                   f"drained {'within' if drained else 'NOT within'} {drain_s:.1f} s after the last commit")
-            print(f"events lost                  {lost}" + (f"   by stream: {dict(+lost_by_kind)}" if lost else ""))
+            print(f"events lost                  {lost}" + (f"   by stream: {dict(+lost_by_kind)}" if lost else "")
+                  + ("" if drained else f"   (not received within --drain-timeout {args.drain_timeout:g} s)"))
             print(f"duplicates                   {duplicates}   unexpected {unexpected}   error payloads {errors}   "
                   f"closed by server {dict(closed) if closed else 0}")
             print(f"commit->client               {ms(lat_commit)}   (commit = HTTP response arrival)")
@@ -613,6 +625,9 @@ async def run(args: argparse.Namespace, db_url: str) -> bool:
                 print(f"server {i} RSS                 before {mib(rss_before[i])}, {share} subscribers connected "
                       f"{mib(rss_connected[i])}, after events {mib(rss_after[i])}; per subscriber "
                       f"{kib((rss_connected[i] - rss_before[i]) / max(share, 1))}")
+            print(f"fan-out throughput           {received_total / max(fanout_s, 1e-9):,.0f} deliveries/s "
+                  f"(first mutation sent -> last delivery {fanout_s:.1f} s); server CPU "
+                  f"{sum(server_cpu) / max(received_total, 1) * 1e6:,.0f} us per delivery (mutations included)")
             print(f"CPU during event phase       server {' + '.join(f'{c:.1f}' for c in server_cpu)} s, "
                   f"this client {client_cpu:.1f} s, over {wall:.1f} s wall")
             lags = sorted(lag.samples)
@@ -674,7 +689,8 @@ async def main() -> int:
     else:
         from db.embedded import EmbeddedPostgres
 
-        embedded = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="tandem-bench-")))
+        embedded_dir = Path(tempfile.mkdtemp(prefix="tandem-bench-"))
+        embedded = EmbeddedPostgres(embedded_dir)
         server_url = embedded.start()
     name = f"tandem_bench_{uuid.uuid4().hex[:8]}"
     await admin(server_url, f'CREATE DATABASE "{name}"')
@@ -685,6 +701,7 @@ async def main() -> int:
         await admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if embedded:
             embedded.stop()
+            shutil.rmtree(embedded_dir, ignore_errors=True)
     if not ok:
         print("FAILED: events lost or duplicated, deliveries not drained, or mutations failed", file=sys.stderr)
     return 0 if ok else 1

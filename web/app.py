@@ -22,6 +22,7 @@ from schema.schema import build_schema
 from services.auth import TokenService
 from services.clock import SystemClock
 from services.realtime.runtime import Realtime
+from services.sla_watcher import SlaWatcher
 from settings import Settings
 from web.graphql_view import TandemGraphQL
 
@@ -77,9 +78,14 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
                                    queue_size=settings.subscriber_queue)
         await realtime.start()
         current_services.hub, current_services.announcer = realtime.hub, realtime
+        # Every process runs a watcher; an advisory lock lets exactly one of them scan at a time.
+        watcher = SlaWatcher(current_services.db.sessions, current_services.clock, realtime,
+                             interval=settings.sla_watch_interval, retention_days=settings.event_retention_days)
+        await watcher.start()
         try:
             yield
         finally:
+            await watcher.stop()
             current_services.hub = current_services.announcer = None
             await realtime.stop()
             if owned:

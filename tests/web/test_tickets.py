@@ -74,7 +74,11 @@ async def test_open_ticket_on_an_order(gql, services, clock):
     assert event.type == "TICKET_OPENED" and event.actor_id == c.marketing.user.id
     assert event.payload | {} == {
         "customerId": str(c.customer_id), "orderId": str(order.id), "ticketId": str(ticket_id), "number": t["number"],
-        "status": "NEW", "priority": "HIGH", "kind": "COMPLAINT", "assigneeId": None, "escalated": False}
+        "subject": "Noisy gearbox", "status": "NEW", "priority": "HIGH", "kind": "COMPLAINT", "assigneeId": None,
+        "escalated": False,
+        # The SLA clocks travel with the event, so boards filtering on slaState judge it as of the event.
+        "slaStartedAt": "2026-03-02T09:00:00+00:00", "firstResponseDueAt": "2026-03-02T11:00:00+00:00",
+        "resolutionDueAt": "2026-03-03T09:00:00+00:00", "firstRespondedAt": None, "resolvedAt": None}
     # The customer's and the order's timelines both show it.
     timelines = await gql.ok("""query($c: ID!, $o: ID!) {
       c: node(id: $c) { ... on Customer { timeline(first: 50) { edges { node { action entityId } } } } }
