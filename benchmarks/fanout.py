@@ -17,7 +17,8 @@ through GraphQL mutations over HTTP at a steady rate and prints:
       bound;
   and the time until an event had reached all its subscribers;
 - the server's RSS (psutil, the server process and its children) before the subscribers connect,
-  after, and per subscriber; CPU seconds of the server(s) and of this client during the event phase.
+  after, and per subscriber; CPU seconds of the server(s) and of this client during the event phase;
+  the shared-rendering counters (schema/fanout.py) that /healthz reports, when it does.
 
     .venv/bin/python benchmarks/fanout.py [--database-url postgresql+asyncpg://postgres@127.0.0.1:5432/postgres]
                                           [--subscribers 1000] [--events 200] [--rate 20] [--servers 1]
@@ -217,6 +218,13 @@ class Server:
                 t = p.cpu_times()
                 total += t.user + t.system
         return total
+
+    async def health(self) -> dict:
+        """/healthz: the hub's subscriber count and the render-cache counters, where the server reports them."""
+        with contextlib.suppress(Exception):
+            async with httpx.AsyncClient(timeout=10) as client:
+                return (await client.get(f"{self.http}/healthz")).json()
+        return {}
 
     def log_tail(self, chars: int = 3000) -> str:
         with contextlib.suppress(OSError):
@@ -515,6 +523,7 @@ async def run(args: argparse.Namespace, db_url: str) -> bool:
             async with engine.connect() as conn:
                 baseline = int((await conn.execute(select(func.coalesce(func.max(Event.id), 0)))).scalar_one())
             rss_connected = [s.rss() for s in servers]
+            health0 = [await s.health() for s in servers]
 
             # --- commit M events at a steady rate
             print(f"{len(servers)} server process(es), {args.subscribers} subscribers"
@@ -559,6 +568,7 @@ async def run(args: argparse.Namespace, db_url: str) -> bool:
             wall = time.perf_counter() - wall0
             await asyncio.sleep(0.5)
             rss_after = [s.rss() for s in servers]
+            health1 = [await s.health() for s in servers]
 
             # --- match events to the mutations that committed them
             mutations_by_entity: dict[uuid.UUID, list[Mutation]] = {}
@@ -633,8 +643,15 @@ async def run(args: argparse.Namespace, db_url: str) -> bool:
             lags = sorted(lag.samples)
             print(f"client loop lag              p50 {pct(lags, 50) * 1000:.1f} ms   p99 {pct(lags, 99) * 1000:.1f} ms   "
                   f"max {(lags[-1] if lags else 0) * 1000:.1f} ms   (this process's own share of the latency)")
-            print("render cache                 not exposed by the server (schema/fanout.py RENDERS lives in its "
-                  "process)")
+            for i, (h0, h1) in enumerate(zip(health0, health1)):
+                if "renders" in h0 and "renders" in h1:
+                    renders = h1["renders"] - h0["renders"]
+                    shared = h1.get("sharedRenders", 0) - h0.get("sharedRenders", 0)
+                    print(f"server {i} render cache        {renders} renders + {shared} shared results during the event "
+                          f"phase ({shared / max(renders + shared, 1):.1%} shared); hub reported "
+                          f"{h0.get('subscribers')} subscribers (/healthz)")
+                else:
+                    print(f"server {i} render cache        not reported by /healthz")
             if writer.failures:
                 print("first mutation failures:", *writer.failures[:3], sep="\n  ")
             for sub in subscribers:

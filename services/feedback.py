@@ -6,10 +6,9 @@ from dataclasses import dataclass
 
 from db.models import Feedback
 from db.models.feedback import FEEDBACK_SOURCES
-from db.repositories import customers as customers_repo
 from db.repositories import feedback as feedback_repo
-from db.repositories import orders as orders_repo
 from services.errors import DomainError, ErrorCode, Validator, not_found
+from services.ownership import check_order_of, existing_customer
 from services.unit_of_work import UnitOfWork
 
 SATISFIED_SCORES = (4, 5)  # "share of 4–5 scores" (DOMAIN.md KPI: customer satisfaction)
@@ -31,15 +30,8 @@ async def record_feedback(uow: UnitOfWork, data: NewFeedback) -> Feedback:
     v.require(data.source in FEEDBACK_SOURCES, "unknown feedback source", "source")
     comment = v.text(data.comment, "comment", "comment", max_len=4000)
     v.raise_if_any()
-    customer = await customers_repo.get(uow.session, data.customer_id)
-    if customer is None:
-        raise not_found("customer", "customerId")
-    if data.order_id is not None:
-        order = await orders_repo.get(uow.session, data.order_id)
-        if order is None:
-            raise not_found("order", "orderId")
-        if order.customer_id != customer.id:
-            raise DomainError(ErrorCode.VALIDATION, "the order belongs to another customer", ["orderId"])
+    customer = await existing_customer(uow, data.customer_id)
+    await check_order_of(uow, customer.id, data.order_id)
     if data.ticket_id is not None:
         ticket_customer = await feedback_repo.ticket_customer(uow.session, data.ticket_id)
         if ticket_customer is None:

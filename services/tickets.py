@@ -17,6 +17,7 @@ from db.repositories import customers as customers_repo
 from db.repositories import tickets as repo
 from services import sla
 from services.errors import DomainError, ErrorCode, Validator, check_version, invalid, not_found
+from services.ownership import check_order_of, existing_customer
 from services.unit_of_work import UnitOfWork
 
 _OPEN = ("NEW", "ACKNOWLEDGED", "IN_PROGRESS", "ESCALATED", "REOPENED")
@@ -134,14 +135,8 @@ async def open_ticket(uow: UnitOfWork, data: NewTicket, *, service_job_id: uuid.
     v.raise_if_any()
     if uow.actor_id is None:
         raise DomainError(ErrorCode.FORBIDDEN, "tickets are opened by a person")
-    if await customers_repo.get(uow.session, data.customer_id) is None:
-        raise not_found("customer", "customerId")
-    if data.order_id is not None:
-        order = await repo.order(uow.session, data.order_id)
-        if order is None:
-            raise not_found("order", "orderId")
-        if order.customer_id != data.customer_id:
-            raise invalid("the order belongs to another customer", "orderId")
+    await existing_customer(uow, data.customer_id)
+    await check_order_of(uow, data.customer_id, data.order_id)
     policy = await repo.sla_policy(uow.session, data.priority)
     assert policy is not None, "every priority has an SLA policy (seeded by migration 0003)"
     due = sla.due_times(uow.now, policy)
