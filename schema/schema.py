@@ -5,14 +5,9 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    DisableIntrospection,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from strawberry.extensions import AddValidationRules, DisableIntrospection, MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 from strawberry.schema.config import StrawberryConfig
 
 from schema.errors import MaskUnexpectedErrors
@@ -37,6 +32,9 @@ class Mutation(*(r.Mutation for r in ROOTS)):  # type: ignore[misc]
 NODE_TYPES: dict[str, Any] = {t.__name__: t for r in ROOTS for t in r.NODE_TYPES}
 
 
+_LIMIT_RULES = (max_depth_rule(12, None), max_aliases_rule(30))
+
+
 class TandemSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         """Logging happens in MaskUnexpectedErrors, with the request id; client mistakes are not logged.
@@ -57,8 +55,9 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         # Factories: the caches themselves live at module level and are shared by all requests.
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
-        lambda: QueryDepthLimiter(max_depth=12),
-        lambda: MaxAliasesLimiter(max_alias_count=30),
+        # The rule classes are made once: the validation cache is keyed on them, and limiters built per
+        # request would make a new class each time, so the cache would never hit.
+        lambda: AddValidationRules(list(_LIMIT_RULES)),
         lambda: MaxTokensLimiter(max_token_count=5000),
     ]
     if production:

@@ -266,3 +266,19 @@ async def test_production_does_not_suggest_names(gql, prod, users):
     body = await prod("mutation($i: CreateCustomerInput!) { createCustomer(input: $i) { errors { code } } }",
                       {"i": {"nam": "x"}}, rep.token)
     assert body["errors"] and not any("Did you mean" in e["message"] for e in body["errors"]), body
+
+
+def test_validation_results_are_cached_across_requests():
+    """Regression: limiters built per request made a new rule class each time, so the validation
+    cache (keyed on the rules) never hit and every request paid full validation."""
+    from strawberry.extensions.validation_cache import _get_validate_cache  # noqa: PLC0415
+
+    from schema.schema import build_schema
+
+    schema = build_schema()
+    cache = _get_validate_cache(512)
+    before = cache.cache_info()
+    for _ in range(3):
+        assert schema.execute_sync("{ __typename }").errors is None
+    after = cache.cache_info()
+    assert after.hits - before.hits >= 2
