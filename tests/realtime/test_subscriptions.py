@@ -181,3 +181,28 @@ async def test_a_cursor_older_than_the_retention_is_refused(server, people, db_u
     assert payload["errors"][0]["extensions"]["code"] == "CURSOR_EXPIRED"
     assert "refetch" in payload["errors"][0]["message"]
     await sub.close()
+
+
+async def test_legacy_graphql_ws_protocol_receives_handoffs(server, people):
+    token = token_for(people["service"].user)
+    legacy = await Subscriber(server.ws, token, HANDOFFS, protocol="graphql-ws").connect()
+    await asyncio.sleep(0.3)
+    _, order = await new_order(server, token_for(people["marketing"].user))
+    await server.mutate(token_for(people["marketing"].user), HAND_OFF, {"o": order})
+    assert (await legacy.next())["orderHandoffs"]["type"] == "ORDER_HANDED_OFF"
+    await legacy.close()
+
+
+async def test_browser_origins_must_be_allowed(db_url, people):
+    import websockets
+
+    server = await Server(db_url, TANDEM_CORS_ORIGINS="https://app.tandem.example").start()
+    try:
+        with pytest.raises(websockets.InvalidStatus) as refused:
+            await websockets.connect(server.ws, subprotocols=["graphql-transport-ws"], origin="https://evil.example")
+        assert refused.value.response.status_code == 403
+        allowed = await websockets.connect(server.ws, subprotocols=["graphql-transport-ws"],
+                                           origin="https://app.tandem.example")
+        await allowed.close()
+    finally:
+        server.stop()
