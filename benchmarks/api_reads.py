@@ -113,7 +113,7 @@ async def main() -> None:
             "query": 'mutation { login(input: {email: "marketing@tandem.example", password: "tandem-demo"}) { token } }'
         }).json()
         token = login["data"]["login"]["token"]
-        print(f"1 server process, {args.concurrency} concurrent clients, {args.requests} requests each, "
+        print(f"1 server process, {args.concurrency} concurrent clients, {args.requests} requests, "
               f"{os.cpu_count()} CPU cores")
         await load(port, token, ME_QUERY, 100, args.concurrency)  # warm-up: caches, pool
         report("me", *await load(port, token, ME_QUERY, args.requests, args.concurrency))
