@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import null, text
+from sqlalchemy import null
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from db.repositories import opportunities as opportunities_repo
@@ -118,7 +118,7 @@ class SlaWatcher:
         if self._lock_conn is not None:
             try:
                 async with asyncio.timeout(max(self.interval, 5.0)):
-                    await self._lock_conn.execute(text("SELECT 1"))
+                    await repo.ping(self._lock_conn)
                 return True
             except Exception:  # the connection died, and with it the lock: resign, try again below
                 log.warning("SLA watcher lost its lock connection; resigning leadership")
@@ -126,7 +126,7 @@ class SlaWatcher:
         conn = await self._engine.connect()
         try:
             conn = await conn.execution_options(isolation_level="AUTOCOMMIT")  # never idle in a transaction
-            got = (await conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": SLA_WATCHER_LOCK})).scalar()
+            got = await repo.try_advisory_lock(conn, SLA_WATCHER_LOCK)
         except BaseException:
             await _discard(conn)
             raise

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import (DateTime, Interval, Select, String, delete, exists, func, literal, literal_column, select,
+from sqlalchemy import (DateTime, Interval, Select, String, delete, exists, func, literal, literal_column, select, text,
                         true, union_all, update)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -171,3 +171,12 @@ async def purge_events(session: AsyncSession, before: datetime, now: datetime, l
             update(EventLogState).where(EventLogState.id == 1)
             .values(purged_through=func.greatest(EventLogState.purged_through, max(deleted)), purged_at=now))
     return len(deleted)
+
+
+async def try_advisory_lock(conn: Any, key: int) -> bool:
+    """Session-level lock held for as long as `conn` lives (the watcher's leadership)."""
+    return bool((await conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key})).scalar())
+
+
+async def ping(conn: Any) -> None:
+    await conn.execute(text("SELECT 1"))
