@@ -13,3 +13,6 @@ SOLUTION_REVIEW = timedelta(hours=24)
 
 # "project registered — service acknowledges with preparation — within 24 h"
 REGISTRATION_ACKNOWLEDGEMENT = timedelta(hours=24)
+
+# "joint consultation open — a customer-visible progress update — every 24 h"
+CONSULTATION_UPDATE = timedelta(hours=24)

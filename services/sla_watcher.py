@@ -34,6 +34,7 @@ from db.repositories import tickets as tickets_repo
 from db.repositories.sla_alerts import DueClock, StateOf
 from services import event_retention, sla
 from services.clock import Clock
+from services.sla_clocks import CONSULTATION_UPDATE
 from services.tickets import event_payload as ticket_payload
 from services.unit_of_work import EventAnnouncer, unit_of_work
 
@@ -42,8 +43,7 @@ log = logging.getLogger("tandem.sla_watcher")
 # Advisory lock keys of Tandem: 0x7A6E_0000 migrations, 0x7A6E_0001 event appends.
 SLA_WATCHER_LOCK = 0x7A6E_0002
 
-# "joint consultation open — a customer-visible progress update — every 24 h" (DOMAIN.md § SLA).
-CONSULTATION_UPDATE = timedelta(hours=24)
+# How often the leader purges the event log beyond its retention.
 PURGE_EVERY = timedelta(hours=1)
 
 _CLOCK_LABELS = {"first_response": "first response", "resolution": "resolution",
