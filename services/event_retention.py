@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.repositories import sla_alerts as repo
+from db.repositories import events as repo
 from services.clock import Clock
 
 DEFAULT_RETENTION_DAYS = 30

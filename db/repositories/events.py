@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Event
+from db.models import Event, EventLogState
 
 # Every transaction that appends events takes this transaction-scoped advisory lock first. Ids are
 # drawn from a sequence at INSERT, not at COMMIT: without the lock a slow transaction could commit
@@ -65,3 +65,24 @@ async def after(session: AsyncSession, event_id: int, limit: int, *, up_to: int 
     if up_to is not None:
         stmt = stmt.where(Event.id <= up_to)
     return list((await session.scalars(stmt.order_by(Event.id).limit(limit))).all())
+
+
+# -- retention: events beyond it are purged; the watermark says up to which id they may be gone --
+
+async def purged_through(session: AsyncSession) -> int:
+    value = await session.scalar(select(EventLogState.purged_through).where(EventLogState.id == 1))
+    return int(value or 0)
+
+
+async def purge_events(session: AsyncSession, before: datetime, now: datetime, limit: int) -> int:
+    """Delete up to `limit` events that occurred before `before` (oldest ids first) and raise the
+    watermark to the highest id deleted, in the caller's transaction. Returns how many were deleted."""
+    batch = select(Event.id).where(Event.occurred_at < before).order_by(Event.id).limit(limit)
+    stmt = delete(Event).where(Event.id.in_(batch)).returning(Event.id).execution_options(
+        synchronize_session=False)
+    deleted = list((await session.scalars(stmt)).all())
+    if deleted:
+        await session.execute(
+            update(EventLogState).where(EventLogState.id == 1)
+            .values(purged_through=func.greatest(EventLogState.purged_through, max(deleted)), purged_at=now))
+    return len(deleted)

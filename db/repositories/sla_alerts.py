@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import (DateTime, Interval, Select, String, delete, exists, func, literal, literal_column, select, text,
+from sqlalchemy import (DateTime, Interval, Select, String, exists, func, literal, literal_column, select, text,
                         true, union_all, update)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from db.models import (Escalation, Event, EventLogState, Opportunity, Order, SlaAnnouncement, Solution, Ticket,
+from db.models import (Escalation, Opportunity, Order, SlaAnnouncement, Solution, Ticket,
                        TicketComment)
 from db.models.realtime import SLA_ANNOUNCED_STATES
 
@@ -153,25 +153,6 @@ async def announcements(session: AsyncSession) -> list[SlaAnnouncement]:
 
 
 # ----------------------------------------------------------------------------- event log retention
-
-async def purged_through(session: AsyncSession) -> int:
-    value = await session.scalar(select(EventLogState.purged_through).where(EventLogState.id == 1))
-    return int(value or 0)
-
-
-async def purge_events(session: AsyncSession, before: datetime, now: datetime, limit: int) -> int:
-    """Delete up to `limit` events that occurred before `before` (oldest ids first) and raise the
-    watermark to the highest id deleted, in the caller's transaction. Returns how many were deleted."""
-    batch = select(Event.id).where(Event.occurred_at < before).order_by(Event.id).limit(limit)
-    stmt = delete(Event).where(Event.id.in_(batch)).returning(Event.id).execution_options(
-        synchronize_session=False)
-    deleted = list((await session.scalars(stmt)).all())
-    if deleted:
-        await session.execute(
-            update(EventLogState).where(EventLogState.id == 1)
-            .values(purged_through=func.greatest(EventLogState.purged_through, max(deleted)), purged_at=now))
-    return len(deleted)
-
 
 async def try_advisory_lock(conn: Any, key: int) -> bool:
     """Session-level lock held for as long as `conn` lives (the watcher's leadership)."""
