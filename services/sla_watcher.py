@@ -161,8 +161,9 @@ class SlaWatcher:
         total = 0
         while True:
             async with self.sessions() as session:
-                found = await repo.due(session, state_at(self.clock.now()), consultation_window=CONSULTATION_UPDATE,
-                                       limit=self.batch_size)
+                now = self.clock.now()
+                found = await repo.due(session, state_at(now), consultation_window=CONSULTATION_UPDATE,
+                                       limit=self.batch_size, now=now)
             made = 0
             for item in found:
                 try:
@@ -179,7 +180,7 @@ class SlaWatcher:
         async with unit_of_work(self.sessions, None, self.clock, self.announcer) as uow:
             # Re-check in this transaction, at its instant: the clock may have stopped since the scan.
             current = await repo.due(uow.session, state_at(uow.now), consultation_window=CONSULTATION_UPDATE,
-                                     clock=item.clock, subject_id=item.subject_id)
+                                     clock=item.clock, subject_id=item.subject_id, now=uow.now)
             if not current:
                 return False
             item = current[0]

@@ -48,39 +48,56 @@ def _columns(subject_id: Any, owner_id: Any, started_at: Any, due_at: Any) -> li
             due_at.label("due_at")]
 
 
-def _first_response(_: timedelta) -> Select:
+# A clock answered late between two scans still owes its BREACHED announcement; looking this far back
+# for such answers covers any pause of the watcher short of a day without flooding old history.
+LATE_LOOKBACK = timedelta(days=1)
+
+
+def _late(done_at: Any, due_at: Any, now: datetime | None) -> ColumnElement[bool]:
+    """Finished after its due time (recently): its state evaluates to BREACHED like a running overdue clock."""
+    late = (done_at.is_not(None)) & (done_at > due_at)
+    return late & (done_at >= now - LATE_LOOKBACK) if now is not None else late
+
+
+def _first_response(_: timedelta, now: datetime | None = None) -> Select:
     # Stopped by the first acknowledgement or customer-visible reply, or by resolving/closing the ticket.
+    running = Ticket.first_responded_at.is_(None) & Ticket.status.not_in(_TICKET_DONE)
     return select(*_columns(Ticket.id, Ticket.id, Ticket.sla_started_at, Ticket.first_response_due_at)).where(
-        Ticket.first_responded_at.is_(None), Ticket.status.not_in(_TICKET_DONE))
+        running | _late(Ticket.first_responded_at, Ticket.first_response_due_at, now))
 
 
-def _resolution(_: timedelta) -> Select:
+def _resolution(_: timedelta, now: datetime | None = None) -> Select:
     # A reopened ticket's resolution clock runs again towards its original due time.
     return select(*_columns(Ticket.id, Ticket.id, Ticket.sla_started_at, Ticket.resolution_due_at)).where(
-        Ticket.resolved_at.is_(None))
+        Ticket.resolved_at.is_(None) | _late(Ticket.resolved_at, Ticket.resolution_due_at, now))
 
 
-def _order_confirmation(_: timedelta) -> Select:
+def _order_confirmation(_: timedelta, now: datetime | None = None) -> Select:
     # Runs while service has neither confirmed nor returned the order; a new hand-off is a new instance.
+    running = (Order.status == "HANDED_OFF") & Order.handed_off_at.is_not(None)
+    answered_late = _late(Order.confirmed_at, Order.confirmation_due_at, now) | _late(
+        Order.returned_at, Order.confirmation_due_at, now)
     return select(*_columns(Order.id, Order.id, Order.handed_off_at, Order.confirmation_due_at)).where(
-        Order.status == "HANDED_OFF", Order.handed_off_at.is_not(None), Order.confirmation_due_at.is_not(None))
+        Order.confirmation_due_at.is_not(None), running | answered_late)
 
 
-def _solution_review(_: timedelta) -> Select:
+def _solution_review(_: timedelta, now: datetime | None = None) -> Select:
     # The latest solution while its opportunity waits in REVIEW (a lost opportunity stops the clock).
     return (select(*_columns(Solution.id, Solution.opportunity_id, Solution.submitted_at, Solution.review_due_at))
             .join(Opportunity, Opportunity.id == Solution.opportunity_id)
-            .where(Solution.reviewed_at.is_(None), Opportunity.stage == "REVIEW"))
+            .where((Solution.reviewed_at.is_(None) & (Opportunity.stage == "REVIEW"))
+                   | _late(Solution.reviewed_at, Solution.review_due_at, now)))
 
 
-def _registration_ack(_: timedelta) -> Select:
+def _registration_ack(_: timedelta, now: datetime | None = None) -> Select:
     return select(*_columns(Opportunity.id, Opportunity.id, Opportunity.registered_at,
                             Opportunity.registration_ack_due_at)).where(
-        Opportunity.stage == "REGISTERED", Opportunity.registration_acknowledged_at.is_(None),
-        Opportunity.registered_at.is_not(None), Opportunity.registration_ack_due_at.is_not(None))
+        Opportunity.registered_at.is_not(None), Opportunity.registration_ack_due_at.is_not(None),
+        ((Opportunity.stage == "REGISTERED") & Opportunity.registration_acknowledged_at.is_(None))
+        | _late(Opportunity.registration_acknowledged_at, Opportunity.registration_ack_due_at, now))
 
 
-def _consultation_update(window: timedelta) -> Select:
+def _consultation_update(window: timedelta, now: datetime | None = None) -> Select:
     """An open consultation owes the customer a visible progress update every `window`: the clock starts
     when the consultation opens and restarts at each customer-visible reply on the ticket after that."""
     latest_reply = (select(func.max(TicketComment.created_at).label("at"))
@@ -95,7 +112,7 @@ def _consultation_update(window: timedelta) -> Select:
 
 
 # clock name -> (subject type, running instances)
-CLOCKS: dict[str, tuple[str, Callable[[timedelta], Select]]] = {
+CLOCKS: dict[str, tuple[str, Callable[[timedelta, datetime | None], Select]]] = {
     "first_response": ("Ticket", _first_response),
     "resolution": ("Ticket", _resolution),
     "order_confirmation": ("Order", _order_confirmation),
@@ -106,9 +123,9 @@ CLOCKS: dict[str, tuple[str, Callable[[timedelta], Select]]] = {
 
 
 def _pending(clock: str, state_of: StateOf, consultation_window: timedelta,
-             subject_id: uuid.UUID | None) -> Select:
+             subject_id: uuid.UUID | None, now: datetime | None) -> Select:
     subject_type, instances = CLOCKS[clock]
-    inst = instances(consultation_window).subquery()
+    inst = instances(consultation_window, now).subquery()
     state = state_of(inst.c.started_at, inst.c.due_at)
     announced = exists().where(
         SlaAnnouncement.subject_type == subject_type, SlaAnnouncement.subject_id == inst.c.subject_id,
@@ -120,12 +137,12 @@ def _pending(clock: str, state_of: StateOf, consultation_window: timedelta,
 
 
 async def due(session: AsyncSession, state_of: StateOf, *, consultation_window: timedelta,
-              clock: str | None = None, subject_id: uuid.UUID | None = None, limit: int | None = None
-              ) -> list[DueClock]:
+              clock: str | None = None, subject_id: uuid.UUID | None = None, limit: int | None = None,
+              now: datetime | None = None) -> list[DueClock]:
     """Running clock instances whose state (AT_RISK or BREACHED, by `state_of`) was not announced yet,
     earliest due first; narrowed to one clock and subject to re-check a single one."""
     clocks = [clock] if clock is not None else list(CLOCKS)
-    every = union_all(*(_pending(c, state_of, consultation_window, subject_id) for c in clocks)).subquery()
+    every = union_all(*(_pending(c, state_of, consultation_window, subject_id, now) for c in clocks)).subquery()
     stmt = select(every).order_by(every.c.due_at, every.c.subject_id, every.c.clock, every.c.state)
     if limit is not None:
         stmt = stmt.limit(limit)

@@ -184,6 +184,26 @@ async def test_a_priority_change_retargets_the_clock_and_the_new_due_time_is_ann
     await assert_one_event_each(services)
 
 
+async def test_an_answer_given_late_between_two_scans_is_still_announced_as_breached(services, clock, watchers):
+    """Regression: only running clocks were scanned, so a clock answered after its due time but before
+    the next scan never got its BREACHED announcement."""
+    c = await cast(services)
+    opened = clock.now()
+    ticket = await open_ticket(c, priority="HIGH")
+    watcher = watchers()
+    clock.set(opened + timedelta(minutes=100))
+    assert await watcher.run_once() == 1  # AT_RISK
+    clock.set(opened + timedelta(minutes=120, seconds=5))
+    await step(c, ticket.id, "acknowledge")  # 5 s late, before any scan saw the breach
+    clock.set(opened + timedelta(minutes=121))
+    assert await watcher.run_once() == 1
+    assert await announced(services) == [("Ticket", ticket.id, "first_response", "AT_RISK"),
+                                         ("Ticket", ticket.id, "first_response", "BREACHED")]
+    clock.set(opened + timedelta(minutes=180))
+    assert await watcher.run_once() == 0  # once
+    await assert_one_event_each(services)
+
+
 async def test_after_downtime_a_breach_is_announced_once_as_breached_only(services, clock, watchers):
     c = await cast(services)
     start = clock.now()
