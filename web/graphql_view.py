@@ -4,6 +4,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import orjson
+
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -37,6 +39,11 @@ class TandemGraphQL(GraphQL):
     def __init__(self, services: AppServices, **kwargs: Any):
         super().__init__(**kwargs)
         self.services = services
+
+    def encode_json(self, data: object) -> str:
+        # orjson: every HTTP response and every WebSocket message is encoded here, once per subscriber
+        # per event, so it is on the fan-out's hot path. Text (not bytes) keeps WebSocket frames textual.
+        return orjson.dumps(data).decode()
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         if isinstance(request, WebSocket):
