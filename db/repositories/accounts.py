@@ -40,7 +40,7 @@ async def users_page(
         stmt = stmt.where(User.department == department)
     if active is not None:
         stmt = stmt.where(User.active.is_(active))
-    keys = [SortKey(func.lower(User.name), lambda u: u.name.lower()), by_uuid(User.id)]
+    keys = [SortKey(func.lower(User.name)), by_uuid(User.id)]
     return await fetch_page(session, stmt, keys, first=first, after=after)
 
 

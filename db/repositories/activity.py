@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Activity
 from db.repositories.pagination import Page, by_int, fetch_page
 
-_KEYS = [by_int(Activity.seq, "seq")]
+_KEYS = [by_int(Activity.seq)]
 
 
 def add(session: AsyncSession, row: Activity) -> None:

@@ -13,7 +13,7 @@ from db.repositories import guarded
 from db.repositories.pagination import Page, by_datetime, by_uuid, fetch_page
 
 # Newest first; the id breaks ties.
-_KEYS = [by_datetime(Feedback.recorded_at, "recorded_at"), by_uuid(Feedback.id)]
+_KEYS = [by_datetime(Feedback.recorded_at), by_uuid(Feedback.id)]
 
 
 @dataclass(frozen=True)

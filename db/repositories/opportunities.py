@@ -12,7 +12,7 @@ from db.models.presale import Opportunity, Requirement, Solution
 from db.repositories.pagination import Page, by_datetime, by_uuid, fetch_page
 
 # Newest first; the id breaks ties between opportunities created in the same instant.
-_KEYS = [by_datetime(Opportunity.created_at, "created_at"), by_uuid(Opportunity.id)]
+_KEYS = [by_datetime(Opportunity.created_at), by_uuid(Opportunity.id)]
 
 
 async def get(session: AsyncSession, opportunity_id: uuid.UUID, *, for_update: bool = False) -> Opportunity | None:

@@ -15,7 +15,7 @@ from db.repositories import guarded
 from db.repositories.pagination import Page, by_datetime, by_uuid, fetch_page
 
 # Newest first; the id breaks ties between orders created in the same instant.
-_KEYS = [by_datetime(Order.created_at, "created_at"), by_uuid(Order.id)]
+_KEYS = [by_datetime(Order.created_at), by_uuid(Order.id)]
 
 
 async def get(session: AsyncSession, order_id: uuid.UUID, *, for_update: bool = False) -> Order | None:

@@ -52,25 +52,24 @@ def aware_datetime(value: Any) -> datetime:
 class SortKey:
     """One column of the ordering: the SQL expression and how to parse a cursor's value back.
 
-    `get` (reading the value off a row) is no longer used: cursors hold the values the query returned.
-    The default `parse` accepts text only.
+    Cursors hold the values the query itself returned (not values recomputed in Python, which can
+    differ: Python's and PostgreSQL's lower() disagree on some letters). The default accepts text.
     """
 
     expr: Any
-    get: Callable[[Any], Any] | None = None
     parse: Callable[[Any], Any] = text_value
 
 
-def by_uuid(expr: Any, attr: str = "id") -> SortKey:
-    return SortKey(expr, lambda row: str(getattr(row, attr)), uuid.UUID)
+def by_uuid(expr: Any) -> SortKey:
+    return SortKey(expr, uuid.UUID)
 
 
-def by_datetime(expr: Any, attr: str) -> SortKey:
-    return SortKey(expr, lambda row: getattr(row, attr).isoformat(), aware_datetime)
+def by_datetime(expr: Any) -> SortKey:
+    return SortKey(expr, aware_datetime)
 
 
-def by_int(expr: Any, attr: str) -> SortKey:
-    return SortKey(expr, lambda row: getattr(row, attr), int64_value)
+def by_int(expr: Any) -> SortKey:
+    return SortKey(expr, int64_value)
 
 
 def encode_cursor(values: Sequence[Any]) -> str:

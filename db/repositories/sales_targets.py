@@ -12,7 +12,7 @@ from db.models.presale import SalesTarget
 from db.repositories.pagination import SortKey, Page, by_uuid, fetch_page
 
 # Newest period first; the id breaks ties between targets of the same start day.
-_KEYS = [SortKey(SalesTarget.period_start, lambda t: t.period_start.isoformat(), date.fromisoformat),
+_KEYS = [SortKey(SalesTarget.period_start, date.fromisoformat),
          by_uuid(SalesTarget.id)]
 
 

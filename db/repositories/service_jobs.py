@@ -13,7 +13,7 @@ from db.repositories.pagination import Page, by_datetime, by_uuid, fetch_page
 OPEN_STATUSES = ("SCHEDULED", "IN_PROGRESS")
 
 # Latest scheduled first; the id breaks ties.
-_KEYS = [by_datetime(ServiceJob.scheduled_start, "scheduled_start"), by_uuid(ServiceJob.id)]
+_KEYS = [by_datetime(ServiceJob.scheduled_start), by_uuid(ServiceJob.id)]
 
 
 async def get(session: AsyncSession, job_id: uuid.UUID, *, for_update: bool = False) -> ServiceJob | None:

@@ -19,10 +19,10 @@ from db.repositories.customers import escape_like
 from db.repositories.pagination import Page, by_datetime, by_int, by_uuid, fetch_page
 
 # Newest first (the live board); the id breaks ties between tickets opened in the same instant.
-_TICKET_KEYS = [by_datetime(Ticket.created_at, "created_at"), by_uuid(Ticket.id)]
-_ESCALATION_KEYS = [by_datetime(Escalation.requested_at, "requested_at"), by_uuid(Escalation.id)]
+_TICKET_KEYS = [by_datetime(Ticket.created_at), by_uuid(Ticket.id)]
+_ESCALATION_KEYS = [by_datetime(Escalation.requested_at), by_uuid(Escalation.id)]
 # Conversations read oldest first, in the order they were written.
-_COMMENT_KEYS = [by_int(TicketComment.seq, "seq")]
+_COMMENT_KEYS = [by_int(TicketComment.seq)]
 
 
 def _locked(stmt):
