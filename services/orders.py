@@ -12,9 +12,9 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from db.models import Order, OrderItem
-from db.repositories import customers as customers_repo
 from db.repositories import orders as orders_repo
 from services.errors import DomainError, ErrorCode, Validator, check_version, not_found
+from services.ownership import existing_customer
 from services.unit_of_work import UnitOfWork
 
 # DOMAIN.md § SLA: "order handed off — service confirms or returns — within 24 h". The due time is
@@ -121,9 +121,7 @@ async def create_order(uow: UnitOfWork, data: NewOrder) -> Order:
     delivery = _date(v, data.delivery_date)
     special = v.text(data.special_requirements, "special requirements", "specialRequirements", max_len=4000)
     v.raise_if_any()
-    customer = await customers_repo.get(uow.session, data.customer_id)
-    if customer is None:
-        raise not_found("customer", "customerId")
+    customer = await existing_customer(uow, data.customer_id)
     if data.opportunity_id is not None:
         owner_of_opportunity = await orders_repo.opportunity_customer(uow.session, data.opportunity_id)
         if owner_of_opportunity is None:

@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -54,20 +55,25 @@ class Server:
         return f"ws://127.0.0.1:{self.port}/graphql"
 
     async def start(self, timeout: float = 60) -> "Server":
-        self.log = open(os.devnull, "w")  # noqa: SIM115
+        # The server's log goes to a file, not a pipe: an unread pipe fills up and would stall the server.
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the server
         self.proc = subprocess.Popen([sys.executable, "main.py", "serve", "--port", str(self.port)], cwd=ROOT,
-                                     env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                     env=self.env, stdout=subprocess.DEVNULL, stderr=self.log,
                                      stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
         async with httpx.AsyncClient() as client:
             while time.monotonic() < deadline:
                 if self.proc.poll() is not None:
-                    raise AssertionError(f"server exited: {self.proc.stderr.read().decode()[-3000:]}")
+                    raise AssertionError(f"server exited: {self.log_tail()}")
                 with contextlib.suppress(httpx.HTTPError):
                     if (await client.get(f"{self.http}/readyz", timeout=1)).status_code == 200:
                         return self
                 await asyncio.sleep(0.1)
         raise AssertionError("server did not become ready")
+
+    def log_tail(self, size: int = 3000) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-size:]
 
     def kill(self) -> None:
         if self.proc and self.proc.poll() is None:
@@ -81,6 +87,8 @@ class Server:
                 self.proc.wait(15)
             except subprocess.TimeoutExpired:
                 self.kill()
+        if getattr(self, "log", None) is not None:
+            self.log.close()
 
     async def mutate(self, token: str, query: str, variables: dict | None = None) -> dict:
         async with httpx.AsyncClient(timeout=30) as client:

@@ -32,12 +32,14 @@ def embedded_env(data_dir: Path) -> dict[str, str]:
 
 
 def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
+    log = tempfile.TemporaryFile()  # a file, not a pipe: an unread pipe fills up and stalls the server
     proc = subprocess.Popen([sys.executable, "main.py", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=log, stdin=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise AssertionError(f"serve exited early: {proc.stderr.read().decode()[-3000:]}")
+            log.seek(0)
+            raise AssertionError(f"serve exited early: {log.read().decode(errors='replace')[-3000:]}")
         try:
             if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
                 return proc
