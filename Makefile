@@ -1,10 +1,10 @@
 # Tandem — developer entry points.
 #
 # The two commands a user needs (everything else is for maintainers):
-#   make run    create .venv on first use, seed demo data if the database is empty,
-#               serve the API on http://127.0.0.1:8000
-#   make test   create .venv on first use, run the test suite (set TEST_DATABASE_URL
-#               to use a running PostgreSQL server; otherwise an embedded one is used)
+#   make run    create .venv on first use (runtime packages only), seed demo data if the
+#               database is empty, serve the API on http://127.0.0.1:8000 (make run PORT=9000)
+#   make test   create .venv on first use (with the dev tools), run the test suite (set
+#               TEST_DATABASE_URL to use a running PostgreSQL server; otherwise an embedded one is used)
 #
 # Needs only Python 3.11+ and network access to PyPI: no uv, PostgreSQL or Docker.
 
@@ -21,7 +21,11 @@ UV_VERSION ?= 0.13.9
 
 VENV := .venv
 VENV_PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+# One .venv, two stamps: the runtime lock (enough to serve) and the dev lock (tests). The dev lock is a
+# superset of the runtime one, so installing it brings the runtime stamp up to date too: `make run`
+# after `make test` installs nothing, `make test` after `make run` adds only the dev tools.
+RUN_STAMP := $(VENV)/.installed-runtime
+DEV_STAMP := $(VENV)/.installed-dev
 
 # Installs come from the lock files alone: a machine-wide pip constraint file
 # (pip.conf "constraint") is replaced by an empty one. It has to be /dev/null:
@@ -29,33 +33,54 @@ STAMP := $(VENV)/.installed
 PIP := PIP_CONSTRAINT=/dev/null PIP_NO_INPUT=1 $(VENV_PY) -m pip
 
 .DEFAULT_GOAL := help
-.PHONY: help run test schema lock clean
+.PHONY: help run test schema schema-snapshot lock clean
 
 help:
-	@echo "make run     install (first time), seed demo data if empty, serve on http://$(HOST):$(PORT)"
+	@echo "make run     install (first time), seed demo data if empty, serve on http://$(HOST):$(PORT) (make run PORT=9000)"
 	@echo "make test    install (first time), run the tests (PYTEST_ARGS='$(PYTEST_ARGS)'; TEST_DATABASE_URL optional)"
 	@echo "make schema  print the GraphQL schema (SDL)"
+	@echo "make schema-snapshot  rewrite schema.graphql from the served schema (commit it with the change)"
 	@echo "make lock    regenerate requirements.lock and requirements-dev.lock from pyproject.toml"
 	@echo "make clean   remove .venv and .data"
 
-# The virtualenv, rebuilt in place whenever the lock files or pyproject.toml change.
-$(STAMP): requirements-dev.lock requirements.lock pyproject.toml
+# The virtualenv, updated in place whenever a lock file or pyproject.toml changes.
+define make_venv
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "error: Tandem needs Python 3.11 or newer; '$(PYTHON)' is $$($(PYTHON) --version 2>&1). Use e.g. make PYTHON=python3.12" >&2; exit 1; }
-	$(PYTHON) -m venv $(VENV)
-	$(PIP) install --require-hashes -r requirements-dev.lock
+	test -x $(VENV_PY) || $(PYTHON) -m venv $(VENV)
+endef
+
+$(RUN_STAMP): requirements.lock pyproject.toml
+	$(make_venv)
+	$(PIP) install --require-hashes -r requirements.lock
 	$(PIP) install --no-deps -e .
 	@touch $@
 
-run: $(STAMP)
+$(DEV_STAMP): requirements-dev.lock requirements.lock pyproject.toml
+	$(make_venv)
+	$(PIP) install --require-hashes -r requirements-dev.lock
+	$(PIP) install --no-deps -e .
+	@touch $@ $(RUN_STAMP)
+
+run: $(RUN_STAMP)
 	$(VENV_PY) main.py seed-demo --if-empty
 	$(VENV_PY) main.py serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+test: $(DEV_STAMP)
 	$(VENV_PY) -m pytest $(PYTEST_ARGS)
 
-schema: $(STAMP)
+schema: $(RUN_STAMP)
 	@$(VENV_PY) main.py schema
+
+# schema.graphql: the committed snapshot of the served SDL (tests/test_schema_snapshot.py fails while
+# it is out of date). Written through a temporary file, and only once it parses as a schema, so a
+# failing run never leaves a truncated snapshot behind.
+schema-snapshot: $(RUN_STAMP)
+	@set -e; tmp=schema.graphql.tmp; trap 'rm -f "$$tmp"' EXIT; \
+	$(VENV_PY) main.py schema > "$$tmp"; \
+	$(VENV_PY) -c 'import sys, graphql; graphql.build_schema(open(sys.argv[1]).read())' "$$tmp"; \
+	if cmp -s "$$tmp" schema.graphql; then echo "schema.graphql is up to date"; \
+	else mv "$$tmp" schema.graphql; echo "schema.graphql rewritten ($$(wc -l < schema.graphql) lines): commit it"; fi
 
 # Regenerates both lock files (needs PyPI; uv runs from a throwaway venv). Exact commands:
 #   uv pip compile pyproject.toml --universal --generate-hashes --python-version 3.11 -o requirements.lock

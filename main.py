@@ -86,6 +86,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
             workers=args.workers,
             # Compression costs ~50 KiB per idle WebSocket; wall boards keep sockets open for days.
             ws_per_message_deflate=False,
+            # The HTTP body limit (web/body_limit.py) for WebSocket messages: uvicorn closes with 1009.
+            ws_max_size=settings.max_body_bytes,
             proxy_headers=True,
             log_level=os.environ.get("TANDEM_LOG_LEVEL", "info").lower(),
         )
@@ -138,7 +140,7 @@ def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> None:
 
     with database_url(settings) as url:
         _migrate(url)
-        logins = _run_async(_seed(url, args.customers, args.if_empty))
+        logins = _run_async(_seed(url, args.customers, args.if_empty, settings.event_retention_days))
     if logins is None:
         print("database already has users; demo data not added (drop --if-empty to add anyway)")
         return
@@ -150,7 +152,7 @@ def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> None:
 def cmd_schema(args: argparse.Namespace, settings: Settings) -> None:
     from schema.schema import build_schema
 
-    print(build_schema().as_str())
+    print(build_schema(settings=settings).as_str())
 
 
 async def _in_transaction(url: str, action):
@@ -169,14 +171,15 @@ async def _in_transaction(url: str, action):
         await db.dispose()
 
 
-async def _seed(url: str, customers: int, if_empty: bool):
+async def _seed(url: str, customers: int, if_empty: bool, retention_days: int):
     from db.session import Database
     from services import demo
     from services.clock import SystemClock
 
     db = Database.connect(url, pool_size=2)
     try:
-        return await demo.seed(db.sessions, SystemClock(), customers=customers, only_if_empty=if_empty)
+        return await demo.seed(db.sessions, SystemClock(), customers=customers, only_if_empty=if_empty,
+                               event_retention_days=retention_days)
     finally:
         await db.dispose()
 

@@ -19,6 +19,26 @@ class Settings:
     event_retention_days: int = 30
     subscriber_queue: int = 1000  # events buffered per subscriber before it is cut off as too slow
     sla_watch_interval: float = 15.0  # seconds between SLA scans (and leadership attempts)
+    # --- Limits (README "Configuration"; OPERATIONS.md "Limits"). Nothing an anonymous caller sends
+    # may cost more than these bound. ---
+    max_body_bytes: int = 1024 * 1024  # HTTP request bodies and WebSocket messages (413 / close 1009)
+    max_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 5000
+    max_directives: int = 50
+    max_query_cost: int = 50_000  # estimated from `first` x nesting before execution
+    max_string_length: int = 20_000  # any other string input; the services accept 20,000-character descriptions and comments
+    max_search_length: int = 200  # search terms
+    max_name_length: int = 320  # names, subjects, titles, emails (the services accept 320), keys, passwords
+    max_list_length: int = 100  # any list input (ids, filter values, items)
+    statement_timeout_ms: int = 10_000  # per SQL statement of a request; a refused request says so
+    ws_connections_per_user: int = 10  # open WebSockets per person (4429 beyond)
+    ws_connections_per_key: int = 50  # open WebSockets per API key: many wall screens may share one
+    ws_subscriptions_per_connection: int = 20
+    slow_subscriber_grace: float = 5.0  # seconds a too-slow subscriber has to take its 4413 before abort
+    login_failures_per_account: int = 5  # failed sign-ins per (account, client address) before back-off
+    login_failures_per_address: int = 50  # failed sign-ins per client address (any account) before back-off
+    retry_after_seconds: int = 5  # Retry-After of a 503 while the database is unreachable
 
     @property
     def is_development(self) -> bool:
@@ -42,6 +62,7 @@ class Settings:
             event_retention_days=int(env.get("TANDEM_EVENT_RETENTION_DAYS", 30)),
             subscriber_queue=int(env.get("TANDEM_SUBSCRIBER_QUEUE", 1000)),
             sla_watch_interval=float(env.get("TANDEM_SLA_WATCH_INTERVAL", 15)),
+            **_limits(env),
         )
 
     def resolved_secret_key(self) -> str:
@@ -58,3 +79,42 @@ class Settings:
             with os.fdopen(fd, "w") as fh:
                 fh.write(secrets.token_urlsafe(48))
         return path.read_text().strip()
+
+
+# Limit settings: field name -> (environment variable, type). Defaults are the dataclass defaults.
+LIMIT_VARIABLES: dict[str, tuple[str, type]] = {
+    "max_body_bytes": ("TANDEM_MAX_BODY_BYTES", int),
+    "max_depth": ("TANDEM_MAX_DEPTH", int),
+    "max_aliases": ("TANDEM_MAX_ALIASES", int),
+    "max_tokens": ("TANDEM_MAX_TOKENS", int),
+    "max_directives": ("TANDEM_MAX_DIRECTIVES", int),
+    "max_query_cost": ("TANDEM_MAX_QUERY_COST", int),
+    "max_string_length": ("TANDEM_MAX_STRING_LENGTH", int),
+    "max_search_length": ("TANDEM_MAX_SEARCH_LENGTH", int),
+    "max_name_length": ("TANDEM_MAX_NAME_LENGTH", int),
+    "max_list_length": ("TANDEM_MAX_LIST_LENGTH", int),
+    "statement_timeout_ms": ("TANDEM_STATEMENT_TIMEOUT_MS", int),
+    "ws_connections_per_user": ("TANDEM_WS_CONNECTIONS_PER_USER", int),
+    "ws_connections_per_key": ("TANDEM_WS_CONNECTIONS_PER_KEY", int),
+    "ws_subscriptions_per_connection": ("TANDEM_WS_SUBSCRIPTIONS_PER_CONNECTION", int),
+    "slow_subscriber_grace": ("TANDEM_SLOW_SUBSCRIBER_GRACE", float),
+    "login_failures_per_account": ("TANDEM_LOGIN_FAILURES_PER_ACCOUNT", int),
+    "login_failures_per_address": ("TANDEM_LOGIN_FAILURES_PER_ADDRESS", int),
+    "retry_after_seconds": ("TANDEM_RETRY_AFTER_SECONDS", int),
+}
+
+
+def _limits(env) -> dict[str, object]:
+    values: dict[str, object] = {}
+    for field_name, (variable, kind) in LIMIT_VARIABLES.items():
+        raw = env.get(variable)
+        if raw is None or not raw.strip():
+            continue
+        try:
+            value = kind(raw.strip())
+        except ValueError:
+            raise ValueError(f"{variable} must be a number, not {raw!r}") from None
+        if value <= 0:
+            raise ValueError(f"{variable} must be positive, not {raw!r}")
+        values[field_name] = value
+    return values

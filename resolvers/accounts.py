@@ -18,15 +18,19 @@ from services.accounts import NewUser
 
 
 async def login(info: strawberry.Info, input: AuthInput) -> AuthPayload:
-    tokens = info.context.services.tokens
-
-    async def action(uow):
-        # Failures are committed too: they feed the per-email slow-down.
-        return await auth.login(uow.session, tokens, input.email, input.password, uow.now)
-
-    result, errors = await mutate(info, action)
-    if errors or result is None:
-        return AuthPayload(errors=errors)
+    ctx = info.context
+    services = ctx.services
+    settings = services.settings
+    limits = auth.LoginLimits(settings.login_failures_per_account, settings.login_failures_per_address) \
+        if settings is not None else auth.LoginLimits()
+    # The client's address as the ASGI server reports it (uvicorn applies X-Forwarded-For from trusted
+    # proxies); failures are counted per address, so they slow down only whoever makes them.
+    client = getattr(ctx.request, "client", None)
+    # Not `mutate`: sign-in runs its own two short transactions around the slow password check, and
+    # commits counted failures too (they feed the slow-down).
+    result = await auth.login(services.db.sessions, services.tokens, input.email, input.password,
+                              client.host if client else None, services.clock.now(), limits)
+    await ctx.after_commit()
     if result.error is not None:
         return AuthPayload(errors=user_errors(result.error))
     # The rest of this response is read as the person who just proved who they are (their own

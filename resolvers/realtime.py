@@ -1,8 +1,6 @@
 """Subscription resolvers: a stream of the log's matching events, replayed from `after` first."""
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator
 
 import strawberry
@@ -15,6 +13,7 @@ from schema.types.events import (
 from schema.types.tickets import TicketFilter
 from services.realtime import streams
 from services.realtime.hub import CursorExpired, LoggedEvent, Match, SubscriberTooSlow
+from web.ws import DEFAULT_GRACE, close_socket
 
 
 def parse_cursor(after: str | None) -> int | None:
@@ -38,10 +37,9 @@ async def _events(info: strawberry.Info, match: Match, after: str | None) -> Asy
 
         async with services.db.sessions() as session:
             oldest = await oldest_allowed_cursor(session)
-    websocket = info.context.request
     try:
         async for event in services.hub.stream(match, cursor, oldest_allowed=oldest,
-                                               on_cut_off=lambda: _close_slow(websocket)):
+                                               on_cut_off=lambda: _close_slow(info)):
             yield event
     except CursorExpired as exc:
         raise GraphQLError(str(exc), extensions={"code": "CURSOR_EXPIRED"}) from None
@@ -51,20 +49,15 @@ async def _events(info: strawberry.Info, match: Match, after: str | None) -> Asy
 
 # Close code for a subscriber that fell behind by a whole queue; it may reconnect with `after`.
 SLOW_SUBSCRIBER_CLOSE_CODE = 4413
-_closing: set[asyncio.Task] = set()
 
 
-def _close_slow(websocket) -> None:
-    async def close() -> None:
-        # No timeout: the send waits while the client's buffers are full; the frame goes out when it
-        # reads again, and the wait ends anyway when the server's keep-alive drops a dead connection.
-        with contextlib.suppress(Exception):
-            await websocket.close(code=SLOW_SUBSCRIBER_CLOSE_CODE,
-                                  reason="subscriber too slow: reconnect with after=<last cursor>")
-
-    task = asyncio.create_task(close())
-    _closing.add(task)  # keep a reference until done
-    task.add_done_callback(_closing.discard)
+def _close_slow(info: strawberry.Info) -> None:
+    # The client stopped reading: it gets 4413 if it reads again within the grace, and loses its
+    # TCP connection (and the server its send queue) after the grace in any case.
+    settings = info.context.services.settings
+    grace = settings.slow_subscriber_grace if settings is not None else DEFAULT_GRACE
+    close_socket(info.context.request, SLOW_SUBSCRIBER_CLOSE_CODE,
+                 "subscriber too slow: reconnect with after=<last cursor>", grace)
 
 
 async def order_handoffs(info: strawberry.Info, after: str | None = None) -> AsyncGenerator[OrderHandoffEvent, None]:

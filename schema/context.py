@@ -65,6 +65,7 @@ class Context:
     response: Any = None
     principal: Principal | None = None
     auth_error: str | None = None  # why a presented credential was not accepted
+    database_unavailable: bool = False  # set by the error mask on a lost database: HTTP answers 503
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
     connection_params: dict[str, Any] | None = None
     reads: ReadScope = field(init=False)

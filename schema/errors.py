@@ -8,6 +8,9 @@ from collections.abc import Iterator
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
+from schema import limits
+from services import outage
+
 log = logging.getLogger("tandem.graphql")
 
 
@@ -42,6 +45,12 @@ class MaskUnexpectedErrors(SchemaExtension):
             if is_expected(error):
                 masked.append(error)
                 continue
+            if limits.timed_out(error, result.errors):  # statement_timeout: not a bug, say so (TIMEOUT)
+                masked.append(limits.timeout_error(error, self.execution_context.context))
+                continue
+            if outage.is_database_unavailable(error.original_error):
+                masked.append(_unavailable(error, self.execution_context.context, request_id))
+                continue
             log.error("unexpected error in %s (request %s)", error.path, request_id, exc_info=error.original_error)
             masked.append(
                 GraphQLError(
@@ -52,3 +61,13 @@ class MaskUnexpectedErrors(SchemaExtension):
                 )
             )
         result.errors = masked
+
+
+def _unavailable(error: GraphQLError, context, request_id: str) -> GraphQLError:
+    """A lost database is not a bug: say so (the client should retry) and let the HTTP view turn
+    the response into a 503 with Retry-After (it reads the flag set on the context)."""
+    if hasattr(context, "database_unavailable"):
+        context.database_unavailable = True
+    log.warning("database unreachable in %s (request %s): %r", error.path, request_id, error.original_error)
+    return GraphQLError(outage.MESSAGE, nodes=error.nodes, path=error.path,
+                        extensions={"code": outage.CODE, "requestId": request_id})

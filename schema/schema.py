@@ -6,12 +6,11 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import AddValidationRules, DisableIntrospection, MaxTokensLimiter, ParserCache, ValidationCache
-from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
-from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 from strawberry.schema.config import StrawberryConfig
 
 from schema.errors import MaskUnexpectedErrors
 from schema.fanout import FanoutExecutor
+from schema.limits import Limits, RequestLimits, validation_rules
 from schema.roots import foundation, orders, presale, realtime, tickets
 
 # Each domain contributes its root fields as a base class; a domain's module owns its fields.
@@ -32,9 +31,6 @@ class Mutation(*(r.Mutation for r in ROOTS)):  # type: ignore[misc]
 NODE_TYPES: dict[str, Any] = {t.__name__: t for r in ROOTS for t in r.NODE_TYPES}
 
 
-_LIMIT_RULES = (max_depth_rule(12, None), max_aliases_rule(30))
-
-
 class TandemSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         """Logging happens in MaskUnexpectedErrors, with the request id; client mistakes are not logged.
@@ -49,16 +45,21 @@ class TandemSchema(strawberry.Schema):
                     error.message = error.message.split("Did you mean")[0].strip()
 
 
-def build_schema(*, production: bool = False) -> strawberry.Schema:
+def build_schema(*, production: bool = False, settings: Any = None, limits: Limits | None = None) -> strawberry.Schema:
+    """`settings` (or `limits`) give the limits of settings.py; without them, its defaults."""
+    limits = limits or Limits.from_settings(settings)
+    # The rule classes are made once per schema: the validation cache is keyed on them, and limiters
+    # built per request would make a new class each time, so the cache would never hit.
+    rules = validation_rules(limits)
     extensions: list[Any] = [
         MaskUnexpectedErrors,
         # Factories: the caches themselves live at module level and are shared by all requests.
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
-        # The rule classes are made once: the validation cache is keyed on them, and limiters built per
-        # request would make a new class each time, so the cache would never hit.
-        lambda: AddValidationRules(list(_LIMIT_RULES)),
-        lambda: MaxTokensLimiter(max_token_count=5000),
+        lambda: AddValidationRules(rules),
+        lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        # After validation, before execution: every input value and the query's cost (schema/limits.py).
+        lambda: RequestLimits(limits=limits),
     ]
     if production:
         extensions.append(DisableIntrospection)

@@ -74,8 +74,12 @@ async def update_user(
             setattr(user, field, value)
     if changes:
         await uow.session.flush()
+        # The event carries the user's new values: every server process re-scopes the user's open
+        # WebSockets from it (services/realtime/connections.py).
         uow.record(action="user.updated", entity_type="User", entity_id=user.id,
-                   summary=f"User {user.name} updated: {', '.join(changes)}", changes=changes)
+                   summary=f"User {user.name} updated: {', '.join(changes)}", changes=changes,
+                   event="USER_UPDATED", payload={"fields": sorted(changes), "name": user.name,
+                                                  "department": user.department, "role": user.role})
     return user
 
 
@@ -91,9 +95,12 @@ async def set_user_active(uow: UnitOfWork, user_id: uuid.UUID, active: bool, exp
         # Invalidates every token issued before: a deactivated user is signed out everywhere.
         user.token_generation += 1
         await uow.session.flush()
+        # On USER_DEACTIVATED every server process closes the user's sockets opened with an older token.
         uow.record(action="user.activated" if active else "user.deactivated", entity_type="User",
                    entity_id=user.id, summary=f"User {user.name} {'re' if active else 'de'}activated",
-                   changes={"active": [not active, active]})
+                   changes={"active": [not active, active]},
+                   event="USER_REACTIVATED" if active else "USER_DEACTIVATED",
+                   payload={"tokenGeneration": user.token_generation})
     return user
 
 
@@ -121,5 +128,5 @@ async def revoke_api_key(uow: UnitOfWork, key_id: uuid.UUID) -> ApiKey:
         key.revoked_at = uow.now
         await uow.session.flush()
         uow.record(action="api_key.revoked", entity_type="ApiKey", entity_id=key.id,
-                   summary=f"API key {key.name} revoked")
+                   summary=f"API key {key.name} revoked", event="API_KEY_REVOKED")  # closes its sockets
     return key

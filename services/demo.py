@@ -11,9 +11,11 @@ from services import customers as customer_service
 from services.auth import principal_of_user
 from services.clock import Clock
 from services.customers import ContactData, NewCustomer
+from services.demo_events import event_horizon
 from services.demo_orders import seed_orders
 from services.demo_presale import seed_presale
 from services.demo_tickets import seed_tickets
+from services.event_retention import DEFAULT_RETENTION_DAYS
 from services.unit_of_work import unit_of_work
 
 DEMO_PASSWORD = "tandem-demo"
@@ -42,9 +44,13 @@ _TITLES = ["Purchasing Manager", "Plant Engineer", "Facility Manager", "CTO", "O
 
 
 async def seed(
-    sessions: async_sessionmaker[AsyncSession], clock: Clock, *, customers: int = 40, only_if_empty: bool = False
+    sessions: async_sessionmaker[AsyncSession], clock: Clock, *, customers: int = 40, only_if_empty: bool = False,
+    event_retention_days: int = DEFAULT_RETENTION_DAYS,
 ) -> list[tuple[str, str, str]] | None:
-    """Returns the demo logins (email, department, role), or None when skipped because users exist."""
+    """Returns the demo logins (email, department, role), or None when skipped because users exist.
+
+    The history goes back 90 days; its events stay within `event_retention_days` (the server's
+    TANDEM_EVENT_RETENTION_DAYS), so the retention job purges none of them (services/demo_events.py)."""
     async with sessions() as session:
         if only_if_empty and await accounts_repo.any_user(session):
             return None
@@ -80,7 +86,8 @@ async def seed(
                            contacts=contacts)
         async with unit_of_work(sessions, sellers[i % len(sellers)], clock) as uow:
             created.append(await customer_service.create_customer(uow, data))
-    orders = await seed_orders(sessions, clock, users, created, rng)
-    await seed_tickets(sessions, clock, users, created, orders, rng)
-    await seed_presale(sessions, clock, users, created, rng)
+    horizon = event_horizon(clock.now(), event_retention_days)
+    orders = await seed_orders(sessions, clock, users, created, rng, event_horizon=horizon)
+    await seed_tickets(sessions, clock, users, created, orders, rng, event_horizon=horizon)
+    await seed_presale(sessions, clock, users, created, rng, event_horizon=horizon)
     return [(email, department, role) for email, _, department, role in DEMO_USERS]

@@ -23,10 +23,10 @@ from services import orders as order_service
 from services import service_jobs as job_service
 from services.auth import principal_of_user
 from services.clock import Clock, ManualClock
+from services.demo_events import demo_unit_of_work
 from services.feedback import NewFeedback
 from services.orders import ItemData, NewOrder
 from services.service_jobs import NewServiceJob
-from services.unit_of_work import unit_of_work
 
 _PRODUCTS = [("TX-200 hydraulic press", Decimal("48500.00")), ("CNC-5 milling centre", Decimal("126000.00")),
              ("AirFlow 900 compressor", Decimal("18900.00")), ("ColdLine 3 chiller", Decimal("35200.00")),
@@ -88,7 +88,9 @@ class _Run:
 
 
 async def seed_orders(sessions: async_sessionmaker[AsyncSession], clock: Clock, users: dict[str, User],
-                      customers: list[Customer], rng: random.Random) -> list[Order]:
+                      customers: list[Customer], rng: random.Random, *,
+                      event_horizon: datetime | None = None) -> list[Order]:
+    """`event_horizon`: the earliest instant an event may carry (services/demo_events.py)."""
     if not customers:
         return []
     now = clock.now()
@@ -116,25 +118,26 @@ async def seed_orders(sessions: async_sessionmaker[AsyncSession], clock: Clock, 
         run = runs[i]
         actor = run.seller if name in ("create", "create_incomplete", "hand_off", "fix", "cancel") else \
             run.technician if name in ("start", "complete") else service[i % len(service)]
-        async with unit_of_work(sessions, principal_of_user(actor), manual) as uow:
+        async with demo_unit_of_work(sessions, principal_of_user(actor), manual, event_horizon) as uow:
             await _STEPS[name](uow, run, arg, rng)
     # Customers' satisfaction beyond the orders: return visits and surveys.
     for j, customer in enumerate(customers[: max(3, len(customers) // 3)]):
         manual.set(now - timedelta(days=rng.uniform(1, 88)))
         score = rng.choice([5, 5, 4, 4, 4, 3, 2])
-        async with unit_of_work(sessions, principal_of_user(sellers[j % len(sellers)]), manual) as uow:
+        async with demo_unit_of_work(sessions, principal_of_user(sellers[j % len(sellers)]), manual,
+                                     event_horizon) as uow:
             await feedback_service.record_feedback(uow, NewFeedback(
                 customer_id=customer.id, source=rng.choice(["RETURN_VISIT", "SURVEY"]), score=score,
                 comment=_COMMENTS[score] if rng.random() < 0.7 else None))
     # A maintenance visit without an order (a bare-customer job), done and checked.
     manual.set(now - timedelta(days=12))
-    async with unit_of_work(sessions, principal_of_user(service[0]), manual) as uow:
+    async with demo_unit_of_work(sessions, principal_of_user(service[0]), manual, event_horizon) as uow:
         job = await job_service.schedule_service_job(uow, NewServiceJob(
             kind="MAINTENANCE", customer_id=customers[0].id, technician_id=technicians[0].id,
             scheduled_start=manual.now() + timedelta(days=1), scheduled_end=manual.now() + timedelta(days=1, hours=3)))
     for step in ("start", "complete"):
         manual.advance(days=1, hours=2)
-        async with unit_of_work(sessions, principal_of_user(technicians[0]), manual) as uow:
+        async with demo_unit_of_work(sessions, principal_of_user(technicians[0]), manual, event_horizon) as uow:
             if step == "start":
                 await job_service.start_service_job(uow, job.id, None)
             else:

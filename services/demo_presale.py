@@ -24,8 +24,8 @@ from services import opportunities as presale
 from services import sales_targets
 from services.auth import principal_of_user
 from services.clock import Clock, ManualClock
+from services.demo_events import demo_unit_of_work
 from services.opportunities import NewOpportunity, RequirementData, ReviewData
-from services.unit_of_work import unit_of_work
 
 _TITLES = ["Production line retrofit", "Cold-store expansion", "Compressed-air upgrade", "Packaging hall automation",
            "Second plant equipment", "Energy-saving chillers", "Press shop modernisation"]
@@ -65,9 +65,11 @@ class _Run:
 
 
 async def seed_presale(sessions: async_sessionmaker[AsyncSession], clock: Clock, users: dict[str, User],
-                       customers: list[Customer], rng: random.Random) -> list[Opportunity]:
+                       customers: list[Customer], rng: random.Random, *,
+                       event_horizon: datetime | None = None) -> list[Opportunity]:
     """Opportunities in every stage (with solution revisions; the won ones with their order) and monthly
-    sales targets of the last 3 months, for the department and each seller."""
+    sales targets of the last 3 months, for the department and each seller. `event_horizon`: the
+    earliest instant an event may carry (services/demo_events.py)."""
     if not customers:
         return []
     now = clock.now()
@@ -75,7 +77,7 @@ async def seed_presale(sessions: async_sessionmaker[AsyncSession], clock: Clock,
                                   "marketing.lead@tandem.example")]
     service = [users[e] for e in ("service.lead@tandem.example", "service@tandem.example")]
     manual = ManualClock(now)
-    await _targets(sessions, manual, users["supervisor@tandem.example"], sellers, rng)
+    await _targets(sessions, manual, users["supervisor@tandem.example"], sellers, rng, event_horizon)
     async with sessions() as session:
         signed = await opportunities_repo.unlinked_orders(session)
     by_id = {c.id: c for c in customers}
@@ -103,12 +105,13 @@ async def seed_presale(sessions: async_sessionmaker[AsyncSession], clock: Clock,
         manual.set(at)
         run = runs[i]
         actor = run.service if step in _SERVICE_STEPS else run.seller
-        async with unit_of_work(sessions, principal_of_user(actor), manual) as uow:
+        async with demo_unit_of_work(sessions, principal_of_user(actor), manual, event_horizon) as uow:
             await _STEPS[step](uow, run, rng)
     return [run.opportunity for run in runs if run.opportunity is not None]
 
 
-async def _targets(sessions, manual: ManualClock, supervisor: User, sellers: list[User], rng: random.Random) -> None:
+async def _targets(sessions, manual: ManualClock, supervisor: User, sellers: list[User], rng: random.Random,
+                   event_horizon: datetime | None) -> None:
     first = manual.now().date().replace(day=1)
     for back in (2, 1, 0):
         start = _add_months(first, -back)
@@ -116,7 +119,7 @@ async def _targets(sessions, manual: ManualClock, supervisor: User, sellers: lis
         manual.set(datetime(start.year, start.month, 1, 8, tzinfo=manual.now().tzinfo) - timedelta(days=3))
         scopes = [(None, Decimal("900000"))] + [(s.id, Decimal(rng.choice([250000, 300000, 350000]))) for s in sellers]
         for user_id, amount in scopes:
-            async with unit_of_work(sessions, principal_of_user(supervisor), manual) as uow:
+            async with demo_unit_of_work(sessions, principal_of_user(supervisor), manual, event_horizon) as uow:
                 await sales_targets.set_sales_target(uow, sales_targets.TargetData(start, end, amount, user_id=user_id))
 
 

@@ -20,8 +20,9 @@ from db.models import User
 from services import escalations, tickets
 from services.auth import principal_of_user
 from services.clock import Clock, ManualClock
+from services.demo_events import demo_unit_of_work
 from services.tickets import NewTicket
-from services.unit_of_work import UnitOfWork, unit_of_work
+from services.unit_of_work import UnitOfWork
 
 SUBJECTS = {
     "COMPLAINT": ["Delivery arrived two weeks late", "Machine stops after an hour", "Invoice does not match the order",
@@ -182,9 +183,11 @@ RUNNING = [  # (story, priority, minutes before now it opened) -> the SLA state 
 
 
 async def seed_tickets(sessions: async_sessionmaker[AsyncSession], clock: Clock, users: Any, customers: Iterable[Any],
-                       orders: Iterable[Any], rng: random.Random, *, finished: int = 36) -> list[uuid.UUID]:
+                       orders: Iterable[Any], rng: random.Random, *, finished: int = 36,
+                       event_horizon: datetime | None = None) -> list[uuid.UUID]:
     """Create the demo tickets; returns their ids. `users`: User rows (or a dict of them); `customers`:
-    Customer rows or ids; `orders`: Order rows (tickets about an order use the order's customer)."""
+    Customer rows or ids; `orders`: Order rows (tickets about an order use the order's customer);
+    `event_horizon`: the earliest instant an event may carry (services/demo_events.py)."""
     now = clock.now()
     c = _cast(users.values() if isinstance(users, dict) else users, rng)
     customer_ids = [getattr(x, "id", x) for x in customers]
@@ -231,7 +234,7 @@ async def seed_tickets(sessions: async_sessionmaker[AsyncSession], clock: Clock,
     ids: dict[int, uuid.UUID] = {}
     for at, n, _, who, step in agenda:
         past.set(at)
-        async with unit_of_work(sessions, principal_of_user(who), past) as uow:
+        async with demo_unit_of_work(sessions, principal_of_user(who), past, event_horizon) as uow:
             if step is None:
                 ids[n] = (await tickets.open_ticket(uow, plans[n].data)).id
             else:

@@ -65,8 +65,9 @@ async def add_note(uow: UnitOfWork, ticket_id: uuid.UUID, body: str) -> Ticket:
                          body=text, visibility="INTERNAL", created_at=uow.now)
     repo.add_comment(uow.session, note)
     payload = _escalation_payload(escalation, participants)
+    # Notes are internal (never shown to API keys), and so is the timeline entry about one.
     await record(uow, ticket, "escalation_note", "consultation note added", "ESCALATION_UPDATED",
-                 changes={"noteId": note.id}, noteId=note.id, **payload)
+                 changes={"noteId": note.id}, internal=True, noteId=note.id, **payload)
     return ticket
 
 

@@ -89,14 +89,16 @@ _FILTERED_FIELDS = ("status", "priority", "assigneeId")
 
 
 async def record(uow: UnitOfWork, ticket: Ticket, action: str, summary: str, event: str, *,
-                 changes: dict[str, Any] | None = None, **extra: Any) -> None:
+                 changes: dict[str, Any] | None = None, internal: bool = False, **extra: Any) -> None:
+    """`internal`: the activity is about an INTERNAL comment or a note (hidden from API keys' timelines)."""
     escalated = bool(await repo.escalated_ticket_ids(uow.session, [ticket.id]))
     previous = {k: changes[k][0] for k in _FILTERED_FIELDS if isinstance((changes or {}).get(k), list)}
     if previous:
         extra.setdefault("previous", previous)
     uow.record(action=f"ticket.{action}", entity_type="Ticket", entity_id=ticket.id,
                summary=f"Ticket {ticket.number} {summary}", changes=changes, customer_id=ticket.customer_id,
-               order_id=ticket.order_id, event=event, payload=event_payload(ticket, escalated=escalated, **extra))
+               order_id=ticket.order_id, event=event, payload=event_payload(ticket, escalated=escalated, **extra),
+               internal=internal)
 
 
 def mark_first_response(ticket: Ticket, uow: UnitOfWork) -> dict[str, Any]:
@@ -225,10 +227,11 @@ async def add_comment(uow: UnitOfWork, ticket_id: uuid.UUID, body: str, visibili
     if visibility == "CUSTOMER":
         changes |= mark_first_response(ticket, uow)
     await repo.save(uow.session, ticket, uow.now)
-    # The body stays out of the trail and the event: timelines are readable by API keys.
+    # The body stays out of the trail and the event: timelines are readable by API keys, who see the
+    # entry for a customer-visible reply but not the one for an internal comment.
     label = "customer-visible reply" if visibility == "CUSTOMER" else "internal comment"
     await record(uow, ticket, "commented", f"{label} added", "TICKET_UPDATED", changes=changes,
-                 commentId=comment.id, visibility=visibility)
+                 internal=visibility == "INTERNAL", commentId=comment.id, visibility=visibility)
     return ticket
 
 

@@ -36,6 +36,9 @@ class EventAnnouncer(Protocol):
     async def announce(self, events: list[Event]) -> None: ...
 
 
+IDEMPOTENCY_KEY_MAX = 200  # the column's width (idempotency_records.key)
+
+
 class UnitOfWork:
     def __init__(self, session: AsyncSession, actor: Principal | None, clock: Clock):
         self.session = session
@@ -61,8 +64,12 @@ class UnitOfWork:
         order_id: uuid.UUID | None = None,
         event: str | None = None,
         payload: dict[str, Any] | None = None,
+        internal: bool = False,
     ) -> None:
-        """Write the audit row for an accepted change and, when `event` is given, buffer its event."""
+        """Write the audit row for an accepted change and, when `event` is given, buffer its event.
+
+        `internal`: the change is about something API keys may not read (an INTERNAL comment, a
+        consultation note); timelines then hide the row from them too."""
         if event is not None and event not in EVENT_TYPES:
             raise ValueError(f"unknown event type {event!r}: add it to services/realtime/event_types.py")
         activity_repo.add(
@@ -77,6 +84,7 @@ class UnitOfWork:
                 changes=_jsonable(changes or {}),
                 customer_id=customer_id,
                 order_id=order_id,
+                internal=internal,
             ),
         )
         if event:
@@ -106,6 +114,9 @@ class UnitOfWork:
         """
         if not key:
             return await create()
+        if len(key) > IDEMPOTENCY_KEY_MAX:
+            raise DomainError(ErrorCode.VALIDATION, f"idempotencyKey is longer than {IDEMPOTENCY_KEY_MAX} characters",
+                              ["idempotencyKey"])
         if self.actor is None:
             raise DomainError(ErrorCode.FORBIDDEN, "idempotency keys need an authenticated caller")
         scope = self.actor.idempotency_scope

@@ -6,6 +6,7 @@ the suite at a running server; without it an embedded PostgreSQL is started for 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import tempfile
 import uuid
@@ -53,14 +54,19 @@ def database_url(server_url: str, name: str) -> str:
     return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
-async def _admin(server_url: str, *statements: str) -> None:
-    engine = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
+async def run_sql(url: str, *statements: str, **engine_args) -> None:
+    """Run statements on a fresh engine of their own (e.g. on a server the test starts and stops)."""
+    engine = create_async_engine(url, **engine_args)
     try:
         async with engine.connect() as conn:
             for sql in statements:
                 await conn.execute(text(sql))
     finally:
         await engine.dispose()
+
+
+async def _admin(server_url: str, *statements: str) -> None:
+    await run_sql(server_url, *statements, isolation_level="AUTOCOMMIT")
 
 
 @pytest.fixture(scope="session")
@@ -102,15 +108,24 @@ def fast_password_hashing(request, monkeypatch):
 
 
 @pytest.fixture
+def no_error_logs(caplog):
+    """Fails the test if anything was logged at ERROR (a refused input must not look like a bug)."""
+    caplog.set_level(logging.INFO)
+    yield
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not errors, [r.getMessage() for r in errors]
+
+
+@pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))
 
 
 @pytest.fixture
 async def services(db_url: str, clock: ManualClock) -> AsyncIterator[AppServices]:
-    db = Database.connect(db_url, pool_size=5)
     settings = Settings.from_env({"DATABASE_URL": db_url, "TANDEM_ENV": "development",
                                   "TANDEM_SECRET_KEY": TEST_SECRET})
+    db = Database.connect(db_url, pool_size=5, statement_timeout_ms=settings.statement_timeout_ms)
     yield AppServices(db=db, clock=clock, tokens=TokenService(TEST_SECRET, timedelta(hours=12)), settings=settings)
     await db.dispose()
 

@@ -170,3 +170,40 @@ async def wait_closed(sub: Subscriber, timeout: float = 10) -> int | None:
                 await sub.ws.recv()
     except websockets.ConnectionClosed as closed:
         return closed.rcvd.code if closed.rcvd else None
+
+
+async def health(server: Server) -> dict:
+    """The server's /healthz: subscribers, open WebSocket connections, log position, render counters."""
+    async with httpx.AsyncClient() as client:
+        return (await client.get(f"{server.http}/healthz", timeout=10)).json()
+
+
+async def wait_for_health(server: Server, key: str, value: Any, timeout: float = 10) -> dict:
+    """Poll /healthz until `key` equals `value`; fails with the last answer after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        current = await health(server)
+        if current.get(key) == value:
+            return current
+        if time.monotonic() > deadline:
+            raise AssertionError(f"/healthz {key} is {current.get(key)!r}, expected {value!r}: {current}")
+        await asyncio.sleep(0.05)
+
+
+async def closed_at(sub: Subscriber, timeout: float = 10) -> tuple[int | None, float]:
+    """Wait for the server to close the socket: (close code received, time.monotonic() of the close)."""
+    code = await wait_closed(sub, timeout)
+    return code, time.monotonic()
+
+
+def tcp_connected(port_a: int, port_b: int) -> bool:
+    """Whether this machine has a TCP socket (in any state) between local ports `port_a` and `port_b`
+    (Linux /proc/net/tcp*); a connection the server dropped with a reset has none left on either side."""
+    wanted = {(port_a, port_b), (port_b, port_a)}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(FileNotFoundError), open(table) as fh:
+            for line in fh.readlines()[1:]:
+                local, remote = line.split()[1:3]
+                if (int(local.rsplit(":", 1)[1], 16), int(remote.rsplit(":", 1)[1], 16)) in wanted:
+                    return True
+    return False

@@ -1,10 +1,16 @@
-"""The served schema against the public API contract (../shared/spec/contract.graphql).
+"""The schema against the public API contract (../shared/spec/contract.graphql): both the committed
+snapshot (schema.graphql) and the SDL the server serves.
 
-No violation is allowed. (While parts were being built, the ones not built yet were named in
-NOT_YET_BUILT; an entry that no longer occurs fails the stale-entry test.)
+The contract and its checker (../shared/tools/check-contract) live beside the repository, not in it
+(`TANDEM_SHARED_DIR` points elsewhere). Where they are absent, as in a bare clone, these checks are
+skipped; tests/test_schema_snapshot.py still keeps the snapshot equal to the served schema.
+
+No violation is allowed outside the parts not built yet, named in NOT_YET_BUILT (the types and fields
+the checker reports as removed); an entry that no longer occurs fails the stale-entry test.
 """
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -12,11 +18,50 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-CHECKER = ROOT.parent / "shared" / "tools" / "check-contract"
+from tests.test_schema_snapshot import REGENERATE, SNAPSHOT, served_sdl
 
-# Every part of the contract is served now; a part not built yet would be named here.
-NOT_YET_BUILT: set[str] = set()
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("TANDEM_SHARED_DIR") or ROOT.parent / "shared")
+CHECKER = SHARED / "tools" / "check-contract"
+CONTRACT = SHARED / "spec" / "contract.graphql"
+
+# Part 1 of the contract is served in full. Part 2 ("the improvement loop, shared knowledge, personal
+# notifications, problem analysis and the audit log") is not built yet; remove each entry as it is.
+NOT_YET_BUILT: set[str] = {
+    # field-level history
+    "FieldChange", "Activity.changes",
+    # comments on every work item, timelines, preparation, the consultation's customer-update clock
+    "AddCommentInput", "AddCommentPayload", "Mutation.addComment",
+    "Opportunity.comments", "Opportunity.timeline", "Opportunity.preparationStaff",
+    "Opportunity.preparationTools", "Opportunity.preparationMaterials",
+    "Order.comments", "ServiceJob.comments", "ServiceJob.timeline", "Ticket.timeline",
+    "Escalation.customerUpdateDueAt",
+    # improvement / rectification actions
+    "ActionItemSource", "ActionItemStatus", "ActionItem", "ActionItemEdge", "ActionItemConnection",
+    "ActionItemFilter", "CreateActionItemInput", "ActionItemActionInput", "CompleteActionItemInput",
+    "VerifyActionItemInput", "ActionItemPayload", "Query.actionItems", "Mutation.createActionItem",
+    "Mutation.startActionItem", "Mutation.completeActionItem", "Mutation.verifyActionItem",
+    "Mutation.cancelActionItem",
+    # satisfaction surveys
+    "SurveyStatus", "Survey", "SurveyEdge", "SurveyConnection", "CreateSurveyInput", "SurveyActionInput",
+    "SurveyPayload", "Feedback.survey", "RecordFeedbackInput.surveyId", "Query.surveys",
+    "Mutation.createSurvey", "Mutation.openSurvey", "Mutation.closeSurvey",
+    # market intelligence
+    "IntelKind", "MarketIntel", "MarketIntelEdge", "MarketIntelConnection", "PostMarketIntelInput",
+    "UpdateMarketIntelInput", "MarketIntelPayload", "Query.marketIntel", "Mutation.postMarketIntel",
+    "Mutation.updateMarketIntel",
+    # meetings
+    "MeetingKind", "Meeting", "MeetingEdge", "MeetingConnection", "MeetingActionItemInput", "RecordMeetingInput",
+    "MeetingPayload", "Query.meetings", "Mutation.recordMeeting",
+    # personal notifications
+    "NotificationKind", "Notification", "NotificationEdge", "NotificationConnection", "MarkNotificationsReadInput",
+    "MarkNotificationsReadPayload", "NotificationEvent", "Query.notifications", "Mutation.markNotificationsRead",
+    "Subscription.myNotifications",
+    # problem analysis and trends, SLA alerts on opportunities, the audit log
+    "AnalysisDimension", "TimeBucket", "AnalysisRow", "ProblemAnalysis", "SatisfactionReport",
+    "Query.problemAnalysis", "Query.kpiSeries", "Query.satisfaction", "SlaAlertEvent.opportunity",
+    "Query.auditLog",
+}
 
 _SUBJECT = [
     re.compile(r"^FIELD_REMOVED: Field (\S+) was removed\.$"),
@@ -33,15 +78,25 @@ def subject_of(line: str) -> str | None:
     return None
 
 
-@pytest.fixture(scope="module")
-def violations(tmp_path_factory) -> list[str]:
-    assert CHECKER.exists(), f"contract checker not found at {CHECKER}"
-    sdl = subprocess.run([sys.executable, str(ROOT / "main.py"), "schema"], capture_output=True, text=True,
-                         check=True, cwd=ROOT).stdout
-    assert "type Query" in sdl
-    path = tmp_path_factory.mktemp("contract") / "served.graphql"
-    path.write_text(sdl)
-    result = subprocess.run([sys.executable, str(CHECKER), str(path)], capture_output=True, text=True)
+def _require_shared() -> None:
+    missing = [str(path) for path in (CHECKER, CONTRACT) if not path.exists()]
+    if missing:
+        pytest.skip(f"contract check skipped: {' and '.join(missing)} not found (the shared folder beside the "
+                    "repository holds the contract and its checker; set TANDEM_SHARED_DIR to use another one)")
+
+
+@pytest.fixture(scope="module", params=["snapshot", "served"])
+def violations(request, tmp_path_factory) -> list[str]:
+    """The checker's violations for the committed schema.graphql, and for the served SDL."""
+    _require_shared()
+    if request.param == "snapshot":
+        assert SNAPSHOT.exists(), f"{SNAPSHOT.name} is missing: {REGENERATE}"
+        path = SNAPSHOT
+    else:
+        path = tmp_path_factory.mktemp("contract") / "served.graphql"
+        path.write_text(served_sdl())
+    result = subprocess.run([sys.executable, str(CHECKER), str(path), str(CONTRACT)], capture_output=True,
+                            text=True, check=False)
     lines = [line for line in result.stdout.splitlines() if ":" in line]
     assert result.returncode == (1 if lines else 0), result.stdout + result.stderr
     return lines
@@ -61,3 +116,4 @@ def test_allowed_list_has_no_stale_entries(violations):
 def test_subject_parser_rejects_other_violation_kinds():
     assert subject_of("FIELD_CHANGED_KIND: User.email changed type from String! to String.") is None
     assert subject_of("FIELD_REMOVED: Field Query.orders was removed.") == "Query.orders"
+    assert subject_of("TYPE_REMOVED: Survey was removed.") == "Survey"

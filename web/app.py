@@ -21,10 +21,13 @@ from schema.fanout import RENDERS
 from schema.schema import build_schema
 from services.auth import TokenService
 from services.clock import SystemClock
+from services.realtime.connections import ConnectionRegistry
 from services.realtime.runtime import Realtime
 from services.sla_watcher import SlaWatcher
 from settings import Settings
+from web.body_limit import BodyLimitMiddleware
 from web.graphql_view import TandemGraphQL
+from web.ws import TransportAbort
 
 log = logging.getLogger("tandem.web")
 
@@ -55,7 +58,7 @@ def build_services(settings: Settings) -> AppServices:
     if not settings.database_url:
         raise RuntimeError("DATABASE_URL is not set (the CLI's `serve` starts an embedded PostgreSQL and sets it)")
     return AppServices(
-        db=Database.connect(settings.database_url),
+        db=Database.connect(settings.database_url, statement_timeout_ms=settings.statement_timeout_ms),
         clock=SystemClock(),
         tokens=TokenService(settings.resolved_secret_key(), timedelta(seconds=settings.token_ttl_seconds)),
         settings=settings,
@@ -74,8 +77,10 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
         owned = services is None
         current_services = state["services"] = services or build_services(settings)
         graphql.services = current_services
+        connections = ConnectionRegistry(per_user=settings.ws_connections_per_user,
+                                         per_key=settings.ws_connections_per_key)
         realtime = Realtime.create(current_services.db.sessions, settings.broadcast_url,
-                                   queue_size=settings.subscriber_queue)
+                                   queue_size=settings.subscriber_queue, connections=connections)
         await realtime.start()
         current_services.hub, current_services.announcer = realtime.hub, realtime
         # Every process runs a watcher; an advisory lock lets exactly one of them scan at a time.
@@ -93,16 +98,18 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
 
     graphql = TandemGraphQL(
         services=services,  # replaced in lifespan when the app builds its own
-        schema=build_schema(production=not settings.is_development),
+        schema=build_schema(production=not settings.is_development, settings=settings),
         graphql_ide="graphiql" if settings.is_development else None,
         keep_alive=True,
         keep_alive_interval=15,
         allowed_origins=settings.cors_origins,
+        max_subscriptions_per_connection=settings.ws_subscriptions_per_connection,
     )
 
     async def healthz(request: Request) -> JSONResponse:
         hub = state.get("services") and state["services"].hub
         live = {"subscribers": hub.subscriber_count, "eventPosition": hub.position,
+                "connections": hub.connections.count if hub.connections else 0,
                 "renders": RENDERS.renders, "sharedRenders": RENDERS.hits} if hub else {}
         return JSONResponse({"status": "ok", **live})
 
@@ -115,12 +122,15 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
             return JSONResponse({"status": "unavailable", "reason": type(exc).__name__}, status_code=503)
         return JSONResponse({"status": "ok"})
 
-    middleware = [Middleware(RequestIdMiddleware)]
+    # TransportAbort first: it needs the server's own `send` (web/ws.py).
+    middleware = [Middleware(TransportAbort), Middleware(RequestIdMiddleware)]
     if settings.cors_origins:
         middleware.append(Middleware(
             CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST", "OPTIONS"],
             allow_headers=["authorization", "content-type", "x-request-id"], expose_headers=["x-request-id"],
         ))
+    # Innermost: its 413 still gets the request id and, for browsers, CORS headers.
+    middleware.append(Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes))
     app = Starlette(
         routes=[
             Route("/healthz", healthz),

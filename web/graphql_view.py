@@ -1,22 +1,33 @@
 """The GraphQL endpoint: builds the typed Context, authenticates HTTP and WebSocket callers."""
 from __future__ import annotations
 
+import json
 import logging
+import re
 from typing import Any
 
 import orjson
 
+from cross_web import HTTPException
+from graphql import GraphQLError
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UNSET
 
 from schema.context import AppServices, Context
-from services import auth
+from services import auth, outage
 from services.access import Action, allowed
+from settings import Settings
 from web.ws import LegacyWSHandler, Refused, TransportWSHandler
 
 log = logging.getLogger("tandem.web")
+
+_GRAPHQL_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
 
 
 def bearer(value: str | None) -> str | None:
@@ -24,6 +35,13 @@ def bearer(value: str | None) -> str | None:
         return None
     scheme, _, credential = value.strip().partition(" ")
     return credential.strip() or None if scheme.lower() == "bearer" else None
+
+
+def unavailable_response(request_id: str, retry_after: int) -> Response:
+    """503 for a request refused before any GraphQL ran (its credential could not be checked)."""
+    body = {"errors": [{"message": outage.MESSAGE, "extensions": {"code": outage.CODE, "requestId": request_id}}]}
+    return Response(orjson.dumps(body), status_code=503, media_type="application/json",
+                    headers={"Retry-After": str(retry_after)})
 
 
 async def authenticate(services: AppServices, credential: str) -> Any:
@@ -43,23 +61,147 @@ class TandemGraphQL(GraphQL):
     def encode_json(self, data: object) -> str:
         # orjson: every HTTP response and every WebSocket message is encoded here, once per subscriber
         # per event, so it is on the fan-out's hot path. Text (not bytes) keeps WebSocket frames textual.
-        return orjson.dumps(data).decode()
+        try:
+            return orjson.dumps(data).decode()
+        except orjson.JSONEncodeError:
+            # A lone surrogate a client sent (e.g. in operationName) echoed back in an error message:
+            # orjson refuses it; the standard encoder escapes it as \udXXX, which is still valid JSON.
+            return json.dumps(data, ensure_ascii=True, default=str)
+
+    # --- GraphQL over HTTP: the response media type (tests/test_http_audit.py) ---
+    # A client that accepts application/graphql-response+json gets it, and with it the status codes of
+    # the GraphQL-over-HTTP spec: a request that fails before execution (parse or validation error,
+    # variable coercion error, no operation to run) is answered 400 without a `data` entry. Everyone
+    # else (application/json, */*, no Accept, or an Accept naming neither type: no 406) gets
+    # application/json as before, where such failures are 200 with `"data": null`.
+    GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+    APPLICATION_JSON = "application/json"
+    _MEDIA_TYPES = (APPLICATION_JSON, GRAPHQL_RESPONSE_JSON)  # on a complete tie the first wins
+
+    @classmethod
+    def negotiate_media_type(cls, accept: str | None) -> str:
+        """The media type to answer with (RFC 9110 content negotiation): each type takes the q-value of
+        the most specific range that matches it (exact, then type/*, then */*); the highest q wins,
+        then the more specific match, then the range listed first (`Accept: application/graphql-
+        response+json, application/json` picks the former), then application/json (so `*/*` does)."""
+        ranges: list[tuple[str, str, float, int]] = []
+        for position, part in enumerate((accept or "").split(",")):
+            media_range, *params = (piece.strip() for piece in part.split(";"))
+            media_range = "*/*" if media_range == "*" else media_range.lower()
+            kind, slash, subtype = media_range.partition("/")
+            if not (kind and slash and subtype):
+                continue
+            q = 1.0
+            for param in params:
+                name, _, value = param.partition("=")
+                if name.strip().lower() == "q":
+                    try:
+                        q = float(value.strip())
+                    except ValueError:
+                        q = -1.0
+            if 0.0 <= q <= 1.0:  # a malformed q-value drops its range (NaN fails this too)
+                ranges.append((kind, subtype, q, position))
+        best, best_key = cls.APPLICATION_JSON, None
+        for preference, candidate in enumerate(cls._MEDIA_TYPES):
+            kind, subtype = candidate.split("/")
+            specificity = {(kind, subtype): 2, (kind, "*"): 1, ("*", "*"): 0}
+            matches = [(specificity[(k, s)], q, pos) for k, s, q, pos in ranges if (k, s) in specificity]
+            if not matches:
+                continue
+            level, q, position = max(matches, key=lambda m: (m[0], -m[2]))
+            key = (q, level, -position, -preference)
+            if q > 0 and (best_key is None or key > best_key):
+                best, best_key = candidate, key
+        return best
+
+    @staticmethod
+    def failed_before_execution(result: ExecutionResult) -> bool:
+        """Nothing was executed: parse and validation errors, variable coercion errors and refusals
+        before execution carry no path, while every error raised during execution has its field's."""
+        return result.data is None and bool(result.errors) and all(e.path is None for e in result.errors)
+
+    async def get_sub_response(self, request: Request) -> Response:
+        sub_response = await super().get_sub_response(request)
+        sub_response.graphql_media_type = self.negotiate_media_type(request.headers.get("accept"))
+        request.state.graphql_sub_response = sub_response  # for process_result, which gets the request only
+        return sub_response
+
+    async def execute_single(
+        self, request: Request, request_adapter: Any, sub_response: Response, context: Any, root_value: Any,
+        request_data: Any,
+    ) -> ExecutionResult:
+        name = getattr(request_data, "operation_name", None)
+        if name is not None and not (isinstance(name, str) and _GRAPHQL_NAME.fullmatch(name)):
+            # Refused before strawberry echoes it in a plain-text error: a lone surrogate there could not
+            # even be encoded (an unhandled UnicodeEncodeError), and a name that no operation can have
+            # needs no look-up.
+            sub_response.status_code = 400
+            return PreExecutionError(data=None, errors=[GraphQLError(
+                "operationName is not a valid GraphQL name", extensions={"code": "BAD_USER_INPUT"})])
+        try:
+            return await super().execute_single(
+                request=request, request_adapter=request_adapter, sub_response=sub_response, context=context,
+                root_value=root_value, request_data=request_data)
+        except HTTPException as error:
+            # No operation to run (none sent, an unknown operationName, several without a name, a
+            # mutation over GET): strawberry's plain-text 400, or a GraphQL response with errors only.
+            if getattr(sub_response, "graphql_media_type", None) != self.GRAPHQL_RESPONSE_JSON:
+                raise
+            sub_response.status_code = error.status_code
+            return PreExecutionError(data=None, errors=[GraphQLError(error.reason)])
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        response_data = await super().process_result(request, result)
+        sub_response = getattr(request.state, "graphql_sub_response", None) if isinstance(request, Request) else None
+        if getattr(sub_response, "graphql_media_type", None) != self.GRAPHQL_RESPONSE_JSON:
+            return response_data
+        if isinstance(result, ExecutionResult) and self.failed_before_execution(result):
+            response_data.pop("data", None)
+            if not sub_response.status_code:
+                internal = any((e.extensions or {}).get("code") == "INTERNAL_SERVER_ERROR" for e in result.errors)
+                sub_response.status_code = 500 if internal else 400
+        return response_data
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        response = super().create_response(response_data, sub_response)
+        media_type = getattr(sub_response, "graphql_media_type", self.APPLICATION_JSON)
+        if media_type != self.APPLICATION_JSON:
+            response.headers["content-type"] = media_type
+        response.headers.add_vary_header("Accept")  # the body and status depend on it
+        return response
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         if isinstance(request, WebSocket):
             return await super().run(request, context=context, root_value=root_value)
         ctx = await self._http_context(request)
+        settings = self.services.settings
+        retry_after = settings.retry_after_seconds if settings else Settings.retry_after_seconds
+        if ctx.database_unavailable:
+            return unavailable_response(ctx.request_id, retry_after)
         try:
-            return await super().run(request, context=ctx, root_value=root_value)
+            response = await super().run(request, context=ctx, root_value=root_value)
         finally:
             await ctx.close()
+        if ctx.database_unavailable:
+            # A resolver lost the database (the error mask set the flag): the body says so per
+            # field; the status and Retry-After let clients and proxies back off and retry.
+            response.status_code = 503
+            response.headers["Retry-After"] = str(retry_after)
+        return response
 
     async def _http_context(self, request: Request) -> Context:
         ctx = Context(services=self.services, request=request)
         ctx.request_id = request.scope.get("state", {}).get("request_id", ctx.request_id)
         credential = bearer(request.headers.get("authorization"))
         if credential:
-            ctx.principal = await authenticate(self.services, credential)
+            try:
+                ctx.principal = await authenticate(self.services, credential)
+            except Exception as exc:
+                if not outage.is_database_unavailable(exc):
+                    raise
+                log.warning("database unreachable checking a credential (request %s): %r", ctx.request_id, exc)
+                ctx.database_unavailable = True
+                return ctx
             if ctx.principal is None:
                 ctx.auth_error = "invalid, expired or revoked credential"
         return ctx
@@ -73,7 +215,13 @@ class TandemGraphQL(GraphQL):
         params = context.connection_params or {}
         raw = params.get("authorization") or params.get("Authorization") if isinstance(params, dict) else None
         credential = bearer(raw) if isinstance(raw, str) else None
-        principal = await authenticate(self.services, credential) if credential else None
+        try:
+            principal = await authenticate(self.services, credential) if credential else None
+        except Exception as exc:
+            if not outage.is_database_unavailable(exc):
+                raise
+            log.warning("database unreachable checking a WebSocket credential: %r", exc)
+            raise Refused(1013, outage.MESSAGE) from exc  # 1013 "try again later"
         if principal is None:
             raise Refused(4401, "unauthenticated: send {\"authorization\": \"Bearer <token>\"} in connection_init")
         if not allowed(principal, Action.SUBSCRIBE):

@@ -51,11 +51,31 @@ class ApiKey(Base):
 
 
 class LoginThrottle(Base):
-    """Failed sign-ins per normalised email, whether or not the account exists, so that the
-    slow-down itself does not reveal which emails are registered."""
+    """Failed sign-ins per (normalised email, client address), whether or not the account exists, so
+    that the slow-down itself does not reveal which emails are registered. Keyed by the address too,
+    so failures from an attacker's address slow down only that address, never the account's owner
+    signing in from elsewhere (services/auth.py)."""
 
     __tablename__ = "login_throttle"
+    __table_args__ = (Index("ix_login_throttle_forget_at", "forget_at"),)
 
     email: Mapped[str] = mapped_column(String(320), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
     failures: Mapped[int] = mapped_column(default=0)
     last_failure_at: Mapped[datetime]
+    # When the row is forgotten (its back-off over and then quiet for a while): a row past it counts
+    # as absent and is pruned by later sign-ins, so an attacker cannot make the table grow for good.
+    forget_at: Mapped[datetime]
+
+
+class LoginAddressThrottle(Base):
+    """Failed sign-ins per client address, whatever the emails: one address guessing across many
+    accounts is slowed down too. Forgotten and pruned like LoginThrottle."""
+
+    __tablename__ = "login_address_throttle"
+    __table_args__ = (Index("ix_login_address_throttle_forget_at", "forget_at"),)
+
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime]
+    forget_at: Mapped[datetime]

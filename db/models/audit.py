@@ -5,7 +5,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Identity, Index, String, Text, UniqueConstraint, func
+from sqlalchemy import BigInteger, ForeignKey, Identity, Index, String, Text, UniqueConstraint, false, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -15,7 +15,9 @@ from db.base import Base, uuid_pk
 class Activity(Base):
     """One row per accepted change: who did what to which entity, and what changed.
 
-    `customer_id` / `order_id` place the row on those timelines without joins.
+    `customer_id` / `order_id` place the row on those timelines without joins. `internal` marks a row
+    about something only people may read (an INTERNAL comment, a consultation note): timelines hide it
+    from callers without Action.READ_INTERNAL_COMMENTS, as they hide the comment itself.
     """
 
     __tablename__ = "activity"
@@ -36,6 +38,7 @@ class Activity(Base):
     changes: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     customer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     order_id: Mapped[uuid.UUID | None]
+    internal: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class Event(Base):

@@ -5,11 +5,12 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, delete, func, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import ApiKey, LoginThrottle, User
+from db.models.accounts import LoginAddressThrottle
 from db.repositories.pagination import Page, by_uuid, fetch_page, SortKey
 
 
@@ -66,29 +67,62 @@ async def touch_api_key(session: AsyncSession, key_id: uuid.UUID, now: datetime)
     )
 
 
-async def lock_sign_in(session: AsyncSession, email: str) -> None:
-    """Serialise sign-in attempts for one email until the transaction ends, so that parallel guesses
-    are counted one after another instead of all passing the throttle check at once."""
-    await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"login:{email.lower()}"))))
+async def lock_sign_in(session: AsyncSession, address: str) -> None:
+    """Serialise the throttle bookkeeping of one client address until the transaction ends, so that
+    parallel guesses are counted one after another instead of all passing the check at once. Every
+    pair row (email, address) belongs to one address, so this one lock covers both counters. The
+    transaction holding it is short: the slow password check runs outside it (services/auth.py)."""
+    await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"login:{address}"))))
 
 
-async def throttle_of(session: AsyncSession, email: str) -> LoginThrottle | None:
-    return await session.get(LoginThrottle, email.lower())
+async def throttles_of(session: AsyncSession, email: str, address: str
+                       ) -> tuple[LoginThrottle | None, LoginAddressThrottle | None]:
+    """The (email, address) counter and the address counter, as stored (forgotten ones included)."""
+    pair = await session.get(LoginThrottle, (email, address), populate_existing=True)
+    per_address = await session.get(LoginAddressThrottle, address, populate_existing=True)
+    return pair, per_address
 
 
-async def record_login_failure(session: AsyncSession, email: str, now: datetime) -> None:
-    stmt = insert(LoginThrottle).values(email=email.lower(), failures=1, last_failure_at=now)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[LoginThrottle.email],
-        set_={"failures": LoginThrottle.failures + 1, "last_failure_at": now},
+async def store_failures(session: AsyncSession, email: str, address: str, now: datetime, *,
+                         pair: tuple[int, datetime], per_address: tuple[int, datetime]) -> None:
+    """Write both counters: `pair` and `per_address` are (failures, forget_at) as computed by the caller,
+    which holds the address lock and has read the current values."""
+    for model, key, (failures, forget_at) in ((LoginThrottle, {"email": email, "address": address}, pair),
+                                              (LoginAddressThrottle, {"address": address}, per_address)):
+        values = {"failures": failures, "last_failure_at": now, "forget_at": forget_at}
+        stmt = insert(model).values(**key, **values)
+        await session.execute(stmt.on_conflict_do_update(index_elements=list(key), set_=values))
+
+
+async def forgive_attempt(session: AsyncSession, email: str, address: str, *, counted: tuple[int, datetime],
+                          previous_failure_at: datetime | None) -> None:
+    """A sign-in succeeded: its (email, address) counter goes, and the failure it had counted against
+    the address in advance is taken back (only that one: other emails' failures stay counted).
+
+    `counted` is the (failures, last_failure_at) that attempt wrote; when no other attempt has counted
+    since, the address's previous last failure comes back too, so its back-off runs from that again."""
+    await session.execute(delete(LoginThrottle).where(LoginThrottle.email == email, LoginThrottle.address == address))
+    row = LoginAddressThrottle
+    untouched = (row.failures == counted[0]) & (row.last_failure_at == counted[1])
+    await session.execute(
+        update(row).where(row.address == address).values(
+            failures=func.greatest(row.failures - 1, 0),
+            last_failure_at=case((untouched, previous_failure_at or row.last_failure_at), else_=row.last_failure_at),
+        )
     )
-    await session.execute(stmt)
 
 
-async def clear_login_failures(session: AsyncSession, email: str) -> None:
-    row = await session.get(LoginThrottle, email.lower())
-    if row is not None:
-        await session.delete(row)
+PRUNE_BATCH = 200
+
+
+async def prune_throttles(session: AsyncSession, now: datetime) -> None:
+    """Delete forgotten counters, a bounded batch per call (each failed sign-in calls it and adds at
+    most two rows, so the backlog cannot grow). SKIP LOCKED: concurrent sign-ins never wait on each
+    other here, nor deadlock over the same old rows."""
+    for model in (LoginThrottle, LoginAddressThrottle):
+        doomed = (select(literal_column("ctid")).select_from(model).where(model.forget_at <= now)
+                  .limit(PRUNE_BATCH).with_for_update(skip_locked=True))
+        await session.execute(delete(model).where(literal_column("ctid").in_(doomed.scalar_subquery())))
 
 
 async def all_api_keys(session: AsyncSession) -> list[ApiKey]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Activity
@@ -16,14 +16,23 @@ def add(session: AsyncSession, row: Activity) -> None:
     session.add(row)
 
 
-async def customer_timeline(session: AsyncSession, customer_id: uuid.UUID, *, first: int, after: str | None) -> Page:
+def _visible(stmt: Select, include_internal: bool) -> Select:
+    """Rows about internal matters (Activity.internal) only for callers who may read internal comments.
+
+    The filter is part of the page query itself, so the page, its cursors and totalCount all agree."""
+    return stmt if include_internal else stmt.where(Activity.internal.is_(False))
+
+
+async def customer_timeline(session: AsyncSession, customer_id: uuid.UUID, *, include_internal: bool, first: int,
+                            after: str | None) -> Page:
     """Everything that happened to the customer or to anything of theirs, oldest first."""
-    stmt = select(Activity).where(Activity.customer_id == customer_id)
+    stmt = _visible(select(Activity).where(Activity.customer_id == customer_id), include_internal)
     return await fetch_page(session, stmt, _KEYS, first=first, after=after)
 
 
-async def order_timeline(session: AsyncSession, order_id: uuid.UUID, *, first: int, after: str | None) -> Page:
-    stmt = select(Activity).where(Activity.order_id == order_id)
+async def order_timeline(session: AsyncSession, order_id: uuid.UUID, *, include_internal: bool, first: int,
+                         after: str | None) -> Page:
+    stmt = _visible(select(Activity).where(Activity.order_id == order_id), include_internal)
     return await fetch_page(session, stmt, _KEYS, first=first, after=after)
 
 

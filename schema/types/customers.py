@@ -13,7 +13,7 @@ from db.models import Activity as ActivityRow
 from db.models import Contact as ContactRow
 from db.models import Customer as CustomerRow
 from db.repositories import activity as activity_repo
-from services.access import Action
+from services.access import Action, allowed
 from schema.ids import to_global_id
 from schema.permissions import Allowed
 from schema.types.accounts import User
@@ -50,6 +50,11 @@ class Contact(relay.Node):
         return await info.context.loaders.load_many("contact", node_ids, cls.from_row)
 
 
+def may_read_internal(info: strawberry.Info) -> bool:
+    """Whether the caller sees internal entries (INTERNAL comments, consultation notes) on timelines."""
+    return allowed(info.context.principal, Action.READ_INTERNAL_COMMENTS)
+
+
 @strawberry.type
 class Activity(relay.Node):
     id: relay.NodeID[str]
@@ -75,7 +80,10 @@ class Activity(relay.Node):
 
     @classmethod
     async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False):
-        return await info.context.loaders.load_many("activity", node_ids, cls.from_row)
+        # An internal entry is hidden by id too (ids are sequence numbers: easy to guess).
+        internal = may_read_internal(info)
+        return await info.context.loaders.load_many(
+            "activity", node_ids, lambda row: cls.from_row(row) if internal or not row.internal else None)
 
 
 @strawberry.type
@@ -102,10 +110,11 @@ class Customer(relay.Node):
 
     @strawberry.field(description="Everything that happened to this customer and its work items, oldest first.")
     async def timeline(self, info: strawberry.Info, first: int | None = None, after: str | None = None) -> Connection[Activity]:
-        customer_id = self.id
+        customer_id, internal = self.id, may_read_internal(info)
         return await connection(
             info,
-            lambda s, size: activity_repo.customer_timeline(s, uuid.UUID(customer_id), first=size, after=after),
+            lambda s, size: activity_repo.customer_timeline(s, uuid.UUID(customer_id), include_internal=internal,
+                                                            first=size, after=after),
             first,
             Activity.from_row,
         )

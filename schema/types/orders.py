@@ -20,7 +20,7 @@ from db.repositories import service_jobs as jobs_repo
 from schema.loaders import Loaders
 from schema.types.accounts import User
 from schema.types.common import Connection, connection
-from schema.types.customers import Activity, Customer
+from schema.types.customers import Activity, Customer, may_read_internal
 
 
 @Loaders.extend
@@ -146,9 +146,10 @@ class Order(relay.Node):
 
     @strawberry.field(description="Everything that happened to this order and its service jobs, oldest first.")
     async def timeline(self, info: strawberry.Info, first: int | None = None, after: str | None = None) -> Connection[Activity]:
-        order_id = uuid.UUID(self.id)
+        order_id, internal = uuid.UUID(self.id), may_read_internal(info)
         return await connection(
-            info, lambda s, size: activity_repo.order_timeline(s, order_id, first=size, after=after), first,
+            info, lambda s, size: activity_repo.order_timeline(s, order_id, include_internal=internal, first=size,
+                                                               after=after), first,
             Activity.from_row,
         )
 

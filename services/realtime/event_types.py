@@ -17,6 +17,8 @@ EVENT_TYPES: tuple[str, ...] = (
     "OPPORTUNITY_CREATED", "OPPORTUNITY_UPDATED", "SOLUTION_SUBMITTED", "SOLUTION_REVIEWED", "PROJECT_REGISTERED",
     "REGISTRATION_ACKNOWLEDGED", "OPPORTUNITY_WON", "OPPORTUNITY_LOST",
     "SALES_TARGET_SET",
+    # Account changes (entity User or ApiKey). Open WebSockets react to them: see CREDENTIAL_TYPES.
+    "USER_UPDATED", "USER_DEACTIVATED", "USER_REACTIVATED", "API_KEY_REVOKED",
 )
 
 # What each stream of the Subscription type carries.
@@ -24,3 +26,6 @@ HANDOFF_TYPES = frozenset({"ORDER_HANDED_OFF", "ORDER_CONFIRMED", "ORDER_RETURNE
 ESCALATION_TYPES = frozenset({"TICKET_ESCALATED", "ESCALATION_UPDATED", "ESCALATION_CLOSED"})
 TICKET_TYPES = frozenset({"TICKET_OPENED", "TICKET_UPDATED", "TICKET_RESOLVED", "TICKET_CLOSED"}) | ESCALATION_TYPES
 SLA_TYPES = frozenset({"SLA_AT_RISK", "SLA_BREACHED"})
+# Changes that close or re-scope the open WebSockets of a credential, on every server process
+# (services/realtime/connections.py). Re-activation is not one: a deactivated user's sockets are gone.
+CREDENTIAL_TYPES = frozenset({"USER_UPDATED", "USER_DEACTIVATED", "API_KEY_REVOKED"})

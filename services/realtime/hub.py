@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.repositories import events as events_repo
+from services.realtime.event_types import CREDENTIAL_TYPES
 
 log = logging.getLogger("tandem.hub")
 
@@ -64,8 +65,10 @@ class _Subscriber:
 
 class EventHub:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], *, poll_interval: float = 2.0,
-                 batch_size: int = 500, queue_size: int = 1000):
+                 batch_size: int = 500, queue_size: int = 1000, connections: Any = None):
         self._sessions = sessions
+        # services.realtime.connections.ConnectionRegistry of this process's open WebSockets, or None.
+        self.connections = connections
         self.poll_interval = poll_interval
         self.batch_size = batch_size
         self.queue_size = queue_size
@@ -120,6 +123,13 @@ class EventHub:
 
     def _dispatch(self, event: LoggedEvent) -> None:
         self.position = event.id
+        if event.type in CREDENTIAL_TYPES and self.connections is not None:
+            # Before this event or any later one reaches a subscriber: a revoked socket gets nothing
+            # committed after its revocation, and a re-scoped one renders later events with its new rights.
+            try:
+                self.connections.on_event(event)
+            except Exception:  # never let it cost the subscribers this event
+                log.exception("applying credential event %s to open connections failed", event.id)
         for sub in list(self._subscribers):
             if sub.overflowed or not sub.match(event):
                 continue

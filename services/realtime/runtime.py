@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import Event
 from services.realtime.bus import EventBus
+from services.realtime.connections import ConnectionRegistry
 from services.realtime.hub import EventHub
 
 log = logging.getLogger("tandem.realtime")
@@ -20,8 +21,9 @@ class Realtime:
 
     @classmethod
     def create(cls, sessions: async_sessionmaker[AsyncSession], broadcast_url: str, *,
-               poll_interval: float = 2.0, queue_size: int = 1000) -> "Realtime":
-        hub = EventHub(sessions, poll_interval=poll_interval, queue_size=queue_size)
+               poll_interval: float = 2.0, queue_size: int = 1000,
+               connections: ConnectionRegistry | None = None) -> "Realtime":
+        hub = EventHub(sessions, poll_interval=poll_interval, queue_size=queue_size, connections=connections)
         return cls(hub, EventBus(broadcast_url, hub.wake))
 
     async def start(self) -> None:

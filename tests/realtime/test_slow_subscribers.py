@@ -4,12 +4,13 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import time
 
 import httpx
 import pytest
 import websockets
 
-from tests.realtime_support import Server, Subscriber, token_for
+from tests.realtime_support import Server, Subscriber, health, tcp_connected, token_for, wait_for_health
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -43,7 +44,8 @@ async def subscribers_on(server: Server) -> int:
 
 
 async def test_a_stalled_subscriber_is_cut_off_and_the_others_keep_receiving(db_url, users):
-    server = await Server(db_url, TANDEM_SUBSCRIBER_QUEUE="20").start()
+    # A grace longer than the test: the stalled client reads again before it would be disconnected.
+    server = await Server(db_url, TANDEM_SUBSCRIBER_QUEUE="20", TANDEM_SLOW_SUBSCRIBER_GRACE="120").start()
     try:
         token = token_for((await users.create("MARKETING", "STAFF")).user)
         customer = (await server.mutate(token, CREATE, {"n": "Acme"}))["createCustomer"]["customer"]["id"]
@@ -69,6 +71,48 @@ async def test_a_stalled_subscriber_is_cut_off_and_the_others_keep_receiving(db_
         except websockets.ConnectionClosed as closed:
             code = closed.rcvd.code if closed.rcvd else None
         assert code == 4413
+        await fast.close()
+    finally:
+        server.stop()
+
+
+async def test_a_stalled_subscriber_is_disconnected_after_the_grace_and_the_others_keep_receiving(db_url, users):
+    """It never reads again: its 4413 cannot go out, so after the grace its TCP connection is dropped
+    (the server keeps neither the socket nor its send queue), while the reader misses nothing."""
+    grace = 1.0
+    server = await Server(db_url, TANDEM_SUBSCRIBER_QUEUE="20", TANDEM_SLOW_SUBSCRIBER_GRACE=str(grace)).start()
+    try:
+        token = token_for((await users.create("MARKETING", "STAFF")).user)
+        customer = (await server.mutate(token, CREATE, {"n": "Acme"}))["createCustomer"]["customer"]["id"]
+        ticket = (await server.mutate(token, OPEN, {"c": customer, "d": "x" * 20_000}))["openTicket"]["ticket"]["id"]
+        slow = await stalled_client(server.ws, token)
+        slow_port = slow.local_address[1]
+        fast = await Subscriber(server.ws, token, WIDE).connect()
+        await asyncio.sleep(0.5)
+        before = await health(server)
+        assert (before["subscribers"], before["connections"]) == (2, 2)
+        total = 200
+        collecting = asyncio.create_task(fast.collect(total, timeout=120))
+
+        async def write() -> None:
+            for i in range(total):
+                await server.mutate(token, COMMENT, {"t": ticket, "b": f"note {i}"})
+
+        writing = asyncio.create_task(write())
+        await wait_for_health(server, "subscribers", 1, timeout=60)  # cut off from the hub
+        cut_off = time.monotonic()
+        await wait_for_health(server, "connections", 1, timeout=grace + 5)  # and its socket is gone
+        assert time.monotonic() - cut_off < grace + 1.5
+        assert not tcp_connected(server.port, slow_port)  # no TCP connection left, on either side
+        await writing
+        received = await collecting
+        assert len({e["ticketBoard"]["cursor"] for e in received}) == total
+        # Reading later, the stalled client finds its connection reset: no close frame ever came.
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            async with asyncio.timeout(30):
+                while True:
+                    await slow.recv()
+        assert closed.value.rcvd is None
         await fast.close()
     finally:
         server.stop()
