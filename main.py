@@ -1,4 +1,5 @@
 """Tandem: the ASGI app factory and the command line (`python main.py <command>` or `tandem <command>`)."""
+
 from __future__ import annotations
 
 import argparse
@@ -117,8 +118,9 @@ def cmd_create_user(args: argparse.Namespace, settings: Settings) -> None:
     from services.accounts import NewUser
 
     password = _password(args)
-    data = NewUser(email=args.email, name=args.name, department=args.department.upper(), role=args.role.upper(),
-                   password=password)
+    data = NewUser(
+        email=args.email, name=args.name, department=args.department.upper(), role=args.role.upper(), password=password
+    )
     with database_url(settings) as url:
         _migrate(url)
         user = _run_async(_in_transaction(url, lambda uow: accounts.create_user(uow, data)))
@@ -178,8 +180,9 @@ async def _seed(url: str, customers: int, if_empty: bool, retention_days: int):
 
     db = Database.connect(url, pool_size=2)
     try:
-        return await demo.seed(db.sessions, SystemClock(), customers=customers, only_if_empty=if_empty,
-                               event_retention_days=retention_days)
+        return await demo.seed(
+            db.sessions, SystemClock(), customers=customers, only_if_empty=if_empty, event_retention_days=retention_days
+        )
     finally:
         await db.dispose()
 

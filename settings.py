@@ -1,4 +1,5 @@
 """Runtime configuration, read once from the environment (see OPERATIONS.md)."""
+
 from __future__ import annotations
 
 import os
@@ -27,7 +28,9 @@ class Settings:
     max_tokens: int = 5000
     max_directives: int = 50
     max_query_cost: int = 50_000  # estimated from `first` x nesting before execution
-    max_string_length: int = 20_000  # any other string input; the services accept 20,000-character descriptions and comments
+    max_string_length: int = (
+        20_000  # any other string input; the services accept 20,000-character descriptions and comments
+    )
     max_search_length: int = 200  # search terms
     max_name_length: int = 320  # names, subjects, titles, emails (the services accept 320), keys, passwords
     max_list_length: int = 100  # any list input (ids, filter values, items)
@@ -45,7 +48,7 @@ class Settings:
         return self.env != "production"
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         mode = env.get("TANDEM_ENV", "development").strip().lower()
         if mode not in ("development", "production"):

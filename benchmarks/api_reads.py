@@ -10,6 +10,7 @@ and of `me`, and prints requests/s and latency percentiles.
 Without --database-url (or TEST_DATABASE_URL) an embedded PostgreSQL is started in a temp folder.
 Only loopback addresses are used.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,8 +56,10 @@ async def load(port: int, token: str, query: str, requests: int, concurrency: in
     queue: asyncio.Queue[int] = asyncio.Queue()
     for i in range(requests):
         queue.put_nowait(i)
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30,
-                                 headers={"Authorization": f"Bearer {token}"}) as client:
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{port}", timeout=30, headers={"Authorization": f"Bearer {token}"}
+    ) as client:
+
         async def worker() -> None:
             while not queue.empty():
                 queue.get_nowait()
@@ -72,8 +75,10 @@ async def load(port: int, token: str, query: str, requests: int, concurrency: in
 
 def report(name: str, elapsed: float, latencies: list[float]) -> None:
     q = statistics.quantiles(latencies, n=100)
-    print(f"{name:<28} {len(latencies) / elapsed:8.0f} req/s   p50 {q[49] * 1000:6.1f} ms   "
-          f"p99 {q[98] * 1000:6.1f} ms   max {max(latencies) * 1000:6.1f} ms")
+    print(
+        f"{name:<28} {len(latencies) / elapsed:8.0f} req/s   p50 {q[49] * 1000:6.1f} ms   "
+        f"p99 {q[98] * 1000:6.1f} ms   max {max(latencies) * 1000:6.1f} ms"
+    )
 
 
 async def main() -> None:
@@ -94,27 +99,47 @@ async def main() -> None:
     name = f"tandem_bench_{uuid.uuid4().hex[:8]}"
     await admin(server_url, f'CREATE DATABASE "{name}"')
     db_url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    env = {**os.environ, "DATABASE_URL": db_url, "TANDEM_ENV": "production", "TANDEM_LOG_LEVEL": "warning",
-           "TANDEM_SECRET_KEY": "benchmark-secret-key-0123456789abcdef"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "TANDEM_ENV": "production",
+        "TANDEM_LOG_LEVEL": "warning",
+        "TANDEM_SECRET_KEY": "benchmark-secret-key-0123456789abcdef",
+    }
     port = free_port()
     server = None
     try:
-        subprocess.run([sys.executable, "main.py", "seed-demo", "--customers", "200"], cwd=ROOT, env=env,
-                       check=True, capture_output=True)
-        server = subprocess.Popen([sys.executable, "main.py", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "main.py", "seed-demo", "--customers", "200"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        server = subprocess.Popen(
+            [sys.executable, "main.py", "serve", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         for _ in range(200):
             try:
                 if httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:
                     break
             except httpx.HTTPError:
                 await asyncio.sleep(0.1)
-        login = httpx.post(f"http://127.0.0.1:{port}/graphql", json={
-            "query": 'mutation { login(input: {email: "marketing@tandem.example", password: "tandem-demo"}) { token } }'
-        }).json()
+        login = httpx.post(
+            f"http://127.0.0.1:{port}/graphql",
+            json={
+                "query": 'mutation { login(input: {email: "marketing@tandem.example", password: "tandem-demo"}) { token } }'
+            },
+        ).json()
         token = login["data"]["login"]["token"]
-        print(f"1 server process, {args.concurrency} concurrent clients, {args.requests} requests, "
-              f"{os.cpu_count()} CPU cores")
+        print(
+            f"1 server process, {args.concurrency} concurrent clients, {args.requests} requests, "
+            f"{os.cpu_count()} CPU cores"
+        )
         await load(port, token, ME_QUERY, 100, args.concurrency)  # warm-up: caches, pool
         report("me", *await load(port, token, ME_QUERY, args.requests, args.concurrency))
         report("customers(first: 50)+rel.", *await load(port, token, LIST_QUERY, args.requests // 4, args.concurrency))

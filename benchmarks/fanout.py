@@ -27,6 +27,7 @@ Without --database-url (or TEST_DATABASE_URL) an embedded PostgreSQL is started 
 Only loopback addresses are used; every wait is bounded; the scratch database and the servers are
 removed at the end. Exit status 1 when an event was lost or duplicated, or the run could not finish.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -74,13 +75,19 @@ SECRET = "benchmark-secret-key-0123456789abcdef"
 
 # ----------------------------------------------------------------------------- subscriptions
 
-TICKET_BOARD = ("subscription { ticketBoard { cursor type occurredAt "
-                "ticket { number status priority customer { name } assignee { name } } } }")
+TICKET_BOARD = (
+    "subscription { ticketBoard { cursor type occurredAt "
+    "ticket { number status priority customer { name } assignee { name } } } }"
+)
 HANDOFFS_BOARD = "subscription { orderHandoffs { cursor type occurredAt order { number status customer { name } } } }"
-HANDOFFS_STAFF = ("subscription { orderHandoffs { cursor type occurredAt actor { name } "
-                  "order { number status returnReason customer { name contacts { name phone } } } } }")
-EVENTS = ("subscription($types: [EventType!]) { events(types: $types) { cursor type occurredAt "
-          "... on TicketEvent { ticket { number priority } } ... on OrderHandoffEvent { order { number status } } } }")
+HANDOFFS_STAFF = (
+    "subscription { orderHandoffs { cursor type occurredAt actor { name } "
+    "order { number status returnReason customer { name contacts { name phone } } } } }"
+)
+EVENTS = (
+    "subscription($types: [EventType!]) { events(types: $types) { cursor type occurredAt "
+    "... on TicketEvent { ticket { number priority } } ... on OrderHandoffEvent { order { number status } } } }"
+)
 EVENT_TYPES = ["TICKET_UPDATED", "ORDER_HANDED_OFF", "ORDER_RETURNED"]
 
 
@@ -97,31 +104,57 @@ class Kind:
 
 
 MIX = [
-    Kind("ticketBoard    board API key", "board", "ticketBoard", TICKET_BOARD, {}, streams.board(streams.BoardFilter())),
-    Kind("ticketBoard    marketing staff", "marketing", "ticketBoard", TICKET_BOARD, {},
-         streams.board(streams.BoardFilter())),
+    Kind(
+        "ticketBoard    board API key", "board", "ticketBoard", TICKET_BOARD, {}, streams.board(streams.BoardFilter())
+    ),
+    Kind(
+        "ticketBoard    marketing staff",
+        "marketing",
+        "ticketBoard",
+        TICKET_BOARD,
+        {},
+        streams.board(streams.BoardFilter()),
+    ),
     Kind("orderHandoffs  board API key", "board", "orderHandoffs", HANDOFFS_BOARD, {}, streams.handoffs),
     Kind("orderHandoffs  service staff", "service", "orderHandoffs", HANDOFFS_STAFF, {}, streams.handoffs),
-    Kind("events(types)  marketing staff", "marketing", "events", EVENTS, {"types": EVENT_TYPES},
-         streams.of_types(frozenset(EVENT_TYPES))),
+    Kind(
+        "events(types)  marketing staff",
+        "marketing",
+        "events",
+        EVENTS,
+        {"types": EVENT_TYPES},
+        streams.of_types(frozenset(EVENT_TYPES)),
+    ),
 ]
 
 # ----------------------------------------------------------------------------- mutations
 
-CREATE_CUSTOMER = ('mutation($n: String!) { createCustomer(input: {name: $n, contacts: [{name: "Dana Board", '
-                   'phone: "+49 30 1234567"}]}) { customer { id } errors { message } } }')
-CREATE_ORDER = ('mutation($c: ID!) { createOrder(input: {customerId: $c, items: [{productModel: "X1", quantity: 1}], '
-                'deliveryDate: "2026-12-01", contractValue: "100.00"}) { order { id } errors { message } } }')
-OPEN_TICKET = ('mutation($c: ID!, $s: String!) { openTicket(input: {customerId: $c, kind: COMPLAINT, priority: HIGH, '
-               'subject: $s, description: "benchmark ticket"}) { ticket { id } errors { message } } }')
-PRIORITY = ("mutation($t: ID!, $p: TicketPriority!) { changeTicketPriority(input: {ticketId: $t, priority: $p}) "
-            "{ ticket { version } errors { message } } }")
-COMMENT = ("mutation($t: ID!, $b: String!) { addTicketComment(input: {ticketId: $t, body: $b, visibility: INTERNAL}) "
-           "{ ticket { version } errors { message } } }")
+CREATE_CUSTOMER = (
+    'mutation($n: String!) { createCustomer(input: {name: $n, contacts: [{name: "Dana Board", '
+    'phone: "+49 30 1234567"}]}) { customer { id } errors { message } } }'
+)
+CREATE_ORDER = (
+    'mutation($c: ID!) { createOrder(input: {customerId: $c, items: [{productModel: "X1", quantity: 1}], '
+    'deliveryDate: "2026-12-01", contractValue: "100.00"}) { order { id } errors { message } } }'
+)
+OPEN_TICKET = (
+    "mutation($c: ID!, $s: String!) { openTicket(input: {customerId: $c, kind: COMPLAINT, priority: HIGH, "
+    'subject: $s, description: "benchmark ticket"}) { ticket { id } errors { message } } }'
+)
+PRIORITY = (
+    "mutation($t: ID!, $p: TicketPriority!) { changeTicketPriority(input: {ticketId: $t, priority: $p}) "
+    "{ ticket { version } errors { message } } }"
+)
+COMMENT = (
+    "mutation($t: ID!, $b: String!) { addTicketComment(input: {ticketId: $t, body: $b, visibility: INTERNAL}) "
+    "{ ticket { version } errors { message } } }"
+)
 HAND_OFF = "mutation($o: ID!) { handOffOrder(input: {orderId: $o}) { order { status } errors { message } } }"
-RETURN = ('mutation($o: ID!) { returnOrder(input: {orderId: $o, reason: "benchmark: quantity mismatch"}) '
-          "{ order { status } errors { message } } }")
-LOGIN = "mutation($e: String!) { login(input: {email: $e, password: \"tandem-demo\"}) { token } }"
+RETURN = (
+    'mutation($o: ID!) { returnOrder(input: {orderId: $o, reason: "benchmark: quantity mismatch"}) '
+    "{ order { status } errors { message } } }"
+)
+LOGIN = 'mutation($e: String!) { login(input: {email: $e, password: "tandem-demo"}) { token } }'
 
 
 def free_port() -> int:
@@ -145,8 +178,12 @@ def pct(values: list[float], q: float) -> float:
 
 def ms(values: list[float]) -> str:
     s = sorted(values)
-    return (f"p50 {pct(s, 50) * 1000:8.1f} ms   p99 {pct(s, 99) * 1000:8.1f} ms   max {s[-1] * 1000:8.1f} ms   "
-            f"min {s[0] * 1000:7.1f} ms" if s else "no data")
+    return (
+        f"p50 {pct(s, 50) * 1000:8.1f} ms   p99 {pct(s, 99) * 1000:8.1f} ms   max {s[-1] * 1000:8.1f} ms   "
+        f"min {s[0] * 1000:7.1f} ms"
+        if s
+        else "no data"
+    )
 
 
 async def admin(server_url: str, sql: str) -> None:
@@ -159,6 +196,7 @@ async def admin(server_url: str, sql: str) -> None:
 
 
 # ----------------------------------------------------------------------------- servers
+
 
 class Server:
     """`main.py serve` in a subprocess (mirrors tests/realtime_support.Server), stderr to a temp file."""
@@ -180,8 +218,14 @@ class Server:
 
     def _spawn(self) -> None:
         with open(self.log_path, "wb") as log:
-            self.proc = subprocess.Popen([sys.executable, "main.py", "serve", "--port", str(self.port)], cwd=ROOT,
-                                         env=self.env, stdout=subprocess.DEVNULL, stderr=log, stdin=subprocess.DEVNULL)
+            self.proc = subprocess.Popen(
+                [sys.executable, "main.py", "serve", "--port", str(self.port)],
+                cwd=ROOT,
+                env=self.env,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+                stdin=subprocess.DEVNULL,
+            )
 
     async def start(self, timeout: float = 60) -> None:
         self._spawn()
@@ -245,6 +289,7 @@ class Server:
 
 # ----------------------------------------------------------------------------- subscribers
 
+
 @dataclass(eq=False)
 class Subscriber:
     index: int
@@ -260,15 +305,29 @@ class Subscriber:
     task: asyncio.Task | None = None
 
     async def connect(self) -> None:
-        self.ws = await websockets.connect(self.server.ws, subprotocols=["graphql-transport-ws"], compression=None,
-                                           max_size=None, open_timeout=30, close_timeout=5)
-        await self.ws.send(json.dumps({"type": "connection_init",
-                                       "payload": {"authorization": f"Bearer {self.credential}"}}))
+        self.ws = await websockets.connect(
+            self.server.ws,
+            subprotocols=["graphql-transport-ws"],
+            compression=None,
+            max_size=None,
+            open_timeout=30,
+            close_timeout=5,
+        )
+        await self.ws.send(
+            json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {self.credential}"}})
+        )
         message = loads(await asyncio.wait_for(self.ws.recv(), 30))
         if message.get("type") != "connection_ack":
             raise RuntimeError(f"subscriber {self.index}: no connection_ack: {message}")
-        await self.ws.send(json.dumps({"id": "1", "type": "subscribe",
-                                       "payload": {"query": self.kind.query, "variables": self.kind.variables}}))
+        await self.ws.send(
+            json.dumps(
+                {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {"query": self.kind.query, "variables": self.kind.variables},
+                }
+            )
+        )
         self.task = asyncio.create_task(self._read())
 
     async def _read(self) -> None:
@@ -311,6 +370,7 @@ class Subscriber:
 
 # ----------------------------------------------------------------------------- the event source
 
+
 @dataclass
 class Mutation:
     seq: int | None  # None for warm-up mutations
@@ -327,13 +387,14 @@ class Writer:
     to its mutation by (entity id, occurredAt within the mutation's send..answer interval).
     """
 
-    def __init__(self, client: httpx.AsyncClient, tokens: dict[str, str], tickets: list[uuid.UUID],
-                 orders: list[uuid.UUID]):
+    def __init__(
+        self, client: httpx.AsyncClient, tokens: dict[str, str], tickets: list[uuid.UUID], orders: list[uuid.UUID]
+    ):
         self.client, self.tokens = client, tokens
         self.tickets = [(t, "ticket") for t in tickets]
         self.orders = orders
-        self.priority = {t: "HIGH" for t in tickets}
-        self.order_state = {o: "DRAFT" for o in orders}
+        self.priority = dict.fromkeys(tickets, "HIGH")
+        self.order_state = dict.fromkeys(orders, "DRAFT")
         self.locks: dict[uuid.UUID, asyncio.Lock] = {e: asyncio.Lock() for e in [*tickets, *orders]}
         self.done: list[Mutation] = []
         self.failures: list[str] = []
@@ -341,8 +402,11 @@ class Writer:
         self._order_turn = 0
 
     async def _post(self, token: str, query: str, variables: dict) -> dict:
-        r = await self.client.post("/graphql", json={"query": query, "variables": variables},
-                                   headers={"Authorization": f"Bearer {self.tokens[token]}"})
+        r = await self.client.post(
+            "/graphql",
+            json={"query": query, "variables": variables},
+            headers={"Authorization": f"Bearer {self.tokens[token]}"},
+        )
         body = r.json()
         if body.get("errors"):
             raise RuntimeError(body["errors"])
@@ -395,6 +459,7 @@ def gid(type_name: str, value: uuid.UUID) -> str:
 
 # ----------------------------------------------------------------------------- the run
 
+
 class LoopLag:
     """How late a 5 ms sleep wakes up on this process's loop: the client's own share of the latency."""
 
@@ -433,8 +498,9 @@ def raise_fd_limit(needed: int) -> None:
         target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
         resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
         if target < needed:
-            print(f"warning: open-file limit {target} (hard limit) is below the {needed} this run needs",
-                  file=sys.stderr)
+            print(
+                f"warning: open-file limit {target} (hard limit) is below the {needed} this run needs", file=sys.stderr
+            )
 
 
 async def wait_until(predicate, timeout: float, interval: float = 0.1) -> bool:
@@ -447,21 +513,32 @@ async def wait_until(predicate, timeout: float, interval: float = 0.1) -> bool:
 
 
 async def run(args: argparse.Namespace, db_url: str) -> bool:
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("TANDEM_")},
-           "DATABASE_URL": db_url, "TANDEM_ENV": "production", "TANDEM_LOG_LEVEL": "warning",
-           "TANDEM_SECRET_KEY": SECRET, "BROADCAST_URL": "memory://"}
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("TANDEM_")},
+        "DATABASE_URL": db_url,
+        "TANDEM_ENV": "production",
+        "TANDEM_LOG_LEVEL": "warning",
+        "TANDEM_SECRET_KEY": SECRET,
+        "BROADCAST_URL": "memory://",
+    }
     if args.servers > 1:
         # broadcaster's postgres backend (LISTEN/NOTIFY) on the scratch database, with a libpq-style URL.
-        env["BROADCAST_URL"] = "postgres" + make_url(db_url).set(drivername="postgresql").render_as_string(
-            hide_password=False)[len("postgresql"):]
+        env["BROADCAST_URL"] = (
+            "postgres"
+            + make_url(db_url).set(drivername="postgresql").render_as_string(hide_password=False)[len("postgresql") :]
+        )
 
     def cli(*argv: str) -> str:
-        return subprocess.run([sys.executable, "main.py", *argv], cwd=ROOT, env=env, check=True, capture_output=True,
-                              text=True).stdout
+        return subprocess.run(
+            [sys.executable, "main.py", *argv], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+        ).stdout
 
     await asyncio.to_thread(cli, "seed-demo", "--customers", str(args.customers))
-    key = (await asyncio.to_thread(cli, "create-api-key", "--name", "fanout wall board", "--scope", "board")
-           ).strip().splitlines()[-1]
+    key = (
+        (await asyncio.to_thread(cli, "create-api-key", "--name", "fanout wall board", "--scope", "board"))
+        .strip()
+        .splitlines()[-1]
+    )
 
     engine = create_async_engine(db_url, pool_size=2)
     servers = [Server(env, i) for i in range(args.servers)]
@@ -470,8 +547,9 @@ async def run(args: argparse.Namespace, db_url: str) -> bool:
     ok = True
     try:
         await asyncio.gather(*(s.start() for s in servers))
-        http = httpx.AsyncClient(base_url=servers[0].http, timeout=30,
-                                 limits=httpx.Limits(max_connections=64, max_keepalive_connections=64))
+        http = httpx.AsyncClient(
+            base_url=servers[0].http, timeout=30, limits=httpx.Limits(max_connections=64, max_keepalive_connections=64)
+        )
         async with http:
             tokens = {"board": key}
             for who, email in (("marketing", "marketing@tandem.example"), ("service", "service@tandem.example")):
@@ -479,23 +557,36 @@ async def run(args: argparse.Namespace, db_url: str) -> bool:
                 tokens[who] = r.json()["data"]["login"]["token"]  # signed by the server, on the real clock
             writer = Writer(http, tokens, [], [])
             customer = (await writer._post("marketing", CREATE_CUSTOMER, {"n": "Fanout Bench Foods"}))["customer"]["id"]
-            tickets = [raw_uuid((await writer._post("marketing", OPEN_TICKET, {"c": customer, "s": f"Board item {i}"}))
-                                ["ticket"]["id"]) for i in range(args.tickets)]
-            orders = [raw_uuid((await writer._post("marketing", CREATE_ORDER, {"c": customer}))["order"]["id"])
-                      for _ in range(args.orders)]
+            tickets = [
+                raw_uuid(
+                    (await writer._post("marketing", OPEN_TICKET, {"c": customer, "s": f"Board item {i}"}))["ticket"][
+                        "id"
+                    ]
+                )
+                for i in range(args.tickets)
+            ]
+            orders = [
+                raw_uuid((await writer._post("marketing", CREATE_ORDER, {"c": customer}))["order"]["id"])
+                for _ in range(args.orders)
+            ]
             writer = Writer(http, tokens, tickets, orders)
             for s in servers:  # warm the HTTP path of every server before the baseline
                 async with httpx.AsyncClient(base_url=s.http, timeout=30) as c:
                     for _ in range(20):
-                        await c.post("/graphql", json={"query": "{ me { name } }"},
-                                     headers={"Authorization": f"Bearer {tokens['marketing']}"})
+                        await c.post(
+                            "/graphql",
+                            json={"query": "{ me { name } }"},
+                            headers={"Authorization": f"Bearer {tokens['marketing']}"},
+                        )
             await asyncio.sleep(1.0)
             rss_before = [s.rss() for s in servers]
 
             # --- connect
             raise_fd_limit(args.subscribers + 256)
-            subscribers = [Subscriber(i, servers[i % len(servers)], MIX[i % len(MIX)], tokens[MIX[i % len(MIX)].credential])
-                           for i in range(args.subscribers)]
+            subscribers = [
+                Subscriber(i, servers[i % len(servers)], MIX[i % len(MIX)], tokens[MIX[i % len(MIX)].credential])
+                for i in range(args.subscribers)
+            ]
             gate = asyncio.Semaphore(args.connect_concurrency)
 
             async def connect(sub: Subscriber) -> None:
@@ -526,10 +617,13 @@ async def run(args: argparse.Namespace, db_url: str) -> bool:
             health0 = [await s.health() for s in servers]
 
             # --- commit M events at a steady rate
-            print(f"{len(servers)} server process(es), {args.subscribers} subscribers"
-                  f"{' (split between them)' if len(servers) > 1 else ''}, {args.events} mutations at {args.rate:g}/s, "
-                  f"{os.cpu_count()} CPU cores; connected in {connect_s:.1f} s, all subscriptions live after "
-                  f"{warm_s:.1f} s ({step} warm-up round(s))", flush=True)
+            print(
+                f"{len(servers)} server process(es), {args.subscribers} subscribers"
+                f"{' (split between them)' if len(servers) > 1 else ''}, {args.events} mutations at {args.rate:g}/s, "
+                f"{os.cpu_count()} CPU cores; connected in {connect_s:.1f} s, all subscriptions live after "
+                f"{warm_s:.1f} s ({step} warm-up round(s))",
+                flush=True,
+            )
             cpu0 = [s.cpu() for s in servers]
             client_cpu0 = time.process_time()
             lag.start()
@@ -557,8 +651,9 @@ async def run(args: argparse.Namespace, db_url: str) -> bool:
                 expected[sub.index] = by_kind[sub.kind]
 
             def complete() -> bool:
-                return all(sub.close_code is not None or expected[sub.index] <= sub.received.keys()
-                           for sub in subscribers)
+                return all(
+                    sub.close_code is not None or expected[sub.index] <= sub.received.keys() for sub in subscribers
+                )
 
             drained = await wait_until(complete, args.drain_timeout, 0.1)
             drain_s = time.perf_counter() - wall0 - commit_s
@@ -614,17 +709,27 @@ async def run(args: argparse.Namespace, db_url: str) -> bool:
 
             # --- report
             n = len(subscribers)
-            print("subscription mix (round-robin): " + "; ".join(
-                f"{k.label.split()[0]} as {k.credential}" for k in MIX))
-            print(f"events committed             {len(logged)} logged by {len(writer.done)} mutations in {commit_s:.1f} s "
-                  f"({len(writer.done) / commit_s:.1f}/s), {len(writer.failures)} mutation(s) failed")
+            print(
+                "subscription mix (round-robin): " + "; ".join(f"{k.label.split()[0]} as {k.credential}" for k in MIX)
+            )
+            print(
+                f"events committed             {len(logged)} logged by {len(writer.done)} mutations in {commit_s:.1f} s "
+                f"({len(writer.done) / commit_s:.1f}/s), {len(writer.failures)} mutation(s) failed"
+            )
             print(f"mutation HTTP round trip     {ms([m.answered - m.sent for m in writer.done])}")
-            print(f"deliveries                   expected {expected_total}, received {received_total}, "
-                  f"drained {'within' if drained else 'NOT within'} {drain_s:.1f} s after the last commit")
-            print(f"events lost                  {lost}" + (f"   by stream: {dict(+lost_by_kind)}" if lost else "")
-                  + ("" if drained else f"   (not received within --drain-timeout {args.drain_timeout:g} s)"))
-            print(f"duplicates                   {duplicates}   unexpected {unexpected}   error payloads {errors}   "
-                  f"closed by server {dict(closed) if closed else 0}")
+            print(
+                f"deliveries                   expected {expected_total}, received {received_total}, "
+                f"drained {'within' if drained else 'NOT within'} {drain_s:.1f} s after the last commit"
+            )
+            print(
+                f"events lost                  {lost}"
+                + (f"   by stream: {dict(+lost_by_kind)}" if lost else "")
+                + ("" if drained else f"   (not received within --drain-timeout {args.drain_timeout:g} s)")
+            )
+            print(
+                f"duplicates                   {duplicates}   unexpected {unexpected}   error payloads {errors}   "
+                f"closed by server {dict(closed) if closed else 0}"
+            )
             print(f"commit->client               {ms(lat_commit)}   (commit = HTTP response arrival)")
             print(f"occurredAt->client           {ms(lat_occurred)}   (server clock at transaction start)")
             print(f"commit->all its subscribers  {ms(all_reached)}   (per event: last delivery)")
@@ -632,24 +737,34 @@ async def run(args: argparse.Namespace, db_url: str) -> bool:
                 print(f"  via server 1 (bus)         {ms(cross_commit)}   (mutations go to server 0)")
             for i, s in enumerate(servers):
                 share = sum(1 for sub in subscribers if sub.server is s)
-                print(f"server {i} RSS                 before {mib(rss_before[i])}, {share} subscribers connected "
-                      f"{mib(rss_connected[i])}, after events {mib(rss_after[i])}; per subscriber "
-                      f"{kib((rss_connected[i] - rss_before[i]) / max(share, 1))}")
-            print(f"fan-out throughput           {received_total / max(fanout_s, 1e-9):,.0f} deliveries/s "
-                  f"(first mutation sent -> last delivery {fanout_s:.1f} s); server CPU "
-                  f"{sum(server_cpu) / max(received_total, 1) * 1e6:,.0f} us per delivery (mutations included)")
-            print(f"CPU during event phase       server {' + '.join(f'{c:.1f}' for c in server_cpu)} s, "
-                  f"this client {client_cpu:.1f} s, over {wall:.1f} s wall")
+                print(
+                    f"server {i} RSS                 before {mib(rss_before[i])}, {share} subscribers connected "
+                    f"{mib(rss_connected[i])}, after events {mib(rss_after[i])}; per subscriber "
+                    f"{kib((rss_connected[i] - rss_before[i]) / max(share, 1))}"
+                )
+            print(
+                f"fan-out throughput           {received_total / max(fanout_s, 1e-9):,.0f} deliveries/s "
+                f"(first mutation sent -> last delivery {fanout_s:.1f} s); server CPU "
+                f"{sum(server_cpu) / max(received_total, 1) * 1e6:,.0f} us per delivery (mutations included)"
+            )
+            print(
+                f"CPU during event phase       server {' + '.join(f'{c:.1f}' for c in server_cpu)} s, "
+                f"this client {client_cpu:.1f} s, over {wall:.1f} s wall"
+            )
             lags = sorted(lag.samples)
-            print(f"client loop lag              p50 {pct(lags, 50) * 1000:.1f} ms   p99 {pct(lags, 99) * 1000:.1f} ms   "
-                  f"max {(lags[-1] if lags else 0) * 1000:.1f} ms   (this process's own share of the latency)")
+            print(
+                f"client loop lag              p50 {pct(lags, 50) * 1000:.1f} ms   p99 {pct(lags, 99) * 1000:.1f} ms   "
+                f"max {(lags[-1] if lags else 0) * 1000:.1f} ms   (this process's own share of the latency)"
+            )
             for i, (h0, h1) in enumerate(zip(health0, health1)):
                 if "renders" in h0 and "renders" in h1:
                     renders = h1["renders"] - h0["renders"]
                     shared = h1.get("sharedRenders", 0) - h0.get("sharedRenders", 0)
-                    print(f"server {i} render cache        {renders} renders + {shared} shared results during the event "
-                          f"phase ({shared / max(renders + shared, 1):.1%} shared); hub reported "
-                          f"{h0.get('subscribers')} subscribers (/healthz)")
+                    print(
+                        f"server {i} render cache        {renders} renders + {shared} shared results during the event "
+                        f"phase ({shared / max(renders + shared, 1):.1%} shared); hub reported "
+                        f"{h0.get('subscribers')} subscribers (/healthz)"
+                    )
                 else:
                     print(f"server {i} render cache        not reported by /healthz")
             if writer.failures:
@@ -677,25 +792,39 @@ async def run(args: argparse.Namespace, db_url: str) -> bool:
 
 
 async def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--database-url", default=os.environ.get("TEST_DATABASE_URL"),
-                   help="PostgreSQL server URL to create the scratch database on (default: $TEST_DATABASE_URL, "
-                        "else an embedded PostgreSQL in a temp folder)")
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    p.add_argument(
+        "--database-url",
+        default=os.environ.get("TEST_DATABASE_URL"),
+        help="PostgreSQL server URL to create the scratch database on (default: $TEST_DATABASE_URL, "
+        "else an embedded PostgreSQL in a temp folder)",
+    )
     p.add_argument("--subscribers", type=int, default=1000, help="WebSocket subscribers (N)")
     p.add_argument("--events", type=int, default=200, help="mutations committed, one event each (M)")
     p.add_argument("--rate", type=float, default=20.0, help="mutations per second")
-    p.add_argument("--servers", type=int, default=1, choices=[1, 2],
-                   help="server processes; 2 share BROADCAST_URL=postgres://<scratch db>, subscribers split "
-                        "between them, mutations go to the first")
+    p.add_argument(
+        "--servers",
+        type=int,
+        default=1,
+        choices=[1, 2],
+        help="server processes; 2 share BROADCAST_URL=postgres://<scratch db>, subscribers split "
+        "between them, mutations go to the first",
+    )
     p.add_argument("--tickets", type=int, default=24, help="tickets the mutations rotate over")
     p.add_argument("--orders", type=int, default=4, help="orders the handoff/return mutations rotate over")
     p.add_argument("--customers", type=int, default=20, help="seed-demo customers")
     p.add_argument("--connect-concurrency", type=int, default=50, help="WebSocket handshakes in flight at once")
-    p.add_argument("--connect-timeout", type=float, default=120.0,
-                   help="seconds allowed for connecting and for the warm-up")
-    p.add_argument("--drain-timeout", type=float, default=60.0,
-                   help="seconds allowed after the last commit for the deliveries to arrive")
+    p.add_argument(
+        "--connect-timeout", type=float, default=120.0, help="seconds allowed for connecting and for the warm-up"
+    )
+    p.add_argument(
+        "--drain-timeout",
+        type=float,
+        default=60.0,
+        help="seconds allowed after the last commit for the deliveries to arrive",
+    )
     args = p.parse_args()
     if args.subscribers < 1 or args.events < 1 or args.rate <= 0:
         p.error("--subscribers and --events must be at least 1 and --rate positive")

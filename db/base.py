@@ -1,4 +1,5 @@
 """Declarative base and the column conventions every table shares."""
+
 from __future__ import annotations
 
 import uuid

@@ -6,6 +6,7 @@ server outlives a SIGKILLed owner. Here postgres is a foreground child that the 
 shut down when we die (PR_SET_PDEATHSIG), and an flock on the data folder, which the kernel
 releases when its holder dies, tells the next owner that whatever it finds running is orphaned.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -25,9 +26,10 @@ import tempfile
 import threading
 import time
 import urllib.parse
-from typing import Callable
+from collections.abc import Callable
 
 import psutil
+import contextlib
 
 log = logging.getLogger("tandem.embedded")
 
@@ -58,7 +60,6 @@ class EmbeddedPostgresInUse(EmbeddedPostgresError):
     """Another live process owns the data folder (and its server)."""
 
 
-
 def _child_env() -> dict[str, str]:
     # PGDATA, PGHOST, PGPORT, PGOPTIONS... from the operator's shell would redirect our tools.
     return {k: v for k, v in os.environ.items() if not k.startswith("PG")}
@@ -77,10 +78,8 @@ def _alive(p: psutil.Process) -> bool:
 def _signal_and_wait(procs: list[psutil.Process], sig: int | None, timeout: float) -> list[psutil.Process]:
     """Send sig (if any) to procs; return those still alive after up to timeout seconds."""
     for p in procs if sig is not None else ():
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             p.send_signal(sig)
-        except psutil.NoSuchProcess:
-            pass
     deadline = time.monotonic() + timeout
     while (procs := [p for p in procs if _alive(p)]) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -161,7 +160,8 @@ class EmbeddedPostgres:
             holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
             os.close(fd)
             raise EmbeddedPostgresInUse(
-                f"embedded PostgreSQL data folder {self.data_dir} is already in use by pid {holder}") from None
+                f"embedded PostgreSQL data folder {self.data_dir} is already in use by pid {holder}"
+            ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self._lock_fd = fd
@@ -179,8 +179,10 @@ class EmbeddedPostgres:
             try:  # look again: a concurrent Tandem process may have created it first
                 self._user = pwd.getpwnam(SYSTEM_USER)
             except KeyError:
-                raise EmbeddedPostgresError(f"could not create system user {SYSTEM_USER!r} ({detail}); create it, "
-                                            "run Tandem as a non-root user, or set DATABASE_URL") from None
+                raise EmbeddedPostgresError(
+                    f"could not create system user {SYSTEM_USER!r} ({detail}); create it, "
+                    "run Tandem as a non-root user, or set DATABASE_URL"
+                ) from None
         self._groups = os.getgrouplist(self._user.pw_name, self._user.pw_gid)
         self._check_reachable()  # before changing any mode, so that a refusal changes nothing
         # Search but not read permission on our own data folder only (0700 -> 0711): the server
@@ -193,24 +195,35 @@ class EmbeddedPostgres:
         # Ask the server user itself: `test -x` makes the kernel do its own permission walk over
         # every parent folder, with ACLs, group classes and root-squashed network mounts.
         home = POSTGRES_BIN_PATH.parent
-        paths = [POSTGRES_BIN_PATH / "postgres", POSTGRES_BIN_PATH / "initdb", home / "lib", home / "share",
-                 self.data_dir.parent]
+        paths = [
+            POSTGRES_BIN_PATH / "postgres",
+            POSTGRES_BIN_PATH / "initdb",
+            home / "lib",
+            home / "share",
+            self.data_dir.parent,
+        ]
         script = 'for p; do test -x "$p" || { printf %s "$p"; exit 1; }; done'
-        result = subprocess.run(["/bin/sh", "-c", script, "sh", *map(str, paths)], preexec_fn=self._preexec(),
-                                cwd="/", env=_child_env(), capture_output=True, text=True, timeout=30)
+        result = subprocess.run(
+            ["/bin/sh", "-c", script, "sh", *map(str, paths)],
+            preexec_fn=self._preexec(),
+            cwd="/",
+            env=_child_env(),
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
         if result.returncode != 0:
             what = "a TANDEM_DATA_DIR" if result.stdout == str(self.data_dir.parent) else "an install location"
             raise EmbeddedPostgresError(
                 f"as root, the embedded PostgreSQL server runs as user {SYSTEM_USER!r}, which cannot reach "
                 f"{result.stdout or '?'}: choose {what} whose parent folders all let other users traverse "
-                "them (o+x, e.g. /var/lib/tandem), run Tandem as a non-root user, or set DATABASE_URL")
+                "them (o+x, e.g. /var/lib/tandem), run Tandem as a non-root user, or set DATABASE_URL"
+            )
 
     def _make_socket_dir(self) -> None:
         d, uid = self.socket_dir, (self._user.pw_uid if self._user else os.geteuid())
-        try:
+        with contextlib.suppress(FileExistsError):
             os.mkdir(d, 0o700)
-        except FileExistsError:
-            pass
         st = os.lstat(d)
         # Never chown/chmod through a symlink, nor take over a temp folder someone else planted.
         shared = not d.is_relative_to(self.data_dir)
@@ -233,10 +246,28 @@ class EmbeddedPostgres:
         if self._user:
             os.chown(scratch, self._user.pw_uid, self._user.pw_gid)
         log.info("initialising embedded PostgreSQL cluster in %s", self.pgdata)
-        cmd = [str(POSTGRES_BIN_PATH / "initdb"), "-D", str(scratch), "--auth=trust", "--auth-local=trust",
-               "--encoding=UTF8", "--locale=C", "-U", "postgres", "--no-instructions"]
-        rc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=self._log_fd, stderr=self._log_fd, cwd="/",
-                            env=_child_env(), preexec_fn=self._preexec(), timeout=300).returncode
+        cmd = [
+            str(POSTGRES_BIN_PATH / "initdb"),
+            "-D",
+            str(scratch),
+            "--auth=trust",
+            "--auth-local=trust",
+            "--encoding=UTF8",
+            "--locale=C",
+            "-U",
+            "postgres",
+            "--no-instructions",
+        ]
+        rc = subprocess.run(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log_fd,
+            stderr=self._log_fd,
+            cwd="/",
+            env=_child_env(),
+            preexec_fn=self._preexec(),
+            timeout=300,
+        ).returncode
         if rc != 0:
             raise EmbeddedPostgresError(f"initdb failed (exit {rc}); end of {self.log_path}:\n{self._log_tail()}")
         os.rename(scratch, self.pgdata)
@@ -295,10 +326,14 @@ class EmbeddedPostgres:
             remaining = _signal_and_wait(leftovers, None, 15.0)
             for sig in (signal.SIGQUIT, signal.SIGKILL):
                 if remaining:
-                    log.warning("leftover PostgreSQL processes %s still running: %s", [p.pid for p in remaining], sig.name)
+                    log.warning(
+                        "leftover PostgreSQL processes %s still running: %s", [p.pid for p in remaining], sig.name
+                    )
                     remaining = _signal_and_wait(remaining, sig, 5.0)
             if remaining:
-                raise EmbeddedPostgresError(f"could not stop leftover PostgreSQL processes {[p.pid for p in remaining]}")
+                raise EmbeddedPostgresError(
+                    f"could not stop leftover PostgreSQL processes {[p.pid for p in remaining]}"
+                )
         if (pidfile := self._pidfile()) is None:
             return
         try:
@@ -329,13 +364,27 @@ class EmbeddedPostgres:
                 _prctl(_PR_SET_PDEATHSIG, signal.SIGINT, 0, 0, 0)  # SIGINT: fast shutdown
             if os.getppid() != parent:
                 os._exit(1)  # we died before prctl took effect, so no signal would ever come
+
         return preexec
 
     def _spawn(self) -> None:
-        argv = [str(POSTGRES_BIN_PATH / "postgres"), "-D", str(self.pgdata), "-c", "listen_addresses=",
-                "-c", 'unix_socket_directories="%s"' % str(self.socket_dir).replace('"', '""'), "-c", f"port={PORT}",
-                "-c", "fsync=on",  # durability after SIGKILL is a requirement, whatever the conf says
-                "-c", "max_connections=200", "-c", "shared_buffers=128MB"]
+        argv = [
+            str(POSTGRES_BIN_PATH / "postgres"),
+            "-D",
+            str(self.pgdata),
+            "-c",
+            "listen_addresses=",
+            "-c",
+            'unix_socket_directories="%s"' % str(self.socket_dir).replace('"', '""'),
+            "-c",
+            f"port={PORT}",
+            "-c",
+            "fsync=on",  # durability after SIGKILL is a requirement, whatever the conf says
+            "-c",
+            "max_connections=200",
+            "-c",
+            "shared_buffers=128MB",
+        ]
         started = threading.Event()
         box: list[subprocess.Popen[bytes] | BaseException] = []
 
@@ -344,9 +393,16 @@ class EmbeddedPostgres:
         # fork from a thread that lives exactly as long as the server.
         def run() -> None:
             try:
-                proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self._log_fd, stderr=self._log_fd,
-                                        cwd="/", env=_child_env(), preexec_fn=self._preexec(),
-                                        start_new_session=True)  # a terminal's Ctrl-C is for us, not postgres
+                proc = subprocess.Popen(
+                    argv,
+                    stdin=subprocess.DEVNULL,
+                    stdout=self._log_fd,
+                    stderr=self._log_fd,
+                    cwd="/",
+                    env=_child_env(),
+                    preexec_fn=self._preexec(),
+                    start_new_session=True,
+                )  # a terminal's Ctrl-C is for us, not postgres
             except BaseException as exc:
                 box.append(exc)
                 return
@@ -366,18 +422,36 @@ class EmbeddedPostgres:
         assert self._proc is not None
         client = ["-h", str(self.socket_dir), "-p", str(PORT), "-U", "postgres", "-d", "postgres"]
         deadline = time.monotonic() + timeout
-        while subprocess.run([str(POSTGRES_BIN_PATH / "pg_isready"), "-q", "-t", "2", *client], env=_child_env(),
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=10).returncode != 0:
+        while (
+            subprocess.run(
+                [str(POSTGRES_BIN_PATH / "pg_isready"), "-q", "-t", "2", *client],
+                env=_child_env(),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                timeout=10,
+            ).returncode
+            != 0
+        ):
             if self._proc.poll() is not None:
-                raise EmbeddedPostgresError(f"PostgreSQL exited during startup (code {self._proc.returncode}); "
-                                            f"end of {self.log_path}:\n{self._log_tail()}")
+                raise EmbeddedPostgresError(
+                    f"PostgreSQL exited during startup (code {self._proc.returncode}); "
+                    f"end of {self.log_path}:\n{self._log_tail()}"
+                )
             if time.monotonic() > deadline:
-                raise EmbeddedPostgresError(f"PostgreSQL did not accept connections within {timeout:g}s; "
-                                            f"end of {self.log_path}:\n{self._log_tail()}")
+                raise EmbeddedPostgresError(
+                    f"PostgreSQL did not accept connections within {timeout:g}s; "
+                    f"end of {self.log_path}:\n{self._log_tail()}"
+                )
             time.sleep(0.1)
         # pg_isready only pings: one real query makes auth or catalog problems fail here.
-        probe = subprocess.run([str(POSTGRES_BIN_PATH / "psql"), "-X", "-q", "-A", "-t", *client, "-c", "SELECT 1"],
-                               env=_child_env(), stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
+        probe = subprocess.run(
+            [str(POSTGRES_BIN_PATH / "psql"), "-X", "-q", "-A", "-t", *client, "-c", "SELECT 1"],
+            env=_child_env(),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
         if probe.returncode != 0 or probe.stdout.strip() != "1":
             raise EmbeddedPostgresError(f"PostgreSQL is up but a test query failed: {probe.stderr.strip()}")
 

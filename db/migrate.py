@@ -1,4 +1,5 @@
 """Apply Alembic migrations programmatically (used by `migrate`, `serve` and the tests)."""
+
 from __future__ import annotations
 
 import asyncio

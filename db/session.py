@@ -1,4 +1,5 @@
 """Engine and session factory. One `Database` per process, created from a URL."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ def normalise_url(url: str) -> str:
     """Accept the URL spellings operators use (postgres://, postgresql://) and pick asyncpg."""
     for prefix in ("postgres://", "postgresql://", "postgresql+psycopg://", "postgresql+psycopg2://"):
         if url.startswith(prefix):
-            return "postgresql+asyncpg://" + url[len(prefix):]
+            return "postgresql+asyncpg://" + url[len(prefix) :]
     return url
 
 
@@ -25,8 +26,9 @@ class Database:
     statement_timeout_ms: int | None = None
 
     @classmethod
-    def connect(cls, url: str, *, pool_size: int = 10, echo: bool = False,
-                statement_timeout_ms: int | None = None) -> "Database":
+    def connect(
+        cls, url: str, *, pool_size: int = 10, echo: bool = False, statement_timeout_ms: int | None = None
+    ) -> Database:
         """`statement_timeout_ms`: PostgreSQL cancels any statement of this engine's connections that
         runs longer (sqlstate 57014; the GraphQL layer answers TIMEOUT). None: the server's setting."""
         # A database host that silently drops packets would otherwise hold a request for asyncpg's

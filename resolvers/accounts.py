@@ -1,4 +1,5 @@
 """Sign-in, the current user, and account administration."""
+
 from __future__ import annotations
 
 import strawberry
@@ -6,7 +7,14 @@ import strawberry
 from db.repositories import accounts as accounts_repo
 from resolvers.support import mutate
 from schema.ids import decode_id
-from schema.inputs import AuthInput, CreateApiKeyInput, CreateUserInput, RevokeApiKeyInput, UpdateUserInput, UserActionInput
+from schema.inputs import (
+    AuthInput,
+    CreateApiKeyInput,
+    CreateUserInput,
+    RevokeApiKeyInput,
+    UpdateUserInput,
+    UserActionInput,
+)
 from schema.payloads import ApiKeyPayload, AuthPayload, UserPayload
 from schema.permissions import NotAuthenticated
 from schema.types.accounts import ApiKey, User
@@ -21,15 +29,25 @@ async def login(info: strawberry.Info, input: AuthInput) -> AuthPayload:
     ctx = info.context
     services = ctx.services
     settings = services.settings
-    limits = auth.LoginLimits(settings.login_failures_per_account, settings.login_failures_per_address) \
-        if settings is not None else auth.LoginLimits()
+    limits = (
+        auth.LoginLimits(settings.login_failures_per_account, settings.login_failures_per_address)
+        if settings is not None
+        else auth.LoginLimits()
+    )
     # The client's address as the ASGI server reports it (uvicorn applies X-Forwarded-For from trusted
     # proxies); failures are counted per address, so they slow down only whoever makes them.
     client = getattr(ctx.request, "client", None)
     # Not `mutate`: sign-in runs its own two short transactions around the slow password check, and
     # commits counted failures too (they feed the slow-down).
-    result = await auth.login(services.db.sessions, services.tokens, input.email, input.password,
-                              client.host if client else None, services.clock.now(), limits)
+    result = await auth.login(
+        services.db.sessions,
+        services.tokens,
+        input.email,
+        input.password,
+        client.host if client else None,
+        services.clock.now(),
+        limits,
+    )
     await ctx.after_commit()
     if result.error is not None:
         return AuthPayload(errors=user_errors(result.error))
@@ -48,8 +66,11 @@ async def me(info: strawberry.Info) -> User:
 
 
 async def users(
-    info: strawberry.Info, first: int | None = None, after: str | None = None,
-    department: Department | None = None, active: bool | None = None,
+    info: strawberry.Info,
+    first: int | None = None,
+    after: str | None = None,
+    department: Department | None = None,
+    active: bool | None = None,
 ) -> Connection[User]:
     return await connection(
         info,
@@ -67,26 +88,52 @@ def _user_payload(result) -> UserPayload:
 
 
 async def create_user(info: strawberry.Info, input: CreateUserInput) -> UserPayload:
-    data = NewUser(email=input.email, name=input.name, department=input.department.value, role=input.role.value,
-                   password=input.password)
+    data = NewUser(
+        email=input.email,
+        name=input.name,
+        department=input.department.value,
+        role=input.role.value,
+        password=input.password,
+    )
     return _user_payload(await mutate(info, lambda uow: service.create_user(uow, data)))
 
 
 async def update_user(info: strawberry.Info, input: UpdateUserInput) -> UserPayload:
-    return _user_payload(await mutate(info, lambda uow: service.update_user(
-        uow, decode_id(input.user_id, "User", "userId"), expected_version=input.expected_version, name=input.name,
-        department=input.department.value if input.department else None,
-        role=input.role.value if input.role else None)))
+    return _user_payload(
+        await mutate(
+            info,
+            lambda uow: service.update_user(
+                uow,
+                decode_id(input.user_id, "User", "userId"),
+                expected_version=input.expected_version,
+                name=input.name,
+                department=input.department.value if input.department else None,
+                role=input.role.value if input.role else None,
+            ),
+        )
+    )
 
 
 async def deactivate_user(info: strawberry.Info, input: UserActionInput) -> UserPayload:
-    return _user_payload(await mutate(info, lambda uow: service.set_user_active(
-        uow, decode_id(input.user_id, "User", "userId"), False, input.expected_version)))
+    return _user_payload(
+        await mutate(
+            info,
+            lambda uow: service.set_user_active(
+                uow, decode_id(input.user_id, "User", "userId"), False, input.expected_version
+            ),
+        )
+    )
 
 
 async def reactivate_user(info: strawberry.Info, input: UserActionInput) -> UserPayload:
-    return _user_payload(await mutate(info, lambda uow: service.set_user_active(
-        uow, decode_id(input.user_id, "User", "userId"), True, input.expected_version)))
+    return _user_payload(
+        await mutate(
+            info,
+            lambda uow: service.set_user_active(
+                uow, decode_id(input.user_id, "User", "userId"), True, input.expected_version
+            ),
+        )
+    )
 
 
 async def create_api_key(info: strawberry.Info, input: CreateApiKeyInput) -> ApiKeyPayload:
@@ -98,7 +145,9 @@ async def create_api_key(info: strawberry.Info, input: CreateApiKeyInput) -> Api
 
 
 async def revoke_api_key(info: strawberry.Info, input: RevokeApiKeyInput) -> ApiKeyPayload:
-    row, errors = await mutate(info, lambda uow: service.revoke_api_key(uow, decode_id(input.api_key_id, "ApiKey", "apiKeyId")))
+    row, errors = await mutate(
+        info, lambda uow: service.revoke_api_key(uow, decode_id(input.api_key_id, "ApiKey", "apiKeyId"))
+    )
     return ApiKeyPayload(api_key=ApiKey.from_row(row) if row else None, errors=errors)
 
 

@@ -1,15 +1,22 @@
 """Customer queries and mutations."""
+
 from __future__ import annotations
 
 import strawberry
 
 from db.repositories import customers as customers_repo
+from resolvers.support import given, mutate
 from schema.ids import decode_id, decode_optional_id
-from schema.inputs import AddContactInput, CreateCustomerInput, RemoveContactInput, UpdateContactInput, UpdateCustomerInput
+from schema.inputs import (
+    AddContactInput,
+    CreateCustomerInput,
+    RemoveContactInput,
+    UpdateContactInput,
+    UpdateCustomerInput,
+)
 from schema.payloads import CustomerPayload
 from schema.types.common import Connection, connection
 from schema.types.customers import Customer
-from resolvers.support import given, mutate
 from services import customers as service
 from services.customers import ContactData, NewCustomer
 
@@ -33,14 +40,18 @@ def _payload(result) -> CustomerPayload:
 
 async def create_customer(info: strawberry.Info, input: CreateCustomerInput) -> CustomerPayload:
     data = NewCustomer(
-        name=input.name, industry=input.industry, region=input.region,
+        name=input.name,
+        industry=input.industry,
+        region=input.region,
         lifecycle_stage=input.lifecycle_stage.value if input.lifecycle_stage else None,
         contacts=[_contact(c) for c in input.contacts or []],
     )
 
     async def action(uow):
         return await uow.idempotent(
-            "createCustomer", input.idempotency_key, data,
+            "createCustomer",
+            input.idempotency_key,
+            data,
             create=lambda: service.create_customer(uow, data),
             load=lambda customer_id: customers_repo.get(uow.session, customer_id),
             result_id=lambda c: c.id,
@@ -66,17 +77,31 @@ async def update_customer(info: strawberry.Info, input: UpdateCustomerInput) -> 
 
 
 async def add_contact(info: strawberry.Info, input: AddContactInput) -> CustomerPayload:
-    return _payload(await mutate(info, lambda uow: service.add_contact(
-        uow, decode_id(input.customer_id, "Customer", "customerId"), _contact(input.contact))))
+    return _payload(
+        await mutate(
+            info,
+            lambda uow: service.add_contact(
+                uow, decode_id(input.customer_id, "Customer", "customerId"), _contact(input.contact)
+            ),
+        )
+    )
 
 
 async def update_contact(info: strawberry.Info, input: UpdateContactInput) -> CustomerPayload:
-    data = ContactData(**{f: getattr(input, f) if given(getattr(input, f)) else service.UNSET
-                          for f in ("name", "title", "phone", "email", "is_primary")})
-    return _payload(await mutate(info, lambda uow: service.update_contact(
-        uow, decode_id(input.contact_id, "Contact", "contactId"), data)))
+    data = ContactData(
+        **{
+            f: getattr(input, f) if given(getattr(input, f)) else service.UNSET
+            for f in ("name", "title", "phone", "email", "is_primary")
+        }
+    )
+    return _payload(
+        await mutate(
+            info, lambda uow: service.update_contact(uow, decode_id(input.contact_id, "Contact", "contactId"), data)
+        )
+    )
 
 
 async def remove_contact(info: strawberry.Info, input: RemoveContactInput) -> CustomerPayload:
-    return _payload(await mutate(info, lambda uow: service.remove_contact(
-        uow, decode_id(input.contact_id, "Contact", "contactId"))))
+    return _payload(
+        await mutate(info, lambda uow: service.remove_contact(uow, decode_id(input.contact_id, "Contact", "contactId")))
+    )

@@ -1,20 +1,23 @@
 """Feedback queries and the recordFeedback mutation (after-sale satisfaction)."""
+
 from __future__ import annotations
 
 import strawberry
 
 from db.repositories import feedback as feedback_repo
-from schema.types.common import query_id
 from resolvers.support import mutate
 from schema.ids import decode_id, decode_optional_id
-from schema.types.common import Connection, connection
+from schema.types.common import Connection, connection, query_id
 from schema.types.feedback import Feedback, FeedbackPayload, RecordFeedbackInput
 from services import feedback as service
 from services.feedback import NewFeedback
 
 
 async def feedback(
-    info: strawberry.Info, first: int | None = None, after: str | None = None, customer_id: strawberry.ID | None = None,
+    info: strawberry.Info,
+    first: int | None = None,
+    after: str | None = None,
+    customer_id: strawberry.ID | None = None,
 ) -> Connection[Feedback]:
     """Feedback records, newest first."""
     cid = query_id(customer_id, "Customer", "customerId")
@@ -26,13 +29,17 @@ async def feedback(
 async def record_feedback(info: strawberry.Info, input: RecordFeedbackInput) -> FeedbackPayload:
     async def action(uow):
         data = NewFeedback(
-            customer_id=decode_id(input.customer_id, "Customer", "customerId"), source=input.source.value,
-            score=input.score, comment=input.comment,
+            customer_id=decode_id(input.customer_id, "Customer", "customerId"),
+            source=input.source.value,
+            score=input.score,
+            comment=input.comment,
             order_id=decode_optional_id(input.order_id, "Order", "orderId"),
             ticket_id=decode_optional_id(input.ticket_id, "Ticket", "ticketId"),
         )
         return await uow.idempotent(
-            "recordFeedback", input.idempotency_key, data,
+            "recordFeedback",
+            input.idempotency_key,
+            data,
             create=lambda: service.record_feedback(uow, data),
             load=lambda feedback_id: feedback_repo.get(uow.session, feedback_id),
             result_id=lambda f: f.id,

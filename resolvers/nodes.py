@@ -1,4 +1,5 @@
 """`node(id:)` and the event cursor."""
+
 from __future__ import annotations
 
 import strawberry

@@ -1,6 +1,6 @@
 """Order queries and mutations (in-sale handoff)."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 import strawberry
 
@@ -15,21 +15,28 @@ from services.orders import ItemData, NewOrder
 
 
 async def orders(
-    info: strawberry.Info, first: int | None = None, after: str | None = None,
-    status: list[OrderStatus] | None = None, customer_id: strawberry.ID | None = None,
+    info: strawberry.Info,
+    first: int | None = None,
+    after: str | None = None,
+    status: list[OrderStatus] | None = None,
+    customer_id: strawberry.ID | None = None,
 ) -> Connection[Order]:
     """Orders, newest first."""
     statuses = [s.value for s in status or []]
     cid = query_id(customer_id, "Customer", "customerId")
     return await connection(
-        info, lambda s, size: orders_repo.page(s, first=size, after=after, statuses=statuses, customer_id=cid),
-        first, Order.from_row,
+        info,
+        lambda s, size: orders_repo.page(s, first=size, after=after, statuses=statuses, customer_id=cid),
+        first,
+        Order.from_row,
     )
 
 
 def _items(items) -> list[ItemData]:
-    return [ItemData(product_model=i.product_model, quantity=i.quantity, description=i.description,
-                     unit_price=i.unit_price) for i in items]
+    return [
+        ItemData(product_model=i.product_model, quantity=i.quantity, description=i.description, unit_price=i.unit_price)
+        for i in items
+    ]
 
 
 def _payload(result) -> OrderPayload:
@@ -40,13 +47,17 @@ def _payload(result) -> OrderPayload:
 async def create_order(info: strawberry.Info, input: CreateOrderInput) -> OrderPayload:
     async def action(uow):
         data = NewOrder(
-            customer_id=decode_id(input.customer_id, "Customer", "customerId"), items=_items(input.items),
+            customer_id=decode_id(input.customer_id, "Customer", "customerId"),
+            items=_items(input.items),
             contract_value=input.contract_value,
             opportunity_id=decode_optional_id(input.opportunity_id, "Opportunity", "opportunityId"),
-            delivery_date=input.delivery_date, special_requirements=input.special_requirements,
+            delivery_date=input.delivery_date,
+            special_requirements=input.special_requirements,
         )
         return await uow.idempotent(
-            "createOrder", input.idempotency_key, data,
+            "createOrder",
+            input.idempotency_key,
+            data,
             create=lambda: service.create_order(uow, data),
             load=lambda order_id: orders_repo.get(uow.session, order_id),
             result_id=lambda o: o.id,
@@ -70,20 +81,44 @@ async def update_order(info: strawberry.Info, input: UpdateOrderInput) -> OrderP
 
 
 async def hand_off_order(info: strawberry.Info, input: OrderActionInput) -> OrderPayload:
-    return _payload(await mutate(info, lambda uow: service.hand_off_order(
-        uow, decode_id(input.order_id, "Order", "orderId"), input.expected_version)))
+    return _payload(
+        await mutate(
+            info,
+            lambda uow: service.hand_off_order(
+                uow, decode_id(input.order_id, "Order", "orderId"), input.expected_version
+            ),
+        )
+    )
 
 
 async def confirm_order(info: strawberry.Info, input: OrderActionInput) -> OrderPayload:
-    return _payload(await mutate(info, lambda uow: service.confirm_order(
-        uow, decode_id(input.order_id, "Order", "orderId"), input.expected_version)))
+    return _payload(
+        await mutate(
+            info,
+            lambda uow: service.confirm_order(
+                uow, decode_id(input.order_id, "Order", "orderId"), input.expected_version
+            ),
+        )
+    )
 
 
 async def return_order(info: strawberry.Info, input: OrderActionInput) -> OrderPayload:
-    return _payload(await mutate(info, lambda uow: service.return_order(
-        uow, decode_id(input.order_id, "Order", "orderId"), input.expected_version, input.reason)))
+    return _payload(
+        await mutate(
+            info,
+            lambda uow: service.return_order(
+                uow, decode_id(input.order_id, "Order", "orderId"), input.expected_version, input.reason
+            ),
+        )
+    )
 
 
 async def cancel_order(info: strawberry.Info, input: OrderActionInput) -> OrderPayload:
-    return _payload(await mutate(info, lambda uow: service.cancel_order(
-        uow, decode_id(input.order_id, "Order", "orderId"), input.expected_version, input.reason)))
+    return _payload(
+        await mutate(
+            info,
+            lambda uow: service.cancel_order(
+                uow, decode_id(input.order_id, "Order", "orderId"), input.expected_version, input.reason
+            ),
+        )
+    )

@@ -1,4 +1,5 @@
 """Pre-sale queries and mutations (opportunities), and sales targets."""
+
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
@@ -7,10 +8,9 @@ import strawberry
 
 from db.repositories import opportunities as opportunities_repo
 from db.repositories import sales_targets as targets_repo
-from schema.types.common import query_id
 from resolvers.support import mutate
 from schema.ids import decode_id, decode_optional_id
-from schema.types.common import Connection, connection
+from schema.types.common import Connection, connection, query_id
 from schema.types.presale import Opportunity, OpportunityStage, SalesTarget
 from schema.types.presale_inputs import (
     AcknowledgeRegistrationInput,
@@ -33,28 +33,38 @@ from services.unit_of_work import UnitOfWork
 
 
 async def opportunities(
-    info: strawberry.Info, first: int | None = None, after: str | None = None,
-    stage: list[OpportunityStage] | None = None, customer_id: strawberry.ID | None = None,
+    info: strawberry.Info,
+    first: int | None = None,
+    after: str | None = None,
+    stage: list[OpportunityStage] | None = None,
+    customer_id: strawberry.ID | None = None,
 ) -> Connection[Opportunity]:
     """Opportunities, newest first."""
     stages = [s.value for s in stage or []]
     cid = query_id(customer_id, "Customer", "customerId")
     return await connection(
-        info, lambda s, size: opportunities_repo.page(s, first=size, after=after, stages=stages, customer_id=cid),
-        first, Opportunity.from_row,
+        info,
+        lambda s, size: opportunities_repo.page(s, first=size, after=after, stages=stages, customer_id=cid),
+        first,
+        Opportunity.from_row,
     )
 
 
-async def sales_targets(info: strawberry.Info, first: int | None = None, after: str | None = None,
-                        user_id: strawberry.ID | None = None,
-                        department_wide: bool = False) -> Connection[SalesTarget]:
+async def sales_targets(
+    info: strawberry.Info,
+    first: int | None = None,
+    after: str | None = None,
+    user_id: strawberry.ID | None = None,
+    department_wide: bool = False,
+) -> Connection[SalesTarget]:
     """Sales targets, latest period first: one person's (`userId`), the department-wide ones
     (`departmentWide`), or all."""
     uid = query_id(user_id, "User", "userId")
     return await connection(
-        info, lambda s, size: targets_repo.page(s, first=size, after=after, user_id=uid,
-                                                department_wide=department_wide),
-        first, SalesTarget.from_row,
+        info,
+        lambda s, size: targets_repo.page(s, first=size, after=after, user_id=uid, department_wide=department_wide),
+        first,
+        SalesTarget.from_row,
     )
 
 
@@ -74,12 +84,15 @@ def _id(input) -> tuple:
 async def create_opportunity(info: strawberry.Info, input: CreateOpportunityInput) -> OpportunityPayload:
     async def action(uow):
         data = NewOpportunity(
-            customer_id=decode_id(input.customer_id, "Customer", "customerId"), title=input.title,
+            customer_id=decode_id(input.customer_id, "Customer", "customerId"),
+            title=input.title,
             owner_id=decode_optional_id(input.owner_id, "User", "ownerId"),
             requirements=_requirements(input.requirements),
         )
         return await uow.idempotent(
-            "createOpportunity", input.idempotency_key, data,
+            "createOpportunity",
+            input.idempotency_key,
+            data,
             create=lambda: service.create_opportunity(uow, data),
             load=lambda opportunity_id: opportunities_repo.get(uow.session, opportunity_id),
             result_id=lambda o: o.id,
@@ -89,8 +102,9 @@ async def create_opportunity(info: strawberry.Info, input: CreateOpportunityInpu
 
 
 async def record_requirements(info: strawberry.Info, input: RecordRequirementsInput) -> OpportunityPayload:
-    return await _opportunity(info, lambda uow: service.record_requirements(
-        uow, *_id(input), _requirements(input.requirements)))
+    return await _opportunity(
+        info, lambda uow: service.record_requirements(uow, *_id(input), _requirements(input.requirements))
+    )
 
 
 async def confirm_requirements(info: strawberry.Info, input: ConfirmRequirementsInput) -> OpportunityPayload:
@@ -98,13 +112,16 @@ async def confirm_requirements(info: strawberry.Info, input: ConfirmRequirements
 
 
 async def submit_solution(info: strawberry.Info, input: SubmitSolutionInput) -> OpportunityPayload:
-    return await _opportunity(info, lambda uow: service.submit_solution(uow, *_id(input), input.summary,
-                                                                        input.details))
+    return await _opportunity(info, lambda uow: service.submit_solution(uow, *_id(input), input.summary, input.details))
 
 
 async def review_solution(info: strawberry.Info, input: ReviewSolutionInput) -> OpportunityPayload:
-    review = ReviewData(decision=input.decision.value, technical_feasibility=input.technical_feasibility,
-                        serviceability=input.serviceability, comments=input.comments)
+    review = ReviewData(
+        decision=input.decision.value,
+        technical_feasibility=input.technical_feasibility,
+        serviceability=input.serviceability,
+        comments=input.comments,
+    )
     return await _opportunity(info, lambda uow: service.review_solution(uow, *_id(input), review))
 
 
@@ -113,13 +130,18 @@ async def register_project(info: strawberry.Info, input: OpportunityActionInput)
 
 
 async def acknowledge_registration(info: strawberry.Info, input: AcknowledgeRegistrationInput) -> OpportunityPayload:
-    return await _opportunity(info, lambda uow: service.acknowledge_registration(
-        uow, *_id(input), decode_id(input.service_lead_id, "User", "serviceLeadId"), input.preparation_notes))
+    return await _opportunity(
+        info,
+        lambda uow: service.acknowledge_registration(
+            uow, *_id(input), decode_id(input.service_lead_id, "User", "serviceLeadId"), input.preparation_notes
+        ),
+    )
 
 
 async def mark_won(info: strawberry.Info, input: MarkWonInput) -> OpportunityPayload:
-    return await _opportunity(info, lambda uow: service.mark_won(
-        uow, *_id(input), decode_id(input.order_id, "Order", "orderId")))
+    return await _opportunity(
+        info, lambda uow: service.mark_won(uow, *_id(input), decode_id(input.order_id, "Order", "orderId"))
+    )
 
 
 async def mark_lost(info: strawberry.Info, input: MarkLostInput) -> OpportunityPayload:
@@ -129,8 +151,11 @@ async def mark_lost(info: strawberry.Info, input: MarkLostInput) -> OpportunityP
 async def set_sales_target(info: strawberry.Info, input: SetSalesTargetInput) -> SalesTargetPayload:
     async def action(uow):
         data = targets_service.TargetData(
-            period_start=input.period_start, period_end=input.period_end, amount=input.amount,
-            department=input.department.value, user_id=decode_optional_id(input.user_id, "User", "userId"),
+            period_start=input.period_start,
+            period_end=input.period_end,
+            amount=input.amount,
+            department=input.department.value,
+            user_id=decode_optional_id(input.user_id, "User", "userId"),
             expected_version=input.expected_version,
         )
         return await targets_service.set_sales_target(uow, data)

@@ -1,4 +1,5 @@
 """Subscription resolvers: a stream of the log's matching events, replayed from `after` first."""
+
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator
@@ -8,7 +9,14 @@ from graphql import GraphQLError
 
 from schema.types.common import BadUserInput, query_id
 from schema.types.events import (
-    EscalationEvent, Event, EventType, OrderHandoffEvent, SlaAlertEvent, TicketEvent, as_graphql, common_fields,
+    EscalationEvent,
+    Event,
+    EventType,
+    OrderHandoffEvent,
+    SlaAlertEvent,
+    TicketEvent,
+    as_graphql,
+    common_fields,
 )
 from schema.types.tickets import TicketFilter
 from services.realtime import streams
@@ -38,8 +46,9 @@ async def _events(info: strawberry.Info, match: Match, after: str | None) -> Asy
         async with services.db.sessions() as session:
             oldest = await oldest_allowed_cursor(session)
     try:
-        async for event in services.hub.stream(match, cursor, oldest_allowed=oldest,
-                                               on_cut_off=lambda: _close_slow(info)):
+        async for event in services.hub.stream(
+            match, cursor, oldest_allowed=oldest, on_cut_off=lambda: _close_slow(info)
+        ):
             yield event
     except CursorExpired as exc:
         raise GraphQLError(str(exc), extensions={"code": "CURSOR_EXPIRED"}) from None
@@ -56,8 +65,12 @@ def _close_slow(info: strawberry.Info) -> None:
     # TCP connection (and the server its send queue) after the grace in any case.
     settings = info.context.services.settings
     grace = settings.slow_subscriber_grace if settings is not None else DEFAULT_GRACE
-    close_socket(info.context.request, SLOW_SUBSCRIBER_CLOSE_CODE,
-                 "subscriber too slow: reconnect with after=<last cursor>", grace)
+    close_socket(
+        info.context.request,
+        SLOW_SUBSCRIBER_CLOSE_CODE,
+        "subscriber too slow: reconnect with after=<last cursor>",
+        grace,
+    )
 
 
 async def order_handoffs(info: strawberry.Info, after: str | None = None) -> AsyncGenerator[OrderHandoffEvent, None]:
@@ -65,14 +78,16 @@ async def order_handoffs(info: strawberry.Info, after: str | None = None) -> Asy
         yield OrderHandoffEvent(**common_fields(event))
 
 
-async def complaint_escalations(info: strawberry.Info, after: str | None = None
-                                ) -> AsyncGenerator[EscalationEvent, None]:
+async def complaint_escalations(
+    info: strawberry.Info, after: str | None = None
+) -> AsyncGenerator[EscalationEvent, None]:
     async for event in _events(info, streams.escalations, after):
         yield EscalationEvent(**common_fields(event))
 
 
-async def ticket_board(info: strawberry.Info, filter: TicketFilter | None = None, after: str | None = None
-                       ) -> AsyncGenerator[TicketEvent, None]:
+async def ticket_board(
+    info: strawberry.Info, filter: TicketFilter | None = None, after: str | None = None
+) -> AsyncGenerator[TicketEvent, None]:
     async for event in _events(info, streams.board(board_filter(filter)), after):
         yield TicketEvent(**common_fields(event))
 
@@ -82,8 +97,11 @@ async def sla_alerts(info: strawberry.Info, after: str | None = None) -> AsyncGe
         yield as_graphql(event)
 
 
-async def events(info: strawberry.Info, types: list[EventType] | None = None,  # type: ignore[valid-type]
-                 after: str | None = None) -> AsyncGenerator[Event, None]:
+async def events(
+    info: strawberry.Info,
+    types: list[EventType] | None = None,  # type: ignore[valid-type]
+    after: str | None = None,
+) -> AsyncGenerator[Event, None]:
     wanted = frozenset(t.value for t in types) if types else None
     async for event in _events(info, streams.of_types(wanted), after):
         yield as_graphql(event)

@@ -1,27 +1,35 @@
 """Service job queries and mutations (in-sale service start)."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import strawberry
 
 from db.repositories import service_jobs as jobs_repo
-from schema.types.common import query_id
 from resolvers.support import mutate
 from schema.ids import decode_id, decode_optional_id
-from schema.types.common import Connection, connection
+from schema.types.common import Connection, connection, query_id
 from schema.types.orders import ServiceJob, ServiceJobStatus
 from schema.types.orders_inputs import (
-    CompleteServiceJobInput, ReassignServiceJobInput, ScheduleServiceJobInput, ServiceJobActionInput, ServiceJobPayload,
+    CompleteServiceJobInput,
+    ReassignServiceJobInput,
+    ScheduleServiceJobInput,
+    ServiceJobActionInput,
+    ServiceJobPayload,
 )
 from services import service_jobs as service
 from services.service_jobs import NewServiceJob
 
 
 async def service_jobs(
-    info: strawberry.Info, first: int | None = None, after: str | None = None,
-    status: list[ServiceJobStatus] | None = None, order_id: strawberry.ID | None = None,
-    technician_id: strawberry.ID | None = None, customer_id: strawberry.ID | None = None,
+    info: strawberry.Info,
+    first: int | None = None,
+    after: str | None = None,
+    status: list[ServiceJobStatus] | None = None,
+    order_id: strawberry.ID | None = None,
+    technician_id: strawberry.ID | None = None,
+    customer_id: strawberry.ID | None = None,
 ) -> Connection[ServiceJob]:
     """Service jobs, latest scheduled start first."""
     statuses = [s.value for s in status or []]
@@ -30,9 +38,11 @@ async def service_jobs(
     cid = query_id(customer_id, "Customer", "customerId")
     return await connection(
         info,
-        lambda s, size: jobs_repo.page(s, first=size, after=after, statuses=statuses, order_id=oid, technician_id=tid,
-                                       customer_id=cid),
-        first, ServiceJob.from_row,
+        lambda s, size: jobs_repo.page(
+            s, first=size, after=after, statuses=statuses, order_id=oid, technician_id=tid, customer_id=cid
+        ),
+        first,
+        ServiceJob.from_row,
     )
 
 
@@ -40,7 +50,7 @@ def _utc(value: datetime | None) -> datetime | None:
     """A time sent without an offset is taken as UTC (the API speaks UTC)."""
     if value is None or value.tzinfo is not None:
         return value
-    return value.replace(tzinfo=timezone.utc)
+    return value.replace(tzinfo=UTC)
 
 
 def _payload(result) -> ServiceJobPayload:
@@ -51,14 +61,18 @@ def _payload(result) -> ServiceJobPayload:
 async def schedule_service_job(info: strawberry.Info, input: ScheduleServiceJobInput) -> ServiceJobPayload:
     async def action(uow):
         data = NewServiceJob(
-            kind=input.kind.value, scheduled_start=_utc(input.scheduled_start),
-            scheduled_end=_utc(input.scheduled_end), notes=input.notes,
+            kind=input.kind.value,
+            scheduled_start=_utc(input.scheduled_start),
+            scheduled_end=_utc(input.scheduled_end),
+            notes=input.notes,
             order_id=decode_optional_id(input.order_id, "Order", "orderId"),
             customer_id=decode_optional_id(input.customer_id, "Customer", "customerId"),
             technician_id=decode_optional_id(input.technician_id, "User", "technicianId"),
         )
         return await uow.idempotent(
-            "scheduleServiceJob", input.idempotency_key, data,
+            "scheduleServiceJob",
+            input.idempotency_key,
+            data,
             create=lambda: service.schedule_service_job(uow, data),
             load=lambda job_id: jobs_repo.get(uow.session, job_id),
             result_id=lambda j: j.id,
@@ -72,21 +86,41 @@ def _job_id(value: strawberry.ID):
 
 
 async def start_service_job(info: strawberry.Info, input: ServiceJobActionInput) -> ServiceJobPayload:
-    return _payload(await mutate(info, lambda uow: service.start_service_job(
-        uow, _job_id(input.service_job_id), input.expected_version)))
+    return _payload(
+        await mutate(
+            info, lambda uow: service.start_service_job(uow, _job_id(input.service_job_id), input.expected_version)
+        )
+    )
 
 
 async def complete_service_job(info: strawberry.Info, input: CompleteServiceJobInput) -> ServiceJobPayload:
-    return _payload(await mutate(info, lambda uow: service.complete_service_job(
-        uow, _job_id(input.service_job_id), input.expected_version, input.quality_result.value, input.notes)))
+    return _payload(
+        await mutate(
+            info,
+            lambda uow: service.complete_service_job(
+                uow, _job_id(input.service_job_id), input.expected_version, input.quality_result.value, input.notes
+            ),
+        )
+    )
 
 
 async def cancel_service_job(info: strawberry.Info, input: ServiceJobActionInput) -> ServiceJobPayload:
-    return _payload(await mutate(info, lambda uow: service.cancel_service_job(
-        uow, _job_id(input.service_job_id), input.expected_version)))
+    return _payload(
+        await mutate(
+            info, lambda uow: service.cancel_service_job(uow, _job_id(input.service_job_id), input.expected_version)
+        )
+    )
 
 
 async def reassign_service_job(info: strawberry.Info, input: ReassignServiceJobInput) -> ServiceJobPayload:
-    return _payload(await mutate(info, lambda uow: service.reassign_service_job(
-        uow, _job_id(input.service_job_id), input.expected_version,
-        decode_id(input.technician_id, "User", "technicianId"))))
+    return _payload(
+        await mutate(
+            info,
+            lambda uow: service.reassign_service_job(
+                uow,
+                _job_id(input.service_job_id),
+                input.expected_version,
+                decode_id(input.technician_id, "User", "technicianId"),
+            ),
+        )
+    )

@@ -1,4 +1,5 @@
 """The mutation boundary: one transaction per mutation, refusals become payload errors."""
+
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
@@ -13,7 +14,9 @@ from services.unit_of_work import UnitOfWork, unit_of_work
 T = TypeVar("T")
 
 
-async def mutate(info: strawberry.Info, action: Callable[[UnitOfWork], Awaitable[T]]) -> tuple[T | None, list[UserError]]:
+async def mutate(
+    info: strawberry.Info, action: Callable[[UnitOfWork], Awaitable[T]]
+) -> tuple[T | None, list[UserError]]:
     """Run `action` in its own transaction. A DomainError rolls everything back (no row, no audit,
     no event) and is returned as user errors; anything else propagates and is masked for the client."""
     ctx = info.context

@@ -1,4 +1,5 @@
 """Ticket, consultation, SLA-policy and root-cause queries and mutations (after-sale)."""
+
 from __future__ import annotations
 
 import strawberry
@@ -7,13 +8,32 @@ from db.repositories import tickets as tickets_repo
 from resolvers.support import mutate
 from schema.ids import decode_id, decode_optional_id
 from schema.types.common import Connection, connection
-from schema.types.tickets import (Escalation, EscalationStatus, RootCauseCategory, SlaPolicy, Ticket, TicketFilter,
-                                  ticket_connection)
-from schema.types.tickets_inputs import (AssignTicketInput, ChangeTicketPriorityInput, CloseEscalationInput,
-                                         CommentInput, EscalateTicketInput, EscalationNoteInput, OpenTicketInput,
-                                         ReportServiceJobProblemInput, ResolveTicketInput, RootCauseCategoryPayload,
-                                         SlaPolicyPayload, TicketActionInput, TicketPayload, UpdateSlaPolicyInput,
-                                         UpsertRootCauseCategoryInput)
+from schema.types.tickets import (
+    Escalation,
+    EscalationStatus,
+    RootCauseCategory,
+    SlaPolicy,
+    Ticket,
+    TicketFilter,
+    ticket_connection,
+)
+from schema.types.tickets_inputs import (
+    AssignTicketInput,
+    ChangeTicketPriorityInput,
+    CloseEscalationInput,
+    CommentInput,
+    EscalateTicketInput,
+    EscalationNoteInput,
+    OpenTicketInput,
+    ReportServiceJobProblemInput,
+    ResolveTicketInput,
+    RootCauseCategoryPayload,
+    SlaPolicyPayload,
+    TicketActionInput,
+    TicketPayload,
+    UpdateSlaPolicyInput,
+    UpsertRootCauseCategoryInput,
+)
 from services import escalations, ticket_settings
 from services import tickets as service
 from services.tickets import NewTicket
@@ -21,18 +41,24 @@ from services.tickets import NewTicket
 # ----------------------------------------------------------------------------- queries
 
 
-async def tickets(info: strawberry.Info, first: int | None = None, after: str | None = None,
-                  filter: TicketFilter | None = None) -> Connection[Ticket]:
+async def tickets(
+    info: strawberry.Info, first: int | None = None, after: str | None = None, filter: TicketFilter | None = None
+) -> Connection[Ticket]:
     """Tickets, newest first (the live board)."""
     return await ticket_connection(info, first, after, filter)
 
 
-async def escalations_query(info: strawberry.Info, first: int | None = None, after: str | None = None,
-                            status: EscalationStatus | None = None) -> Connection[Escalation]:
+async def escalations_query(
+    info: strawberry.Info, first: int | None = None, after: str | None = None, status: EscalationStatus | None = None
+) -> Connection[Escalation]:
     """Joint consultations, newest first."""
     value = status.value if status else None
-    return await connection(info, lambda s, size: tickets_repo.escalations_page(s, status=value, first=size, after=after),
-                            first, Escalation.from_row)
+    return await connection(
+        info,
+        lambda s, size: tickets_repo.escalations_page(s, status=value, first=size, after=after),
+        first,
+        Escalation.from_row,
+    )
 
 
 async def root_cause_categories(info: strawberry.Info, active: bool | None = None) -> list[RootCauseCategory]:
@@ -50,6 +76,7 @@ async def sla_policies(info: strawberry.Info) -> list[SlaPolicy]:
 
 # ----------------------------------------------------------------------------- mutations
 
+
 def _ticket(result) -> TicketPayload:
     ticket, errors = result
     return TicketPayload(ticket=Ticket.from_row(ticket) if ticket else None, errors=errors)
@@ -61,12 +88,22 @@ def _id(input) -> object:
 
 async def open_ticket(info: strawberry.Info, input: OpenTicketInput) -> TicketPayload:
     async def action(uow):
-        data = NewTicket(customer_id=decode_id(input.customer_id, "Customer", "customerId"),
-                         order_id=decode_optional_id(input.order_id, "Order", "orderId"), kind=input.kind.value,
-                         priority=input.priority.value, subject=input.subject, description=input.description)
+        data = NewTicket(
+            customer_id=decode_id(input.customer_id, "Customer", "customerId"),
+            order_id=decode_optional_id(input.order_id, "Order", "orderId"),
+            kind=input.kind.value,
+            priority=input.priority.value,
+            subject=input.subject,
+            description=input.description,
+        )
         return await uow.idempotent(
-            "openTicket", input.idempotency_key, data, create=lambda: service.open_ticket(uow, data),
-            load=lambda ticket_id: tickets_repo.get(uow.session, ticket_id), result_id=lambda t: t.id)
+            "openTicket",
+            input.idempotency_key,
+            data,
+            create=lambda: service.open_ticket(uow, data),
+            load=lambda ticket_id: tickets_repo.get(uow.session, ticket_id),
+            result_id=lambda t: t.id,
+        )
 
     return _ticket(await mutate(info, action))
 
@@ -74,14 +111,22 @@ async def open_ticket(info: strawberry.Info, input: OpenTicketInput) -> TicketPa
 async def report_service_job_problem(info: strawberry.Info, input: ReportServiceJobProblemInput) -> TicketPayload:
     async def action(uow):
         job_id = decode_id(input.service_job_id, "ServiceJob", "serviceJobId")
-        request = {"job": job_id, "subject": input.subject, "description": input.description,
-                   "priority": input.priority.value}
+        request = {
+            "job": job_id,
+            "subject": input.subject,
+            "description": input.description,
+            "priority": input.priority.value,
+        }
         return await uow.idempotent(
-            "reportServiceJobProblem", input.idempotency_key, request,
-            create=lambda: service.report_service_job_problem(uow, job_id, subject=input.subject,
-                                                              description=input.description,
-                                                              priority=input.priority.value),
-            load=lambda ticket_id: tickets_repo.get(uow.session, ticket_id), result_id=lambda t: t.id)
+            "reportServiceJobProblem",
+            input.idempotency_key,
+            request,
+            create=lambda: service.report_service_job_problem(
+                uow, job_id, subject=input.subject, description=input.description, priority=input.priority.value
+            ),
+            load=lambda ticket_id: tickets_repo.get(uow.session, ticket_id),
+            result_id=lambda t: t.id,
+        )
 
     return _ticket(await mutate(info, action))
 
@@ -91,8 +136,14 @@ async def acknowledge_ticket(info: strawberry.Info, input: TicketActionInput) ->
 
 
 async def assign_ticket(info: strawberry.Info, input: AssignTicketInput) -> TicketPayload:
-    return _ticket(await mutate(info, lambda uow: service.assign(
-        uow, _id(input), decode_id(input.assignee_id, "User", "assigneeId"), input.expected_version)))
+    return _ticket(
+        await mutate(
+            info,
+            lambda uow: service.assign(
+                uow, _id(input), decode_id(input.assignee_id, "User", "assigneeId"), input.expected_version
+            ),
+        )
+    )
 
 
 async def start_ticket_work(info: strawberry.Info, input: TicketActionInput) -> TicketPayload:
@@ -100,13 +151,17 @@ async def start_ticket_work(info: strawberry.Info, input: TicketActionInput) -> 
 
 
 async def add_ticket_comment(info: strawberry.Info, input: CommentInput) -> TicketPayload:
-    return _ticket(await mutate(info, lambda uow: service.add_comment(uow, _id(input), input.body,
-                                                                      input.visibility.value)))
+    return _ticket(
+        await mutate(info, lambda uow: service.add_comment(uow, _id(input), input.body, input.visibility.value))
+    )
 
 
 async def change_ticket_priority(info: strawberry.Info, input: ChangeTicketPriorityInput) -> TicketPayload:
-    return _ticket(await mutate(info, lambda uow: service.change_priority(uow, _id(input), input.priority.value,
-                                                                          input.expected_version)))
+    return _ticket(
+        await mutate(
+            info, lambda uow: service.change_priority(uow, _id(input), input.priority.value, input.expected_version)
+        )
+    )
 
 
 async def escalate_ticket(info: strawberry.Info, input: EscalateTicketInput) -> TicketPayload:
@@ -122,13 +177,22 @@ async def add_escalation_note(info: strawberry.Info, input: EscalationNoteInput)
 
 
 async def close_escalation(info: strawberry.Info, input: CloseEscalationInput) -> TicketPayload:
-    return _ticket(await mutate(info, lambda uow: escalations.close_escalation(uow, _id(input), input.plan,
-                                                                               input.expected_version)))
+    return _ticket(
+        await mutate(
+            info, lambda uow: escalations.close_escalation(uow, _id(input), input.plan, input.expected_version)
+        )
+    )
 
 
 async def resolve_ticket(info: strawberry.Info, input: ResolveTicketInput) -> TicketPayload:
-    return _ticket(await mutate(info, lambda uow: service.resolve(uow, _id(input), input.root_cause,
-                                                                  input.resolution_summary, input.expected_version)))
+    return _ticket(
+        await mutate(
+            info,
+            lambda uow: service.resolve(
+                uow, _id(input), input.root_cause, input.resolution_summary, input.expected_version
+            ),
+        )
+    )
 
 
 async def close_ticket(info: strawberry.Info, input: TicketActionInput) -> TicketPayload:
@@ -140,14 +204,21 @@ async def reopen_ticket(info: strawberry.Info, input: TicketActionInput) -> Tick
 
 
 async def update_sla_policy(info: strawberry.Info, input: UpdateSlaPolicyInput) -> SlaPolicyPayload:
-    policy, errors = await mutate(info, lambda uow: ticket_settings.update_sla_policy(
-        uow, input.priority.value, input.first_response_minutes, input.resolution_minutes, input.expected_version))
+    policy, errors = await mutate(
+        info,
+        lambda uow: ticket_settings.update_sla_policy(
+            uow, input.priority.value, input.first_response_minutes, input.resolution_minutes, input.expected_version
+        ),
+    )
     return SlaPolicyPayload(sla_policy=SlaPolicy.from_row(policy) if policy else None, errors=errors)
 
 
-async def upsert_root_cause_category(info: strawberry.Info, input: UpsertRootCauseCategoryInput
-                                     ) -> RootCauseCategoryPayload:
-    category, errors = await mutate(info, lambda uow: ticket_settings.upsert_root_cause(
-        uow, input.code, input.label, input.active))
-    return RootCauseCategoryPayload(root_cause_category=RootCauseCategory.from_row(category) if category else None,
-                                    errors=errors)
+async def upsert_root_cause_category(
+    info: strawberry.Info, input: UpsertRootCauseCategoryInput
+) -> RootCauseCategoryPayload:
+    category, errors = await mutate(
+        info, lambda uow: ticket_settings.upsert_root_cause(uow, input.code, input.label, input.active)
+    )
+    return RootCauseCategoryPayload(
+        root_cause_category=RootCauseCategory.from_row(category) if category else None, errors=errors
+    )

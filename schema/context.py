@@ -1,4 +1,5 @@
 """The typed per-request (or per-WebSocket-connection) context every resolver receives."""
+
 from __future__ import annotations
 
 import asyncio
@@ -92,10 +93,11 @@ class Context:
         await self.reads.close()
         self._new_loaders()
 
-    def for_rendering(self) -> "Context":
+    def for_rendering(self) -> Context:
         """A context with the same caller and a fresh snapshot, to render one subscription event."""
-        return Context(services=self.services, request=self.request, principal=self.principal,
-                       request_id=self.request_id)
+        return Context(
+            services=self.services, request=self.request, principal=self.principal, request_id=self.request_id
+        )
 
     async def close(self) -> None:
         await self.reads.close()

@@ -1,5 +1,6 @@
 """Error masking: expected errors reach the client as they are; anything unexpected is logged with
 the request id and replaced by a generic error that carries only that id."""
+
 from __future__ import annotations
 
 import logging
@@ -69,5 +70,6 @@ def _unavailable(error: GraphQLError, context, request_id: str) -> GraphQLError:
     if hasattr(context, "database_unavailable"):
         context.database_unavailable = True
     log.warning("database unreachable in %s (request %s): %r", error.path, request_id, error.original_error)
-    return GraphQLError(outage.MESSAGE, nodes=error.nodes, path=error.path,
-                        extensions={"code": outage.CODE, "requestId": request_id})
+    return GraphQLError(
+        outage.MESSAGE, nodes=error.nodes, path=error.path, extensions={"code": outage.CODE, "requestId": request_id}
+    )

@@ -6,6 +6,7 @@ the same variables and the same access column of the authorization matrix would 
 results, so the first of them renders it — in a fresh read snapshot of its own — and the others
 reuse the result. The cache holds the recent events only.
 """
+
 from __future__ import annotations
 
 import asyncio

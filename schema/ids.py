@@ -1,4 +1,5 @@
 """Opaque Relay global IDs: base64("TypeName:uuid")."""
+
 from __future__ import annotations
 
 import uuid
@@ -24,11 +25,15 @@ def decode_id(value: str | None, type_name: str, *field: str) -> uuid.UUID:
     """The uuid inside a global ID of the expected type; a clear error for anything else."""
     parsed = parse_global_id(value or "")
     if parsed is None or parsed[0] != type_name:
-        raise DomainError(ErrorCode.VALIDATION, f"{'.'.join(field) or 'id'} is not a {type_name} id", list(field) or None)
+        raise DomainError(
+            ErrorCode.VALIDATION, f"{'.'.join(field) or 'id'} is not a {type_name} id", list(field) or None
+        )
     try:
         return uuid.UUID(parsed[1])
     except ValueError:
-        raise DomainError(ErrorCode.VALIDATION, f"{'.'.join(field)} is not a {type_name} id", list(field) or None) from None
+        raise DomainError(
+            ErrorCode.VALIDATION, f"{'.'.join(field)} is not a {type_name} id", list(field) or None
+        ) from None
 
 
 def decode_optional_id(value: str | None, type_name: str, *field: str) -> uuid.UUID | None:

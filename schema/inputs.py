@@ -1,4 +1,5 @@
 """Input types for the foundation's mutations (accounts, customers)."""
+
 from __future__ import annotations
 
 import strawberry

@@ -17,6 +17,7 @@
 - Statement timeouts: `timed_out` / `timeout_error` turn a statement PostgreSQL cancelled (sqlstate
   57014, `statement_timeout` of the app engine, see db/session.py) into a TIMEOUT error.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -68,9 +69,9 @@ class Limits:
     max_list_length: int
 
     @classmethod
-    def from_settings(cls, settings: Any = None) -> "Limits":
+    def from_settings(cls, settings: Any = None) -> Limits:
         if settings is None:
-            from settings import Settings  # noqa: PLC0415
+            from settings import Settings
 
             defaults = {f.name: f.default for f in dataclasses.fields(Settings)}
             return cls(**{f.name: defaults[f.name] for f in dataclasses.fields(cls)})
@@ -91,14 +92,46 @@ SEARCH, SHORT, TEXT = "search", "short", "text"
 # services accept is 20,000 (ticket descriptions, comments, notes, plans). Any other name: TEXT.
 STRING_CAPS: dict[str, str] = {
     "search": SEARCH,
-    **dict.fromkeys((
-        "name", "title", "subject", "label", "email", "password", "idempotencyKey", "code", "phone",
-        "industry", "region", "productModel", "confirmedBy", "rootCause", "priority", "deliveryDate",
-    ), SHORT),
-    **dict.fromkeys((
-        "description", "body", "notes", "preparationNotes", "specialRequirements", "comment", "comments",
-        "plan", "reason", "resolutionSummary", "summary", "details", "technicalFeasibility", "serviceability",
-    ), TEXT),
+    **dict.fromkeys(
+        (
+            "name",
+            "title",
+            "subject",
+            "label",
+            "email",
+            "password",
+            "idempotencyKey",
+            "code",
+            "phone",
+            "industry",
+            "region",
+            "productModel",
+            "confirmedBy",
+            "rootCause",
+            "priority",
+            "deliveryDate",
+        ),
+        SHORT,
+    ),
+    **dict.fromkeys(
+        (
+            "description",
+            "body",
+            "notes",
+            "preparationNotes",
+            "specialRequirements",
+            "comment",
+            "comments",
+            "plan",
+            "reason",
+            "resolutionSummary",
+            "summary",
+            "details",
+            "technicalFeasibility",
+            "serviceability",
+        ),
+        TEXT,
+    ),
 }
 
 MAX_INPUT_ERRORS = 10  # reported per request; the first ones are enough to fix the request
@@ -111,11 +144,15 @@ class InputRefused(GraphQLError):
 
 class QueryTooComplex(GraphQLError):
     def __init__(self, cost: int, limit: int, node: Any = None):
-        super().__init__(f"query cost {cost:,} exceeds the limit of {limit:,}", nodes=node,
-                         extensions={"code": "QUERY_TOO_COMPLEX", "cost": cost, "limit": limit})
+        super().__init__(
+            f"query cost {cost:,} exceeds the limit of {limit:,}",
+            nodes=node,
+            extensions={"code": "QUERY_TOO_COMPLEX", "cost": cost, "limit": limit},
+        )
 
 
 # ----------------------------------------------------------------------------- documents
+
 
 def _selection_sets(root: SelectionSetNode) -> list[SelectionSetNode]:
     """Every selection set inside one definition, each after all the ones nested in it (iterative)."""
@@ -191,6 +228,7 @@ def _operations(document: Any) -> list[OperationDefinitionNode]:
 
 # ----------------------------------------------------------------------------- validation rules
 
+
 def depth_rule(max_depth: int) -> type[ValidationRule]:
     """Fields nested deeper than `max_depth` below the root fields (introspection fields are not
     followed); the same measure and message as strawberry's QueryDepthLimiter."""
@@ -214,9 +252,13 @@ def depth_rule(max_depth: int) -> type[ValidationRule]:
             for operation in operations:
                 if values[id(operation.selection_set)] - 1 > max_depth:
                     name = operation.name.value if operation.name else "anonymous"
-                    context.report_error(GraphQLError(
-                        f"'{name}' exceeds maximum operation depth of {max_depth}", operation,
-                        extensions={"code": "QUERY_TOO_DEEP"}))
+                    context.report_error(
+                        GraphQLError(
+                            f"'{name}' exceeds maximum operation depth of {max_depth}",
+                            operation,
+                            extensions={"code": "QUERY_TOO_DEEP"},
+                        )
+                    )
 
     return MaxDepth
 
@@ -244,8 +286,11 @@ def alias_rule(max_aliases: int) -> type[ValidationRule]:
             values = _fold(context.document, operations, aliases)
             total = sum(values[id(op.selection_set)] for op in operations)
             if total > max_aliases:
-                context.report_error(GraphQLError(f"{total} aliases found. Allowed: {max_aliases}",
-                                                  extensions={"code": "QUERY_TOO_COMPLEX"}))
+                context.report_error(
+                    GraphQLError(
+                        f"{total} aliases found. Allowed: {max_aliases}", extensions={"code": "QUERY_TOO_COMPLEX"}
+                    )
+                )
 
     return MaxAliases
 
@@ -261,8 +306,13 @@ def directive_rule(max_directives: int) -> type[ValidationRule]:
         def enter_directive(self, node: Any, *_args: Any) -> None:
             self.count += 1
             if self.count == max_directives + 1:
-                self.report_error(GraphQLError(f"more than {max_directives} directives found. Allowed: {max_directives}",
-                                               node, extensions={"code": "QUERY_TOO_COMPLEX"}))
+                self.report_error(
+                    GraphQLError(
+                        f"more than {max_directives} directives found. Allowed: {max_directives}",
+                        node,
+                        extensions={"code": "QUERY_TOO_COMPLEX"},
+                    )
+                )
 
     return MaxDirectives
 
@@ -403,8 +453,9 @@ class _InputCheck:
                         stack.append((item, limits.string_cap(key), (path, key)))
 
 
-def check_inputs(limits: Limits, document: Any, operation: OperationDefinitionNode,
-                 variables: dict[str, Any] | None) -> list[GraphQLError]:
+def check_inputs(
+    limits: Limits, document: Any, operation: OperationDefinitionNode, variables: dict[str, Any] | None
+) -> list[GraphQLError]:
     check = _InputCheck(limits)
     check.document(operation, _fragments(document))
     check.variables(operation, variables or {})
@@ -412,6 +463,7 @@ def check_inputs(limits: Limits, document: Any, operation: OperationDefinitionNo
 
 
 # ----------------------------------------------------------------------------- query cost
+
 
 def _first(field: FieldNode, variables: dict[str, Any], defaults: dict[str, Any]) -> int:
     """The page size a connection field will be asked for (as page_size() will read it)."""
@@ -441,8 +493,9 @@ def _is_connection(type_: Any) -> bool:
     return "edges" in fields and "pageInfo" in fields
 
 
-def query_cost(schema: GraphQLSchema, document: Any, operation: OperationDefinitionNode,
-               variables: dict[str, Any] | None) -> int:
+def query_cost(
+    schema: GraphQLSchema, document: Any, operation: OperationDefinitionNode, variables: dict[str, Any] | None
+) -> int:
     """An upper bound of the objects the operation can return, before running it.
 
     Every object costs 1 (scalars and enums 0): the object a field returns, each item of a list. A
@@ -452,15 +505,21 @@ def query_cost(schema: GraphQLSchema, document: Any, operation: OperationDefinit
     where they are spread (abstract types: every type condition is counted). Introspection is free.
     """
     variables = variables or {}
-    defaults = {d.variable.name.value: _literal_int(d.default_value)
-                for d in operation.variable_definitions or () if d.default_value is not None}
+    defaults = {
+        d.variable.name.value: _literal_int(d.default_value)
+        for d in operation.variable_definitions or ()
+        if d.default_value is not None
+    }
     fragments = _fragments(document)
-    root = {OperationType.QUERY: schema.query_type, OperationType.MUTATION: schema.mutation_type,
-            OperationType.SUBSCRIPTION: schema.subscription_type}[operation.operation]
+    root = {
+        OperationType.QUERY: schema.query_type,
+        OperationType.MUTATION: schema.mutation_type,
+        OperationType.SUBSCRIPTION: schema.subscription_type,
+    }[operation.operation]
 
     # Types flow down (a selection set's parent type), costs flow up; both pass each definition once.
     parent: dict[int, Any] = {id(operation.selection_set): root}
-    for name, fragment in fragments.items():
+    for fragment in fragments.values():
         parent[id(fragment.selection_set)] = schema.get_type(fragment.type_condition.name.value)
     for definition in [operation, *fragments.values()]:
         stack = [definition.selection_set]
@@ -509,6 +568,7 @@ def _literal_int(node: Any) -> Any:
 
 # ----------------------------------------------------------------------------- the extension
 
+
 class RequestLimits(SchemaExtension):
     """After validation, before execution: inputs, then cost. Errors found here become the
     operation's pre-execution errors, like validation errors, for queries, mutations and
@@ -525,8 +585,7 @@ class RequestLimits(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         ctx = self.execution_context
         if ctx.pre_execution_errors is None and ctx.graphql_document is not None and ctx.validation_rules:
-            ctx.pre_execution_errors = validate_document(ctx.schema._schema, ctx.graphql_document,
-                                                         ctx.validation_rules)
+            ctx.pre_execution_errors = validate_document(ctx.schema._schema, ctx.graphql_document, ctx.validation_rules)
         self._check()
         yield
 
@@ -561,8 +620,14 @@ class _Analysis:
     parser cache hands out the same document for the same text): where its variables are used, and
     its cost for each combination of the variables its `first` arguments read."""
 
-    def __init__(self, limits: Limits, schema: GraphQLSchema, document: Any, operation: OperationDefinitionNode,
-                 usages: dict[str, str]):
+    def __init__(
+        self,
+        limits: Limits,
+        schema: GraphQLSchema,
+        document: Any,
+        operation: OperationDefinitionNode,
+        usages: dict[str, str],
+    ):
         self.limits, self.schema, self.document, self.operation = limits, schema, document, operation
         self.usages = usages
         self.first_variables = sorted(_first_variables(document, operation))
@@ -583,8 +648,9 @@ _ANALYSES: OrderedDict[tuple, _Analysis] = OrderedDict()
 _MAX_ANALYSES = 512
 
 
-def _analysis(limits: Limits, schema: GraphQLSchema, document: Any,
-              operation: OperationDefinitionNode) -> _Analysis | None:
+def _analysis(
+    limits: Limits, schema: GraphQLSchema, document: Any, operation: OperationDefinitionNode
+) -> _Analysis | None:
     key = (id(document), id(operation), id(limits), id(schema))
     entry = _ANALYSES.get(key)
     # Identity checks: the entry keeps its objects alive, so their ids cannot be reused meanwhile.
@@ -603,7 +669,9 @@ def _analysis(limits: Limits, schema: GraphQLSchema, document: Any,
 
 def _first_variables(document: Any, operation: OperationDefinitionNode) -> set[str]:
     fragments = _fragments(document)
-    owners = [operation] + [fragments[n] for n in _fragment_order(fragments, sorted(set(_spreads(operation.selection_set))))]
+    owners = [operation] + [
+        fragments[n] for n in _fragment_order(fragments, sorted(set(_spreads(operation.selection_set))))
+    ]
     names = set()
     for owner in owners:
         for selection_set in _selection_sets(owner.selection_set):
@@ -645,5 +713,9 @@ def timeout_error(error: GraphQLError, context: Any) -> GraphQLError:
     services = getattr(context, "services", None)
     ms = getattr(getattr(services, "db", None), "statement_timeout_ms", None)
     limit = f"longer than {ms} ms" if ms else "too long"
-    return GraphQLError(f"the request took {limit} and was stopped", nodes=error.nodes, path=error.path,
-                        extensions={"code": "TIMEOUT", **({"timeoutMs": ms} if ms else {})})
+    return GraphQLError(
+        f"the request took {limit} and was stopped",
+        nodes=error.nodes,
+        path=error.path,
+        extensions={"code": "TIMEOUT", **({"timeoutMs": ms} if ms else {})},
+    )

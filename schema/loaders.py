@@ -1,4 +1,5 @@
 """Per-request DataLoaders: one batched statement per relation, however many objects ask."""
+
 from __future__ import annotations
 
 import uuid
@@ -16,7 +17,7 @@ from db.repositories import customers as customers_repo
 T = TypeVar("T")
 
 # Domain modules add their loaders here (`Loaders.extend`); every per-request Loaders runs them.
-_SETUPS: list[Callable[["Loaders"], None]] = []
+_SETUPS: list[Callable[[Loaders], None]] = []
 
 
 def _parse(key: str) -> uuid.UUID | None:
@@ -43,21 +44,29 @@ class Loaders:
             setup(self)
 
     @staticmethod
-    def extend(setup: Callable[["Loaders"], None]) -> Callable[["Loaders"], None]:
+    def extend(setup: Callable[[Loaders], None]) -> Callable[[Loaders], None]:
         """Register a function that adds a domain's loaders to every request's Loaders."""
         _SETUPS.append(setup)
         return setup
 
-    def register_grouped(self, kind: str, fetch: Callable[[AsyncSession, list[uuid.UUID]], Awaitable[Sequence[Any]]],
-                         key_of: Callable[[Any], str]) -> None:
+    def register_grouped(
+        self,
+        kind: str,
+        fetch: Callable[[AsyncSession, list[uuid.UUID]], Awaitable[Sequence[Any]]],
+        key_of: Callable[[Any], str],
+    ) -> None:
         """Rows grouped by a parent id (e.g. items by order), one batched statement for all parents."""
         self._groups[kind] = self._grouped(fetch, key_of)
 
     async def group(self, kind: str, key: str) -> list[Any]:
         return await self._groups[kind].load(str(key))
 
-    def register(self, kind: str, fetch: Callable[[AsyncSession, list[Any]], Awaitable[Sequence[Any]]],
-                 key_of: Callable[[Any], str]) -> None:
+    def register(
+        self,
+        kind: str,
+        fetch: Callable[[AsyncSession, list[Any]], Awaitable[Sequence[Any]]],
+        key_of: Callable[[Any], str],
+    ) -> None:
         """Later modules add loaders for their own tables."""
         self._by_id[kind] = self._rows_by_id(fetch, key_of)
 

@@ -1,4 +1,5 @@
 """Mutation payloads: the changed object (null when refused) and the reasons it was refused."""
+
 from __future__ import annotations
 
 import strawberry

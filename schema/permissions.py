@@ -1,4 +1,5 @@
 """Strawberry permission classes over the authorization matrix in services/access.py."""
+
 from __future__ import annotations
 
 from functools import cache
@@ -53,7 +54,11 @@ class _Allowed(BasePermission):
 
 
 @cache
-def Allowed(action: Action) -> type[BasePermission]:  # noqa: N802 - reads like a class at use sites
+def Allowed(action: Action) -> type[BasePermission]:
     """The permission class for one action of the matrix (one class per action, created once)."""
     name = "Can" + "".join(part.capitalize() for part in action.value.split("_"))
-    return type(name, (_Allowed,), {"action": action, "message": f"forbidden: your account may not {action.value.replace('_', ' ')}"})
+    return type(
+        name,
+        (_Allowed,),
+        {"action": action, "message": f"forbidden: your account may not {action.value.replace('_', ' ')}"},
+    )

@@ -1,11 +1,18 @@
 """The GraphQL schema: every root field with who may use it, and the execution extensions."""
+
 from __future__ import annotations
 
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import AddValidationRules, DisableIntrospection, MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.extensions import (
+    AddValidationRules,
+    DisableIntrospection,
+    MaxTokensLimiter,
+    ParserCache,
+    ValidationCache,
+)
 from strawberry.schema.config import StrawberryConfig
 
 from schema.errors import MaskUnexpectedErrors

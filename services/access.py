@@ -4,6 +4,7 @@ Columns are derived from the principal: ADMIN and SUPERVISOR roles act as such w
 department; other people act for their department. API keys have their own columns and can only
 read (and, for `board`, subscribe).
 """
+
 from __future__ import annotations
 
 from enum import StrEnum
@@ -31,8 +32,13 @@ class Action(StrEnum):
 
 
 _EVERY_PERSON = {
-    Action.READ, Action.READ_CONTACT_DETAILS, Action.READ_INTERNAL_COMMENTS, Action.READ_KPIS,
-    Action.SUBSCRIBE, Action.WRITE_CUSTOMERS, Action.TICKET_PARTICIPATE,
+    Action.READ,
+    Action.READ_CONTACT_DETAILS,
+    Action.READ_INTERNAL_COMMENTS,
+    Action.READ_KPIS,
+    Action.SUBSCRIBE,
+    Action.WRITE_CUSTOMERS,
+    Action.TICKET_PARTICIPATE,
 }
 
 MATRIX: dict[str, frozenset[Action]] = {

@@ -1,4 +1,5 @@
 """User and API-key administration (admins only; also used by the CLI)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -12,7 +13,6 @@ from db.repositories import accounts as accounts_repo
 from services import auth
 from services.errors import DomainError, ErrorCode, Validator, check_version, not_found
 from services.unit_of_work import UnitOfWork
-
 
 # One "@" with something before it and a dotted domain after it, no spaces: catches typos; not RFC 5322.
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
@@ -34,26 +34,44 @@ async def create_user(uow: UnitOfWork, data: NewUser) -> User:
     v.require(email is None or _EMAIL.fullmatch(email) is not None, "email is not a valid address", "email")
     v.require(data.department in DEPARTMENTS, f"department must be one of {', '.join(DEPARTMENTS)}", "department")
     v.require(data.role in ROLES, f"role must be one of {', '.join(ROLES)}", "role")
-    v.require(len(data.password or "") >= auth.MIN_PASSWORD_LENGTH,
-              f"password must be at least {auth.MIN_PASSWORD_LENGTH} characters", "password")
+    v.require(
+        len(data.password or "") >= auth.MIN_PASSWORD_LENGTH,
+        f"password must be at least {auth.MIN_PASSWORD_LENGTH} characters",
+        "password",
+    )
     v.raise_if_any()
     assert email and name
     if await accounts_repo.user_by_email(uow.session, email):
         raise DomainError(ErrorCode.DUPLICATE, f"a user with email {email} already exists", ["email"])
     user = User(
-        id=uuid.uuid4(), email=email.lower(), name=name, department=data.department, role=data.role,
-        active=True, password_hash=await asyncio.to_thread(auth.hash_password, data.password), token_generation=0,
+        id=uuid.uuid4(),
+        email=email.lower(),
+        name=name,
+        department=data.department,
+        role=data.role,
+        active=True,
+        password_hash=await asyncio.to_thread(auth.hash_password, data.password),
+        token_generation=0,
     )
     uow.session.add(user)
     await uow.session.flush()
-    uow.record(action="user.created", entity_type="User", entity_id=user.id,
-               summary=f"User {name} ({data.department} {data.role}) created")
+    uow.record(
+        action="user.created",
+        entity_type="User",
+        entity_id=user.id,
+        summary=f"User {name} ({data.department} {data.role}) created",
+    )
     return user
 
 
 async def update_user(
-    uow: UnitOfWork, user_id: uuid.UUID, *, expected_version: int | None,
-    name: str | None = None, department: str | None = None, role: str | None = None,
+    uow: UnitOfWork,
+    user_id: uuid.UUID,
+    *,
+    expected_version: int | None,
+    name: str | None = None,
+    department: str | None = None,
+    role: str | None = None,
 ) -> User:
     user = await accounts_repo.user_by_id(uow.session, user_id, for_update=True)
     if user is None:
@@ -76,10 +94,15 @@ async def update_user(
         await uow.session.flush()
         # The event carries the user's new values: every server process re-scopes the user's open
         # WebSockets from it (services/realtime/connections.py).
-        uow.record(action="user.updated", entity_type="User", entity_id=user.id,
-                   summary=f"User {user.name} updated: {', '.join(changes)}", changes=changes,
-                   event="USER_UPDATED", payload={"fields": sorted(changes), "name": user.name,
-                                                  "department": user.department, "role": user.role})
+        uow.record(
+            action="user.updated",
+            entity_type="User",
+            entity_id=user.id,
+            summary=f"User {user.name} updated: {', '.join(changes)}",
+            changes=changes,
+            event="USER_UPDATED",
+            payload={"fields": sorted(changes), "name": user.name, "department": user.department, "role": user.role},
+        )
     return user
 
 
@@ -96,11 +119,15 @@ async def set_user_active(uow: UnitOfWork, user_id: uuid.UUID, active: bool, exp
         user.token_generation += 1
         await uow.session.flush()
         # On USER_DEACTIVATED every server process closes the user's sockets opened with an older token.
-        uow.record(action="user.activated" if active else "user.deactivated", entity_type="User",
-                   entity_id=user.id, summary=f"User {user.name} {'re' if active else 'de'}activated",
-                   changes={"active": [not active, active]},
-                   event="USER_REACTIVATED" if active else "USER_DEACTIVATED",
-                   payload={"tokenGeneration": user.token_generation})
+        uow.record(
+            action="user.activated" if active else "user.deactivated",
+            entity_type="User",
+            entity_id=user.id,
+            summary=f"User {user.name} {'re' if active else 'de'}activated",
+            changes={"active": [not active, active]},
+            event="USER_REACTIVATED" if active else "USER_DEACTIVATED",
+            payload={"tokenGeneration": user.token_generation},
+        )
     return user
 
 
@@ -111,12 +138,22 @@ async def create_api_key(uow: UnitOfWork, name: str, scope: str) -> tuple[ApiKey
     v.require(scope in API_KEY_SCOPES, f"scope must be one of {', '.join(API_KEY_SCOPES)}", "scope")
     v.raise_if_any()
     secret = auth.new_api_key()
-    key = ApiKey(id=uuid.uuid4(), name=clean_name, scope=scope, key_hash=auth.hash_api_key(secret),
-                 prefix=secret[: len(auth.API_KEY_PREFIX) + 6], created_by_id=uow.actor_id)
+    key = ApiKey(
+        id=uuid.uuid4(),
+        name=clean_name,
+        scope=scope,
+        key_hash=auth.hash_api_key(secret),
+        prefix=secret[: len(auth.API_KEY_PREFIX) + 6],
+        created_by_id=uow.actor_id,
+    )
     uow.session.add(key)
     await uow.session.flush()
-    uow.record(action="api_key.created", entity_type="ApiKey", entity_id=key.id,
-               summary=f"API key {clean_name} ({scope}) created")
+    uow.record(
+        action="api_key.created",
+        entity_type="ApiKey",
+        entity_id=key.id,
+        summary=f"API key {clean_name} ({scope}) created",
+    )
     return key, secret
 
 
@@ -127,6 +164,11 @@ async def revoke_api_key(uow: UnitOfWork, key_id: uuid.UUID) -> ApiKey:
     if key.revoked_at is None:
         key.revoked_at = uow.now
         await uow.session.flush()
-        uow.record(action="api_key.revoked", entity_type="ApiKey", entity_id=key.id,
-                   summary=f"API key {key.name} revoked", event="API_KEY_REVOKED")  # closes its sockets
+        uow.record(
+            action="api_key.revoked",
+            entity_type="ApiKey",
+            entity_id=key.id,
+            summary=f"API key {key.name} revoked",
+            event="API_KEY_REVOKED",
+        )  # closes its sockets
     return key

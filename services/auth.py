@@ -1,4 +1,5 @@
 """Credentials: password hashing, login tokens, API keys, and sign-in throttling."""
+
 from __future__ import annotations
 
 import asyncio
@@ -7,7 +8,7 @@ import ipaddress
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import jwt
 from argon2 import PasswordHasher
@@ -119,9 +120,10 @@ class TokenService:
         decoded = self.decode(token, now)
         if decoded is None:
             return None
-        claims = jwt.decode(token, self.secret, algorithms=[TOKEN_ALGORITHM],
-                            options={"verify_exp": False, "verify_iat": False})
-        return (*decoded, datetime.fromtimestamp(int(claims["exp"]), timezone.utc))
+        claims = jwt.decode(
+            token, self.secret, algorithms=[TOKEN_ALGORITHM], options={"verify_exp": False, "verify_iat": False}
+        )
+        return (*decoded, datetime.fromtimestamp(int(claims["exp"]), UTC))
 
 
 @dataclass
@@ -151,12 +153,20 @@ def _counter(row, free: int, now: datetime) -> tuple[int, datetime]:
 
 def _rate_limited(until: datetime, now: datetime, what: str) -> LoginResult:
     seconds = max(1, int((until - now).total_seconds() + 0.999))
-    return LoginResult(None, None, DomainError(
-        ErrorCode.RATE_LIMITED, f"too many failed sign-ins {what}; try again in {seconds} s"))
+    return LoginResult(
+        None, None, DomainError(ErrorCode.RATE_LIMITED, f"too many failed sign-ins {what}; try again in {seconds} s")
+    )
 
 
-async def login(sessions: async_sessionmaker[AsyncSession], tokens: TokenService, email: str, password: str,
-                address: str | None, now: datetime, limits: LoginLimits = LoginLimits()) -> LoginResult:
+async def login(
+    sessions: async_sessionmaker[AsyncSession],
+    tokens: TokenService,
+    email: str,
+    password: str,
+    address: str | None,
+    now: datetime,
+    limits: LoginLimits = LoginLimits(),
+) -> LoginResult:
     """Check the credentials of a sign-in from client `address`.
 
     Throttled per (email, address) and per address, never per email alone: failures from one address
@@ -182,9 +192,13 @@ async def login(sessions: async_sessionmaker[AsyncSession], tokens: TokenService
             return _rate_limited(pair_until, now, "for this email")
         await accounts_repo.prune_throttles(session, now)
         await accounts_repo.store_failures(
-            session, email, address, now,
+            session,
+            email,
+            address,
+            now,
             pair=(pair + 1, _forget_at(pair + 1, limits.per_account, now)),
-            per_address=(per_address + 1, _forget_at(per_address + 1, limits.per_address, now)))
+            per_address=(per_address + 1, _forget_at(per_address + 1, limits.per_address, now)),
+        )
         user = await accounts_repo.user_by_email(session, email)
     # Argon2 is slow on purpose: off the event loop, so a sign-in does not stall every other request.
     checked_hash = user.password_hash if user else _DUMMY_HASH
@@ -200,11 +214,19 @@ async def login(sessions: async_sessionmaker[AsyncSession], tokens: TokenService
         # Deactivated, or the hash replaced, while the password was being checked. A replaced hash is
         # usually a parallel sign-in's rehash of the same password; check again (rare, so here).
         changed = user is not None and user.password_hash != checked_hash
-        if user is None or not user.active or (
-                changed and not await asyncio.to_thread(_verify, user.password_hash, password or "")):
+        if (
+            user is None
+            or not user.active
+            or (changed and not await asyncio.to_thread(_verify, user.password_hash, password or ""))
+        ):
             return LoginResult(None, None, DomainError(ErrorCode.UNAUTHENTICATED, _INVALID))
-        await accounts_repo.forgive_attempt(session, email, address, counted=(per_address + 1, now),
-                                            previous_failure_at=address_row.last_failure_at if per_address else None)
+        await accounts_repo.forgive_attempt(
+            session,
+            email,
+            address,
+            counted=(per_address + 1, now),
+            previous_failure_at=address_row.last_failure_at if per_address else None,
+        )
         if new_hash is not None and not changed:
             user.password_hash = new_hash
     return LoginResult(tokens.issue(user, now), user, None)

@@ -1,7 +1,8 @@
 """Time as a dependency: business rules read `clock.now()`, so tests can move time instead of sleeping."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
@@ -11,14 +12,14 @@ class Clock(Protocol):
 
 class SystemClock:
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
 
 class ManualClock:
     """A clock that only moves when told to (tests, simulations)."""
 
     def __init__(self, start: datetime | None = None):
-        self._now = start or datetime.now(timezone.utc)
+        self._now = start or datetime.now(UTC)
 
     def now(self) -> datetime:
         return self._now

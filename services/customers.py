@@ -1,4 +1,5 @@
 """Customers and contacts: the shared record both departments work from."""
+
 from __future__ import annotations
 
 import uuid
@@ -45,7 +46,9 @@ def _check_contact(v: Validator, data: ContactData, *path: str, partial: bool = 
     email = values.get("email")
     v.require(not email or "@" in email, "contact email is not a valid address", *path, "email")
     phone = values.get("phone")
-    v.require(not phone or sum(ch.isdigit() for ch in phone) >= 5, "contact phone needs at least 5 digits", *path, "phone")
+    v.require(
+        not phone or sum(ch.isdigit() for ch in phone) >= 5, "contact phone needs at least 5 digits", *path, "phone"
+    )
     if data.is_primary not in (None, UNSET):
         values["is_primary"] = data.is_primary
     return values
@@ -64,15 +67,29 @@ async def create_customer(uow: UnitOfWork, data: NewCustomer) -> Customer:
     if contacts and not any(c.get("is_primary") for c in contacts):
         contacts[0]["is_primary"] = True  # a customer with contacts always has someone to call first
     owner_id = uow.actor_id if uow.actor and uow.actor.department == "MARKETING" else None
-    customer = Customer(id=uuid.uuid4(), name=name, industry=industry, region=region, lifecycle_stage=stage,
-                        owner_id=owner_id, created_at=uow.now, updated_at=uow.now)
+    customer = Customer(
+        id=uuid.uuid4(),
+        name=name,
+        industry=industry,
+        region=region,
+        lifecycle_stage=stage,
+        owner_id=owner_id,
+        created_at=uow.now,
+        updated_at=uow.now,
+    )
     await customers_repo.add(uow.session, customer)
     for values in contacts:
         customers_repo.add_contact(uow.session, Contact(id=uuid.uuid4(), customer_id=customer.id, **values))
     await uow.session.flush()
-    uow.record(action="customer.created", entity_type="Customer", entity_id=customer.id, customer_id=customer.id,
-               summary=f"Customer {customer.code} {name} created", event="CUSTOMER_CREATED",
-               changes={"contacts": len(contacts)})
+    uow.record(
+        action="customer.created",
+        entity_type="Customer",
+        entity_id=customer.id,
+        customer_id=customer.id,
+        summary=f"Customer {customer.code} {name} created",
+        event="CUSTOMER_CREATED",
+        changes={"contacts": len(contacts)},
+    )
     return customer
 
 
@@ -97,9 +114,16 @@ async def update_customer(uow: UnitOfWork, customer_id: uuid.UUID, expected_vers
         for attr, (_, new) in changes.items():
             setattr(customer, attr, new)
         await customers_repo.touch(uow.session, customer, uow.now)
-        uow.record(action="customer.updated", entity_type="Customer", entity_id=customer.id, customer_id=customer.id,
-                   summary=f"Customer {customer.code} updated: {', '.join(changes)}", changes=changes,
-                   event="CUSTOMER_UPDATED", payload={"fields": sorted(changes)})
+        uow.record(
+            action="customer.updated",
+            entity_type="Customer",
+            entity_id=customer.id,
+            customer_id=customer.id,
+            summary=f"Customer {customer.code} updated: {', '.join(changes)}",
+            changes=changes,
+            event="CUSTOMER_UPDATED",
+            payload={"fields": sorted(changes)},
+        )
     return customer
 
 
@@ -136,8 +160,13 @@ async def update_contact(uow: UnitOfWork, contact_id: uuid.UUID, data: ContactDa
         setattr(contact, attr, new)
     if changes:
         # Phone and email values stay out of the audit row: the trail is readable by API keys' reports.
-        await _touch(uow, customer, "contact.updated", f"Contact {contact.name} updated: {', '.join(changes)}",
-                     {"contactId": str(contact.id), "fields": sorted(changes)})
+        await _touch(
+            uow,
+            customer,
+            "contact.updated",
+            f"Contact {contact.name} updated: {', '.join(changes)}",
+            {"contactId": str(contact.id), "fields": sorted(changes)},
+        )
     return customer
 
 
@@ -168,5 +197,13 @@ async def _locked_customer(uow: UnitOfWork, customer_id: uuid.UUID) -> Customer:
 async def _touch(uow: UnitOfWork, customer: Customer, action: str, summary: str, details: dict) -> None:
     """Contact changes are changes of the customer record: bump its version and tell subscribers."""
     await customers_repo.touch(uow.session, customer, uow.now)
-    uow.record(action=action, entity_type="Customer", entity_id=customer.id, customer_id=customer.id,
-               summary=summary, changes=details, event="CUSTOMER_UPDATED", payload={"fields": ["contacts"]})
+    uow.record(
+        action=action,
+        entity_type="Customer",
+        entity_id=customer.id,
+        customer_id=customer.id,
+        summary=summary,
+        changes=details,
+        event="CUSTOMER_UPDATED",
+        payload={"fields": ["contacts"]},
+    )

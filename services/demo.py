@@ -1,4 +1,5 @@
 """Realistic demo data, created through the same services the API uses (so audit and events exist)."""
+
 from __future__ import annotations
 
 import random
@@ -32,10 +33,38 @@ DEMO_USERS = [
     ("technician2@tandem.example", "Tariq Haddad", "SERVICE", "STAFF"),
 ]
 
-_PREFIXES = ["Northwind", "Bluewater", "Granite", "Silverline", "Redwood", "Evergreen", "Summit", "Harbor",
-             "Ironclad", "Brightpath", "Cedar", "Falcon", "Golden Gate", "Lakeside", "Meridian", "Orion"]
-_SUFFIXES = ["Manufacturing", "Logistics", "Foods", "Hospital", "Energy", "Retail Group", "Pharma", "Textiles",
-             "Hotels", "Labs", "Packaging", "Automotive"]
+_PREFIXES = [
+    "Northwind",
+    "Bluewater",
+    "Granite",
+    "Silverline",
+    "Redwood",
+    "Evergreen",
+    "Summit",
+    "Harbor",
+    "Ironclad",
+    "Brightpath",
+    "Cedar",
+    "Falcon",
+    "Golden Gate",
+    "Lakeside",
+    "Meridian",
+    "Orion",
+]
+_SUFFIXES = [
+    "Manufacturing",
+    "Logistics",
+    "Foods",
+    "Hospital",
+    "Energy",
+    "Retail Group",
+    "Pharma",
+    "Textiles",
+    "Hotels",
+    "Labs",
+    "Packaging",
+    "Automotive",
+]
 _INDUSTRIES = ["manufacturing", "logistics", "food & beverage", "healthcare", "energy", "retail", "pharmaceuticals"]
 _REGIONS = ["North", "South", "East", "West", "Central"]
 _FIRST = ["Anna", "Ben", "Chen", "Dana", "Emil", "Fatima", "Georg", "Hana", "Ivan", "Julia", "Kenji", "Lena"]
@@ -44,7 +73,11 @@ _TITLES = ["Purchasing Manager", "Plant Engineer", "Facility Manager", "CTO", "O
 
 
 async def seed(
-    sessions: async_sessionmaker[AsyncSession], clock: Clock, *, customers: int = 40, only_if_empty: bool = False,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    *,
+    customers: int = 40,
+    only_if_empty: bool = False,
     event_retention_days: int = DEFAULT_RETENTION_DAYS,
 ) -> list[tuple[str, str, str]] | None:
     """Returns the demo logins (email, department, role), or None when skipped because users exist.
@@ -62,8 +95,10 @@ async def seed(
             users[email] = existing or await accounts.create_user(
                 uow, accounts.NewUser(email=email, name=name, department=department, role=role, password=DEMO_PASSWORD)
             )
-    sellers = [principal_of_user(users[e]) for e in ("marketing@tandem.example", "marketing2@tandem.example",
-                                                      "marketing.lead@tandem.example")]
+    sellers = [
+        principal_of_user(users[e])
+        for e in ("marketing@tandem.example", "marketing2@tandem.example", "marketing.lead@tandem.example")
+    ]
     created = []
     for i in range(customers):
         name = f"{_PREFIXES[i % len(_PREFIXES)]} {_SUFFIXES[(i * 7 + i // len(_PREFIXES)) % len(_SUFFIXES)]}"
@@ -81,9 +116,13 @@ async def seed(
         ]
         for c in contacts:
             c.email = c.name.lower().replace(" ", ".") + "@" + name.split()[0].lower() + ".example"
-        data = NewCustomer(name=name, industry=rng.choice(_INDUSTRIES), region=rng.choice(_REGIONS),
-                           lifecycle_stage=rng.choice(["LEAD", "PROSPECT", "ACTIVE", "ACTIVE", "ACTIVE", "DORMANT"]),
-                           contacts=contacts)
+        data = NewCustomer(
+            name=name,
+            industry=rng.choice(_INDUSTRIES),
+            region=rng.choice(_REGIONS),
+            lifecycle_stage=rng.choice(["LEAD", "PROSPECT", "ACTIVE", "ACTIVE", "ACTIVE", "DORMANT"]),
+            contacts=contacts,
+        )
         async with unit_of_work(sessions, sellers[i % len(sellers)], clock) as uow:
             created.append(await customer_service.create_customer(uow, data))
     horizon = event_horizon(clock.now(), event_retention_days)

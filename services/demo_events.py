@@ -13,6 +13,7 @@ if the log had been started then.
 Note: the order-handoff KPIs (collaboration scores) read handoffs from the event log, so for periods
 before the horizon they see the demo's old handoffs answered at the horizon.
 """
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
@@ -34,8 +35,9 @@ def event_horizon(now: datetime, retention_days: int) -> datetime:
 
 
 @asynccontextmanager
-async def demo_unit_of_work(sessions: async_sessionmaker[AsyncSession], actor: Principal | None, clock: Clock,
-                            horizon: datetime | None) -> AsyncIterator[UnitOfWork]:
+async def demo_unit_of_work(
+    sessions: async_sessionmaker[AsyncSession], actor: Principal | None, clock: Clock, horizon: datetime | None
+) -> AsyncIterator[UnitOfWork]:
     """`unit_of_work`, with the action's events stamped no earlier than `horizon` (None: as they are).
     Everything else of the action (its rows, its activity) keeps the clock's instant."""
     async with unit_of_work(sessions, actor, clock) as uow:

@@ -7,6 +7,7 @@ answers in time, some late, one still waiting past its due time. The won opportu
 demo orders that exist already (their customer's, signed an hour before the win); without any, the
 won scenarios stop at an acknowledged registration.
 """
+
 from __future__ import annotations
 
 import random
@@ -18,8 +19,8 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import Customer, Order, User
-from db.repositories import opportunities as opportunities_repo
 from db.models.presale import Opportunity
+from db.repositories import opportunities as opportunities_repo
 from services import opportunities as presale
 from services import sales_targets
 from services.auth import principal_of_user
@@ -27,11 +28,23 @@ from services.clock import Clock, ManualClock
 from services.demo_events import demo_unit_of_work
 from services.opportunities import NewOpportunity, RequirementData, ReviewData
 
-_TITLES = ["Production line retrofit", "Cold-store expansion", "Compressed-air upgrade", "Packaging hall automation",
-           "Second plant equipment", "Energy-saving chillers", "Press shop modernisation"]
-_NEEDS = [("Throughput of 40 units per hour", "MUST"), ("Fits the existing 380 V supply", "MUST"),
-          ("Operator training for two shifts", "SHOULD"), ("Remote monitoring", "COULD"),
-          ("Installation during the summer shutdown", "MUST"), ("Spare parts on site for 2 years", "SHOULD")]
+_TITLES = [
+    "Production line retrofit",
+    "Cold-store expansion",
+    "Compressed-air upgrade",
+    "Packaging hall automation",
+    "Second plant equipment",
+    "Energy-saving chillers",
+    "Press shop modernisation",
+]
+_NEEDS = [
+    ("Throughput of 40 units per hour", "MUST"),
+    ("Fits the existing 380 V supply", "MUST"),
+    ("Operator training for two shifts", "SHOULD"),
+    ("Remote monitoring", "COULD"),
+    ("Installation during the summer shutdown", "MUST"),
+    ("Spare parts on site for 2 years", "SHOULD"),
+]
 _BUYERS = ["Anna Schmidt (purchasing)", "Chen Wei (plant manager)", "Dana Novak (CTO)", "Emil Okafor (operations)"]
 
 # Scenario steps: (hours after the opportunity's start, step). The name says the stage it ends in.
@@ -46,8 +59,15 @@ SCENARIOS: dict[str, list[Step]] = {
     "approved": [*_TO_REVIEW, (64, "request_changes"), (90, "submit"), (100, "approve")],
     "registered": [*_TO_REVIEW, (60, "approve"), (72, "register")],
     "registered_acknowledged": [*_TO_REVIEW, (60, "approve"), (72, "register"), (80, "acknowledge")],
-    "won": [*_TO_REVIEW, (66, "request_changes"), (80, "submit"), (95, "approve"), (100, "register"),
-            (130, "acknowledge"), (170, "win")],
+    "won": [
+        *_TO_REVIEW,
+        (66, "request_changes"),
+        (80, "submit"),
+        (95, "approve"),
+        (100, "register"),
+        (130, "acknowledge"),
+        (170, "win"),
+    ],
     "won_first_time": [*_TO_REVIEW, (58, "approve"), (60, "register"), (70, "acknowledge"), (120, "win")],
     "lost_early": [(0, "create"), (5, "record"), (40, "lose")],
     "lost_after_review": [*_TO_REVIEW, (75, "request_changes"), (120, "lose")],
@@ -64,17 +84,24 @@ class _Run:
     order: Order | None = None  # the signed order a won scenario is won with
 
 
-async def seed_presale(sessions: async_sessionmaker[AsyncSession], clock: Clock, users: dict[str, User],
-                       customers: list[Customer], rng: random.Random, *,
-                       event_horizon: datetime | None = None) -> list[Opportunity]:
+async def seed_presale(
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    users: dict[str, User],
+    customers: list[Customer],
+    rng: random.Random,
+    *,
+    event_horizon: datetime | None = None,
+) -> list[Opportunity]:
     """Opportunities in every stage (with solution revisions; the won ones with their order) and monthly
     sales targets of the last 3 months, for the department and each seller. `event_horizon`: the
     earliest instant an event may carry (services/demo_events.py)."""
     if not customers:
         return []
     now = clock.now()
-    sellers = [users[e] for e in ("marketing@tandem.example", "marketing2@tandem.example",
-                                  "marketing.lead@tandem.example")]
+    sellers = [
+        users[e] for e in ("marketing@tandem.example", "marketing2@tandem.example", "marketing.lead@tandem.example")
+    ]
     service = [users[e] for e in ("service.lead@tandem.example", "service@tandem.example")]
     manual = ManualClock(now)
     await _targets(sessions, manual, users["supervisor@tandem.example"], sellers, rng, event_horizon)
@@ -86,8 +113,11 @@ async def seed_presale(sessions: async_sessionmaker[AsyncSession], clock: Clock,
     timeline: list[tuple[datetime, int, int, str]] = []
     runs: list[_Run] = []
     for i in range(count):
-        run = _Run(customer=customers[(i * 5 + 1) % len(customers)], seller=sellers[i % len(sellers)],
-                   service=service[i % len(service)])
+        run = _Run(
+            customer=customers[(i * 5 + 1) % len(customers)],
+            seller=sellers[i % len(sellers)],
+            service=service[i % len(service)],
+        )
         start = now - timedelta(days=60) + timedelta(hours=(50 * 24) * i / count + rng.uniform(0, 10))
         steps = SCENARIOS[names[i % len(names)]]
         if steps[-1][1] == "win":
@@ -110,8 +140,14 @@ async def seed_presale(sessions: async_sessionmaker[AsyncSession], clock: Clock,
     return [run.opportunity for run in runs if run.opportunity is not None]
 
 
-async def _targets(sessions, manual: ManualClock, supervisor: User, sellers: list[User], rng: random.Random,
-                   event_horizon: datetime | None) -> None:
+async def _targets(
+    sessions,
+    manual: ManualClock,
+    supervisor: User,
+    sellers: list[User],
+    rng: random.Random,
+    event_horizon: datetime | None,
+) -> None:
     first = manual.now().date().replace(day=1)
     for back in (2, 1, 0):
         start = _add_months(first, -back)
@@ -130,15 +166,21 @@ def _add_months(day: date, months: int) -> date:
 
 async def _create(uow, run: _Run, rng: random.Random) -> None:
     needs = rng.sample(_NEEDS, 2)
-    run.opportunity = await presale.create_opportunity(uow, NewOpportunity(
-        customer_id=run.customer.id, title=f"{rng.choice(_TITLES)} — {run.customer.name}",
-        requirements=[RequirementData(text, priority) for text, priority in needs]))
+    run.opportunity = await presale.create_opportunity(
+        uow,
+        NewOpportunity(
+            customer_id=run.customer.id,
+            title=f"{rng.choice(_TITLES)} — {run.customer.name}",
+            requirements=[RequirementData(text, priority) for text, priority in needs],
+        ),
+    )
 
 
 async def _record(uow, run: _Run, rng: random.Random) -> None:
     needs = rng.sample(_NEEDS, 3)
-    run.opportunity = await presale.record_requirements(uow, run.opportunity.id, None,
-                                                        [RequirementData(t, p) for t, p in needs])
+    run.opportunity = await presale.record_requirements(
+        uow, run.opportunity.id, None, [RequirementData(t, p) for t, p in needs]
+    )
 
 
 async def _confirm(uow, run: _Run, rng: random.Random) -> None:
@@ -148,20 +190,41 @@ async def _confirm(uow, run: _Run, rng: random.Random) -> None:
 async def _submit(uow, run: _Run, rng: random.Random) -> None:
     revision = "revised " if run.opportunity.stage == "SOLUTION" and run.opportunity.solution_review_due_at else ""
     run.opportunity = await presale.submit_solution(
-        uow, run.opportunity.id, None, f"{revision}proposal: 2 lines, commissioning in 6 weeks",
-        "Bill of materials, layout drawing and service plan attached in the shared folder.")
+        uow,
+        run.opportunity.id,
+        None,
+        f"{revision}proposal: 2 lines, commissioning in 6 weeks",
+        "Bill of materials, layout drawing and service plan attached in the shared folder.",
+    )
 
 
 async def _request_changes(uow, run: _Run, rng: random.Random) -> None:
-    run.opportunity = await presale.review_solution(uow, run.opportunity.id, None, ReviewData(
-        "CHANGES_REQUESTED", "Feasible with a reinforced foundation", "Spare parts lead time is 10 weeks",
-        rng.choice(["Add a local spare-parts stock", "Plan the installation outside the peak season",
-                    "Include operator training in the offer"])))
+    run.opportunity = await presale.review_solution(
+        uow,
+        run.opportunity.id,
+        None,
+        ReviewData(
+            "CHANGES_REQUESTED",
+            "Feasible with a reinforced foundation",
+            "Spare parts lead time is 10 weeks",
+            rng.choice(
+                [
+                    "Add a local spare-parts stock",
+                    "Plan the installation outside the peak season",
+                    "Include operator training in the offer",
+                ]
+            ),
+        ),
+    )
 
 
 async def _approve(uow, run: _Run, rng: random.Random) -> None:
-    run.opportunity = await presale.review_solution(uow, run.opportunity.id, None, ReviewData(
-        "APPROVED", "Feasible", "Serviceable from the regional hub", "Approved for registration"))
+    run.opportunity = await presale.review_solution(
+        uow,
+        run.opportunity.id,
+        None,
+        ReviewData("APPROVED", "Feasible", "Serviceable from the regional hub", "Approved for registration"),
+    )
 
 
 async def _register(uow, run: _Run, rng: random.Random) -> None:
@@ -170,7 +233,12 @@ async def _register(uow, run: _Run, rng: random.Random) -> None:
 
 async def _acknowledge(uow, run: _Run, rng: random.Random) -> None:
     run.opportunity = await presale.acknowledge_registration(
-        uow, run.opportunity.id, None, run.service.id, "Two technicians booked, lifting gear and calibration kit reserved")
+        uow,
+        run.opportunity.id,
+        None,
+        run.service.id,
+        "Two technicians booked, lifting gear and calibration kit reserved",
+    )
 
 
 async def _win(uow, run: _Run, rng: random.Random) -> None:
@@ -179,12 +247,23 @@ async def _win(uow, run: _Run, rng: random.Random) -> None:
 
 
 async def _lose(uow, run: _Run, rng: random.Random) -> None:
-    run.opportunity = await presale.mark_lost(uow, run.opportunity.id, None, rng.choice(
-        ["Budget frozen for this year", "Went with a cheaper competitor", "Project postponed indefinitely"]))
+    run.opportunity = await presale.mark_lost(
+        uow,
+        run.opportunity.id,
+        None,
+        rng.choice(["Budget frozen for this year", "Went with a cheaper competitor", "Project postponed indefinitely"]),
+    )
 
 
 _STEPS: dict[str, Callable[..., Awaitable[None]]] = {
-    "create": _create, "record": _record, "confirm": _confirm, "submit": _submit,
-    "request_changes": _request_changes, "approve": _approve, "register": _register, "acknowledge": _acknowledge,
-    "win": _win, "lose": _lose,
+    "create": _create,
+    "record": _record,
+    "confirm": _confirm,
+    "submit": _submit,
+    "request_changes": _request_changes,
+    "approve": _approve,
+    "register": _register,
+    "acknowledge": _acknowledge,
+    "win": _win,
+    "lose": _lose,
 }

@@ -5,6 +5,7 @@ Everything goes through the ticket services with a ManualClock set to past insta
 trail, the event log and the SLA columns are exactly what real use would have produced. All steps of
 all tickets run in time order, so the event log reads chronologically too.
 """
+
 from __future__ import annotations
 
 import random
@@ -25,21 +26,46 @@ from services.tickets import NewTicket
 from services.unit_of_work import UnitOfWork
 
 SUBJECTS = {
-    "COMPLAINT": ["Delivery arrived two weeks late", "Machine stops after an hour", "Invoice does not match the order",
-                  "Technician missed the appointment", "Noise level far above the datasheet"],
-    "QUALITY_ISSUE": ["Seal leaks oil after installation", "Sensor readings drift", "Cracked housing on arrival",
-                      "Controller reboots under load"],
-    "INQUIRY": ["How to export production reports?", "Spare parts price list", "Maintenance interval question",
-                "Can the unit run on 110 V?"],
+    "COMPLAINT": [
+        "Delivery arrived two weeks late",
+        "Machine stops after an hour",
+        "Invoice does not match the order",
+        "Technician missed the appointment",
+        "Noise level far above the datasheet",
+    ],
+    "QUALITY_ISSUE": [
+        "Seal leaks oil after installation",
+        "Sensor readings drift",
+        "Cracked housing on arrival",
+        "Controller reboots under load",
+    ],
+    "INQUIRY": [
+        "How to export production reports?",
+        "Spare parts price list",
+        "Maintenance interval question",
+        "Can the unit run on 110 V?",
+    ],
     "SUGGESTION": ["Add a German user manual", "Offer remote diagnostics", "Shorter training sessions"],
     "SERVICE_REQUEST": ["Annual maintenance visit", "Recalibrate the line", "Move the unit to hall 3"],
 }
-CUSTOMER_REPLIES = ["Thank you, we are looking into it.", "A technician will call you tomorrow morning.",
-                    "The replacement part has shipped.", "Could you send a photo of the type plate?"]
-INTERNAL_NOTES = ["Checked the order: the serial number matches the faulty batch.", "Customer is a key account.",
-                  "Same symptom as last month at another site.", "Waiting for the factory's answer."]
-CONSULTATION_NOTES = ["Marketing: the customer expects a goodwill gesture.", "Service: a firmware fix is ready.",
-                      "Proposal: swap the unit and extend the warranty.", "Agreed with the account manager."]
+CUSTOMER_REPLIES = [
+    "Thank you, we are looking into it.",
+    "A technician will call you tomorrow morning.",
+    "The replacement part has shipped.",
+    "Could you send a photo of the type plate?",
+]
+INTERNAL_NOTES = [
+    "Checked the order: the serial number matches the faulty batch.",
+    "Customer is a key account.",
+    "Same symptom as last month at another site.",
+    "Waiting for the factory's answer.",
+]
+CONSULTATION_NOTES = [
+    "Marketing: the customer expects a goodwill gesture.",
+    "Service: a firmware fix is ready.",
+    "Proposal: swap the unit and extend the warranty.",
+    "Agreed with the account manager.",
+]
 ROOT_CAUSES = ["PRODUCT_DEFECT", "INSTALLATION", "USAGE", "LOGISTICS", "DOCUMENTATION", "OTHER"]
 
 Step = Callable[[UnitOfWork, uuid.UUID], Awaitable[Any]]
@@ -77,6 +103,7 @@ def _cast(users: Iterable[User], rng: random.Random) -> Cast:
 
 
 # ----------------------------------------------------------------------------- the steps
+
 
 def ack() -> Step:
     return lambda uow, t: tickets.acknowledge(uow, t, None)
@@ -126,39 +153,67 @@ def priority(value: str) -> Step:
 
 # ----------------------------------------------------------------------------- the stories
 
+
 def _story(kind: str, c: Cast, rng: random.Random) -> list[tuple[float, str, Step]]:
     """Steps as (minutes after opening, who: service|marketing|supervisor, step) for one kind of story."""
     handler = c.pick(c.service)
     seller = c.pick(c.marketing)
     fast = rng.uniform(5, 25)  # a prompt first response
     steps: list[tuple[float, Any, Step]] = []
-    work = [(fast, handler, ack()), (fast + 1, handler, assign(c.pick(c.service))), (fast + 30, handler, start()),
-            (fast + 45, handler, reply(rng, "CUSTOMER")), (fast + 50, seller, reply(rng, "INTERNAL"))]
-    consult = [(fast + 120, handler, escalate("Complex case: needs the account manager and a technical decision",
-                                              [seller, c.pick(c.service)])),
-               (fast + 180, seller, note(CONSULTATION_NOTES[0])), (fast + 240, handler, note(CONSULTATION_NOTES[1]))]
+    work = [
+        (fast, handler, ack()),
+        (fast + 1, handler, assign(c.pick(c.service))),
+        (fast + 30, handler, start()),
+        (fast + 45, handler, reply(rng, "CUSTOMER")),
+        (fast + 50, seller, reply(rng, "INTERNAL")),
+    ]
+    consult = [
+        (
+            fast + 120,
+            handler,
+            escalate("Complex case: needs the account manager and a technical decision", [seller, c.pick(c.service)]),
+        ),
+        (fast + 180, seller, note(CONSULTATION_NOTES[0])),
+        (fast + 240, handler, note(CONSULTATION_NOTES[1])),
+    ]
     if c.supervisor is not None:
         consult.append((fast + 300, c.supervisor, note(CONSULTATION_NOTES[3])))
     match kind:
         case "resolved_on_time":
-            steps = work + [(fast + 200, handler, resolve(rng))]
+            steps = [*work, (fast + 200, handler, resolve(rng))]
         case "closed":
-            steps = work + [(fast + 200, handler, resolve(rng)), (fast + 2 * 1440, handler, close())]
+            steps = [*work, (fast + 200, handler, resolve(rng)), (fast + 2 * 1440, handler, close())]
         case "closed_after_consultation":
-            steps = work + consult + [(fast + 400, handler, close_escalation(CONSULTATION_NOTES[2])),
-                                      (fast + 600, handler, resolve(rng)), (fast + 3 * 1440, handler, close())]
+            steps = (
+                work
+                + consult
+                + [
+                    (fast + 400, handler, close_escalation(CONSULTATION_NOTES[2])),
+                    (fast + 600, handler, resolve(rng)),
+                    (fast + 3 * 1440, handler, close()),
+                ]
+            )
         case "resolved_in_consultation":
             steps = work + consult + [(fast + 500, handler, resolve(rng))]
         case "resolved_late":  # first response late, resolution days late: BREACHED for good
-            steps = [(600, handler, ack()), (700, handler, start()), (720, handler, reply(rng, "CUSTOMER")),
-                     (9 * 1440, handler, resolve(rng))]
+            steps = [
+                (600, handler, ack()),
+                (700, handler, start()),
+                (720, handler, reply(rng, "CUSTOMER")),
+                (9 * 1440, handler, resolve(rng)),
+            ]
         case "reopened":
-            steps = work + [(fast + 200, handler, resolve(rng)), (fast + 1440, handler, close()),
-                            (fast + 3 * 1440, seller, reopen()), (fast + 3 * 1440 + 30, handler, reply(rng, "CUSTOMER"))]
+            steps = [
+                *work,
+                (fast + 200, handler, resolve(rng)),
+                (fast + 1440, handler, close()),
+                (fast + 3 * 1440, seller, reopen()),
+                (fast + 3 * 1440 + 30, handler, reply(rng, "CUSTOMER")),
+            ]
         case "escalated_open":
             steps = work + consult
         case "in_progress":
-            steps = work + [(fast + 60, handler, priority("HIGH"))]
+            steps = [*work, (fast + 60, handler, priority("HIGH"))]
         case "acknowledged":
             steps = [(fast, handler, ack()), (fast + 5, seller, reply(rng, "INTERNAL"))]
         case "new":
@@ -167,8 +222,16 @@ def _story(kind: str, c: Cast, rng: random.Random) -> list[tuple[float, str, Ste
 
 
 # Old stories are finished; recent ones are still open, so their SLA clocks run against today.
-FINISHED = ["resolved_on_time", "closed", "closed_after_consultation", "resolved_in_consultation", "resolved_late",
-            "reopened", "closed", "resolved_on_time"]
+FINISHED = [
+    "resolved_on_time",
+    "closed",
+    "closed_after_consultation",
+    "resolved_in_consultation",
+    "resolved_late",
+    "reopened",
+    "closed",
+    "resolved_on_time",
+]
 RUNNING = [  # (story, priority, minutes before now it opened) -> the SLA state it shows today
     ("new", "LOW", 60),  # ON_TRACK
     ("new", "HIGH", 100),  # first response AT_RISK (83 % of 2 h)
@@ -182,9 +245,17 @@ RUNNING = [  # (story, priority, minutes before now it opened) -> the SLA state 
 ]
 
 
-async def seed_tickets(sessions: async_sessionmaker[AsyncSession], clock: Clock, users: Any, customers: Iterable[Any],
-                       orders: Iterable[Any], rng: random.Random, *, finished: int = 36,
-                       event_horizon: datetime | None = None) -> list[uuid.UUID]:
+async def seed_tickets(
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    users: Any,
+    customers: Iterable[Any],
+    orders: Iterable[Any],
+    rng: random.Random,
+    *,
+    finished: int = 36,
+    event_horizon: datetime | None = None,
+) -> list[uuid.UUID]:
     """Create the demo tickets; returns their ids. `users`: User rows (or a dict of them); `customers`:
     Customer rows or ids; `orders`: Order rows (tickets about an order use the order's customer);
     `event_horizon`: the earliest instant an event may carry (services/demo_events.py)."""
@@ -204,9 +275,14 @@ async def seed_tickets(sessions: async_sessionmaker[AsyncSession], clock: Clock,
     def new_plan(opened_at: datetime, prio: str, story: str) -> Plan:
         kind = rng.choice(list(SUBJECTS))
         customer_id, order_id = about()
-        data = NewTicket(customer_id=customer_id, order_id=order_id, kind=kind, priority=prio,
-                         subject=rng.choice(SUBJECTS[kind]),
-                         description="Reported by the customer by phone; details in the comments.")
+        data = NewTicket(
+            customer_id=customer_id,
+            order_id=order_id,
+            kind=kind,
+            priority=prio,
+            subject=rng.choice(SUBJECTS[kind]),
+            description="Reported by the customer by phone; details in the comments.",
+        )
         plan = Plan(opened_at, data, rng.choice(c.marketing + c.service))
         plan.steps = [(minutes, who, step) for minutes, who, step in _story(story, c, rng)]
         return plan
@@ -215,8 +291,9 @@ async def seed_tickets(sessions: async_sessionmaker[AsyncSession], clock: Clock,
     span = timedelta(days=78)  # finished stories open between 90 and 12 days ago
     for i in range(finished):
         opened = now - timedelta(days=90) + span * (i / max(finished, 1)) + timedelta(minutes=rng.randint(0, 600))
-        plans.append(new_plan(opened, rng.choice(["LOW", "NORMAL", "NORMAL", "HIGH", "URGENT"]),
-                              FINISHED[i % len(FINISHED)]))
+        plans.append(
+            new_plan(opened, rng.choice(["LOW", "NORMAL", "NORMAL", "HIGH", "URGENT"]), FINISHED[i % len(FINISHED)])
+        )
     for story, prio, minutes_ago in RUNNING:
         plans.append(new_plan(now - timedelta(minutes=minutes_ago), prio, story))
 

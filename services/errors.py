@@ -1,4 +1,5 @@
 """Refusals of business rules. They become `UserError`s in mutation payloads and change nothing."""
+
 from __future__ import annotations
 
 from enum import StrEnum
@@ -65,7 +66,9 @@ class Validator:
         if not condition:
             self.problems.append(invalid(message, *field))
 
-    def text(self, value: str | None, label: str, *field: str, required: bool = False, max_len: int = 200) -> str | None:
+    def text(
+        self, value: str | None, label: str, *field: str, required: bool = False, max_len: int = 200
+    ) -> str | None:
         """Trimmed text; empty means absent. Checks presence and length."""
         cleaned = value.strip() if isinstance(value, str) else None
         if not cleaned:

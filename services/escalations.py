@@ -4,6 +4,7 @@ technical staff together, with notes from the participants and an agreed plan at
 The ticket's state machine (services/tickets.py) decides when each step is allowed; this module
 adds the consultation's own rules.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -22,8 +23,9 @@ def _escalation_payload(escalation: Escalation, participant_ids: list[uuid.UUID]
     return {"escalationId": escalation.id, "participantIds": sorted(str(u) for u in participant_ids)}
 
 
-async def escalate(uow: UnitOfWork, ticket_id: uuid.UUID, reason: str, participant_ids: list[uuid.UUID],
-                   expected_version: int | None) -> Ticket:
+async def escalate(
+    uow: UnitOfWork, ticket_id: uuid.UUID, reason: str, participant_ids: list[uuid.UUID], expected_version: int | None
+) -> Ticket:
     """Open a consultation. Marketing must be at the table: at least one active MARKETING participant.
     The requester takes part too."""
     ticket = await locked_ticket(uow, ticket_id, expected_version)
@@ -32,20 +34,39 @@ async def escalate(uow: UnitOfWork, ticket_id: uuid.UUID, reason: str, participa
     text = v.text(reason, "reason", "reason", required=True, max_len=5_000)
     wanted = list(dict.fromkeys(participant_ids))
     people = {u.id: u for u in await accounts_repo.users_by_ids(uow.session, wanted)}
-    v.require(all(u in people and people[u].active for u in wanted), "every participant must be an active user",
-              "participantIds")
-    v.require(any(p.active and p.department == "MARKETING" for p in people.values()),
-              "a joint consultation needs at least one active member of the marketing department", "participantIds")
+    v.require(
+        all(u in people and people[u].active for u in wanted),
+        "every participant must be an active user",
+        "participantIds",
+    )
+    v.require(
+        any(p.active and p.department == "MARKETING" for p in people.values()),
+        "a joint consultation needs at least one active member of the marketing department",
+        "participantIds",
+    )
     v.raise_if_any()
     if uow.actor_id is not None and uow.actor_id not in wanted:
         wanted.append(uow.actor_id)
-    escalation = Escalation(id=uuid.uuid4(), ticket_id=ticket.id, reason=text, requested_by_id=uow.actor_id,
-                            requested_at=uow.now, status="OPEN")
+    escalation = Escalation(
+        id=uuid.uuid4(),
+        ticket_id=ticket.id,
+        reason=text,
+        requested_by_id=uow.actor_id,
+        requested_at=uow.now,
+        status="OPEN",
+    )
     await repo.add_escalation(uow.session, escalation, wanted)
     await repo.save(uow.session, ticket, uow.now)
     payload = _escalation_payload(escalation, wanted)
-    await record(uow, ticket, "escalated", f"escalated to a joint consultation ({len(wanted)} participants)",
-                 "TICKET_ESCALATED", changes=changes | payload | {"reason": text}, **payload)
+    await record(
+        uow,
+        ticket,
+        "escalated",
+        f"escalated to a joint consultation ({len(wanted)} participants)",
+        "TICKET_ESCALATED",
+        changes=changes | payload | {"reason": text},
+        **payload,
+    )
     return ticket
 
 
@@ -61,13 +82,29 @@ async def add_note(uow: UnitOfWork, ticket_id: uuid.UUID, body: str) -> Ticket:
     v = Validator()
     text = v.text(body, "note", "body", required=True, max_len=20_000)
     v.raise_if_any()
-    note = TicketComment(id=uuid.uuid4(), ticket_id=ticket.id, escalation_id=escalation.id, author_id=uow.actor_id,
-                         body=text, visibility="INTERNAL", created_at=uow.now)
+    note = TicketComment(
+        id=uuid.uuid4(),
+        ticket_id=ticket.id,
+        escalation_id=escalation.id,
+        author_id=uow.actor_id,
+        body=text,
+        visibility="INTERNAL",
+        created_at=uow.now,
+    )
     repo.add_comment(uow.session, note)
     payload = _escalation_payload(escalation, participants)
     # Notes are internal (never shown to API keys), and so is the timeline entry about one.
-    await record(uow, ticket, "escalation_note", "consultation note added", "ESCALATION_UPDATED",
-                 changes={"noteId": note.id}, internal=True, noteId=note.id, **payload)
+    await record(
+        uow,
+        ticket,
+        "escalation_note",
+        "consultation note added",
+        "ESCALATION_UPDATED",
+        changes={"noteId": note.id},
+        internal=True,
+        noteId=note.id,
+        **payload,
+    )
     return ticket
 
 
@@ -86,6 +123,13 @@ async def close_escalation(uow: UnitOfWork, ticket_id: uuid.UUID, plan: str, exp
     await repo.save(uow.session, escalation)
     await repo.save(uow.session, ticket, uow.now)
     payload = _escalation_payload(escalation, await repo.participant_ids(uow.session, escalation.id))
-    await record(uow, ticket, "escalation_closed", "consultation closed with a plan", "ESCALATION_CLOSED",
-                 changes=changes | {"escalationId": escalation.id, "plan": text}, **payload)
+    await record(
+        uow,
+        ticket,
+        "escalation_closed",
+        "consultation closed with a plan",
+        "ESCALATION_CLOSED",
+        changes=changes | {"escalationId": escalation.id, "plan": text},
+        **payload,
+    )
     return ticket

@@ -6,6 +6,7 @@ after it may be gone, so the client must refetch its data and resubscribe. Curso
 miss anything: every deleted event has an id ≤ the watermark. The purge runs from the SLA watcher's
 leader loop (services/sla_watcher.py), at most once an hour.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -19,8 +20,13 @@ DEFAULT_RETENTION_DAYS = 30
 BATCH_SIZE = 5000  # rows per transaction: a first purge of a large log does not hold one huge transaction
 
 
-async def purge(sessions: async_sessionmaker[AsyncSession], clock: Clock, retention_days: int = DEFAULT_RETENTION_DAYS,
-                *, batch_size: int = BATCH_SIZE) -> int:
+async def purge(
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    retention_days: int = DEFAULT_RETENTION_DAYS,
+    *,
+    batch_size: int = BATCH_SIZE,
+) -> int:
     """Delete the events that occurred more than `retention_days` ago; returns how many were deleted.
     Each batch and its watermark commit together, so a reader never sees events gone below it."""
     if retention_days < 1:

@@ -1,4 +1,5 @@
 """After-sale 3 — satisfaction: feedback records (return visits, surveys, post-ticket ratings), 1–5 scores."""
+
 from __future__ import annotations
 
 import uuid
@@ -39,13 +40,27 @@ async def record_feedback(uow: UnitOfWork, data: NewFeedback) -> Feedback:
         if ticket_customer != customer.id:
             raise DomainError(ErrorCode.VALIDATION, "the ticket belongs to another customer", ["ticketId"])
     assert uow.actor_id is not None
-    row = Feedback(id=uuid.uuid4(), customer_id=customer.id, order_id=data.order_id, ticket_id=data.ticket_id,
-                   source=data.source, score=data.score, comment=comment, recorded_by_id=uow.actor_id,
-                   recorded_at=uow.now)
+    row = Feedback(
+        id=uuid.uuid4(),
+        customer_id=customer.id,
+        order_id=data.order_id,
+        ticket_id=data.ticket_id,
+        source=data.source,
+        score=data.score,
+        comment=comment,
+        recorded_by_id=uow.actor_id,
+        recorded_at=uow.now,
+    )
     await feedback_repo.add(uow.session, row)
-    uow.record(action="feedback.recorded", entity_type="Feedback", entity_id=row.id,
-               summary=f"Feedback from {customer.name}: {data.score}/5 ({data.source.lower().replace('_', ' ')})",
-               changes={"score": data.score, "source": data.source, "ticketId": data.ticket_id},
-               customer_id=customer.id, order_id=data.order_id, event="FEEDBACK_RECORDED",
-               payload={"score": data.score, "source": data.source, "ticketId": data.ticket_id})
+    uow.record(
+        action="feedback.recorded",
+        entity_type="Feedback",
+        entity_id=row.id,
+        summary=f"Feedback from {customer.name}: {data.score}/5 ({data.source.lower().replace('_', ' ')})",
+        changes={"score": data.score, "source": data.source, "ticketId": data.ticket_id},
+        customer_id=customer.id,
+        order_id=data.order_id,
+        event="FEEDBACK_RECORDED",
+        payload={"score": data.score, "source": data.source, "ticketId": data.ticket_id},
+    )
     return row

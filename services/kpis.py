@@ -35,6 +35,7 @@ With a user: marketing figures cover the orders (and their handoffs) that person
 on the customers they own; service figures the tickets assigned to them, the jobs they did, and the
 answers they gave.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -100,8 +101,9 @@ def _kpi(key: str, numerator: Decimal | int, denominator: Decimal | int) -> Kpi:
     return Kpi(key, float(numerator), float(denominator))
 
 
-async def report(session: AsyncSession, *, department: str, start: datetime, end: datetime,
-                 user_id: uuid.UUID | None, now: datetime) -> KpiReport:
+async def report(
+    session: AsyncSession, *, department: str, start: datetime, end: datetime, user_id: uuid.UUID | None, now: datetime
+) -> KpiReport:
     if department not in DEPARTMENTS:
         raise DomainError(ErrorCode.VALIDATION, "KPIs are defined for MARKETING and SERVICE", ["department"])
     if start.tzinfo is None or end.tzinfo is None:
@@ -131,8 +133,9 @@ async def _marketing(session: AsyncSession, start: datetime, end: datetime, user
     ]
 
 
-async def _service(session: AsyncSession, start: datetime, end: datetime, user_id: uuid.UUID | None,
-                   now: datetime) -> list[Kpi]:
+async def _service(
+    session: AsyncSession, start: datetime, end: datetime, user_id: uuid.UUID | None, now: datetime
+) -> list[Kpi]:
     responses, complaints = await repo.ticket_clocks(session, start, end, user_id, now)
     quality = await repo.job_quality(session, start, end, user_id)
     answers = await repo.answers_on_time(session, start, end, user_id, now, CONFIRMATION_WINDOW)

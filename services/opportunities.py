@@ -5,6 +5,7 @@ INVALID_TRANSITION and changes nothing. The few rules a stage alone cannot expre
 solution before registration, an acknowledged registration before WON, ...) are checked right after the
 table, in the step that needs them.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -22,8 +23,17 @@ from services.unit_of_work import UnitOfWork
 
 STAGES = OPPORTUNITY_STAGES
 OPEN_STAGES = ("REQUIREMENTS", "SOLUTION", "REVIEW", "REGISTERED")
-ACTIONS = ("record_requirements", "confirm_requirements", "submit_solution", "approve_solution", "request_changes",
-           "register", "acknowledge_registration", "win", "lose")
+ACTIONS = (
+    "record_requirements",
+    "confirm_requirements",
+    "submit_solution",
+    "approve_solution",
+    "request_changes",
+    "register",
+    "acknowledge_registration",
+    "win",
+    "lose",
+)
 
 # (current stage, action) -> next stage. Nothing else is allowed.
 TRANSITIONS: dict[tuple[str, str], str] = {
@@ -38,10 +48,17 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     **{(stage, "lose"): "LOST" for stage in OPEN_STAGES},
 }
 
-_VERBS = {"record_requirements": "record requirements of", "confirm_requirements": "confirm the requirements of",
-          "submit_solution": "submit a solution for", "approve_solution": "review the solution of",
-          "request_changes": "review the solution of", "register": "register", "acknowledge_registration":
-          "acknowledge the registration of", "win": "mark as won", "lose": "mark as lost"}
+_VERBS = {
+    "record_requirements": "record requirements of",
+    "confirm_requirements": "confirm the requirements of",
+    "submit_solution": "submit a solution for",
+    "approve_solution": "review the solution of",
+    "request_changes": "review the solution of",
+    "register": "register",
+    "acknowledge_registration": "acknowledge the registration of",
+    "win": "mark as won",
+    "lose": "mark as lost",
+}
 # Why a refused step is refused, where the stage alone would not tell the caller what to do.
 _HINTS = {
     ("REQUIREMENTS", "submit_solution"): "the customer must confirm the requirements before a solution is submitted",
@@ -58,8 +75,11 @@ def next_stage(current: str, action: str) -> str:
     nxt = TRANSITIONS.get((current, action))
     if nxt is None:
         hint = _HINTS.get((current, action))
-        raise DomainError(ErrorCode.INVALID_TRANSITION,
-                          hint or f"cannot {_VERBS[action]} an opportunity that is {current}", ["opportunityId"])
+        raise DomainError(
+            ErrorCode.INVALID_TRANSITION,
+            hint or f"cannot {_VERBS[action]} an opportunity that is {current}",
+            ["opportunityId"],
+        )
     return nxt
 
 
@@ -91,11 +111,16 @@ class ReviewData:
 
 def _check_requirements(v: Validator, items: list[RequirementData], *path: str) -> list[dict]:
     v.require(len(items) <= MAX_REQUIREMENTS, f"at most {MAX_REQUIREMENTS} requirements", *path)
-    return [{"position": i + 1,
-             "description": v.text(r.description, "requirement description", *path, str(i), "description",
-                                   required=True, max_len=4000),
-             "priority": v.text(r.priority, "requirement priority", *path, str(i), "priority", max_len=50)}
-            for i, r in enumerate(items)]
+    return [
+        {
+            "position": i + 1,
+            "description": v.text(
+                r.description, "requirement description", *path, str(i), "description", required=True, max_len=4000
+            ),
+            "priority": v.text(r.priority, "requirement priority", *path, str(i), "priority", max_len=50),
+        }
+        for i, r in enumerate(items)
+    ]
 
 
 async def _requirement_rows(uow: UnitOfWork, opportunity_id: uuid.UUID, checked: list[dict]) -> None:
@@ -121,17 +146,31 @@ async def create_opportunity(uow: UnitOfWork, data: NewOpportunity) -> Opportuni
         await _active_user(uow, data.owner_id, "MARKETING", "owner", "ownerId")
     owner_id = data.owner_id or uow.actor_id
     assert owner_id is not None  # only people may create (Action.SALES)
-    opportunity = Opportunity(id=uuid.uuid4(), title=title, customer_id=customer.id, owner_id=owner_id,
-                              stage="REQUIREMENTS", created_at=uow.now, updated_at=uow.now)
+    opportunity = Opportunity(
+        id=uuid.uuid4(),
+        title=title,
+        customer_id=customer.id,
+        owner_id=owner_id,
+        stage="REQUIREMENTS",
+        created_at=uow.now,
+        updated_at=uow.now,
+    )
     await repo.add(uow.session, opportunity)
     await _requirement_rows(uow, opportunity.id, requirements)
-    _record(uow, opportunity, "opportunity.created", f"Opportunity {title!r} created for {customer.name}",
-            "OPPORTUNITY_CREATED", changes={"requirements": len(requirements)})
+    _record(
+        uow,
+        opportunity,
+        "opportunity.created",
+        f"Opportunity {title!r} created for {customer.name}",
+        "OPPORTUNITY_CREATED",
+        changes={"requirements": len(requirements)},
+    )
     return opportunity
 
 
-async def record_requirements(uow: UnitOfWork, opportunity_id: uuid.UUID, expected_version: int | None,
-                              items: list[RequirementData]) -> Opportunity:
+async def record_requirements(
+    uow: UnitOfWork, opportunity_id: uuid.UUID, expected_version: int | None, items: list[RequirementData]
+) -> Opportunity:
     """Replace the whole list (it is only editable before the customer confirmed it)."""
     opportunity = await _locked(uow, opportunity_id, expected_version)
     next_stage(opportunity.stage, "record_requirements")
@@ -144,14 +183,21 @@ async def record_requirements(uow: UnitOfWork, opportunity_id: uuid.UUID, expect
         return opportunity  # nothing changed: no new version, no audit row
     await _requirement_rows(uow, opportunity.id, checked)
     _touch(uow, opportunity)
-    _record(uow, opportunity, "opportunity.requirements_recorded",
-            f"Requirements of {opportunity.title!r} recorded ({len(new)})", "OPPORTUNITY_UPDATED",
-            changes={"requirements": [len(old), len(new)]}, payload={"fields": ["requirements"]})
+    _record(
+        uow,
+        opportunity,
+        "opportunity.requirements_recorded",
+        f"Requirements of {opportunity.title!r} recorded ({len(new)})",
+        "OPPORTUNITY_UPDATED",
+        changes={"requirements": [len(old), len(new)]},
+        payload={"fields": ["requirements"]},
+    )
     return opportunity
 
 
-async def confirm_requirements(uow: UnitOfWork, opportunity_id: uuid.UUID, expected_version: int | None,
-                               confirmed_by: str | None) -> Opportunity:
+async def confirm_requirements(
+    uow: UnitOfWork, opportunity_id: uuid.UUID, expected_version: int | None, confirmed_by: str | None
+) -> Opportunity:
     opportunity = await _locked(uow, opportunity_id, expected_version)
     stage = next_stage(opportunity.stage, "confirm_requirements")
     v = Validator()
@@ -162,15 +208,21 @@ async def confirm_requirements(uow: UnitOfWork, opportunity_id: uuid.UUID, expec
     previous = _move(uow, opportunity, stage)
     opportunity.requirements_confirmed_at = uow.now
     opportunity.requirements_confirmed_by = who
-    _record(uow, opportunity, "opportunity.requirements_confirmed",
-            f"Requirements of {opportunity.title!r} confirmed by {who}", "OPPORTUNITY_UPDATED",
-            changes={"stage": [previous, stage], "confirmedBy": who},
-            payload={"fields": ["stage", "requirementsConfirmedAt", "requirementsConfirmedBy"]})
+    _record(
+        uow,
+        opportunity,
+        "opportunity.requirements_confirmed",
+        f"Requirements of {opportunity.title!r} confirmed by {who}",
+        "OPPORTUNITY_UPDATED",
+        changes={"stage": [previous, stage], "confirmedBy": who},
+        payload={"fields": ["stage", "requirementsConfirmedAt", "requirementsConfirmedBy"]},
+    )
     return opportunity
 
 
-async def submit_solution(uow: UnitOfWork, opportunity_id: uuid.UUID, expected_version: int | None,
-                          summary: str | None, details: str | None) -> Opportunity:
+async def submit_solution(
+    uow: UnitOfWork, opportunity_id: uuid.UUID, expected_version: int | None, summary: str | None, details: str | None
+) -> Opportunity:
     opportunity = await _locked(uow, opportunity_id, expected_version)
     stage = next_stage(opportunity.stage, "submit_solution")
     v = Validator()
@@ -180,22 +232,36 @@ async def submit_solution(uow: UnitOfWork, opportunity_id: uuid.UUID, expected_v
     assert opportunity.requirements_confirmed_at is not None  # the table only reaches SOLUTION through it
     assert uow.actor_id is not None
     due = uow.now + sla_clocks.SOLUTION_REVIEW
-    solution = Solution(id=uuid.uuid4(), opportunity_id=opportunity.id,
-                        revision=await repo.next_revision(uow.session, opportunity.id),
-                        summary=clean_summary, details=clean_details, submitted_by_id=uow.actor_id,
-                        submitted_at=uow.now, review_due_at=due, created_at=uow.now, updated_at=uow.now)
+    solution = Solution(
+        id=uuid.uuid4(),
+        opportunity_id=opportunity.id,
+        revision=await repo.next_revision(uow.session, opportunity.id),
+        summary=clean_summary,
+        details=clean_details,
+        submitted_by_id=uow.actor_id,
+        submitted_at=uow.now,
+        review_due_at=due,
+        created_at=uow.now,
+        updated_at=uow.now,
+    )
     await repo.add_solution(uow.session, solution)
     previous = _move(uow, opportunity, stage)
     opportunity.solution_review_due_at = due
-    _record(uow, opportunity, "solution.submitted",
-            f"Solution v{solution.revision} of {opportunity.title!r} submitted for review", "SOLUTION_SUBMITTED",
-            changes={"stage": [previous, stage], "solution": solution.revision},
-            payload={"solutionId": solution.id, "solutionVersion": solution.revision, "reviewDueAt": due})
+    _record(
+        uow,
+        opportunity,
+        "solution.submitted",
+        f"Solution v{solution.revision} of {opportunity.title!r} submitted for review",
+        "SOLUTION_SUBMITTED",
+        changes={"stage": [previous, stage], "solution": solution.revision},
+        payload={"solutionId": solution.id, "solutionVersion": solution.revision, "reviewDueAt": due},
+    )
     return opportunity
 
 
-async def review_solution(uow: UnitOfWork, opportunity_id: uuid.UUID, expected_version: int | None,
-                          review: ReviewData) -> Opportunity:
+async def review_solution(
+    uow: UnitOfWork, opportunity_id: uuid.UUID, expected_version: int | None, review: ReviewData
+) -> Opportunity:
     """Service reviews the latest solution: approve it, or request changes (back to SOLUTION)."""
     opportunity = await _locked(uow, opportunity_id, expected_version)
     action = {"APPROVED": "approve_solution", "CHANGES_REQUESTED": "request_changes"}.get(review.decision)
@@ -207,12 +273,19 @@ async def review_solution(uow: UnitOfWork, opportunity_id: uuid.UUID, expected_v
     if solution.decision is not None:
         raise refuse(f"solution v{solution.revision} was already reviewed ({solution.decision})")
     v = Validator()
-    values = {attr: v.text(getattr(review, attr), label, name, max_len=4000)
-              for attr, label, name in (("technical_feasibility", "technical feasibility", "technicalFeasibility"),
-                                        ("serviceability", "serviceability", "serviceability"),
-                                        ("comments", "comments", "comments"))}
-    v.require(review.decision == "APPROVED" or values["comments"] is not None,
-              "say which changes are needed (comments)", "comments")
+    values = {
+        attr: v.text(getattr(review, attr), label, name, max_len=4000)
+        for attr, label, name in (
+            ("technical_feasibility", "technical feasibility", "technicalFeasibility"),
+            ("serviceability", "serviceability", "serviceability"),
+            ("comments", "comments", "comments"),
+        )
+    }
+    v.require(
+        review.decision == "APPROVED" or values["comments"] is not None,
+        "say which changes are needed (comments)",
+        "comments",
+    )
     v.raise_if_any()
     for attr, value in values.items():
         setattr(solution, attr, value)
@@ -222,11 +295,20 @@ async def review_solution(uow: UnitOfWork, opportunity_id: uuid.UUID, expected_v
     orders_repo.touch(solution, uow.now)
     previous = _move(uow, opportunity, stage)
     on_time = uow.now <= solution.review_due_at
-    _record(uow, opportunity, "solution.reviewed",
-            f"Solution v{solution.revision} of {opportunity.title!r} reviewed: {review.decision}", "SOLUTION_REVIEWED",
-            changes={"stage": [previous, stage], "decision": review.decision, "solution": solution.revision},
-            payload={"solutionId": solution.id, "solutionVersion": solution.revision, "decision": review.decision,
-                     "onTime": on_time})
+    _record(
+        uow,
+        opportunity,
+        "solution.reviewed",
+        f"Solution v{solution.revision} of {opportunity.title!r} reviewed: {review.decision}",
+        "SOLUTION_REVIEWED",
+        changes={"stage": [previous, stage], "decision": review.decision, "solution": solution.revision},
+        payload={
+            "solutionId": solution.id,
+            "solutionVersion": solution.revision,
+            "decision": review.decision,
+            "onTime": on_time,
+        },
+    )
     return opportunity
 
 
@@ -239,22 +321,33 @@ async def register_project(uow: UnitOfWork, opportunity_id: uuid.UUID, expected_
     previous = _move(uow, opportunity, stage)
     opportunity.registered_at = uow.now
     opportunity.registration_ack_due_at = uow.now + sla_clocks.REGISTRATION_ACKNOWLEDGEMENT
-    _record(uow, opportunity, "opportunity.registered",
-            f"Project {opportunity.title!r} registered with service (solution v{solution.revision})",
-            "PROJECT_REGISTERED", changes={"stage": [previous, stage], "solution": solution.revision},
-            payload={"solutionId": solution.id, "acknowledgementDueAt": opportunity.registration_ack_due_at})
+    _record(
+        uow,
+        opportunity,
+        "opportunity.registered",
+        f"Project {opportunity.title!r} registered with service (solution v{solution.revision})",
+        "PROJECT_REGISTERED",
+        changes={"stage": [previous, stage], "solution": solution.revision},
+        payload={"solutionId": solution.id, "acknowledgementDueAt": opportunity.registration_ack_due_at},
+    )
     return opportunity
 
 
-async def acknowledge_registration(uow: UnitOfWork, opportunity_id: uuid.UUID, expected_version: int | None,
-                                   service_lead_id: uuid.UUID, preparation_notes: str | None) -> Opportunity:
+async def acknowledge_registration(
+    uow: UnitOfWork,
+    opportunity_id: uuid.UUID,
+    expected_version: int | None,
+    service_lead_id: uuid.UUID,
+    preparation_notes: str | None,
+) -> Opportunity:
     opportunity = await _locked(uow, opportunity_id, expected_version)
     stage = next_stage(opportunity.stage, "acknowledge_registration")
     if opportunity.registration_acknowledged_at is not None:
         raise refuse("the registration was already acknowledged")
     v = Validator()
-    notes = v.text(preparation_notes, "preparation notes (staff, tools, material)", "preparationNotes",
-                   required=True, max_len=4000)
+    notes = v.text(
+        preparation_notes, "preparation notes (staff, tools, material)", "preparationNotes", required=True, max_len=4000
+    )
     v.raise_if_any()
     await _active_user(uow, service_lead_id, "SERVICE", "the service lead", "serviceLeadId")
     _move(uow, opportunity, stage)
@@ -263,14 +356,21 @@ async def acknowledge_registration(uow: UnitOfWork, opportunity_id: uuid.UUID, e
     opportunity.service_lead_id = service_lead_id
     opportunity.preparation_notes = notes
     on_time = opportunity.registration_ack_due_at is None or uow.now <= opportunity.registration_ack_due_at
-    _record(uow, opportunity, "opportunity.registration_acknowledged",
-            f"Registration of {opportunity.title!r} acknowledged by service", "REGISTRATION_ACKNOWLEDGED",
-            changes={"serviceLeadId": service_lead_id}, payload={"serviceLeadId": service_lead_id, "onTime": on_time})
+    _record(
+        uow,
+        opportunity,
+        "opportunity.registration_acknowledged",
+        f"Registration of {opportunity.title!r} acknowledged by service",
+        "REGISTRATION_ACKNOWLEDGED",
+        changes={"serviceLeadId": service_lead_id},
+        payload={"serviceLeadId": service_lead_id, "onTime": on_time},
+    )
     return opportunity
 
 
-async def mark_won(uow: UnitOfWork, opportunity_id: uuid.UUID, expected_version: int | None,
-                   order_id: uuid.UUID) -> Opportunity:
+async def mark_won(
+    uow: UnitOfWork, opportunity_id: uuid.UUID, expected_version: int | None, order_id: uuid.UUID
+) -> Opportunity:
     """WON links the signed order (the same customer's); the order points back at the opportunity."""
     opportunity = await _locked(uow, opportunity_id, expected_version)
     stage = next_stage(opportunity.stage, "win")
@@ -292,14 +392,22 @@ async def mark_won(uow: UnitOfWork, opportunity_id: uuid.UUID, expected_version:
     previous = _move(uow, opportunity, stage)
     opportunity.order_id = order.id
     opportunity.closed_at = uow.now
-    _record(uow, opportunity, "opportunity.won", f"Opportunity {opportunity.title!r} won: order {order.number}",
-            "OPPORTUNITY_WON", changes={"stage": [previous, stage], "order": order.number}, order_id=order.id,
-            payload={"orderNumber": order.number})
+    _record(
+        uow,
+        opportunity,
+        "opportunity.won",
+        f"Opportunity {opportunity.title!r} won: order {order.number}",
+        "OPPORTUNITY_WON",
+        changes={"stage": [previous, stage], "order": order.number},
+        order_id=order.id,
+        payload={"orderNumber": order.number},
+    )
     return opportunity
 
 
-async def mark_lost(uow: UnitOfWork, opportunity_id: uuid.UUID, expected_version: int | None,
-                    reason: str | None) -> Opportunity:
+async def mark_lost(
+    uow: UnitOfWork, opportunity_id: uuid.UUID, expected_version: int | None, reason: str | None
+) -> Opportunity:
     opportunity = await _locked(uow, opportunity_id, expected_version)
     stage = next_stage(opportunity.stage, "lose")
     v = Validator()
@@ -308,8 +416,15 @@ async def mark_lost(uow: UnitOfWork, opportunity_id: uuid.UUID, expected_version
     previous = _move(uow, opportunity, stage)
     opportunity.lost_reason = clean
     opportunity.closed_at = uow.now
-    _record(uow, opportunity, "opportunity.lost", f"Opportunity {opportunity.title!r} lost: {clean}",
-            "OPPORTUNITY_LOST", changes={"stage": [previous, stage], "reason": clean}, payload={"reason": clean})
+    _record(
+        uow,
+        opportunity,
+        "opportunity.lost",
+        f"Opportunity {opportunity.title!r} lost: {clean}",
+        "OPPORTUNITY_LOST",
+        changes={"stage": [previous, stage], "reason": clean},
+        payload={"reason": clean},
+    )
     return opportunity
 
 
@@ -331,8 +446,25 @@ def _move(uow: UnitOfWork, opportunity: Opportunity, stage: str) -> str:
     return previous
 
 
-def _record(uow: UnitOfWork, opportunity: Opportunity, action: str, summary: str, event: str, *,
-            changes: dict | None = None, payload: dict | None = None, order_id: uuid.UUID | None = None) -> None:
-    uow.record(action=action, entity_type="Opportunity", entity_id=opportunity.id, summary=summary, changes=changes,
-               customer_id=opportunity.customer_id, order_id=order_id, event=event,
-               payload={"stage": opportunity.stage, "title": opportunity.title, **(payload or {})})
+def _record(
+    uow: UnitOfWork,
+    opportunity: Opportunity,
+    action: str,
+    summary: str,
+    event: str,
+    *,
+    changes: dict | None = None,
+    payload: dict | None = None,
+    order_id: uuid.UUID | None = None,
+) -> None:
+    uow.record(
+        action=action,
+        entity_type="Opportunity",
+        entity_id=opportunity.id,
+        summary=summary,
+        changes=changes,
+        customer_id=opportunity.customer_id,
+        order_id=order_id,
+        event=event,
+        payload={"stage": opportunity.stage, "title": opportunity.title, **(payload or {})},
+    )

@@ -4,6 +4,7 @@ The order's life is ONE explicit table (`TRANSITIONS`); every step not in it is 
 INVALID_TRANSITION and changes nothing. `start_service` and `complete` are taken by the order when its
 service jobs start and finish (services/service_jobs.py calls them).
 """
+
 from __future__ import annotations
 
 import uuid
@@ -41,8 +42,15 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     ("IN_SERVICE", "cancel"): "CANCELLED",
 }
 
-_VERBS = {"update": "edit", "hand_off": "hand off", "confirm": "confirm", "return": "return",
-          "start_service": "start service on", "complete": "complete", "cancel": "cancel"}
+_VERBS = {
+    "update": "edit",
+    "hand_off": "hand off",
+    "confirm": "confirm",
+    "return": "return",
+    "start_service": "start service on",
+    "complete": "complete",
+    "cancel": "cancel",
+}
 
 MAX_MONEY = Decimal("999999999999.99")  # numeric(14, 2)
 
@@ -50,8 +58,9 @@ MAX_MONEY = Decimal("999999999999.99")  # numeric(14, 2)
 def next_status(current: str, action: str) -> str:
     nxt = TRANSITIONS.get((current, action))
     if nxt is None:
-        raise DomainError(ErrorCode.INVALID_TRANSITION,
-                          f"cannot {_VERBS[action]} an order that is {current}", ["orderId"])
+        raise DomainError(
+            ErrorCode.INVALID_TRANSITION, f"cannot {_VERBS[action]} an order that is {current}", ["orderId"]
+        )
     return nxt
 
 
@@ -102,11 +111,22 @@ def _check_items(v: Validator, items: list[ItemData]) -> list[dict]:
         model = v.text(item.product_model, "product model", *path, "productModel", required=True)
         description = v.text(item.description, "item description", *path, "description", max_len=2000)
         quantity = item.quantity
-        v.require(quantity is not None and 0 < quantity <= 1_000_000, "quantity must be between 1 and 1000000",
-                  *path, "quantity")
+        v.require(
+            quantity is not None and 0 < quantity <= 1_000_000,
+            "quantity must be between 1 and 1000000",
+            *path,
+            "quantity",
+        )
         price = money(v, item.unit_price, "unit price", *path, "unitPrice")
-        checked.append({"position": i + 1, "product_model": model, "description": description,
-                        "quantity": quantity, "unit_price": price})
+        checked.append(
+            {
+                "position": i + 1,
+                "product_model": model,
+                "description": description,
+                "quantity": quantity,
+                "unit_price": price,
+            }
+        )
     return checked
 
 
@@ -129,18 +149,34 @@ async def create_order(uow: UnitOfWork, data: NewOrder) -> Order:
         if owner_of_opportunity != customer.id:
             raise DomainError(ErrorCode.VALIDATION, "the opportunity belongs to another customer", ["opportunityId"])
     assert uow.actor_id is not None and contract_value is not None
-    order = Order(id=uuid.uuid4(), customer_id=customer.id, opportunity_id=data.opportunity_id, owner_id=uow.actor_id,
-                  status="DRAFT", delivery_date=delivery, special_requirements=special, contract_value=contract_value,
-                  created_at=uow.now, updated_at=uow.now)
+    order = Order(
+        id=uuid.uuid4(),
+        customer_id=customer.id,
+        opportunity_id=data.opportunity_id,
+        owner_id=uow.actor_id,
+        status="DRAFT",
+        delivery_date=delivery,
+        special_requirements=special,
+        contract_value=contract_value,
+        created_at=uow.now,
+        updated_at=uow.now,
+    )
     await orders_repo.add(uow.session, order)
     await orders_repo.replace_items(uow.session, order.id, _item_rows(order.id, items))
-    _record(uow, order, "order.created", f"Order {order.number} created for {customer.name}", "ORDER_CREATED",
-            changes={"items": len(items), "contractValue": contract_value})
+    _record(
+        uow,
+        order,
+        "order.created",
+        f"Order {order.number} created for {customer.name}",
+        "ORDER_CREATED",
+        changes={"items": len(items), "contractValue": contract_value},
+    )
     return order
 
 
-async def update_order(uow: UnitOfWork, order_id: uuid.UUID, expected_version: int | None, *,
-                       items: list[ItemData] | None = None, **fields) -> Order:
+async def update_order(
+    uow: UnitOfWork, order_id: uuid.UUID, expected_version: int | None, *, items: list[ItemData] | None = None, **fields
+) -> Order:
     """`fields` holds only what the caller gave: delivery_date, special_requirements, contract_value."""
     order = await _locked(uow, order_id, expected_version)
     next_status(order.status, "update")
@@ -150,15 +186,18 @@ async def update_order(uow: UnitOfWork, order_id: uuid.UUID, expected_version: i
     if "delivery_date" in fields:
         values["delivery_date"] = _date(v, fields["delivery_date"])
     if "special_requirements" in fields:
-        values["special_requirements"] = v.text(fields["special_requirements"], "special requirements",
-                                                "specialRequirements", max_len=4000)
+        values["special_requirements"] = v.text(
+            fields["special_requirements"], "special requirements", "specialRequirements", max_len=4000
+        )
     if "contract_value" in fields:
         values["contract_value"] = money(v, fields["contract_value"], "contract value", "contractValue", required=True)
     v.raise_if_any()
     changes = {k: [getattr(order, k), val] for k, val in values.items() if getattr(order, k) != val}
     if new_items is not None:
-        old = [(i.product_model, i.description, i.quantity, i.unit_price)
-               for i in await orders_repo.items_of(uow.session, [order.id])]
+        old = [
+            (i.product_model, i.description, i.quantity, i.unit_price)
+            for i in await orders_repo.items_of(uow.session, [order.id])
+        ]
         new = [(i["product_model"], i["description"], i["quantity"], i["unit_price"]) for i in new_items]
         if old != new:
             await orders_repo.replace_items(uow.session, order.id, _item_rows(order.id, new_items))
@@ -169,8 +208,15 @@ async def update_order(uow: UnitOfWork, order_id: uuid.UUID, expected_version: i
         if attr != "items":
             setattr(order, attr, new_value)
     _touch(uow, order)  # an item change is a change of the order: its version moves too
-    _record(uow, order, "order.updated", f"Order {order.number} updated: {', '.join(sorted(changes))}",
-            "ORDER_UPDATED", changes=changes, payload={"fields": sorted(changes)})
+    _record(
+        uow,
+        order,
+        "order.updated",
+        f"Order {order.number} updated: {', '.join(sorted(changes))}",
+        "ORDER_UPDATED",
+        changes=changes,
+        payload={"fields": sorted(changes)},
+    )
     return order
 
 
@@ -192,9 +238,15 @@ async def hand_off_order(uow: UnitOfWork, order_id: uuid.UUID, expected_version:
     order.confirmation_due_at = uow.now + CONFIRMATION_WINDOW  # fixed now: a later policy change keeps it
     _touch(uow, order)
     again = " again" if previous == "RETURNED" else ""
-    _record(uow, order, "order.handed_off", f"Order {order.number} handed off to service{again}", "ORDER_HANDED_OFF",
-            changes={"status": [previous, status]}, payload={"number": order.number,
-                                                              "confirmationDueAt": order.confirmation_due_at})
+    _record(
+        uow,
+        order,
+        "order.handed_off",
+        f"Order {order.number} handed off to service{again}",
+        "ORDER_HANDED_OFF",
+        changes={"status": [previous, status]},
+        payload={"number": order.number, "confirmationDueAt": order.confirmation_due_at},
+    )
     return order
 
 
@@ -206,8 +258,15 @@ async def confirm_order(uow: UnitOfWork, order_id: uuid.UUID, expected_version: 
     order.confirmed_by_id = uow.actor_id
     _touch(uow, order)
     on_time = order.confirmation_due_at is None or uow.now <= order.confirmation_due_at
-    _record(uow, order, "order.confirmed", f"Order {order.number} confirmed by service", "ORDER_CONFIRMED",
-            changes={"status": [previous, status]}, payload={"number": order.number, "onTime": on_time})
+    _record(
+        uow,
+        order,
+        "order.confirmed",
+        f"Order {order.number} confirmed by service",
+        "ORDER_CONFIRMED",
+        changes={"status": [previous, status]},
+        payload={"number": order.number, "onTime": on_time},
+    )
     return order
 
 
@@ -221,8 +280,15 @@ async def return_order(uow: UnitOfWork, order_id: uuid.UUID, expected_version: i
     order.return_reason = clean  # the latest return's reason; earlier ones stay on the timeline
     order.returned_at = uow.now
     _touch(uow, order)
-    _record(uow, order, "order.returned", f"Order {order.number} returned to marketing: {clean}", "ORDER_RETURNED",
-            changes={"status": [previous, status], "reason": clean}, payload={"number": order.number, "reason": clean})
+    _record(
+        uow,
+        order,
+        "order.returned",
+        f"Order {order.number} returned to marketing: {clean}",
+        "ORDER_RETURNED",
+        changes={"status": [previous, status], "reason": clean},
+        payload={"number": order.number, "reason": clean},
+    )
     return order
 
 
@@ -237,9 +303,15 @@ async def cancel_order(uow: UnitOfWork, order_id: uuid.UUID, expected_version: i
     previous, order.status = order.status, status
     order.cancelled_at = uow.now
     _touch(uow, order)
-    _record(uow, order, "order.cancelled", f"Order {order.number} cancelled" + (f": {clean}" if clean else ""),
-            "ORDER_CANCELLED", changes={"status": [previous, status], "reason": clean},
-            payload={"number": order.number})
+    _record(
+        uow,
+        order,
+        "order.cancelled",
+        f"Order {order.number} cancelled" + (f": {clean}" if clean else ""),
+        "ORDER_CANCELLED",
+        changes={"status": [previous, status], "reason": clean},
+        payload={"number": order.number},
+    )
     await service_jobs.cancel_open_jobs_of(uow, order)  # nothing is left to do for a cancelled order
     return order
 
@@ -248,8 +320,15 @@ async def start_service(uow: UnitOfWork, order: Order) -> None:
     """The order's first service job started (order row already locked by the caller)."""
     previous, order.status = order.status, next_status(order.status, "start_service")
     _touch(uow, order)
-    _record(uow, order, "order.in_service", f"Order {order.number} is in service", "ORDER_UPDATED",
-            changes={"status": [previous, order.status]}, payload={"fields": ["status"], "status": order.status})
+    _record(
+        uow,
+        order,
+        "order.in_service",
+        f"Order {order.number} is in service",
+        "ORDER_UPDATED",
+        changes={"status": [previous, order.status]},
+        payload={"fields": ["status"], "status": order.status},
+    )
 
 
 async def complete(uow: UnitOfWork, order: Order) -> None:
@@ -257,8 +336,15 @@ async def complete(uow: UnitOfWork, order: Order) -> None:
     previous, order.status = order.status, next_status(order.status, "complete")
     order.completed_at = uow.now
     _touch(uow, order)
-    _record(uow, order, "order.completed", f"Order {order.number} completed", "ORDER_COMPLETED",
-            changes={"status": [previous, order.status]}, payload={"number": order.number})
+    _record(
+        uow,
+        order,
+        "order.completed",
+        f"Order {order.number} completed",
+        "ORDER_COMPLETED",
+        changes={"status": [previous, order.status]},
+        payload={"number": order.number},
+    )
 
 
 async def locked_order(uow: UnitOfWork, order_id: uuid.UUID, *field: str) -> Order:
@@ -278,8 +364,24 @@ def _touch(uow: UnitOfWork, order: Order) -> None:
     orders_repo.touch(order, uow.now)
 
 
-def _record(uow: UnitOfWork, order: Order, action: str, summary: str, event: str, *, changes: dict | None = None,
-            payload: dict | None = None) -> None:
-    uow.record(action=action, entity_type="Order", entity_id=order.id, summary=summary, changes=changes,
-               customer_id=order.customer_id, order_id=order.id, event=event,
-               payload={"status": order.status, **(payload or {})})
+def _record(
+    uow: UnitOfWork,
+    order: Order,
+    action: str,
+    summary: str,
+    event: str,
+    *,
+    changes: dict | None = None,
+    payload: dict | None = None,
+) -> None:
+    uow.record(
+        action=action,
+        entity_type="Order",
+        entity_id=order.id,
+        summary=summary,
+        changes=changes,
+        customer_id=order.customer_id,
+        order_id=order.id,
+        event=event,
+        payload={"status": order.status, **(payload or {})},
+    )

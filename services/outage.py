@@ -15,6 +15,7 @@ PostgreSQL; tests/test_outage.py keeps the cases):
   SQLAlchemy does not mark as invalidated.
 - every pooled connection busy or stuck connecting: sqlalchemy.exc.TimeoutError (pool checkout).
 """
+
 from __future__ import annotations
 
 import traceback
@@ -59,5 +60,7 @@ def is_database_unavailable(exc: BaseException | None) -> bool:
 
 
 def _raised_while_connecting(exc: BaseException) -> bool:
-    return any((frame.f_globals.get("__name__") or "").startswith(_CONNECTING_MODULES)
-               for frame, _ in traceback.walk_tb(exc.__traceback__))
+    return any(
+        (frame.f_globals.get("__name__") or "").startswith(_CONNECTING_MODULES)
+        for frame, _ in traceback.walk_tb(exc.__traceback__)
+    )

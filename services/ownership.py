@@ -1,4 +1,5 @@
 """Checks that the records a work item links to exist and belong to the same customer."""
+
 from __future__ import annotations
 
 import uuid

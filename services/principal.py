@@ -1,4 +1,5 @@
 """Who is calling: a signed-in person or an API key."""
+
 from __future__ import annotations
 
 import uuid

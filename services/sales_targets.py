@@ -4,6 +4,7 @@ A target covers the days period_start..period_end, both inclusive. Targets of on
 department-wide ones, or one person's) never overlap, so a KPI period's target is a plain sum.
 Setting a target for exactly the period of an existing one of the same scope changes its amount.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -40,15 +41,22 @@ async def set_sales_target(uow: UnitOfWork, data: TargetData) -> SalesTarget:
     if data.user_id is not None:
         user = await accounts_repo.user_by_id(uow.session, data.user_id)
         if user is None or not user.active or user.department != data.department:
-            raise DomainError(ErrorCode.VALIDATION, f"the target's person must be an active {data.department.lower()}"
-                              " user", ["userId"])
+            raise DomainError(
+                ErrorCode.VALIDATION,
+                f"the target's person must be an active {data.department.lower()} user",
+                ["userId"],
+            )
     await repo.lock_scope(uow.session, data.department, data.user_id)
     existing = await repo.overlapping(uow.session, data.department, data.user_id, data.period_start, data.period_end)
     same = [t for t in existing if (t.period_start, t.period_end) == (data.period_start, data.period_end)]
     if existing and not same:
         other = existing[0]
-        raise DomainError(ErrorCode.VALIDATION, f"the period overlaps the target for {other.period_start}.."
-                          f"{other.period_end}; change that one or choose other dates", ["periodStart"])
+        raise DomainError(
+            ErrorCode.VALIDATION,
+            f"the period overlaps the target for {other.period_start}.."
+            f"{other.period_end}; change that one or choose other dates",
+            ["periodStart"],
+        )
     scope = f"user {data.user_id}" if data.user_id else f"the {data.department.lower()} department"
     period = f"{data.period_start}..{data.period_end}"
     if same:
@@ -60,14 +68,31 @@ async def set_sales_target(uow: UnitOfWork, data: TargetData) -> SalesTarget:
         touch(target, uow.now)
         action, changes = "sales_target.updated", {"amount": [previous, amount]}
     else:
-        target = SalesTarget(id=uuid.uuid4(), department=data.department, user_id=data.user_id,
-                             period_start=data.period_start, period_end=data.period_end, amount=amount,
-                             created_at=uow.now, updated_at=uow.now)
+        target = SalesTarget(
+            id=uuid.uuid4(),
+            department=data.department,
+            user_id=data.user_id,
+            period_start=data.period_start,
+            period_end=data.period_end,
+            amount=amount,
+            created_at=uow.now,
+            updated_at=uow.now,
+        )
         await repo.add(uow.session, target)
         action, changes = "sales_target.set", {"amount": [None, amount]}
     await uow.session.flush()
-    uow.record(action=action, entity_type="SalesTarget", entity_id=target.id, changes=changes,
-               summary=f"Sales target of {scope} for {period}: {amount}", event="SALES_TARGET_SET",
-               payload={"userId": data.user_id, "periodStart": data.period_start, "periodEnd": data.period_end,
-                        "amount": amount})
+    uow.record(
+        action=action,
+        entity_type="SalesTarget",
+        entity_id=target.id,
+        changes=changes,
+        summary=f"Sales target of {scope} for {period}: {amount}",
+        event="SALES_TARGET_SET",
+        payload={
+            "userId": data.user_id,
+            "periodStart": data.period_start,
+            "periodEnd": data.period_end,
+            "amount": amount,
+        },
+    )
     return target

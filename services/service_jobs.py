@@ -5,6 +5,7 @@ puts a CONFIRMED order IN_SERVICE; when every non-cancelled job of an order is c
 one), the order is COMPLETED. Locks are always taken order first, then job, so concurrent job and
 order actions queue instead of deadlocking.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -41,8 +42,9 @@ SCHEDULABLE_ORDER_STATUSES = ("CONFIRMED", "IN_SERVICE")
 def next_status(current: str, action: str) -> str:
     nxt = TRANSITIONS.get((current, action))
     if nxt is None:
-        raise DomainError(ErrorCode.INVALID_TRANSITION, f"cannot {action} a service job that is {current}",
-                          ["serviceJobId"])
+        raise DomainError(
+            ErrorCode.INVALID_TRANSITION, f"cannot {action} a service job that is {current}", ["serviceJobId"]
+        )
     return nxt
 
 
@@ -60,19 +62,25 @@ class NewServiceJob:
 async def schedule_service_job(uow: UnitOfWork, data: NewServiceJob) -> ServiceJob:
     v = Validator()
     v.require(data.kind in SERVICE_JOB_KINDS, "unknown service job kind", "kind")
-    v.require(data.order_id is not None or data.customer_id is not None, "an order or a customer is required",
-              "orderId")
-    v.require(data.scheduled_end is None or data.scheduled_end > data.scheduled_start,
-              "the scheduled end must be after the scheduled start", "scheduledEnd")
+    v.require(
+        data.order_id is not None or data.customer_id is not None, "an order or a customer is required", "orderId"
+    )
+    v.require(
+        data.scheduled_end is None or data.scheduled_end > data.scheduled_start,
+        "the scheduled end must be after the scheduled start",
+        "scheduledEnd",
+    )
     notes = v.text(data.notes, "notes", "notes", max_len=4000)
     v.raise_if_any()
     order: Order | None = None
     if data.order_id is not None:
         order = await order_service.locked_order(uow, data.order_id, "orderId")
         if order.status not in SCHEDULABLE_ORDER_STATUSES:
-            raise DomainError(ErrorCode.INVALID_TRANSITION,
-                              f"service jobs can be scheduled only for a confirmed order (this one is {order.status})",
-                              ["orderId"])
+            raise DomainError(
+                ErrorCode.INVALID_TRANSITION,
+                f"service jobs can be scheduled only for a confirmed order (this one is {order.status})",
+                ["orderId"],
+            )
         if data.customer_id is not None and data.customer_id != order.customer_id:
             raise DomainError(ErrorCode.VALIDATION, "the order belongs to another customer", ["customerId"])
         customer_id = order.customer_id
@@ -82,14 +90,30 @@ async def schedule_service_job(uow: UnitOfWork, data: NewServiceJob) -> ServiceJ
             raise not_found("customer", "customerId")
         customer_id = data.customer_id
     await _check_technician(uow, data.technician_id)
-    job = ServiceJob(id=uuid.uuid4(), order_id=order.id if order else None, customer_id=customer_id, kind=data.kind,
-                     status="SCHEDULED", technician_id=data.technician_id, scheduled_start=data.scheduled_start,
-                     scheduled_end=data.scheduled_end, notes=notes, created_at=uow.now, updated_at=uow.now)
+    job = ServiceJob(
+        id=uuid.uuid4(),
+        order_id=order.id if order else None,
+        customer_id=customer_id,
+        kind=data.kind,
+        status="SCHEDULED",
+        technician_id=data.technician_id,
+        scheduled_start=data.scheduled_start,
+        scheduled_end=data.scheduled_end,
+        notes=notes,
+        created_at=uow.now,
+        updated_at=uow.now,
+    )
     await jobs_repo.add(uow.session, job)
     where = f" for order {order.number}" if order else ""
-    _record(uow, job, "service_job.scheduled", f"Service job {job.number} ({job.kind.lower()}) scheduled{where}",
-            "SERVICE_JOB_SCHEDULED", changes={"scheduledStart": job.scheduled_start, "technicianId": job.technician_id},
-            payload={"kind": job.kind, "scheduledStart": job.scheduled_start})
+    _record(
+        uow,
+        job,
+        "service_job.scheduled",
+        f"Service job {job.number} ({job.kind.lower()}) scheduled{where}",
+        "SERVICE_JOB_SCHEDULED",
+        changes={"scheduledStart": job.scheduled_start, "technicianId": job.technician_id},
+        payload={"kind": job.kind, "scheduledStart": job.scheduled_start},
+    )
     return job
 
 
@@ -98,15 +122,22 @@ async def start_service_job(uow: UnitOfWork, job_id: uuid.UUID, expected_version
     previous, job.status = job.status, next_status(job.status, "start")
     job.started_at = uow.now
     _touch(uow, job)
-    _record(uow, job, "service_job.started", f"Service job {job.number} started", "SERVICE_JOB_STARTED",
-            changes={"status": [previous, job.status]})
+    _record(
+        uow,
+        job,
+        "service_job.started",
+        f"Service job {job.number} started",
+        "SERVICE_JOB_STARTED",
+        changes={"status": [previous, job.status]},
+    )
     if order is not None and order.status != "IN_SERVICE":
         await order_service.start_service(uow, order)  # refuses (and rolls back) for any other order state
     return job
 
 
-async def complete_service_job(uow: UnitOfWork, job_id: uuid.UUID, expected_version: int | None,
-                               quality_result: str, notes: str | None = None) -> ServiceJob:
+async def complete_service_job(
+    uow: UnitOfWork, job_id: uuid.UUID, expected_version: int | None, quality_result: str, notes: str | None = None
+) -> ServiceJob:
     order, job = await _locked(uow, job_id, expected_version)
     status = next_status(job.status, "complete")
     v = Validator()
@@ -119,10 +150,15 @@ async def complete_service_job(uow: UnitOfWork, job_id: uuid.UUID, expected_vers
     if clean is not None:
         job.notes = clean
     _touch(uow, job)
-    _record(uow, job, "service_job.completed",
-            f"Service job {job.number} completed, quality check {quality_result.lower()}", "SERVICE_JOB_COMPLETED",
-            changes={"status": [previous, status], "qualityResult": quality_result},
-            payload={"qualityResult": quality_result})
+    _record(
+        uow,
+        job,
+        "service_job.completed",
+        f"Service job {job.number} completed, quality check {quality_result.lower()}",
+        "SERVICE_JOB_COMPLETED",
+        changes={"status": [previous, status], "qualityResult": quality_result},
+        payload={"qualityResult": quality_result},
+    )
     await _complete_order_if_done(uow, order)
     return job
 
@@ -134,8 +170,9 @@ async def cancel_service_job(uow: UnitOfWork, job_id: uuid.UUID, expected_versio
     return job
 
 
-async def reassign_service_job(uow: UnitOfWork, job_id: uuid.UUID, expected_version: int | None,
-                               technician_id: uuid.UUID) -> ServiceJob:
+async def reassign_service_job(
+    uow: UnitOfWork, job_id: uuid.UUID, expected_version: int | None, technician_id: uuid.UUID
+) -> ServiceJob:
     _, job = await _locked(uow, job_id, expected_version)
     next_status(job.status, "reassign")
     technician = await _check_technician(uow, technician_id)
@@ -143,9 +180,15 @@ async def reassign_service_job(uow: UnitOfWork, job_id: uuid.UUID, expected_vers
         return job
     previous, job.technician_id = job.technician_id, technician_id
     _touch(uow, job)
-    _record(uow, job, "service_job.reassigned", f"Service job {job.number} assigned to {technician.name}",
-            "SERVICE_JOB_UPDATED", changes={"technicianId": [previous, technician_id]},
-            payload={"fields": ["technician"], "technicianId": technician_id})
+    _record(
+        uow,
+        job,
+        "service_job.reassigned",
+        f"Service job {job.number} assigned to {technician.name}",
+        "SERVICE_JOB_UPDATED",
+        changes={"technicianId": [previous, technician_id]},
+        payload={"fields": ["technician"], "technicianId": technician_id},
+    )
     return job
 
 
@@ -160,8 +203,14 @@ def _cancel(uow: UnitOfWork, job: ServiceJob, status: str, because: str = "") ->
     previous, job.status = job.status, status
     job.cancelled_at = uow.now
     _touch(uow, job)
-    _record(uow, job, "service_job.cancelled", f"Service job {job.number} cancelled{because}",
-            "SERVICE_JOB_CANCELLED", changes={"status": [previous, status]})
+    _record(
+        uow,
+        job,
+        "service_job.cancelled",
+        f"Service job {job.number} cancelled{because}",
+        "SERVICE_JOB_CANCELLED",
+        changes={"status": [previous, status]},
+    )
 
 
 async def _complete_order_if_done(uow: UnitOfWork, order: Order | None) -> None:
@@ -190,8 +239,9 @@ async def _check_technician(uow: UnitOfWork, technician_id: uuid.UUID | None):
         return None
     user = await accounts_repo.user_by_id(uow.session, technician_id)
     if user is None or not user.active or user.department != "SERVICE":
-        raise DomainError(ErrorCode.VALIDATION, "the technician must be an active member of the service department",
-                          ["technicianId"])
+        raise DomainError(
+            ErrorCode.VALIDATION, "the technician must be an active member of the service department", ["technicianId"]
+        )
     return user
 
 
@@ -199,8 +249,24 @@ def _touch(uow: UnitOfWork, job: ServiceJob) -> None:
     orders_repo.touch(job, uow.now)
 
 
-def _record(uow: UnitOfWork, job: ServiceJob, action: str, summary: str, event: str, *, changes: dict | None = None,
-            payload: dict | None = None) -> None:
-    uow.record(action=action, entity_type="ServiceJob", entity_id=job.id, summary=summary, changes=changes,
-               customer_id=job.customer_id, order_id=job.order_id, event=event,
-               payload={"status": job.status, "number": job.number, **(payload or {})})
+def _record(
+    uow: UnitOfWork,
+    job: ServiceJob,
+    action: str,
+    summary: str,
+    event: str,
+    *,
+    changes: dict | None = None,
+    payload: dict | None = None,
+) -> None:
+    uow.record(
+        action=action,
+        entity_type="ServiceJob",
+        entity_id=job.id,
+        summary=summary,
+        changes=changes,
+        customer_id=job.customer_id,
+        order_id=job.order_id,
+        event=event,
+        payload={"status": job.status, "number": job.number, **(payload or {})},
+    )

@@ -14,6 +14,7 @@ The first-response clock stops at the first acknowledgement or customer-visible 
 resolution clock at the resolution. A ticket's overall state is BREACHED if either clock is,
 else AT_RISK if either is, else MET if both are, else ON_TRACK.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -49,11 +50,13 @@ class DueTimes:
 
 def due_times(start: datetime, policy: SlaPolicy) -> DueTimes:
     """Due times of a clock started at `start` under `policy` (fixed on the ticket from then on)."""
-    return DueTimes(start + timedelta(minutes=policy.first_response_minutes),
-                    start + timedelta(minutes=policy.resolution_minutes))
+    return DueTimes(
+        start + timedelta(minutes=policy.first_response_minutes), start + timedelta(minutes=policy.resolution_minutes)
+    )
 
 
 # ----------------------------------------------------------------------------- one clock
+
 
 def clock_state(start: datetime, due: datetime, done_at: datetime | None, now: datetime) -> SlaState:
     if done_at is not None:
@@ -82,6 +85,7 @@ def clock_state_sql(start: Any, due: Any, done_at: Any, now: datetime) -> Column
 
 # ----------------------------------------------------------------------------- first response
 
+
 def first_response_state(ticket: Ticket, now: datetime) -> SlaState:
     return clock_state(ticket.sla_started_at, ticket.first_response_due_at, ticket.first_responded_at, now)
 
@@ -92,6 +96,7 @@ def first_response_state_sql(now: datetime) -> ColumnElement[str]:
 
 # ----------------------------------------------------------------------------- resolution
 
+
 def resolution_state(ticket: Ticket, now: datetime) -> SlaState:
     return clock_state(ticket.sla_started_at, ticket.resolution_due_at, ticket.resolved_at, now)
 
@@ -101,6 +106,7 @@ def resolution_state_sql(now: datetime) -> ColumnElement[str]:
 
 
 # ----------------------------------------------------------------------------- the ticket overall
+
 
 def combined_state(first: SlaState, second: SlaState) -> SlaState:
     states = {first, second}

@@ -4,6 +4,7 @@ Named constants only, so the SLA watcher and the KPIs read the same numbers as t
 start the clocks. A due time is computed once, when its clock starts, and stored on the row: a later
 change of these numbers does not rewrite history.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta

@@ -14,6 +14,7 @@ Announcements are SLA_AT_RISK / SLA_BREACHED events (the `slaAlerts` stream, bot
   BREACHED only (its AT_RISK moment has passed).
 - The leader also purges the event log past its retention (services/event_retention.py), hourly.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -46,9 +47,14 @@ SLA_WATCHER_LOCK = 0x7A6E_0002
 # How often the leader purges the event log beyond its retention.
 PURGE_EVERY = timedelta(hours=1)
 
-_CLOCK_LABELS = {"first_response": "first response", "resolution": "resolution",
-                 "order_confirmation": "confirmation", "solution_review": "review",
-                 "registration_ack": "registration acknowledgement", "consultation_update": "consultation update"}
+_CLOCK_LABELS = {
+    "first_response": "first response",
+    "resolution": "resolution",
+    "order_confirmation": "confirmation",
+    "solution_review": "review",
+    "registration_ack": "registration acknowledgement",
+    "consultation_update": "consultation update",
+}
 _STATE_WORDS = {"AT_RISK": "at risk", "BREACHED": "breached"}
 
 
@@ -68,9 +74,16 @@ class _Subject:
 
 
 class SlaWatcher:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock,
-                 announcer: EventAnnouncer | None = None, *, interval: float = 15.0,
-                 retention_days: int = event_retention.DEFAULT_RETENTION_DAYS, batch_size: int = 200):
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        announcer: EventAnnouncer | None = None,
+        *,
+        interval: float = 15.0,
+        retention_days: int = event_retention.DEFAULT_RETENTION_DAYS,
+        batch_size: int = 200,
+    ):
         self.sessions = sessions
         self.clock = clock
         self.announcer = announcer
@@ -162,15 +175,22 @@ class SlaWatcher:
         while True:
             async with self.sessions() as session:
                 now = self.clock.now()
-                found = await repo.due(session, state_at(now), consultation_window=CONSULTATION_UPDATE,
-                                       limit=self.batch_size, now=now)
+                found = await repo.due(
+                    session, state_at(now), consultation_window=CONSULTATION_UPDATE, limit=self.batch_size, now=now
+                )
             made = 0
             for item in found:
                 try:
                     made += await self._announce(item)
                 except Exception:  # one bad item must not block the others; it is retried next scan
-                    log.exception("announcing %s %s %s of %s %s failed", item.clock, item.state, item.due_at,
-                                  item.subject_type, item.subject_id)
+                    log.exception(
+                        "announcing %s %s %s of %s %s failed",
+                        item.clock,
+                        item.state,
+                        item.due_at,
+                        item.subject_type,
+                        item.subject_id,
+                    )
             total += made
             if len(found) < self.batch_size or made == 0:
                 return total
@@ -179,8 +199,14 @@ class SlaWatcher:
         announcement_id = None
         async with unit_of_work(self.sessions, None, self.clock, self.announcer) as uow:
             # Re-check in this transaction, at its instant: the clock may have stopped since the scan.
-            current = await repo.due(uow.session, state_at(uow.now), consultation_window=CONSULTATION_UPDATE,
-                                     clock=item.clock, subject_id=item.subject_id, now=uow.now)
+            current = await repo.due(
+                uow.session,
+                state_at(uow.now),
+                consultation_window=CONSULTATION_UPDATE,
+                clock=item.clock,
+                subject_id=item.subject_id,
+                now=uow.now,
+            )
             if not current:
                 return False
             item = current[0]
@@ -189,13 +215,25 @@ class SlaWatcher:
                 return False
             subject = await _describe(uow.session, item)
             event = "SLA_AT_RISK" if item.state == "AT_RISK" else "SLA_BREACHED"
-            uow.record(action=f"sla.{item.state.lower()}", entity_type=item.subject_type, entity_id=item.subject_id,
-                       summary=f"{subject.label} {_CLOCK_LABELS.get(item.clock, item.clock)} "
-                               f"{_STATE_WORDS[item.state]} (due {_when(item.due_at, uow.now)})",
-                       customer_id=subject.customer_id, order_id=subject.order_id, event=event,
-                       payload={**subject.payload, "subjectType": item.subject_type, "subjectId": item.subject_id,
-                                "clock": item.clock, "state": item.state, "dueAt": item.due_at,
-                                "startedAt": item.started_at})
+            uow.record(
+                action=f"sla.{item.state.lower()}",
+                entity_type=item.subject_type,
+                entity_id=item.subject_id,
+                summary=f"{subject.label} {_CLOCK_LABELS.get(item.clock, item.clock)} "
+                f"{_STATE_WORDS[item.state]} (due {_when(item.due_at, uow.now)})",
+                customer_id=subject.customer_id,
+                order_id=subject.order_id,
+                event=event,
+                payload={
+                    **subject.payload,
+                    "subjectType": item.subject_type,
+                    "subjectId": item.subject_id,
+                    "clock": item.clock,
+                    "state": item.state,
+                    "dueAt": item.due_at,
+                    "startedAt": item.started_at,
+                },
+            )
         if uow.committed_events:  # a back-reference for operators; the event itself is what matters
             try:
                 async with self.sessions() as session, session.begin():
@@ -215,8 +253,12 @@ async def _ticket_subject(session: AsyncSession, ticket_id: uuid.UUID, **extra: 
     assert ticket is not None
     escalated = bool(await tickets_repo.escalated_ticket_ids(session, [ticket.id]))
     # The tickets service's own payload fields, so ticket boards filter SLA alerts like ticket events.
-    return _Subject(f"Ticket {ticket.number}", ticket.customer_id, ticket.order_id,
-                    ticket_payload(ticket, escalated=escalated, **extra))
+    return _Subject(
+        f"Ticket {ticket.number}",
+        ticket.customer_id,
+        ticket.order_id,
+        ticket_payload(ticket, escalated=escalated, **extra),
+    )
 
 
 async def _describe(session: AsyncSession, item: DueClock) -> _Subject:
@@ -232,11 +274,15 @@ async def _describe(session: AsyncSession, item: DueClock) -> _Subject:
     assert opportunity is not None
     payload = {"opportunityId": opportunity.id, "title": opportunity.title, "stage": opportunity.stage}
     if item.subject_type == "Solution":
-        solution = next(s for s in await opportunities_repo.solutions_of(session, [opportunity.id])
-                        if s.id == item.subject_id)
-        return _Subject(f"Solution v{solution.revision} of {opportunity.title!r}", opportunity.customer_id,
-                        opportunity.order_id, {**payload, "solutionId": solution.id,
-                                               "solutionVersion": solution.revision})
+        solution = next(
+            s for s in await opportunities_repo.solutions_of(session, [opportunity.id]) if s.id == item.subject_id
+        )
+        return _Subject(
+            f"Solution v{solution.revision} of {opportunity.title!r}",
+            opportunity.customer_id,
+            opportunity.order_id,
+            {**payload, "solutionId": solution.id, "solutionVersion": solution.revision},
+        )
     return _Subject(f"Project {opportunity.title!r}", opportunity.customer_id, opportunity.order_id, payload)
 
 

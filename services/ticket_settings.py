@@ -4,6 +4,7 @@ categories (admins). Changes are audited; they are not ticket events, so none is
 A policy change applies to tickets opened (or re-prioritised) afterwards: due times already fixed on
 tickets stay as they are (DOMAIN.md: a later policy change does not rewrite history).
 """
+
 from __future__ import annotations
 
 import re
@@ -24,8 +25,9 @@ def audit_id(entity_type: str, key: str) -> uuid.UUID:
     return uuid.uuid5(_AUDIT_NAMESPACE, f"{entity_type}:{key}")
 
 
-async def update_sla_policy(uow: UnitOfWork, priority: str, first_response_minutes: int, resolution_minutes: int,
-                            expected_version: int | None) -> SlaPolicy:
+async def update_sla_policy(
+    uow: UnitOfWork, priority: str, first_response_minutes: int, resolution_minutes: int, expected_version: int | None
+) -> SlaPolicy:
     if priority not in TICKET_PRIORITIES:
         raise invalid("unknown priority", "priority")
     policy = await repo.sla_policy(uow.session, priority, for_update=True)
@@ -33,22 +35,38 @@ async def update_sla_policy(uow: UnitOfWork, priority: str, first_response_minut
         raise not_found("SLA policy", "priority")
     check_version("SLA policy", expected_version, policy.version)
     v = Validator()
-    v.require(0 < first_response_minutes <= 525_600, "firstResponseMinutes must be between 1 and 525600",
-              "firstResponseMinutes")
+    v.require(
+        0 < first_response_minutes <= 525_600,
+        "firstResponseMinutes must be between 1 and 525600",
+        "firstResponseMinutes",
+    )
     v.require(0 < resolution_minutes <= 525_600, "resolutionMinutes must be between 1 and 525600", "resolutionMinutes")
-    v.require(resolution_minutes >= first_response_minutes, "resolution cannot be due before the first response",
-              "resolutionMinutes")
+    v.require(
+        resolution_minutes >= first_response_minutes,
+        "resolution cannot be due before the first response",
+        "resolutionMinutes",
+    )
     v.raise_if_any()
-    changes = {name: [old, new] for name, old, new in (
-        ("firstResponseMinutes", policy.first_response_minutes, first_response_minutes),
-        ("resolutionMinutes", policy.resolution_minutes, resolution_minutes)) if old != new}
+    changes = {
+        name: [old, new]
+        for name, old, new in (
+            ("firstResponseMinutes", policy.first_response_minutes, first_response_minutes),
+            ("resolutionMinutes", policy.resolution_minutes, resolution_minutes),
+        )
+        if old != new
+    }
     if not changes:
         return policy
     policy.first_response_minutes, policy.resolution_minutes = first_response_minutes, resolution_minutes
     await uow.session.flush()
-    uow.record(action="sla_policy.updated", entity_type="SlaPolicy", entity_id=audit_id("SlaPolicy", priority),
-               summary=f"SLA policy {priority}: first response {first_response_minutes} min, "
-                       f"resolution {resolution_minutes} min", changes={"priority": priority, **changes})
+    uow.record(
+        action="sla_policy.updated",
+        entity_type="SlaPolicy",
+        entity_id=audit_id("SlaPolicy", priority),
+        summary=f"SLA policy {priority}: first response {first_response_minutes} min, "
+        f"resolution {resolution_minutes} min",
+        changes={"priority": priority, **changes},
+    )
     return policy
 
 
@@ -65,13 +83,21 @@ async def upsert_root_cause(uow: UnitOfWork, code: str, label: str, active: bool
         changes = {"code": code, "label": text, "active": active}
         action, what = "root_cause.created", "created"
     else:
-        changes = {name: [old, new] for name, old, new in (("label", category.label, text),
-                                                          ("active", category.active, active)) if old != new}
+        changes = {
+            name: [old, new]
+            for name, old, new in (("label", category.label, text), ("active", category.active, active))
+            if old != new
+        }
         if not changes:
             return category
         category.label, category.active = text, active
         action, what = "root_cause.updated", "updated"
     await uow.session.flush()
-    uow.record(action=action, entity_type="RootCauseCategory", entity_id=audit_id("RootCauseCategory", code),
-               summary=f"Root-cause category {code} {what}", changes=changes)
+    uow.record(
+        action=action,
+        entity_type="RootCauseCategory",
+        entity_id=audit_id("RootCauseCategory", code),
+        summary=f"Root-cause category {code} {what}",
+        changes=changes,
+    )
     return category

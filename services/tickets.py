@@ -4,6 +4,7 @@ Every accepted change writes one activity row (on the customer's and, when linke
 timeline) and exactly one event; a refused one raises a DomainError and writes nothing.
 Joint consultations (escalate, notes, close) live in services/escalations.py.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -46,10 +47,19 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 }
 ACTIONS = sorted({action for _, action in TRANSITIONS})
 
-_VERBS = {"acknowledge": "acknowledge", "start": "start work on", "escalate": "escalate", "note": "add a note to",
-          "close_escalation": "close the consultation of", "resolve": "resolve", "close": "close",
-          "reopen": "reopen", "assign": "assign", "change_priority": "change the priority of",
-          "comment": "comment on"}
+_VERBS = {
+    "acknowledge": "acknowledge",
+    "start": "start work on",
+    "escalate": "escalate",
+    "note": "add a note to",
+    "close_escalation": "close the consultation of",
+    "resolve": "resolve",
+    "close": "close",
+    "reopen": "reopen",
+    "assign": "assign",
+    "change_priority": "change the priority of",
+    "comment": "comment on",
+}
 
 
 def next_status(status: str, action: str) -> str:
@@ -66,6 +76,7 @@ def next_status(status: str, action: str) -> str:
 
 # ----------------------------------------------------------------------------- shared by ticket services
 
+
 async def locked_ticket(uow: UnitOfWork, ticket_id: uuid.UUID, expected_version: int | None = None) -> Ticket:
     ticket = await repo.get(uow.session, ticket_id, for_update=True)
     if ticket is None:
@@ -76,29 +87,57 @@ async def locked_ticket(uow: UnitOfWork, ticket_id: uuid.UUID, expected_version:
 
 def event_payload(ticket: Ticket, *, escalated: bool, **extra: Any) -> dict[str, Any]:
     """What subscribers filter on (the board's TicketFilter fields) without reading the ticket."""
-    return {"ticketId": ticket.id, "number": ticket.number, "subject": ticket.subject, "status": ticket.status,
-            "priority": ticket.priority, "kind": ticket.kind, "assigneeId": ticket.assignee_id, "escalated": escalated,
-            # The SLA clocks, so a board filtering on slaState can judge the ticket as of the event.
-            "slaStartedAt": ticket.sla_started_at, "firstResponseDueAt": ticket.first_response_due_at,
-            "resolutionDueAt": ticket.resolution_due_at, "firstRespondedAt": ticket.first_responded_at,
-            "resolvedAt": ticket.resolved_at, **extra}
+    return {
+        "ticketId": ticket.id,
+        "number": ticket.number,
+        "subject": ticket.subject,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "kind": ticket.kind,
+        "assigneeId": ticket.assignee_id,
+        "escalated": escalated,
+        # The SLA clocks, so a board filtering on slaState can judge the ticket as of the event.
+        "slaStartedAt": ticket.sla_started_at,
+        "firstResponseDueAt": ticket.first_response_due_at,
+        "resolutionDueAt": ticket.resolution_due_at,
+        "firstRespondedAt": ticket.first_responded_at,
+        "resolvedAt": ticket.resolved_at,
+        **extra,
+    }
 
 
 # Board filters look at these; their values before the change let a board see a ticket leave it.
 _FILTERED_FIELDS = ("status", "priority", "assigneeId")
 
 
-async def record(uow: UnitOfWork, ticket: Ticket, action: str, summary: str, event: str, *,
-                 changes: dict[str, Any] | None = None, internal: bool = False, **extra: Any) -> None:
+async def record(
+    uow: UnitOfWork,
+    ticket: Ticket,
+    action: str,
+    summary: str,
+    event: str,
+    *,
+    changes: dict[str, Any] | None = None,
+    internal: bool = False,
+    **extra: Any,
+) -> None:
     """`internal`: the activity is about an INTERNAL comment or a note (hidden from API keys' timelines)."""
     escalated = bool(await repo.escalated_ticket_ids(uow.session, [ticket.id]))
     previous = {k: changes[k][0] for k in _FILTERED_FIELDS if isinstance((changes or {}).get(k), list)}
     if previous:
         extra.setdefault("previous", previous)
-    uow.record(action=f"ticket.{action}", entity_type="Ticket", entity_id=ticket.id,
-               summary=f"Ticket {ticket.number} {summary}", changes=changes, customer_id=ticket.customer_id,
-               order_id=ticket.order_id, event=event, payload=event_payload(ticket, escalated=escalated, **extra),
-               internal=internal)
+    uow.record(
+        action=f"ticket.{action}",
+        entity_type="Ticket",
+        entity_id=ticket.id,
+        summary=f"Ticket {ticket.number} {summary}",
+        changes=changes,
+        customer_id=ticket.customer_id,
+        order_id=ticket.order_id,
+        event=event,
+        payload=event_payload(ticket, escalated=escalated, **extra),
+        internal=internal,
+    )
 
 
 def mark_first_response(ticket: Ticket, uow: UnitOfWork) -> dict[str, Any]:
@@ -117,6 +156,7 @@ def move(ticket: Ticket, action: str) -> dict[str, Any]:
 
 # ----------------------------------------------------------------------------- opening
 
+
 @dataclass
 class NewTicket:
     customer_id: uuid.UUID
@@ -127,8 +167,14 @@ class NewTicket:
     order_id: uuid.UUID | None = None
 
 
-async def open_ticket(uow: UnitOfWork, data: NewTicket, *, service_job_id: uuid.UUID | None = None,
-                      notify_user_ids: list[uuid.UUID] | None = None, via: str = "") -> Ticket:
+async def open_ticket(
+    uow: UnitOfWork,
+    data: NewTicket,
+    *,
+    service_job_id: uuid.UUID | None = None,
+    notify_user_ids: list[uuid.UUID] | None = None,
+    via: str = "",
+) -> Ticket:
     v = Validator()
     subject = v.text(data.subject, "subject", "subject", required=True, max_len=200)
     description = v.text(data.description, "description", "description", required=True, max_len=20_000)
@@ -143,10 +189,21 @@ async def open_ticket(uow: UnitOfWork, data: NewTicket, *, service_job_id: uuid.
     assert policy is not None, "every priority has an SLA policy (seeded by migration 0003)"
     due = sla.due_times(uow.now, policy)
     ticket = Ticket(
-        id=uuid.uuid4(), customer_id=data.customer_id, order_id=data.order_id, service_job_id=service_job_id,
-        kind=data.kind, priority=data.priority, status="NEW", subject=subject, description=description,
-        created_by_id=uow.actor_id, created_at=uow.now, updated_at=uow.now, sla_started_at=uow.now,
-        first_response_due_at=due.first_response, resolution_due_at=due.resolution,
+        id=uuid.uuid4(),
+        customer_id=data.customer_id,
+        order_id=data.order_id,
+        service_job_id=service_job_id,
+        kind=data.kind,
+        priority=data.priority,
+        status="NEW",
+        subject=subject,
+        description=description,
+        created_by_id=uow.actor_id,
+        created_at=uow.now,
+        updated_at=uow.now,
+        sla_started_at=uow.now,
+        first_response_due_at=due.first_response,
+        resolution_due_at=due.resolution,
     )
     await repo.add(uow.session, ticket)
     extra: dict[str, Any] = {}
@@ -154,14 +211,20 @@ async def open_ticket(uow: UnitOfWork, data: NewTicket, *, service_job_id: uuid.
         extra["notifyUserIds"] = sorted(str(u) for u in notify_user_ids)
     if service_job_id is not None:
         extra["serviceJobId"] = service_job_id
-    changes = {"kind": ticket.kind, "priority": ticket.priority, "firstResponseDueAt": due.first_response,
-               "resolutionDueAt": due.resolution, **extra}
+    changes = {
+        "kind": ticket.kind,
+        "priority": ticket.priority,
+        "firstResponseDueAt": due.first_response,
+        "resolutionDueAt": due.resolution,
+        **extra,
+    }
     await record(uow, ticket, "opened", f"opened{via}: {subject}", "TICKET_OPENED", changes=changes, **extra)
     return ticket
 
 
-async def report_service_job_problem(uow: UnitOfWork, job_id: uuid.UUID, *, subject: str, description: str,
-                                     priority: str) -> Ticket:
+async def report_service_job_problem(
+    uow: UnitOfWork, job_id: uuid.UUID, *, subject: str, description: str, priority: str
+) -> Ticket:
     """A technician raises a problem back to marketing (in-sale 2): a QUALITY_ISSUE ticket on the job's
     order and customer, announced to the order's marketing owner (the customer's, without an order)."""
     job = await repo.service_job(uow.session, job_id)
@@ -174,13 +237,25 @@ async def report_service_job_problem(uow: UnitOfWork, job_id: uuid.UUID, *, subj
     else:
         customer = await customers_repo.get(uow.session, job.customer_id)
         owner_id = customer.owner_id if customer else None
-    data = NewTicket(customer_id=job.customer_id, order_id=job.order_id, kind="QUALITY_ISSUE", priority=priority,
-                     subject=subject, description=description)
-    return await open_ticket(uow, data, service_job_id=job.id, notify_user_ids=[owner_id] if owner_id else [],
-                             via=f" from service job {job.number}")
+    data = NewTicket(
+        customer_id=job.customer_id,
+        order_id=job.order_id,
+        kind="QUALITY_ISSUE",
+        priority=priority,
+        subject=subject,
+        description=description,
+    )
+    return await open_ticket(
+        uow,
+        data,
+        service_job_id=job.id,
+        notify_user_ids=[owner_id] if owner_id else [],
+        via=f" from service job {job.number}",
+    )
 
 
 # ----------------------------------------------------------------------------- handling
+
 
 async def acknowledge(uow: UnitOfWork, ticket_id: uuid.UUID, expected_version: int | None) -> Ticket:
     ticket = await locked_ticket(uow, ticket_id, expected_version)
@@ -220,8 +295,14 @@ async def add_comment(uow: UnitOfWork, ticket_id: uuid.UUID, body: str, visibili
     text = v.text(body, "comment", "body", required=True, max_len=20_000)
     v.require(visibility in COMMENT_VISIBILITIES, "unknown visibility", "visibility")
     v.raise_if_any()
-    comment = TicketComment(id=uuid.uuid4(), ticket_id=ticket.id, author_id=uow.actor_id, body=text,
-                            visibility=visibility, created_at=uow.now)
+    comment = TicketComment(
+        id=uuid.uuid4(),
+        ticket_id=ticket.id,
+        author_id=uow.actor_id,
+        body=text,
+        visibility=visibility,
+        created_at=uow.now,
+    )
     repo.add_comment(uow.session, comment)
     changes: dict[str, Any] = {"commentId": comment.id, "visibility": visibility}
     if visibility == "CUSTOMER":
@@ -230,8 +311,17 @@ async def add_comment(uow: UnitOfWork, ticket_id: uuid.UUID, body: str, visibili
     # The body stays out of the trail and the event: timelines are readable by API keys, who see the
     # entry for a customer-visible reply but not the one for an internal comment.
     label = "customer-visible reply" if visibility == "CUSTOMER" else "internal comment"
-    await record(uow, ticket, "commented", f"{label} added", "TICKET_UPDATED", changes=changes,
-                 internal=visibility == "INTERNAL", commentId=comment.id, visibility=visibility)
+    await record(
+        uow,
+        ticket,
+        "commented",
+        f"{label} added",
+        "TICKET_UPDATED",
+        changes=changes,
+        internal=visibility == "INTERNAL",
+        commentId=comment.id,
+        visibility=visibility,
+    )
     return ticket
 
 
@@ -246,29 +336,38 @@ async def change_priority(uow: UnitOfWork, ticket_id: uuid.UUID, priority: str, 
     policy = await repo.sla_policy(uow.session, priority)
     assert policy is not None
     due = sla.due_times(ticket.sla_started_at, policy)
-    changes = {"priority": [ticket.priority, priority],
-               "firstResponseDueAt": [ticket.first_response_due_at, due.first_response],
-               "resolutionDueAt": [ticket.resolution_due_at, due.resolution]}
+    changes = {
+        "priority": [ticket.priority, priority],
+        "firstResponseDueAt": [ticket.first_response_due_at, due.first_response],
+        "resolutionDueAt": [ticket.resolution_due_at, due.resolution],
+    }
     ticket.priority = priority
     ticket.first_response_due_at, ticket.resolution_due_at = due.first_response, due.resolution
     await repo.save(uow.session, ticket, uow.now)
-    await record(uow, ticket, "priority_changed", f"priority {changes['priority'][0]} → {priority}",
-                 "TICKET_UPDATED", changes=changes)
+    await record(
+        uow,
+        ticket,
+        "priority_changed",
+        f"priority {changes['priority'][0]} → {priority}",
+        "TICKET_UPDATED",
+        changes=changes,
+    )
     return ticket
 
 
 # ----------------------------------------------------------------------------- resolution
 
-async def resolve(uow: UnitOfWork, ticket_id: uuid.UUID, root_cause: str, summary: str,
-                  expected_version: int | None) -> Ticket:
+
+async def resolve(
+    uow: UnitOfWork, ticket_id: uuid.UUID, root_cause: str, summary: str, expected_version: int | None
+) -> Ticket:
     ticket = await locked_ticket(uow, ticket_id, expected_version)
     was = ticket.status
     changes = move(ticket, "resolve")
     v = Validator()
     text = v.text(summary, "resolution summary", "resolutionSummary", required=True, max_len=20_000)
     category = await repo.root_cause(uow.session, (root_cause or "").strip())
-    v.require(category is not None and category.active, "rootCause must be an active root-cause category",
-              "rootCause")
+    v.require(category is not None and category.active, "rootCause must be an active root-cause category", "rootCause")
     v.raise_if_any()
     ticket.root_cause_code, ticket.resolution_summary, ticket.resolved_at = category.code, text, uow.now
     changes |= {"rootCause": category.code, "resolvedAt": uow.now}
@@ -279,8 +378,10 @@ async def resolve(uow: UnitOfWork, ticket_id: uuid.UUID, root_cause: str, summar
         escalation.status, escalation.closed_at, escalation.closed_by_id = "CLOSED", uow.now, uow.actor_id
         escalation.plan = escalation.plan or text
         await repo.save(uow.session, escalation)
-        extra = {"escalationId": escalation.id,
-                 "participantIds": sorted(str(u) for u in await repo.participant_ids(uow.session, escalation.id))}
+        extra = {
+            "escalationId": escalation.id,
+            "participantIds": sorted(str(u) for u in await repo.participant_ids(uow.session, escalation.id)),
+        }
         changes["escalationClosed"] = escalation.id
     await repo.save(uow.session, ticket, uow.now)
     await record(uow, ticket, "resolved", f"resolved ({category.label})", "TICKET_RESOLVED", changes=changes, **extra)
@@ -301,8 +402,11 @@ async def reopen(uow: UnitOfWork, ticket_id: uuid.UUID, expected_version: int | 
     original due time, and the ticket must be resolved again, with a root cause again."""
     ticket = await locked_ticket(uow, ticket_id, expected_version)
     changes = move(ticket, "reopen") | {
-        "resolvedAt": [ticket.resolved_at, None], "closedAt": [ticket.closed_at, None],
-        "rootCause": [ticket.root_cause_code, None], "resolutionSummary": [ticket.resolution_summary, None]}
+        "resolvedAt": [ticket.resolved_at, None],
+        "closedAt": [ticket.closed_at, None],
+        "rootCause": [ticket.root_cause_code, None],
+        "resolutionSummary": [ticket.resolution_summary, None],
+    }
     ticket.resolved_at = ticket.closed_at = ticket.root_cause_code = ticket.resolution_summary = None
     await repo.save(uow.session, ticket, uow.now)
     await record(uow, ticket, "reopened", "reopened", "TICKET_UPDATED", changes=changes)

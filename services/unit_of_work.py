@@ -3,6 +3,7 @@
 Events are buffered while the action runs, appended to the durable log just before COMMIT, and
 announced to listeners only after the commit succeeded; a rollback drops them.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -115,8 +116,11 @@ class UnitOfWork:
         if not key:
             return await create()
         if len(key) > IDEMPOTENCY_KEY_MAX:
-            raise DomainError(ErrorCode.VALIDATION, f"idempotencyKey is longer than {IDEMPOTENCY_KEY_MAX} characters",
-                              ["idempotencyKey"])
+            raise DomainError(
+                ErrorCode.VALIDATION,
+                f"idempotencyKey is longer than {IDEMPOTENCY_KEY_MAX} characters",
+                ["idempotencyKey"],
+            )
         if self.actor is None:
             raise DomainError(ErrorCode.FORBIDDEN, "idempotency keys need an authenticated caller")
         scope = self.actor.idempotency_scope

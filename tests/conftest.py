@@ -3,6 +3,7 @@
 `TEST_DATABASE_URL` (a server URL, e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/postgres) points
 the suite at a running server; without it an embedded PostgreSQL is started for the run.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -11,7 +12,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -118,13 +119,14 @@ def no_error_logs(caplog):
 
 @pytest.fixture
 def clock() -> ManualClock:
-    return ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))
+    return ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
 
 
 @pytest.fixture
 async def services(db_url: str, clock: ManualClock) -> AsyncIterator[AppServices]:
-    settings = Settings.from_env({"DATABASE_URL": db_url, "TANDEM_ENV": "development",
-                                  "TANDEM_SECRET_KEY": TEST_SECRET})
+    settings = Settings.from_env(
+        {"DATABASE_URL": db_url, "TANDEM_ENV": "development", "TANDEM_SECRET_KEY": TEST_SECRET}
+    )
     db = Database.connect(db_url, pool_size=5, statement_timeout_ms=settings.statement_timeout_ms)
     yield AppServices(db=db, clock=clock, tokens=TokenService(TEST_SECRET, timedelta(hours=12)), settings=settings)
     await db.dispose()

@@ -1,4 +1,5 @@
 """Test helpers: a small GraphQL client over the real ASGI app and account factories."""
+
 from __future__ import annotations
 
 import itertools
@@ -31,8 +32,9 @@ class GraphQLClient:
     def __init__(self, http: httpx.AsyncClient):
         self.http = http
 
-    async def raw(self, query: str, variables: dict | None = None, token: str | None = None,
-                  headers: dict | None = None) -> httpx.Response:
+    async def raw(
+        self, query: str, variables: dict | None = None, token: str | None = None, headers: dict | None = None
+    ) -> httpx.Response:
         h = dict(headers or {})
         if token:
             h["Authorization"] = f"Bearer {token}"
@@ -64,12 +66,22 @@ class UserFactory:
     def __init__(self, services: AppServices):
         self.services = services
 
-    async def create(self, department: str = "MARKETING", role: str = "STAFF", *, name: str | None = None,
-                     email: str | None = None, password: str = PASSWORD) -> Account:
+    async def create(
+        self,
+        department: str = "MARKETING",
+        role: str = "STAFF",
+        *,
+        name: str | None = None,
+        email: str | None = None,
+        password: str = PASSWORD,
+    ) -> Account:
         n = next(_counter)
         data = accounts.NewUser(
-            email=email or f"user{n}.{department.lower()}@example.com", name=name or f"{department.title()} {role.title()} {n}",
-            department=department, role=role, password=password,
+            email=email or f"user{n}.{department.lower()}@example.com",
+            name=name or f"{department.title()} {role.title()} {n}",
+            department=department,
+            role=role,
+            password=password,
         )
         async with unit_of_work(self.services.db.sessions, None, self.services.clock) as uow:
             user = await accounts.create_user(uow, data)

@@ -1,5 +1,6 @@
 """Shared pieces of the order, service-job and feedback tests: documents, fast accounts, set-ups and
 "nothing changed" snapshots."""
+
 from __future__ import annotations
 
 import uuid
@@ -45,11 +46,19 @@ HAND_OFF = f"mutation($i: OrderActionInput!) {{ handOffOrder(input: $i) {{ order
 CONFIRM = f"mutation($i: OrderActionInput!) {{ confirmOrder(input: $i) {{ order {{ {ORDER} }} {ERRORS} }} }}"
 RETURN = f"mutation($i: OrderActionInput!) {{ returnOrder(input: $i) {{ order {{ {ORDER} }} {ERRORS} }} }}"
 CANCEL = f"mutation($i: OrderActionInput!) {{ cancelOrder(input: $i) {{ order {{ {ORDER} }} {ERRORS} }} }}"
-SCHEDULE = f"mutation($i: ScheduleServiceJobInput!) {{ scheduleServiceJob(input: $i) {{ serviceJob {{ {JOB} }} {ERRORS} }} }}"
+SCHEDULE = (
+    f"mutation($i: ScheduleServiceJobInput!) {{ scheduleServiceJob(input: $i) {{ serviceJob {{ {JOB} }} {ERRORS} }} }}"
+)
 START = f"mutation($i: ServiceJobActionInput!) {{ startServiceJob(input: $i) {{ serviceJob {{ {JOB} }} {ERRORS} }} }}"
-COMPLETE = f"mutation($i: CompleteServiceJobInput!) {{ completeServiceJob(input: $i) {{ serviceJob {{ {JOB} }} {ERRORS} }} }}"
-CANCEL_JOB = f"mutation($i: ServiceJobActionInput!) {{ cancelServiceJob(input: $i) {{ serviceJob {{ {JOB} }} {ERRORS} }} }}"
-REASSIGN = f"mutation($i: ReassignServiceJobInput!) {{ reassignServiceJob(input: $i) {{ serviceJob {{ {JOB} }} {ERRORS} }} }}"
+COMPLETE = (
+    f"mutation($i: CompleteServiceJobInput!) {{ completeServiceJob(input: $i) {{ serviceJob {{ {JOB} }} {ERRORS} }} }}"
+)
+CANCEL_JOB = (
+    f"mutation($i: ServiceJobActionInput!) {{ cancelServiceJob(input: $i) {{ serviceJob {{ {JOB} }} {ERRORS} }} }}"
+)
+REASSIGN = (
+    f"mutation($i: ReassignServiceJobInput!) {{ reassignServiceJob(input: $i) {{ serviceJob {{ {JOB} }} {ERRORS} }} }}"
+)
 RECORD = f"mutation($i: RecordFeedbackInput!) {{ recordFeedback(input: $i) {{ feedback {{ {FEEDBACK} }} {ERRORS} }} }}"
 READ_ORDER = f"query($id: ID!) {{ node(id: $id) {{ ... on Order {{ {ORDER} }} }} }}"
 READ_JOB = f"query($id: ID!) {{ node(id: $id) {{ ... on ServiceJob {{ {JOB} }} }} }}"
@@ -63,15 +72,30 @@ def item(model: str = "TX-200 Press", quantity: int = 2, price: str | None = "50
 
 def order_input(customer_gid: str, **overrides) -> dict:
     """A complete order (ready to hand off) unless overridden."""
-    return {"customerId": customer_gid, "items": [item()], "contractValue": "10000.00",
-            "deliveryDate": "2026-04-15", "specialRequirements": "Install on the 2nd floor", **overrides}
+    return {
+        "customerId": customer_gid,
+        "items": [item()],
+        "contractValue": "10000.00",
+        "deliveryDate": "2026-04-15",
+        "specialRequirements": "Install on the 2nd floor",
+        **overrides,
+    }
 
 
-async def fast_account(services, department: str = "MARKETING", role: str = "STAFF", *, name: str | None = None,
-                       active: bool = True) -> Account:
+async def fast_account(
+    services, department: str = "MARKETING", role: str = "STAFF", *, name: str | None = None, active: bool = True
+) -> Account:
     n = uuid.uuid4().hex[:8]
-    user = User(id=uuid.uuid4(), email=f"{department.lower()}.{n}@example.com", name=name or f"{department.title()} {n}",
-                department=department, role=role, active=active, password_hash=FAST_HASH, token_generation=0)
+    user = User(
+        id=uuid.uuid4(),
+        email=f"{department.lower()}.{n}@example.com",
+        name=name or f"{department.title()} {n}",
+        department=department,
+        role=role,
+        active=active,
+        password_hash=FAST_HASH,
+        token_generation=0,
+    )
     async with services.db.sessions() as session, session.begin():
         session.add(user)
     return Account(user, services.tokens.issue(user, services.clock.now()))
@@ -131,6 +155,7 @@ async def refused(gql, name: str, query: str, variables: dict, token: str) -> li
 
 # ----------------------------------------------------------- set-ups through the services (fast)
 
+
 class Workflow:
     """Drives orders and jobs through the services as real users, to put them in a wanted state."""
 
@@ -143,12 +168,18 @@ class Workflow:
         async with unit_of_work(self.services.db.sessions, principal, self.services.clock) as uow:
             return await action(uow)
 
-    async def order(self, customer_id: uuid.UUID, *, status: str = "DRAFT", technician_id: uuid.UUID | None = None,
-                    items: int = 1):
+    async def order(
+        self, customer_id: uuid.UUID, *, status: str = "DRAFT", technician_id: uuid.UUID | None = None, items: int = 1
+    ):
         """An order in `status`; IN_SERVICE / COMPLETED orders have one job (started / completed)."""
-        data = NewOrder(customer_id=customer_id, contract_value=Decimal("10000.00"), delivery_date="2026-04-15",
-                        items=[ItemData(product_model=f"TX-{i}", quantity=i + 1, unit_price=Decimal("100.00"))
-                               for i in range(items)])
+        data = NewOrder(
+            customer_id=customer_id,
+            contract_value=Decimal("10000.00"),
+            delivery_date="2026-04-15",
+            items=[
+                ItemData(product_model=f"TX-{i}", quantity=i + 1, unit_price=Decimal("100.00")) for i in range(items)
+            ],
+        )
         order = await self.run(self.seller, lambda uow: order_service.create_order(uow, data))
         if status == "CANCELLED":
             return await self.run(self.seller, lambda uow: order_service.cancel_order(uow, order.id, None, None))
@@ -158,7 +189,9 @@ class Workflow:
         if status == "HANDED_OFF":
             return order
         if status == "RETURNED":
-            return await self.run(self.servicer, lambda uow: order_service.return_order(uow, order.id, None, "wrong qty"))
+            return await self.run(
+                self.servicer, lambda uow: order_service.return_order(uow, order.id, None, "wrong qty")
+            )
         order = await self.run(self.servicer, lambda uow: order_service.confirm_order(uow, order.id, None))
         if status == "CONFIRMED":
             return order
@@ -168,17 +201,31 @@ class Workflow:
             await self.run(self.servicer, lambda uow: job_service.complete_service_job(uow, job.id, None, "PASSED"))
         return await self.run(self.servicer, lambda uow: order_service.locked_order(uow, order.id))
 
-    async def job(self, order_id: uuid.UUID | None = None, *, customer_id: uuid.UUID | None = None,
-                  technician_id: uuid.UUID | None = None, status: str = "SCHEDULED", kind: str = "INSTALLATION"):
+    async def job(
+        self,
+        order_id: uuid.UUID | None = None,
+        *,
+        customer_id: uuid.UUID | None = None,
+        technician_id: uuid.UUID | None = None,
+        status: str = "SCHEDULED",
+        kind: str = "INSTALLATION",
+    ):
         start = self.services.clock.now() + timedelta(days=1)
-        data = NewServiceJob(kind=kind, scheduled_start=start, scheduled_end=start + timedelta(hours=4),
-                             order_id=order_id, customer_id=customer_id, technician_id=technician_id)
+        data = NewServiceJob(
+            kind=kind,
+            scheduled_start=start,
+            scheduled_end=start + timedelta(hours=4),
+            order_id=order_id,
+            customer_id=customer_id,
+            technician_id=technician_id,
+        )
         job = await self.run(self.servicer, lambda uow: job_service.schedule_service_job(uow, data))
         if status == "CANCELLED":
             return await self.run(self.servicer, lambda uow: job_service.cancel_service_job(uow, job.id, None))
         if status in ("IN_PROGRESS", "COMPLETED"):
             job = await self.run(self.servicer, lambda uow: job_service.start_service_job(uow, job.id, None))
         if status == "COMPLETED":
-            job = await self.run(self.servicer,
-                                 lambda uow: job_service.complete_service_job(uow, job.id, None, "PASSED"))
+            job = await self.run(
+                self.servicer, lambda uow: job_service.complete_service_job(uow, job.id, None, "PASSED")
+            )
         return job

@@ -1,4 +1,5 @@
 """Service-level helpers for the pre-sale and KPI tests: act as a person, build opportunities in a stage."""
+
 from __future__ import annotations
 
 import itertools
@@ -23,8 +24,16 @@ from tests.helpers import Account, UserFactory
 _names = itertools.count(1)
 
 # The labelled states an opportunity can be in: the stages, and the sub-states the guards tell apart.
-STATES = ("REQUIREMENTS", "SOLUTION", "REVIEW", "REVIEW_APPROVED", "REGISTERED", "REGISTERED_ACKNOWLEDGED",
-          "WON", "LOST")
+STATES = (
+    "REQUIREMENTS",
+    "SOLUTION",
+    "REVIEW",
+    "REVIEW_APPROVED",
+    "REGISTERED",
+    "REGISTERED_ACKNOWLEDGED",
+    "WON",
+    "LOST",
+)
 
 
 async def act(services: AppServices, who: Account, fn, *args, **kwargs):
@@ -39,27 +48,45 @@ class Team:
     service: Account
 
     @classmethod
-    async def create(cls, users: UserFactory) -> "Team":
+    async def create(cls, users: UserFactory) -> Team:
         return cls(await users.create("MARKETING"), await users.create("SERVICE"))
 
 
 async def customer(services: AppServices, owner: Account, name: str | None = None):
-    return await act(services, owner, customer_service.create_customer,
-                     NewCustomer(name=name or f"Customer {next(_names)}"))
+    return await act(
+        services, owner, customer_service.create_customer, NewCustomer(name=name or f"Customer {next(_names)}")
+    )
 
 
-async def order(services: AppServices, owner: Account, customer_id: uuid.UUID, value: str = "1000.00", *,
-                opportunity_id: uuid.UUID | None = None):
-    data = NewOrder(customer_id=customer_id, items=[ItemData(product_model="X-1", quantity=1)],
-                    contract_value=Decimal(value), delivery_date="2026-06-01", opportunity_id=opportunity_id)
+async def order(
+    services: AppServices,
+    owner: Account,
+    customer_id: uuid.UUID,
+    value: str = "1000.00",
+    *,
+    opportunity_id: uuid.UUID | None = None,
+):
+    data = NewOrder(
+        customer_id=customer_id,
+        items=[ItemData(product_model="X-1", quantity=1)],
+        contract_value=Decimal(value),
+        delivery_date="2026-06-01",
+        opportunity_id=opportunity_id,
+    )
     return await act(services, owner, order_service.create_order, data)
 
 
 async def opportunity_in(services: AppServices, team: Team, customer_id: uuid.UUID, state: str):
     """A new opportunity of the customer, driven through the services into `state` (see STATES)."""
     s, m = team.service, team.seller
-    opp = await act(services, m, presale.create_opportunity, NewOpportunity(
-        customer_id=customer_id, title=f"Project {next(_names)}", requirements=[RequirementData("10 units", "MUST")]))
+    opp = await act(
+        services,
+        m,
+        presale.create_opportunity,
+        NewOpportunity(
+            customer_id=customer_id, title=f"Project {next(_names)}", requirements=[RequirementData("10 units", "MUST")]
+        ),
+    )
     steps = [
         ("SOLUTION", m, presale.confirm_requirements, ("Anna Buyer",)),
         ("REVIEW", m, presale.submit_solution, ("Solution summary", "details")),
@@ -83,8 +110,10 @@ async def opportunity_in(services: AppServices, team: Team, customer_id: uuid.UU
 async def log_counts(services: AppServices) -> tuple[int, int]:
     """(activity rows, events): what every accepted change adds one of each to."""
     async with services.db.sessions() as session:
-        return (await session.scalar(select(func.count()).select_from(Activity)),
-                await session.scalar(select(func.count()).select_from(Event)))
+        return (
+            await session.scalar(select(func.count()).select_from(Activity)),
+            await session.scalar(select(func.count()).select_from(Event)),
+        )
 
 
 async def events_of(services: AppServices, entity_id: uuid.UUID) -> list[Event]:

@@ -1,4 +1,5 @@
 """Helpers for real-time tests: Tandem servers in subprocesses and real WebSocket GraphQL clients."""
+
 from __future__ import annotations
 
 import asyncio
@@ -12,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ TOKENS = TokenService(SECRET, timedelta(hours=12))  # servers run on the real cl
 
 
 def token_for(user) -> str:
-    return TOKENS.issue(user, datetime.now(timezone.utc))
+    return TOKENS.issue(user, datetime.now(UTC))
 
 
 def free_port() -> int:
@@ -41,9 +42,15 @@ class Server:
 
     def __init__(self, db_url: str, broadcast_url: str = "memory://", port: int | None = None, **env: str):
         self.port = port or free_port()
-        self.env = {**{k: v for k, v in os.environ.items() if not k.startswith("TANDEM_")},
-                    "DATABASE_URL": db_url, "BROADCAST_URL": broadcast_url, "TANDEM_SECRET_KEY": SECRET,
-                    "TANDEM_ENV": "development", "TANDEM_LOG_LEVEL": "warning", **env}
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("TANDEM_")},
+            "DATABASE_URL": db_url,
+            "BROADCAST_URL": broadcast_url,
+            "TANDEM_SECRET_KEY": SECRET,
+            "TANDEM_ENV": "development",
+            "TANDEM_LOG_LEVEL": "warning",
+            **env,
+        }
         self.proc: subprocess.Popen | None = None
 
     @property
@@ -54,12 +61,17 @@ class Server:
     def ws(self) -> str:
         return f"ws://127.0.0.1:{self.port}/graphql"
 
-    async def start(self, timeout: float = 60) -> "Server":
+    async def start(self, timeout: float = 60) -> Server:
         # The server's log goes to a file, not a pipe: an unread pipe fills up and would stall the server.
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the server
-        self.proc = subprocess.Popen([sys.executable, "main.py", "serve", "--port", str(self.port)], cwd=ROOT,
-                                     env=self.env, stdout=subprocess.DEVNULL, stderr=self.log,
-                                     stdin=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [sys.executable, "main.py", "serve", "--port", str(self.port)],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=self.log,
+            stdin=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + timeout
         async with httpx.AsyncClient() as client:
             while time.monotonic() < deadline:
@@ -92,8 +104,11 @@ class Server:
 
     async def mutate(self, token: str, query: str, variables: dict | None = None) -> dict:
         async with httpx.AsyncClient(timeout=30) as client:
-            r = await client.post(f"{self.http}/graphql", json={"query": query, "variables": variables or {}},
-                                  headers={"Authorization": f"Bearer {token}"})
+            r = await client.post(
+                f"{self.http}/graphql",
+                json={"query": query, "variables": variables or {}},
+                headers={"Authorization": f"Bearer {token}"},
+            )
         body = r.json()
         assert not body.get("errors"), body
         return body["data"]
@@ -104,14 +119,20 @@ class Subscriber:
 
     _ids = itertools.count(1)
 
-    def __init__(self, url: str, token: str | None, query: str, variables: dict | None = None,
-                 protocol: str = "graphql-transport-ws"):
+    def __init__(
+        self,
+        url: str,
+        token: str | None,
+        query: str,
+        variables: dict | None = None,
+        protocol: str = "graphql-transport-ws",
+    ):
         self.url, self.token, self.query, self.variables, self.protocol = url, token, query, variables or {}, protocol
         self.id = str(next(self._ids))
         self.ws: Any = None
         self.close_code: int | None = None
 
-    async def connect(self) -> "Subscriber":
+    async def connect(self) -> Subscriber:
         self.ws = await websockets.connect(self.url, subprotocols=[self.protocol], max_size=None, compression=None)
         payload = {"authorization": f"Bearer {self.token}"} if self.token else {}
         await self.ws.send(json.dumps({"type": "connection_init", "payload": payload}))
@@ -126,8 +147,9 @@ class Subscriber:
             return self
         assert message["type"] in ("connection_ack", "ka"), message
         start = "subscribe" if self.protocol == "graphql-transport-ws" else "start"
-        await self.ws.send(json.dumps({"id": self.id, "type": start,
-                                       "payload": {"query": self.query, "variables": self.variables}}))
+        await self.ws.send(
+            json.dumps({"id": self.id, "type": start, "payload": {"query": self.query, "variables": self.variables}})
+        )
         return self
 
     async def next(self, timeout: float = 15) -> dict:

@@ -1,4 +1,5 @@
 """The command line, run as operators run it: `python main.py <command>` in a subprocess."""
+
 from __future__ import annotations
 
 import os
@@ -18,8 +19,15 @@ ROOT = Path(__file__).resolve().parent.parent
 def tandem(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
     full_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TANDEM_PASSWORD")}
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, env=full_env, capture_output=True,
-                          text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "main.py", *args],
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 async def count(db_url: str, model) -> int:
@@ -70,19 +78,42 @@ def test_bad_environment_is_one_line():
 
 async def test_create_user_and_api_key(db_url):
     env = {"DATABASE_URL": db_url}
-    result = tandem("create-user", "--email", "Ops@Example.com", "--name", "Ops", "--department", "management",
-                    "--role", "admin", env={**env, "TANDEM_PASSWORD": "long enough pw"})
+    result = tandem(
+        "create-user",
+        "--email",
+        "Ops@Example.com",
+        "--name",
+        "Ops",
+        "--department",
+        "management",
+        "--role",
+        "admin",
+        env={**env, "TANDEM_PASSWORD": "long enough pw"},
+    )
     assert result.returncode == 0, result.stderr
     assert "ops@example.com" in result.stdout
     assert await count(db_url, User) == 1
 
-    duplicate = tandem("create-user", "--email", "ops@example.com", "--name", "Ops", "--department", "SERVICE",
-                       "--role", "STAFF", "--password", "long enough pw", env=env)
+    duplicate = tandem(
+        "create-user",
+        "--email",
+        "ops@example.com",
+        "--name",
+        "Ops",
+        "--department",
+        "SERVICE",
+        "--role",
+        "STAFF",
+        "--password",
+        "long enough pw",
+        env=env,
+    )
     assert duplicate.returncode == 1 and "already exists" in duplicate.stderr
     assert await count(db_url, User) == 1
 
-    no_password = tandem("create-user", "--email", "x@example.com", "--name", "X", "--department", "SERVICE",
-                         "--role", "STAFF", env=env)
+    no_password = tandem(
+        "create-user", "--email", "x@example.com", "--name", "X", "--department", "SERVICE", "--role", "STAFF", env=env
+    )
     assert no_password.returncode == 1 and "no password" in no_password.stderr
 
     key = tandem("create-api-key", "--name", "Wall board", "--scope", "board", env=env)

@@ -4,6 +4,7 @@ Docker does not run in CI, so these tests read the files and check the wiring th
 `docker compose up` depends on, and that the lock files cover pyproject.toml (a
 forgotten `make lock` fails here instead of at install time).
 """
+
 from __future__ import annotations
 
 import re

@@ -8,6 +8,7 @@ skipped; tests/test_schema_snapshot.py still keeps the snapshot equal to the ser
 No violation is allowed outside the parts not built yet, named in NOT_YET_BUILT (the types and fields
 the checker reports as removed); an entry that no longer occurs fails the stale-entry test.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,37 +30,96 @@ CONTRACT = SHARED / "spec" / "contract.graphql"
 # notifications, problem analysis and the audit log") is not built yet; remove each entry as it is.
 NOT_YET_BUILT: set[str] = {
     # field-level history
-    "FieldChange", "Activity.changes",
+    "FieldChange",
+    "Activity.changes",
     # comments on every work item, timelines, preparation, the consultation's customer-update clock
-    "AddCommentInput", "AddCommentPayload", "Mutation.addComment",
-    "Opportunity.comments", "Opportunity.timeline", "Opportunity.preparationStaff",
-    "Opportunity.preparationTools", "Opportunity.preparationMaterials",
-    "Order.comments", "ServiceJob.comments", "ServiceJob.timeline", "Ticket.timeline",
+    "AddCommentInput",
+    "AddCommentPayload",
+    "Mutation.addComment",
+    "Opportunity.comments",
+    "Opportunity.timeline",
+    "Opportunity.preparationStaff",
+    "Opportunity.preparationTools",
+    "Opportunity.preparationMaterials",
+    "Order.comments",
+    "ServiceJob.comments",
+    "ServiceJob.timeline",
+    "Ticket.timeline",
     "Escalation.customerUpdateDueAt",
     # improvement / rectification actions
-    "ActionItemSource", "ActionItemStatus", "ActionItem", "ActionItemEdge", "ActionItemConnection",
-    "ActionItemFilter", "CreateActionItemInput", "ActionItemActionInput", "CompleteActionItemInput",
-    "VerifyActionItemInput", "ActionItemPayload", "Query.actionItems", "Mutation.createActionItem",
-    "Mutation.startActionItem", "Mutation.completeActionItem", "Mutation.verifyActionItem",
+    "ActionItemSource",
+    "ActionItemStatus",
+    "ActionItem",
+    "ActionItemEdge",
+    "ActionItemConnection",
+    "ActionItemFilter",
+    "CreateActionItemInput",
+    "ActionItemActionInput",
+    "CompleteActionItemInput",
+    "VerifyActionItemInput",
+    "ActionItemPayload",
+    "Query.actionItems",
+    "Mutation.createActionItem",
+    "Mutation.startActionItem",
+    "Mutation.completeActionItem",
+    "Mutation.verifyActionItem",
     "Mutation.cancelActionItem",
     # satisfaction surveys
-    "SurveyStatus", "Survey", "SurveyEdge", "SurveyConnection", "CreateSurveyInput", "SurveyActionInput",
-    "SurveyPayload", "Feedback.survey", "RecordFeedbackInput.surveyId", "Query.surveys",
-    "Mutation.createSurvey", "Mutation.openSurvey", "Mutation.closeSurvey",
+    "SurveyStatus",
+    "Survey",
+    "SurveyEdge",
+    "SurveyConnection",
+    "CreateSurveyInput",
+    "SurveyActionInput",
+    "SurveyPayload",
+    "Feedback.survey",
+    "RecordFeedbackInput.surveyId",
+    "Query.surveys",
+    "Mutation.createSurvey",
+    "Mutation.openSurvey",
+    "Mutation.closeSurvey",
     # market intelligence
-    "IntelKind", "MarketIntel", "MarketIntelEdge", "MarketIntelConnection", "PostMarketIntelInput",
-    "UpdateMarketIntelInput", "MarketIntelPayload", "Query.marketIntel", "Mutation.postMarketIntel",
+    "IntelKind",
+    "MarketIntel",
+    "MarketIntelEdge",
+    "MarketIntelConnection",
+    "PostMarketIntelInput",
+    "UpdateMarketIntelInput",
+    "MarketIntelPayload",
+    "Query.marketIntel",
+    "Mutation.postMarketIntel",
     "Mutation.updateMarketIntel",
     # meetings
-    "MeetingKind", "Meeting", "MeetingEdge", "MeetingConnection", "MeetingActionItemInput", "RecordMeetingInput",
-    "MeetingPayload", "Query.meetings", "Mutation.recordMeeting",
+    "MeetingKind",
+    "Meeting",
+    "MeetingEdge",
+    "MeetingConnection",
+    "MeetingActionItemInput",
+    "RecordMeetingInput",
+    "MeetingPayload",
+    "Query.meetings",
+    "Mutation.recordMeeting",
     # personal notifications
-    "NotificationKind", "Notification", "NotificationEdge", "NotificationConnection", "MarkNotificationsReadInput",
-    "MarkNotificationsReadPayload", "NotificationEvent", "Query.notifications", "Mutation.markNotificationsRead",
+    "NotificationKind",
+    "Notification",
+    "NotificationEdge",
+    "NotificationConnection",
+    "MarkNotificationsReadInput",
+    "MarkNotificationsReadPayload",
+    "NotificationEvent",
+    "Query.notifications",
+    "Mutation.markNotificationsRead",
     "Subscription.myNotifications",
     # problem analysis and trends, SLA alerts on opportunities, the audit log
-    "AnalysisDimension", "TimeBucket", "AnalysisRow", "ProblemAnalysis", "SatisfactionReport",
-    "Query.problemAnalysis", "Query.kpiSeries", "Query.satisfaction", "SlaAlertEvent.opportunity",
+    "AnalysisDimension",
+    "TimeBucket",
+    "AnalysisRow",
+    "ProblemAnalysis",
+    "SatisfactionReport",
+    "Query.problemAnalysis",
+    "Query.kpiSeries",
+    "Query.satisfaction",
+    "SlaAlertEvent.opportunity",
     "Query.auditLog",
 }
 
@@ -81,8 +141,10 @@ def subject_of(line: str) -> str | None:
 def _require_shared() -> None:
     missing = [str(path) for path in (CHECKER, CONTRACT) if not path.exists()]
     if missing:
-        pytest.skip(f"contract check skipped: {' and '.join(missing)} not found (the shared folder beside the "
-                    "repository holds the contract and its checker; set TANDEM_SHARED_DIR to use another one)")
+        pytest.skip(
+            f"contract check skipped: {' and '.join(missing)} not found (the shared folder beside the "
+            "repository holds the contract and its checker; set TANDEM_SHARED_DIR to use another one)"
+        )
 
 
 @pytest.fixture(scope="module", params=["snapshot", "served"])
@@ -95,8 +157,9 @@ def violations(request, tmp_path_factory) -> list[str]:
     else:
         path = tmp_path_factory.mktemp("contract") / "served.graphql"
         path.write_text(served_sdl())
-    result = subprocess.run([sys.executable, str(CHECKER), str(path), str(CONTRACT)], capture_output=True,
-                            text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, str(CHECKER), str(path), str(CONTRACT)], capture_output=True, text=True, check=False
+    )
     lines = [line for line in result.stdout.splitlines() if ":" in line]
     assert result.returncode == (1 if lines else 0), result.stdout + result.stderr
     return lines

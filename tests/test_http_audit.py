@@ -5,6 +5,7 @@ The audit runs graphql-http (npm, pinned in tests/http_audit/package-lock.json) 
 node_modules are installed from the lock file on first use. Without `node`/`npm` that one test is
 skipped; the in-process tests below check the same rules without Node.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -38,8 +39,14 @@ def _installed_matches_lock() -> bool:
 def _ensure_node_modules() -> None:
     if _installed_matches_lock():
         return
-    result = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=AUDIT_DIR, capture_output=True,
-                            text=True, timeout=300, check=False)
+    result = subprocess.run(
+        ["npm", "ci", "--no-audit", "--no-fund"],
+        cwd=AUDIT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert result.returncode == 0, f"npm ci in {AUDIT_DIR} failed:\n{result.stdout}\n{result.stderr}"
     assert _installed_matches_lock(), "npm ci did not install what package-lock.json pins"
 
@@ -52,8 +59,14 @@ async def test_graphql_http_server_audits_all_pass(db_url):
     server = await Server(db_url).start()
     try:
         run = await asyncio.to_thread(
-            subprocess.run, ["node", "audit.mjs", f"{server.http}/graphql"], cwd=AUDIT_DIR, capture_output=True,
-            text=True, timeout=300, check=False)
+            subprocess.run,
+            ["node", "audit.mjs", f"{server.http}/graphql"],
+            cwd=AUDIT_DIR,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
     finally:
         server.stop()
     assert run.returncode in (0, 1), f"audit script failed:\n{run.stdout}\n{run.stderr}"
@@ -72,37 +85,41 @@ async def test_graphql_http_server_audits_all_pass(db_url):
 
 # ------------------------------------------------------------------ media-type negotiation (no Node needed)
 
-@pytest.mark.parametrize(("accept", "expected"), [
-    (None, "application/json"),
-    ("", "application/json"),
-    ("application/json", "application/json"),
-    (RESPONSE_JSON, RESPONSE_JSON),
-    ("*/*", "application/json"),
-    ("application/*", "application/json"),
-    ("*", "application/json"),
-    # graphql-http's client and the spec's recommendation
-    (f"{RESPONSE_JSON}, application/json", RESPONSE_JSON),
-    (f"{RESPONSE_JSON}, application/json;q=0.9", RESPONSE_JSON),
-    (f"application/json, {RESPONSE_JSON}", "application/json"),
-    # q-values decide before the order
-    (f"{RESPONSE_JSON};q=0.5, application/json", "application/json"),
-    (f"application/json;q=0.1, {RESPONSE_JSON}", RESPONSE_JSON),
-    (f"application/json; q=0.1 , {RESPONSE_JSON} ; charset=utf-8", RESPONSE_JSON),
-    (f"{RESPONSE_JSON};q=0.8, */*;q=0.9", "application/json"),
-    # a more specific range overrides a wildcard: */* does not bring back an excluded type
-    (f"{RESPONSE_JSON};q=0, */*", "application/json"),
-    ("application/json;q=0, */*", RESPONSE_JSON),
-    ("application/json;q=0, application/*;q=0.5", RESPONSE_JSON),
-    ("APPLICATION/GRAPHQL-RESPONSE+JSON", RESPONSE_JSON),
-    # browsers' default: only the wildcard matches, and it picks the legacy type
-    ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "application/json"),
-    # nothing acceptable (or nonsense): the legacy type rather than a 406
-    ("text/html", "application/json"),
-    ("application/json;q=0", "application/json"),
-    ("application/json;q=abc", "application/json"),
-    (f"{RESPONSE_JSON};q=2", "application/json"),
-    (",,;", "application/json"),
-])
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        (None, "application/json"),
+        ("", "application/json"),
+        ("application/json", "application/json"),
+        (RESPONSE_JSON, RESPONSE_JSON),
+        ("*/*", "application/json"),
+        ("application/*", "application/json"),
+        ("*", "application/json"),
+        # graphql-http's client and the spec's recommendation
+        (f"{RESPONSE_JSON}, application/json", RESPONSE_JSON),
+        (f"{RESPONSE_JSON}, application/json;q=0.9", RESPONSE_JSON),
+        (f"application/json, {RESPONSE_JSON}", "application/json"),
+        # q-values decide before the order
+        (f"{RESPONSE_JSON};q=0.5, application/json", "application/json"),
+        (f"application/json;q=0.1, {RESPONSE_JSON}", RESPONSE_JSON),
+        (f"application/json; q=0.1 , {RESPONSE_JSON} ; charset=utf-8", RESPONSE_JSON),
+        (f"{RESPONSE_JSON};q=0.8, */*;q=0.9", "application/json"),
+        # a more specific range overrides a wildcard: */* does not bring back an excluded type
+        (f"{RESPONSE_JSON};q=0, */*", "application/json"),
+        ("application/json;q=0, */*", RESPONSE_JSON),
+        ("application/json;q=0, application/*;q=0.5", RESPONSE_JSON),
+        ("APPLICATION/GRAPHQL-RESPONSE+JSON", RESPONSE_JSON),
+        # browsers' default: only the wildcard matches, and it picks the legacy type
+        ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "application/json"),
+        # nothing acceptable (or nonsense): the legacy type rather than a 406
+        ("text/html", "application/json"),
+        ("application/json;q=0", "application/json"),
+        ("application/json;q=abc", "application/json"),
+        (f"{RESPONSE_JSON};q=2", "application/json"),
+        (",,;", "application/json"),
+    ],
+)
 def test_media_type_negotiation(accept, expected):
     assert TandemGraphQL.negotiate_media_type(accept) == expected
 
@@ -116,11 +133,14 @@ PRE_EXECUTION_FAILURES = {
     "parse error": {"query": "{"},
     "validation error": {"query": "{ noSuchField }"},
     "unused variable": {"query": "query Q($id: ID!) { __typename }", "variables": {"id": None}},
-    "variable coercion error": {"query": "query Q($name: String!) { __type(name: $name) { name } }",
-                                "variables": {"name": None}},
+    "variable coercion error": {
+        "query": "query Q($name: String!) { __type(name: $name) { name } }",
+        "variables": {"name": None},
+    },
     "variable of the wrong type": {
         "query": "query Q($d: Boolean) { __schema { queryType { fields(includeDeprecated: $d) { name } } } }",
-        "variables": {"d": "yes"}},
+        "variables": {"d": "yes"},
+    },
     "unknown operation name": {"query": "query A { __typename }", "operationName": "B"},
     "no operation in the document": {"query": "fragment F on Query { __typename }"},
 }
@@ -137,8 +157,11 @@ async def test_failure_before_execution_is_400_without_data_for_graphql_response
     assert payload["errors"] and all(e["message"] for e in payload["errors"])
 
 
-@pytest.mark.parametrize("body", [v for k, v in PRE_EXECUTION_FAILURES.items() if "operation" not in k],
-                         ids=[k for k in PRE_EXECUTION_FAILURES if "operation" not in k])
+@pytest.mark.parametrize(
+    "body",
+    [v for k, v in PRE_EXECUTION_FAILURES.items() if "operation" not in k],
+    ids=[k for k in PRE_EXECUTION_FAILURES if "operation" not in k],
+)
 @pytest.mark.parametrize("accept", [None, "application/json", "*/*"])
 async def test_failure_before_execution_keeps_200_with_null_data_for_application_json(http, body, accept):
     r = await _post(http, body, accept)
@@ -187,6 +210,7 @@ async def test_error_during_execution_keeps_200_and_the_data_entry(http):
 
 
 async def test_malformed_http_request_is_still_400(http):
-    r = await http.post("/graphql", content=b'{ "not a JSON', headers={"content-type": "application/json",
-                                                                       "accept": RESPONSE_JSON})
+    r = await http.post(
+        "/graphql", content=b'{ "not a JSON', headers={"content-type": "application/json", "accept": RESPONSE_JSON}
+    )
     assert r.status_code == 400

@@ -1,6 +1,7 @@
 """While PostgreSQL is down: 503 + Retry-After (HTTP) and 1013 (WebSocket), never a bare 500; and
 the same server answers again once PostgreSQL is back. Plus the predicate behind it, on the real
 exceptions of asyncpg and SQLAlchemy."""
+
 from __future__ import annotations
 
 import asyncio
@@ -34,8 +35,9 @@ RETRY_AFTER = "7"  # not the default, so the setting is seen to be used
 async def post(server: Server, query: str, variables: dict | None = None, token: str | None = None) -> httpx.Response:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     async with httpx.AsyncClient(timeout=20) as client:
-        return await client.post(f"{server.http}/graphql", json={"query": query, "variables": variables or {}},
-                                 headers=headers)
+        return await client.post(
+            f"{server.http}/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
 
 
 async def readyz(server: Server) -> int:
@@ -66,7 +68,8 @@ async def test_database_outage_answers_503_and_recovers_without_a_restart():
         db = Database.connect(url, pool_size=1)
         try:
             account = await UserFactory(AppServices(db=db, clock=SystemClock(), tokens=TOKENS)).create(
-                "SERVICE", email="outage@example.com")
+                "SERVICE", email="outage@example.com"
+            )
         finally:
             await db.dispose()
         server = await Server(url, TANDEM_RETRY_AFTER_SECONDS=RETRY_AFTER).start()
@@ -103,6 +106,7 @@ async def test_database_outage_answers_503_and_recovers_without_a_restart():
 
 # ----------------------------------------------------------------------------- the predicate
 
+
 async def raised(coro) -> BaseException:
     try:
         await coro
@@ -121,12 +125,18 @@ async def test_connection_failures_are_recognised(pg_server_url):
     with socket.socket() as silent:  # accepts, never answers
         silent.bind(("127.0.0.1", 0))
         silent.listen()
-        timed_out = await raised(run_sql(f"postgresql+asyncpg://postgres@127.0.0.1:{silent.getsockname()[1]}/postgres",
-                                         "SELECT 1", connect_args={"timeout": 0.3}))
+        timed_out = await raised(
+            run_sql(
+                f"postgresql+asyncpg://postgres@127.0.0.1:{silent.getsockname()[1]}/postgres",
+                "SELECT 1",
+                connect_args={"timeout": 0.3},
+            )
+        )
     assert isinstance(timed_out, TimeoutError) and is_database_unavailable(timed_out)
 
     engine = create_async_engine(pg_server_url, pool_size=1, max_overflow=0, pool_timeout=0.2)
     try:
+
         async def second_connection():
             async with engine.connect():
                 pass
@@ -149,8 +159,14 @@ async def test_other_failures_are_not_taken_for_an_outage(pg_server_url):
     statement_timeout = await raised(run_sql(pg_server_url, "SET statement_timeout = 50", "SELECT pg_sleep(2)"))
     assert isinstance(statement_timeout, sa_exc.DBAPIError) and not is_database_unavailable(statement_timeout)
 
-    duplicate = await raised(run_sql(pg_server_url, "CREATE TEMP TABLE t (id int PRIMARY KEY)",
-                                     "INSERT INTO t VALUES (1)", "INSERT INTO t VALUES (1)"))
+    duplicate = await raised(
+        run_sql(
+            pg_server_url,
+            "CREATE TEMP TABLE t (id int PRIMARY KEY)",
+            "INSERT INTO t VALUES (1)",
+            "INSERT INTO t VALUES (1)",
+        )
+    )
     assert isinstance(duplicate, sa_exc.IntegrityError) and not is_database_unavailable(duplicate)
 
     syntax = await raised(run_sql(pg_server_url, "SELEC 1"))

@@ -3,6 +3,7 @@
 Clients, reviewers and the contract check (tests/test_contract.py) read the snapshot, so a change to
 the schema comes with its snapshot: `make schema-snapshot` regenerates it.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -19,8 +20,9 @@ REGENERATE = "run `make schema-snapshot` (it writes `python main.py schema` to s
 
 def served_sdl() -> str:
     """The SDL exactly as `main.py schema` prints it (what `make schema-snapshot` writes)."""
-    result = subprocess.run([sys.executable, str(ROOT / "main.py"), "schema"], capture_output=True, text=True,
-                            cwd=ROOT, check=False)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "schema"], capture_output=True, text=True, cwd=ROOT, check=False
+    )
     assert result.returncode == 0, f"`python main.py schema` failed:\n{result.stderr}"
     assert "type Query" in result.stdout, result.stdout[:500]
     return result.stdout
@@ -35,8 +37,15 @@ def test_snapshot_is_the_served_schema():
     assert SNAPSHOT.exists(), f"{SNAPSHOT.name} is missing: {REGENERATE}"
     snapshot, served = _normalised(SNAPSHOT.read_text()), _normalised(served_sdl())
     if snapshot != served:
-        diff = "".join(difflib.unified_diff(snapshot.splitlines(keepends=True), served.splitlines(keepends=True),
-                                            "schema.graphql (committed)", "served (python main.py schema)", n=2))
+        diff = "".join(
+            difflib.unified_diff(
+                snapshot.splitlines(keepends=True),
+                served.splitlines(keepends=True),
+                "schema.graphql (committed)",
+                "served (python main.py schema)",
+                n=2,
+            )
+        )
         if len(diff) > 6000:
             diff = diff[:6000] + "\n… (diff cut)\n"
         pytest.fail(f"schema.graphql is not the served schema: {REGENERATE}.\n{diff}", pytrace=False)

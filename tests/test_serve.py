@@ -1,11 +1,12 @@
 """`serve` end to end on the embedded PostgreSQL, including recovery from a SIGKILL."""
+
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
-import shutil
 import sys
 import tempfile
 import time
@@ -33,8 +34,14 @@ def embedded_env(data_dir: Path) -> dict[str, str]:
 
 def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
     log = tempfile.TemporaryFile()  # a file, not a pipe: an unread pipe fills up and stalls the server
-    proc = subprocess.Popen([sys.executable, "main.py", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=log, stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "main.py", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+        stdin=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -53,14 +60,20 @@ def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
 def login(port: int, email: str) -> str:
     body = httpx.post(
         f"http://127.0.0.1:{port}/graphql",
-        json={"query": "mutation($i: AuthInput!) { login(input: $i) { token errors { message } } }",
-              "variables": {"i": {"email": email, "password": PASSWORD}}},
+        json={
+            "query": "mutation($i: AuthInput!) { login(input: $i) { token errors { message } } }",
+            "variables": {"i": {"email": email, "password": PASSWORD}},
+        },
         timeout=10,
     ).json()
     token = body["data"]["login"]["token"]
     assert token, body
-    me = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ me { name department } }"},
-                    headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
+    me = httpx.post(
+        f"http://127.0.0.1:{port}/graphql",
+        json={"query": "{ me { name department } }"},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    ).json()
     assert me["data"]["me"]["department"] == "SERVICE", me
     return token
 
@@ -77,9 +90,26 @@ def test_serve_on_embedded_postgres_survives_sigkill():
     data_dir = Path(tempfile.mkdtemp(prefix="tandem-serve-test-"))
     env = embedded_env(data_dir)
     created = subprocess.run(
-        [sys.executable, "main.py", "create-user", "--email", "tech@example.com", "--name", "Tech",
-         "--department", "SERVICE", "--role", "STAFF", "--password", PASSWORD],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "main.py",
+            "create-user",
+            "--email",
+            "tech@example.com",
+            "--name",
+            "Tech",
+            "--department",
+            "SERVICE",
+            "--role",
+            "STAFF",
+            "--password",
+            PASSWORD,
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert created.returncode == 0, created.stderr
 
@@ -100,20 +130,47 @@ def test_serve_on_embedded_postgres_survives_sigkill():
         server = start_server(env, port)
         login(port, "tech@example.com")  # same data: the account is still there
         # Tokens survive the restart: the signing key is kept in the data folder.
-        me = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ me { name } }"},
-                        headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
+        me = httpx.post(
+            f"http://127.0.0.1:{port}/graphql",
+            json={"query": "{ me { name } }"},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        ).json()
         assert me["data"]["me"]["name"] == "Tech"
         # One-shot commands share the running server's embedded database instead of failing.
         second = subprocess.run(
-            [sys.executable, "main.py", "create-user", "--email", "lead@example.com", "--name", "Lead",
-             "--department", "SERVICE", "--role", "LEAD", "--password", PASSWORD],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+            [
+                sys.executable,
+                "main.py",
+                "create-user",
+                "--email",
+                "lead@example.com",
+                "--name",
+                "Lead",
+                "--department",
+                "SERVICE",
+                "--role",
+                "LEAD",
+                "--password",
+                PASSWORD,
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         assert second.returncode == 0, second.stderr
         login(port, "lead@example.com")
         # A second server on the same data folder is refused with a reason.
-        other = subprocess.run([sys.executable, "main.py", "serve", "--port", str(free_port())], cwd=ROOT,
-                               env=env, capture_output=True, text=True, timeout=60)
+        other = subprocess.run(
+            [sys.executable, "main.py", "serve", "--port", str(free_port())],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert other.returncode == 1 and "already in use" in other.stderr
         new_pg_pid = postmaster_pid(data_dir)
     finally:

@@ -1,5 +1,6 @@
 """Shared set-up for the ticket tests: a cast of people, customers and orders, GraphQL documents,
 and ways to drive tickets into any status through the services."""
+
 from __future__ import annotations
 
 import uuid
@@ -40,13 +41,21 @@ fragment T on Ticket {
 """
 
 INPUT_TYPES = {
-    "openTicket": "OpenTicketInput", "reportServiceJobProblem": "ReportServiceJobProblemInput",
-    "acknowledgeTicket": "TicketActionInput", "assignTicket": "AssignTicketInput",
-    "startTicketWork": "TicketActionInput", "addTicketComment": "CommentInput",
-    "changeTicketPriority": "ChangeTicketPriorityInput", "escalateTicket": "EscalateTicketInput",
-    "addEscalationNote": "EscalationNoteInput", "closeEscalation": "CloseEscalationInput",
-    "resolveTicket": "ResolveTicketInput", "closeTicket": "TicketActionInput", "reopenTicket": "TicketActionInput",
-    "updateSlaPolicy": "UpdateSlaPolicyInput", "upsertRootCauseCategory": "UpsertRootCauseCategoryInput",
+    "openTicket": "OpenTicketInput",
+    "reportServiceJobProblem": "ReportServiceJobProblemInput",
+    "acknowledgeTicket": "TicketActionInput",
+    "assignTicket": "AssignTicketInput",
+    "startTicketWork": "TicketActionInput",
+    "addTicketComment": "CommentInput",
+    "changeTicketPriority": "ChangeTicketPriorityInput",
+    "escalateTicket": "EscalateTicketInput",
+    "addEscalationNote": "EscalationNoteInput",
+    "closeEscalation": "CloseEscalationInput",
+    "resolveTicket": "ResolveTicketInput",
+    "closeTicket": "TicketActionInput",
+    "reopenTicket": "TicketActionInput",
+    "updateSlaPolicy": "UpdateSlaPolicyInput",
+    "upsertRootCauseCategory": "UpsertRootCauseCategoryInput",
 }
 SELECTIONS = {
     "updateSlaPolicy": "slaPolicy { priority firstResponseMinutes resolutionMinutes version }",
@@ -57,7 +66,9 @@ READ_TICKET = "query($id: ID!) { node(id: $id) { ...T } }" + TICKET_FIELDS
 
 def mutation(name: str) -> str:
     selection = SELECTIONS.get(name, "ticket { ...T }")
-    doc = f"mutation($i: {INPUT_TYPES[name]}!) {{ {name}(input: $i) {{ {selection} errors {{ code field message }} }} }}"
+    doc = (
+        f"mutation($i: {INPUT_TYPES[name]}!) {{ {name}(input: $i) {{ {selection} errors {{ code field message }} }} }}"
+    )
     return doc + (TICKET_FIELDS if "...T" in selection else "")
 
 
@@ -69,12 +80,20 @@ def uid(account: Account) -> str:
     return account.gid
 
 
-async def fast_account(services, department: str, role: str = "STAFF", name: str | None = None,
-                       active: bool = True) -> Account:
+async def fast_account(
+    services, department: str, role: str = "STAFF", name: str | None = None, active: bool = True
+) -> Account:
     n = uuid.uuid4().hex[:8]
-    user = User(id=uuid.uuid4(), email=f"{department.lower()}.{role.lower()}.{n}@example.com",
-                name=name or f"{department.title()} {role.title()} {n}", department=department, role=role,
-                active=active, password_hash=FAST_HASH, token_generation=0)
+    user = User(
+        id=uuid.uuid4(),
+        email=f"{department.lower()}.{role.lower()}.{n}@example.com",
+        name=name or f"{department.title()} {role.title()} {n}",
+        department=department,
+        role=role,
+        active=active,
+        password_hash=FAST_HASH,
+        token_generation=0,
+    )
     async with services.db.sessions() as session, session.begin():
         session.add(user)
     return Account(user, services.tokens.issue(user, services.clock.now()))
@@ -106,28 +125,35 @@ class Cast:
 
 
 async def cast(services) -> Cast:
-    c = Cast(services,
-             marketing=await fast_account(services, "MARKETING", name="Mia Marketing"),
-             marketing2=await fast_account(services, "MARKETING", name="Max Marketing"),
-             service=await fast_account(services, "SERVICE", name="Sam Service"),
-             service2=await fast_account(services, "SERVICE", name="Sue Service"),
-             supervisor=await fast_account(services, "MANAGEMENT", "SUPERVISOR", name="Sid Supervisor"),
-             admin=await fast_account(services, "MANAGEMENT", "ADMIN", name="Ada Admin"),
-             customer_id=uuid.uuid4())
+    c = Cast(
+        services,
+        marketing=await fast_account(services, "MARKETING", name="Mia Marketing"),
+        marketing2=await fast_account(services, "MARKETING", name="Max Marketing"),
+        service=await fast_account(services, "SERVICE", name="Sam Service"),
+        service2=await fast_account(services, "SERVICE", name="Sue Service"),
+        supervisor=await fast_account(services, "MANAGEMENT", "SUPERVISOR", name="Sid Supervisor"),
+        admin=await fast_account(services, "MANAGEMENT", "ADMIN", name="Ada Admin"),
+        customer_id=uuid.uuid4(),
+    )
     c.customer_id = await new_customer(c, "Acme Robotics")
     return c
 
 
 async def new_customer(c: Cast, name: str) -> uuid.UUID:
-    data = NewCustomer(name=name, contacts=[ContactData(name="Li Wei", phone="+86 21 5555 0101",
-                                                        email="li.wei@acme.example")])
+    data = NewCustomer(
+        name=name, contacts=[ContactData(name="Li Wei", phone="+86 21 5555 0101", email="li.wei@acme.example")]
+    )
     customer = await c.run(c.marketing, customer_service.create_customer, data)
     return customer.id
 
 
 async def new_order(c: Cast, customer_id: uuid.UUID | None = None, owner: Account | None = None):
-    data = NewOrder(customer_id=customer_id or c.customer_id, items=[ItemData(product_model="X-100", quantity=2)],
-                    contract_value=Decimal("1000.00"), delivery_date="2026-04-01")
+    data = NewOrder(
+        customer_id=customer_id or c.customer_id,
+        items=[ItemData(product_model="X-100", quantity=2)],
+        contract_value=Decimal("1000.00"),
+        delivery_date="2026-04-01",
+    )
     return await c.run(owner or c.marketing, order_service.create_order, data)
 
 
@@ -139,17 +165,34 @@ async def new_job(c: Cast, *, with_order: bool, technician: Account | None = Non
         await c.run(c.marketing, order_service.hand_off_order, order.id, None)
         await c.run(c.service, order_service.confirm_order, order.id, None)
         order_id = order.id
-    data = NewServiceJob(kind="INSTALLATION", scheduled_start=c.services.clock.now(), order_id=order_id,
-                         customer_id=None if with_order else c.customer_id,
-                         technician_id=(technician or c.service).user.id)
+    data = NewServiceJob(
+        kind="INSTALLATION",
+        scheduled_start=c.services.clock.now(),
+        order_id=order_id,
+        customer_id=None if with_order else c.customer_id,
+        technician_id=(technician or c.service).user.id,
+    )
     return await c.run(c.service, job_service.schedule_service_job, data)
 
 
-async def open_ticket(c: Cast, *, by: Account | None = None, priority: str = "NORMAL", kind: str = "COMPLAINT",
-                      subject: str = "Machine stops after an hour", customer_id: uuid.UUID | None = None,
-                      order_id: uuid.UUID | None = None) -> Ticket:
-    data = NewTicket(customer_id=customer_id or c.customer_id, order_id=order_id, kind=kind, priority=priority,
-                     subject=subject, description="The customer reports the line stops.")
+async def open_ticket(
+    c: Cast,
+    *,
+    by: Account | None = None,
+    priority: str = "NORMAL",
+    kind: str = "COMPLAINT",
+    subject: str = "Machine stops after an hour",
+    customer_id: uuid.UUID | None = None,
+    order_id: uuid.UUID | None = None,
+) -> Ticket:
+    data = NewTicket(
+        customer_id=customer_id or c.customer_id,
+        order_id=order_id,
+        kind=kind,
+        priority=priority,
+        subject=subject,
+        description="The customer reports the line stops.",
+    )
     return await c.run(by or c.marketing, ticket_service.open_ticket, data)
 
 
@@ -180,8 +223,9 @@ async def step(c: Cast, ticket_id: uuid.UUID, action: str, actor: Account | None
         case "change_priority":
             return await c.run(who, ticket_service.change_priority, ticket_id, "URGENT", None)
         case "escalate":
-            return await c.run(who, escalation_service.escalate, ticket_id, "Needs the account manager",
-                               [c.marketing.user.id], None)
+            return await c.run(
+                who, escalation_service.escalate, ticket_id, "Needs the account manager", [c.marketing.user.id], None
+            )
         case "note":
             return await c.run(who, escalation_service.add_note, ticket_id, "Proposal: replace the unit.")
         case "close_escalation":
@@ -211,8 +255,10 @@ async def ticket_row(services, ticket_id: uuid.UUID) -> dict:
 
 async def counts(services) -> dict[str, int]:
     async with services.db.sessions() as s:
-        return {model.__tablename__: await s.scalar(select(func.count()).select_from(model))
-                for model in (Ticket, TicketComment, Escalation, EscalationParticipant, Activity, Event)}
+        return {
+            model.__tablename__: await s.scalar(select(func.count()).select_from(model))
+            for model in (Ticket, TicketComment, Escalation, EscalationParticipant, Activity, Event)
+        }
 
 
 async def events_of(services, ticket_id: uuid.UUID) -> list[Event]:
@@ -223,6 +269,9 @@ async def events_of(services, ticket_id: uuid.UUID) -> list[Event]:
 
 async def activity_of(services, ticket_id: uuid.UUID) -> list[Activity]:
     async with services.db.sessions() as s:
-        stmt = (select(Activity).where(Activity.entity_type == "Ticket", Activity.entity_id == ticket_id)
-                .order_by(Activity.seq))
+        stmt = (
+            select(Activity)
+            .where(Activity.entity_type == "Ticket", Activity.entity_id == ticket_id)
+            .order_by(Activity.seq)
+        )
         return list((await s.scalars(stmt)).all())

@@ -1,4 +1,5 @@
 """The ASGI application: GraphQL over HTTP and WebSocket, health probes, CORS, request ids."""
+
 from __future__ import annotations
 
 import asyncio
@@ -43,7 +44,9 @@ class RequestIdMiddleware:
         if scope["type"] not in ("http", "websocket"):
             return await self.app(scope, receive, send)
         incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if incoming.isascii() and incoming.isalnum() and len(incoming) <= 64 else uuid.uuid4().hex[:16]
+        request_id = (
+            incoming if incoming.isascii() and incoming.isalnum() and len(incoming) <= 64 else uuid.uuid4().hex[:16]
+        )
         scope.setdefault("state", {})["request_id"] = request_id
 
         async def send_with_id(message):
@@ -77,15 +80,25 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
         owned = services is None
         current_services = state["services"] = services or build_services(settings)
         graphql.services = current_services
-        connections = ConnectionRegistry(per_user=settings.ws_connections_per_user,
-                                         per_key=settings.ws_connections_per_key)
-        realtime = Realtime.create(current_services.db.sessions, settings.broadcast_url,
-                                   queue_size=settings.subscriber_queue, connections=connections)
+        connections = ConnectionRegistry(
+            per_user=settings.ws_connections_per_user, per_key=settings.ws_connections_per_key
+        )
+        realtime = Realtime.create(
+            current_services.db.sessions,
+            settings.broadcast_url,
+            queue_size=settings.subscriber_queue,
+            connections=connections,
+        )
         await realtime.start()
         current_services.hub, current_services.announcer = realtime.hub, realtime
         # Every process runs a watcher; an advisory lock lets exactly one of them scan at a time.
-        watcher = SlaWatcher(current_services.db.sessions, current_services.clock, realtime,
-                             interval=settings.sla_watch_interval, retention_days=settings.event_retention_days)
+        watcher = SlaWatcher(
+            current_services.db.sessions,
+            current_services.clock,
+            realtime,
+            interval=settings.sla_watch_interval,
+            retention_days=settings.event_retention_days,
+        )
         await watcher.start()
         try:
             yield
@@ -108,9 +121,17 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
 
     async def healthz(request: Request) -> JSONResponse:
         hub = state.get("services") and state["services"].hub
-        live = {"subscribers": hub.subscriber_count, "eventPosition": hub.position,
+        live = (
+            {
+                "subscribers": hub.subscriber_count,
+                "eventPosition": hub.position,
                 "connections": hub.connections.count if hub.connections else 0,
-                "renders": RENDERS.renders, "sharedRenders": RENDERS.hits} if hub else {}
+                "renders": RENDERS.renders,
+                "sharedRenders": RENDERS.hits,
+            }
+            if hub
+            else {}
+        )
         return JSONResponse({"status": "ok", **live})
 
     async def readyz(request: Request) -> JSONResponse:
@@ -125,10 +146,15 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
     # TransportAbort first: it needs the server's own `send` (web/ws.py).
     middleware = [Middleware(TransportAbort), Middleware(RequestIdMiddleware)]
     if settings.cors_origins:
-        middleware.append(Middleware(
-            CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST", "OPTIONS"],
-            allow_headers=["authorization", "content-type", "x-request-id"], expose_headers=["x-request-id"],
-        ))
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST", "OPTIONS"],
+                allow_headers=["authorization", "content-type", "x-request-id"],
+                expose_headers=["x-request-id"],
+            )
+        )
     # Innermost: its 413 still gets the request id and, for browsers, CORS headers.
     middleware.append(Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes))
     app = Starlette(

@@ -6,6 +6,7 @@ before a byte is read; a chunked body is counted as it arrives and refused as so
 the limit, so at most the limit plus one chunk is ever held. WebSocket messages have the same
 limit in uvicorn (`ws_max_size`, close 1009), set by `main.py serve`.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -69,13 +70,27 @@ class BodyLimitMiddleware:
             await self._refuse(receive, send, body_pending=body_pending)
 
     async def _refuse(self, receive, send, *, body_pending: bool) -> None:
-        body = orjson.dumps({"errors": [{"message": f"request body larger than {self.max_bytes} bytes",
-                                         "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]})
-        await send({"type": "http.response.start", "status": 413, "headers": [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-            (b"connection", b"close"),  # never read another request after an unread body
-        ]})
+        body = orjson.dumps(
+            {
+                "errors": [
+                    {
+                        "message": f"request body larger than {self.max_bytes} bytes",
+                        "extensions": {"code": "PAYLOAD_TOO_LARGE"},
+                    }
+                ]
+            }
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),  # never read another request after an unread body
+                ],
+            }
+        )
         # The whole response goes out now; the connection stays open only while we drain.
         await send({"type": "http.response.body", "body": body, "more_body": True})
         if body_pending:

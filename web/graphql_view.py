@@ -1,4 +1,5 @@
 """The GraphQL endpoint: builds the typed Context, authenticates HTTP and WebSocket callers."""
+
 from __future__ import annotations
 
 import json
@@ -7,7 +8,6 @@ import re
 from typing import Any
 
 import orjson
-
 from cross_web import HTTPException
 from graphql import GraphQLError
 from starlette.requests import Request
@@ -40,8 +40,9 @@ def bearer(value: str | None) -> str | None:
 def unavailable_response(request_id: str, retry_after: int) -> Response:
     """503 for a request refused before any GraphQL ran (its credential could not be checked)."""
     body = {"errors": [{"message": outage.MESSAGE, "extensions": {"code": outage.CODE, "requestId": request_id}}]}
-    return Response(orjson.dumps(body), status_code=503, media_type="application/json",
-                    headers={"Retry-After": str(retry_after)})
+    return Response(
+        orjson.dumps(body), status_code=503, media_type="application/json", headers={"Retry-After": str(retry_after)}
+    )
 
 
 async def authenticate(services: AppServices, credential: str) -> Any:
@@ -127,7 +128,12 @@ class TandemGraphQL(GraphQL):
         return sub_response
 
     async def execute_single(
-        self, request: Request, request_adapter: Any, sub_response: Response, context: Any, root_value: Any,
+        self,
+        request: Request,
+        request_adapter: Any,
+        sub_response: Response,
+        context: Any,
+        root_value: Any,
         request_data: Any,
     ) -> ExecutionResult:
         name = getattr(request_data, "operation_name", None)
@@ -136,12 +142,21 @@ class TandemGraphQL(GraphQL):
             # even be encoded (an unhandled UnicodeEncodeError), and a name that no operation can have
             # needs no look-up.
             sub_response.status_code = 400
-            return PreExecutionError(data=None, errors=[GraphQLError(
-                "operationName is not a valid GraphQL name", extensions={"code": "BAD_USER_INPUT"})])
+            return PreExecutionError(
+                data=None,
+                errors=[
+                    GraphQLError("operationName is not a valid GraphQL name", extensions={"code": "BAD_USER_INPUT"})
+                ],
+            )
         try:
             return await super().execute_single(
-                request=request, request_adapter=request_adapter, sub_response=sub_response, context=context,
-                root_value=root_value, request_data=request_data)
+                request=request,
+                request_adapter=request_adapter,
+                sub_response=sub_response,
+                context=context,
+                root_value=root_value,
+                request_data=request_data,
+            )
         except HTTPException as error:
             # No operation to run (none sent, an unknown operationName, several without a name, a
             # mutation over GET): strawberry's plain-text 400, or a GraphQL response with errors only.
@@ -223,7 +238,7 @@ class TandemGraphQL(GraphQL):
             log.warning("database unreachable checking a WebSocket credential: %r", exc)
             raise Refused(1013, outage.MESSAGE) from exc  # 1013 "try again later"
         if principal is None:
-            raise Refused(4401, "unauthenticated: send {\"authorization\": \"Bearer <token>\"} in connection_init")
+            raise Refused(4401, 'unauthenticated: send {"authorization": "Bearer <token>"} in connection_init')
         if not allowed(principal, Action.SUBSCRIBE):
             raise Refused(4403, "forbidden: this credential may not subscribe")
         context.principal = principal

@@ -9,6 +9,7 @@ re-scopes it when the person's role changes. Sockets closed by the server (those
 slow to keep up) get their close frame when they can take it and lose their TCP connection after a
 grace period regardless (`close_socket`).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -40,6 +41,7 @@ class Refused(Exception):
 
 
 # --- Closing a socket whose client may have stopped reading ---
+
 
 class TransportAbort:
     """ASGI middleware, outermost: gives each WebSocket scope a way to drop its TCP connection.
@@ -100,6 +102,7 @@ async def _close(websocket: Any, code: int, reason: str, grace: float) -> None:
 
 # --- The handlers ---
 
+
 class _Registered:
     """Both protocols: admit the socket against its credential's cap when connection_init succeeded
     (just before the ack, so a refused socket is never acknowledged), register it for revocation,
@@ -153,8 +156,13 @@ class _Registered:
         websocket = context.request
         try:
             self.connection = registry.admit(
-                context, closer=lambda code, reason: close_socket(websocket, code, reason, grace),
-                generation=generation, expires_at=expires_at, now=now, seen_up_to=self._seen_up_to)
+                context,
+                closer=lambda code, reason: close_socket(websocket, code, reason, grace),
+                generation=generation,
+                expires_at=expires_at,
+                now=now,
+                seen_up_to=self._seen_up_to,
+            )
         except TooManyConnections as exc:
             raise Refused(TOO_MANY_CONNECTIONS, str(exc)) from None
 

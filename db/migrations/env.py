@@ -1,4 +1,5 @@
 """Alembic environment: runs migrations over the app's async engine, one process at a time."""
+
 from __future__ import annotations
 
 import asyncio

@@ -1,4 +1,5 @@
 """All mapped tables; importing this package registers them on Base.metadata."""
+
 from db.models.accounts import ApiKey, LoginThrottle, User
 from db.models.audit import Activity, Event, IdempotencyRecord
 from db.models.customers import Contact, Customer
@@ -8,7 +9,29 @@ from db.models.presale import Opportunity, Requirement, SalesTarget, Solution
 from db.models.realtime import EventLogState, SlaAnnouncement
 from db.models.tickets import Escalation, EscalationParticipant, RootCauseCategory, SlaPolicy, Ticket, TicketComment
 
-__all__ = ["User", "ApiKey", "LoginThrottle", "Customer", "Contact", "Activity", "Event", "IdempotencyRecord",
-           "Order", "OrderItem", "ServiceJob", "Feedback",
-           "Ticket", "TicketComment", "Escalation", "EscalationParticipant", "SlaPolicy", "RootCauseCategory",
-           "Opportunity", "Requirement", "Solution", "SalesTarget", "SlaAnnouncement", "EventLogState"]
+__all__ = [
+    "Activity",
+    "ApiKey",
+    "Contact",
+    "Customer",
+    "Escalation",
+    "EscalationParticipant",
+    "Event",
+    "EventLogState",
+    "Feedback",
+    "IdempotencyRecord",
+    "LoginThrottle",
+    "Opportunity",
+    "Order",
+    "OrderItem",
+    "Requirement",
+    "RootCauseCategory",
+    "SalesTarget",
+    "ServiceJob",
+    "SlaAnnouncement",
+    "SlaPolicy",
+    "Solution",
+    "Ticket",
+    "TicketComment",
+    "User",
+]

@@ -1,4 +1,5 @@
 """People and machine credentials."""
+
 from __future__ import annotations
 
 import uuid

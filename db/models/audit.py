@@ -1,4 +1,5 @@
 """The audit trail, the durable event log, and idempotency records."""
+
 from __future__ import annotations
 
 import uuid

@@ -1,4 +1,5 @@
 """Customers and their contacts."""
+
 from __future__ import annotations
 
 import uuid

@@ -1,4 +1,5 @@
 """After-sale satisfaction: feedback records with a 1–5 score (immutable once recorded)."""
+
 from __future__ import annotations
 
 import uuid

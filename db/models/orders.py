@@ -1,4 +1,5 @@
 """In-sale: orders handed from marketing to service, their items, and the service jobs that fulfil them."""
+
 from __future__ import annotations
 
 import uuid

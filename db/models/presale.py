@@ -1,11 +1,22 @@
 """Pre-sale: opportunities with their requirements and solution revisions, and sales targets."""
+
 from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, ForeignKeyConstraint, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, Timestamped, Versioned, uuid_pk
@@ -28,8 +39,11 @@ class Opportunity(Timestamped, Versioned, Base):
         Index("ix_opportunities_customer_created_id", "customer_id", "created_at", "id"),
         # The SLA watcher's two handoff clocks: only open ones are waiting for service.
         Index("ix_opportunities_review_due", "solution_review_due_at", postgresql_where=text("stage = 'REVIEW'")),
-        Index("ix_opportunities_registration_ack_due", "registration_ack_due_at",
-              postgresql_where=text("registration_acknowledged_at IS NULL")),
+        Index(
+            "ix_opportunities_registration_ack_due",
+            "registration_ack_due_at",
+            postgresql_where=text("registration_acknowledged_at IS NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -56,9 +70,7 @@ class Opportunity(Timestamped, Versioned, Base):
 
 # orders.opportunity_id predates this table (migration 0002); its foreign key is declared here, next to
 # the table it points at, and created by migration 0004. `use_alter`: the two tables refer to each other.
-Order.__table__.append_constraint(
-    ForeignKeyConstraint(["opportunity_id"], ["opportunities.id"], use_alter=True)
-)
+Order.__table__.append_constraint(ForeignKeyConstraint(["opportunity_id"], ["opportunities.id"], use_alter=True))
 
 
 class Requirement(Base):
@@ -86,8 +98,10 @@ class Solution(Timestamped, Versioned, Base):
         UniqueConstraint("opportunity_id", "revision"),
         CheckConstraint("revision > 0", name="revision_positive"),
         CheckConstraint(f"decision IS NULL OR decision IN {REVIEW_DECISIONS}", name="decision"),
-        CheckConstraint("(decision IS NULL) = (reviewed_at IS NULL) AND (decision IS NULL) = (reviewer_id IS NULL)",
-                        name="review_complete"),
+        CheckConstraint(
+            "(decision IS NULL) = (reviewed_at IS NULL) AND (decision IS NULL) = (reviewer_id IS NULL)",
+            name="review_complete",
+        ),
         Index("ix_solutions_review_due", "review_due_at"),
         Index("ix_solutions_reviewed_at", "reviewed_at"),
     )

@@ -1,5 +1,6 @@
 """Bookkeeping of the real-time side: SLA announcements made by the watcher, and the event log's
 retention watermark."""
+
 from __future__ import annotations
 
 import uuid

@@ -1,4 +1,5 @@
 """After-sale: tickets, their comments, joint consultations (escalations), SLA policies, root causes."""
+
 from __future__ import annotations
 
 import uuid
@@ -30,8 +31,9 @@ class Ticket(Versioned, Base):
         CheckConstraint("(status IN ('RESOLVED', 'CLOSED')) = (resolved_at IS NOT NULL)", name="resolved_at"),
         CheckConstraint("status NOT IN ('RESOLVED', 'CLOSED') OR root_cause_code IS NOT NULL", name="root_cause"),
         CheckConstraint("(status = 'CLOSED') = (closed_at IS NOT NULL)", name="closed_at"),
-        CheckConstraint("first_response_due_at >= sla_started_at AND resolution_due_at >= sla_started_at",
-                        name="sla_window"),
+        CheckConstraint(
+            "first_response_due_at >= sla_started_at AND resolution_due_at >= sla_started_at", name="sla_window"
+        ),
         # Lists are newest first; every filter that narrows by a column has its own keyset index.
         Index("ix_tickets_created_id", "created_at", "id"),
         Index("ix_tickets_status_created_id", "status", "created_at", "id"),
@@ -41,8 +43,11 @@ class Ticket(Versioned, Base):
         Index("ix_tickets_assignee_created_id", "assignee_id", "created_at", "id"),
         Index("ix_tickets_order_created_id", "order_id", "created_at", "id"),
         # SLA clocks still running (alerts, KPIs): only open clocks are scanned.
-        Index("ix_tickets_first_response_due", "first_response_due_at",
-              postgresql_where=text("first_responded_at IS NULL")),
+        Index(
+            "ix_tickets_first_response_due",
+            "first_response_due_at",
+            postgresql_where=text("first_responded_at IS NULL"),
+        ),
         Index("ix_tickets_resolution_due", "resolution_due_at", postgresql_where=text("resolved_at IS NULL")),
     )
 
@@ -127,8 +132,7 @@ class EscalationParticipant(Base):
     __tablename__ = "escalation_participants"
     __table_args__ = (Index("ix_escalation_participants_user", "user_id"),)
 
-    escalation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("escalations.id", ondelete="CASCADE"),
-                                                     primary_key=True)
+    escalation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("escalations.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True)
 
 
@@ -138,8 +142,7 @@ class SlaPolicy(Versioned, Base):
     __tablename__ = "sla_policies"
     __table_args__ = (
         CheckConstraint(f"priority IN {TICKET_PRIORITIES}", name="priority"),
-        CheckConstraint("first_response_minutes > 0 AND resolution_minutes >= first_response_minutes",
-                        name="minutes"),
+        CheckConstraint("first_response_minutes > 0 AND resolution_minutes >= first_response_minutes", name="minutes"),
     )
 
     priority: Mapped[str] = mapped_column(String(10), primary_key=True)

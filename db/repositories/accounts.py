@@ -1,4 +1,5 @@
 """Users, API keys and sign-in throttling."""
+
 from __future__ import annotations
 
 import uuid
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import ApiKey, LoginThrottle, User
 from db.models.accounts import LoginAddressThrottle
-from db.repositories.pagination import Page, by_uuid, fetch_page, SortKey
+from db.repositories.pagination import Page, SortKey, by_uuid, fetch_page
 
 
 async def user_by_id(session: AsyncSession, user_id: uuid.UUID, *, for_update: bool = False) -> User | None:
@@ -75,27 +76,43 @@ async def lock_sign_in(session: AsyncSession, address: str) -> None:
     await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"login:{address}"))))
 
 
-async def throttles_of(session: AsyncSession, email: str, address: str
-                       ) -> tuple[LoginThrottle | None, LoginAddressThrottle | None]:
+async def throttles_of(
+    session: AsyncSession, email: str, address: str
+) -> tuple[LoginThrottle | None, LoginAddressThrottle | None]:
     """The (email, address) counter and the address counter, as stored (forgotten ones included)."""
     pair = await session.get(LoginThrottle, (email, address), populate_existing=True)
     per_address = await session.get(LoginAddressThrottle, address, populate_existing=True)
     return pair, per_address
 
 
-async def store_failures(session: AsyncSession, email: str, address: str, now: datetime, *,
-                         pair: tuple[int, datetime], per_address: tuple[int, datetime]) -> None:
+async def store_failures(
+    session: AsyncSession,
+    email: str,
+    address: str,
+    now: datetime,
+    *,
+    pair: tuple[int, datetime],
+    per_address: tuple[int, datetime],
+) -> None:
     """Write both counters: `pair` and `per_address` are (failures, forget_at) as computed by the caller,
     which holds the address lock and has read the current values."""
-    for model, key, (failures, forget_at) in ((LoginThrottle, {"email": email, "address": address}, pair),
-                                              (LoginAddressThrottle, {"address": address}, per_address)):
+    for model, key, (failures, forget_at) in (
+        (LoginThrottle, {"email": email, "address": address}, pair),
+        (LoginAddressThrottle, {"address": address}, per_address),
+    ):
         values = {"failures": failures, "last_failure_at": now, "forget_at": forget_at}
         stmt = insert(model).values(**key, **values)
         await session.execute(stmt.on_conflict_do_update(index_elements=list(key), set_=values))
 
 
-async def forgive_attempt(session: AsyncSession, email: str, address: str, *, counted: tuple[int, datetime],
-                          previous_failure_at: datetime | None) -> None:
+async def forgive_attempt(
+    session: AsyncSession,
+    email: str,
+    address: str,
+    *,
+    counted: tuple[int, datetime],
+    previous_failure_at: datetime | None,
+) -> None:
     """A sign-in succeeded: its (email, address) counter goes, and the failure it had counted against
     the address in advance is taken back (only that one: other emails' failures stay counted).
 
@@ -105,7 +122,9 @@ async def forgive_attempt(session: AsyncSession, email: str, address: str, *, co
     row = LoginAddressThrottle
     untouched = (row.failures == counted[0]) & (row.last_failure_at == counted[1])
     await session.execute(
-        update(row).where(row.address == address).values(
+        update(row)
+        .where(row.address == address)
+        .values(
             failures=func.greatest(row.failures - 1, 0),
             last_failure_at=case((untouched, previous_failure_at or row.last_failure_at), else_=row.last_failure_at),
         )
@@ -120,8 +139,13 @@ async def prune_throttles(session: AsyncSession, now: datetime) -> None:
     most two rows, so the backlog cannot grow). SKIP LOCKED: concurrent sign-ins never wait on each
     other here, nor deadlock over the same old rows."""
     for model in (LoginThrottle, LoginAddressThrottle):
-        doomed = (select(literal_column("ctid")).select_from(model).where(model.forget_at <= now)
-                  .limit(PRUNE_BATCH).with_for_update(skip_locked=True))
+        doomed = (
+            select(literal_column("ctid"))
+            .select_from(model)
+            .where(model.forget_at <= now)
+            .limit(PRUNE_BATCH)
+            .with_for_update(skip_locked=True)
+        )
         await session.execute(delete(model).where(literal_column("ctid").in_(doomed.scalar_subquery())))
 
 

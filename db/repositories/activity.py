@@ -1,4 +1,5 @@
 """The audit trail and the timelines read from it."""
+
 from __future__ import annotations
 
 import uuid
@@ -23,15 +24,17 @@ def _visible(stmt: Select, include_internal: bool) -> Select:
     return stmt if include_internal else stmt.where(Activity.internal.is_(False))
 
 
-async def customer_timeline(session: AsyncSession, customer_id: uuid.UUID, *, include_internal: bool, first: int,
-                            after: str | None) -> Page:
+async def customer_timeline(
+    session: AsyncSession, customer_id: uuid.UUID, *, include_internal: bool, first: int, after: str | None
+) -> Page:
     """Everything that happened to the customer or to anything of theirs, oldest first."""
     stmt = _visible(select(Activity).where(Activity.customer_id == customer_id), include_internal)
     return await fetch_page(session, stmt, _KEYS, first=first, after=after)
 
 
-async def order_timeline(session: AsyncSession, order_id: uuid.UUID, *, include_internal: bool, first: int,
-                         after: str | None) -> Page:
+async def order_timeline(
+    session: AsyncSession, order_id: uuid.UUID, *, include_internal: bool, first: int, after: str | None
+) -> Page:
     stmt = _visible(select(Activity).where(Activity.order_id == order_id), include_internal)
     return await fetch_page(session, stmt, _KEYS, first=first, after=after)
 

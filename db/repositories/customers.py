@@ -1,4 +1,5 @@
 """Customers and contacts."""
+
 from __future__ import annotations
 
 import uuid
@@ -35,9 +36,7 @@ async def page(session: AsyncSession, *, search: str | None, first: int, after: 
     stmt = select(Customer)
     if search and search.strip():
         pattern = f"%{escape_like(search.strip())}%"
-        stmt = stmt.where(
-            or_(Customer.name.ilike(pattern, escape="\\"), Customer.code.ilike(pattern, escape="\\"))
-        )
+        stmt = stmt.where(or_(Customer.name.ilike(pattern, escape="\\"), Customer.code.ilike(pattern, escape="\\")))
     return await fetch_page(session, stmt, _KEYS, first=first, after=after)
 
 

@@ -1,4 +1,5 @@
 """The durable event log."""
+
 from __future__ import annotations
 
 import uuid
@@ -69,6 +70,7 @@ async def after(session: AsyncSession, event_id: int, limit: int, *, up_to: int 
 
 # -- retention: events beyond it are purged; the watermark says up to which id they may be gone --
 
+
 async def purged_through(session: AsyncSession) -> int:
     value = await session.scalar(select(EventLogState.purged_through).where(EventLogState.id == 1))
     return int(value or 0)
@@ -78,11 +80,12 @@ async def purge_events(session: AsyncSession, before: datetime, now: datetime, l
     """Delete up to `limit` events that occurred before `before` (oldest ids first) and raise the
     watermark to the highest id deleted, in the caller's transaction. Returns how many were deleted."""
     batch = select(Event.id).where(Event.occurred_at < before).order_by(Event.id).limit(limit)
-    stmt = delete(Event).where(Event.id.in_(batch)).returning(Event.id).execution_options(
-        synchronize_session=False)
+    stmt = delete(Event).where(Event.id.in_(batch)).returning(Event.id).execution_options(synchronize_session=False)
     deleted = list((await session.scalars(stmt)).all())
     if deleted:
         await session.execute(
-            update(EventLogState).where(EventLogState.id == 1)
-            .values(purged_through=func.greatest(EventLogState.purged_through, max(deleted)), purged_at=now))
+            update(EventLogState)
+            .where(EventLogState.id == 1)
+            .values(purged_through=func.greatest(EventLogState.purged_through, max(deleted)), purged_at=now)
+        )
     return len(deleted)

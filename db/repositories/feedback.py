@@ -1,4 +1,5 @@
 """Feedback records and satisfaction aggregates."""
+
 from __future__ import annotations
 
 import uuid
@@ -48,13 +49,14 @@ async def page(session: AsyncSession, *, first: int, after: str | None, customer
 async def satisfaction_of(session: AsyncSession, customer_ids: Iterable[uuid.UUID]) -> list[Satisfaction]:
     """One aggregate row per customer that has feedback (customers without any are absent)."""
     stmt = (
-        select(Feedback.customer_id, func.count(), func.avg(Feedback.score),
-               func.count(case((Feedback.score >= 4, 1))))
+        select(Feedback.customer_id, func.count(), func.avg(Feedback.score), func.count(case((Feedback.score >= 4, 1))))
         .where(Feedback.customer_id.in_(list(customer_ids)))
         .group_by(Feedback.customer_id)
     )
-    return [Satisfaction(cid, int(n), float(avg) if avg is not None else None, int(high))
-            for cid, n, avg, high in (await session.execute(stmt)).all()]
+    return [
+        Satisfaction(cid, int(n), float(avg) if avg is not None else None, int(high))
+        for cid, n, avg, high in (await session.execute(stmt)).all()
+    ]
 
 
 async def ticket_customer(session: AsyncSession, ticket_id: uuid.UUID) -> uuid.UUID | None:

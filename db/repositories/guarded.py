@@ -3,6 +3,7 @@
 Guarded by `to_regclass`, so callers work before and after those tables exist: before, no such
 row can exist and the answer is None.
 """
+
 from __future__ import annotations
 
 import uuid

@@ -1,4 +1,5 @@
 """Idempotency records for create mutations."""
+
 from __future__ import annotations
 
 import uuid

@@ -4,6 +4,7 @@ Periods are half-open [start, end). `user_id` narrows a figure to one person; No
 department. `now` is the business clock's instant: an item whose due time is still ahead and that is
 not answered yet is undecided and left out of both numerator and denominator.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -43,21 +44,32 @@ def _by(column, user_id: uuid.UUID | None):
 
 # ----------------------------------------------------------------------------- marketing
 
-async def sales(session: AsyncSession, start: datetime, end: datetime, user_id: uuid.UUID | None) -> tuple[Decimal, int]:
+
+async def sales(
+    session: AsyncSession, start: datetime, end: datetime, user_id: uuid.UUID | None
+) -> tuple[Decimal, int]:
     """(contract value of the orders confirmed in the period, customers whose first order was confirmed in
     the period). Orders count once confirmed and as long as they are not cancelled."""
     counted = and_(Order.confirmed_at.is_not(None), Order.status != "CANCELLED")
-    value = (select(func.coalesce(func.sum(Order.contract_value), 0))
-             .where(counted, _within(Order.confirmed_at, start, end), _by(Order.owner_id, user_id)))
+    value = select(func.coalesce(func.sum(Order.contract_value), 0)).where(
+        counted, _within(Order.confirmed_at, start, end), _by(Order.owner_id, user_id)
+    )
     # Each customer's first counted order (DISTINCT ON), for customers with an order confirmed in the period.
-    first = (select(Order.customer_id, Order.owner_id, Order.confirmed_at)
-             .ext(distinct_on(Order.customer_id))
-             .where(counted, Order.customer_id.in_(
-                 select(Order.customer_id).where(counted, _within(Order.confirmed_at, start, end))))
-             .order_by(Order.customer_id, Order.confirmed_at, Order.id)
-             .subquery())
-    new = (select(func.count()).select_from(first)
-           .where(_within(first.c.confirmed_at, start, end), _by(first.c.owner_id, user_id)))
+    first = (
+        select(Order.customer_id, Order.owner_id, Order.confirmed_at)
+        .ext(distinct_on(Order.customer_id))
+        .where(
+            counted,
+            Order.customer_id.in_(select(Order.customer_id).where(counted, _within(Order.confirmed_at, start, end))),
+        )
+        .order_by(Order.customer_id, Order.confirmed_at, Order.id)
+        .subquery()
+    )
+    new = (
+        select(func.count())
+        .select_from(first)
+        .where(_within(first.c.confirmed_at, start, end), _by(first.c.owner_id, user_id))
+    )
     row = (await session.execute(select(value.scalar_subquery(), new.scalar_subquery()))).one()
     return Decimal(row[0]), int(row[1])
 
@@ -75,19 +87,23 @@ async def target(session: AsyncSession, start: datetime, end: datetime, user_id:
     inside = func.extract("epoch", func.least(p_end, t_end) - func.greatest(p_start, t_start))
     whole = func.extract("epoch", t_end - t_start)
     scope = SalesTarget.user_id.is_(None) if user_id is None else SalesTarget.user_id == user_id
-    stmt = (select(func.coalesce(func.sum(SalesTarget.amount * inside / whole), 0))
-            .where(SalesTarget.department == "MARKETING", scope, t_start < p_end, t_end > p_start))
+    stmt = select(func.coalesce(func.sum(SalesTarget.amount * inside / whole), 0)).where(
+        SalesTarget.department == "MARKETING", scope, t_start < p_end, t_end > p_start
+    )
     return Decimal((await session.execute(stmt)).scalar_one())
 
 
-async def satisfaction(session: AsyncSession, start: datetime, end: datetime,
-                       user_id: uuid.UUID | None) -> tuple[int, int, int]:
+async def satisfaction(
+    session: AsyncSession, start: datetime, end: datetime, user_id: uuid.UUID | None
+) -> tuple[int, int, int]:
     """(sum of scores, number of scores, number of 4–5 scores) of feedback recorded in the period; for a
     person, feedback on the customers they own."""
-    scope = (true() if user_id is None
-             else Feedback.customer_id.in_(select(Customer.id).where(Customer.owner_id == user_id)))
-    stmt = (select(func.coalesce(func.sum(Feedback.score), 0), func.count(), func.count().filter(Feedback.score >= 4))
-            .where(_within(Feedback.recorded_at, start, end), scope))
+    scope = (
+        true() if user_id is None else Feedback.customer_id.in_(select(Customer.id).where(Customer.owner_id == user_id))
+    )
+    stmt = select(
+        func.coalesce(func.sum(Feedback.score), 0), func.count(), func.count().filter(Feedback.score >= 4)
+    ).where(_within(Feedback.recorded_at, start, end), scope)
     total, count, satisfied = (await session.execute(stmt)).one()
     return int(total), int(count), int(satisfied)
 
@@ -98,63 +114,96 @@ def _handoffs(confirmation_window: timedelta, before: datetime):
     answers = ("ORDER_HANDED_OFF", "ORDER_CONFIRMED", "ORDER_RETURNED", "ORDER_CANCELLED")
     window = {"partition_by": Event.entity_id, "order_by": Event.id}
     handed_off = select(Event.entity_id).where(Event.type == "ORDER_HANDED_OFF", Event.occurred_at < before)
-    seq = (select(Event.entity_id.label("order_id"), Event.type, Event.occurred_at,
-                  cast(Event.payload["confirmationDueAt"].astext, TSTZ).label("due_at"),
-                  func.lead(Event.type).over(**window).label("next_type"),
-                  func.lead(Event.occurred_at).over(**window).label("next_at"),
-                  func.lead(Event.actor_id).over(**window).label("next_actor"))
-           .where(Event.entity_type == "Order", Event.type.in_(answers), Event.entity_id.in_(handed_off))
-           .subquery())
-    return (select(seq.c.order_id, seq.c.occurred_at.label("handed_off_at"),
-                   func.coalesce(seq.c.due_at, seq.c.occurred_at + confirmation_window).label("due_at"),
-                   seq.c.next_type, seq.c.next_at, seq.c.next_actor)
-            .where(seq.c.type == "ORDER_HANDED_OFF")
-            .subquery())
+    seq = (
+        select(
+            Event.entity_id.label("order_id"),
+            Event.type,
+            Event.occurred_at,
+            cast(Event.payload["confirmationDueAt"].astext, TSTZ).label("due_at"),
+            func.lead(Event.type).over(**window).label("next_type"),
+            func.lead(Event.occurred_at).over(**window).label("next_at"),
+            func.lead(Event.actor_id).over(**window).label("next_actor"),
+        )
+        .where(Event.entity_type == "Order", Event.type.in_(answers), Event.entity_id.in_(handed_off))
+        .subquery()
+    )
+    return (
+        select(
+            seq.c.order_id,
+            seq.c.occurred_at.label("handed_off_at"),
+            func.coalesce(seq.c.due_at, seq.c.occurred_at + confirmation_window).label("due_at"),
+            seq.c.next_type,
+            seq.c.next_at,
+            seq.c.next_actor,
+        )
+        .where(seq.c.type == "ORDER_HANDED_OFF")
+        .subquery()
+    )
 
 
-async def handoffs_confirmed(session: AsyncSession, start: datetime, end: datetime, user_id: uuid.UUID | None,
-                             confirmation_window: timedelta) -> tuple[int, int]:
+async def handoffs_confirmed(
+    session: AsyncSession, start: datetime, end: datetime, user_id: uuid.UUID | None, confirmation_window: timedelta
+) -> tuple[int, int]:
     """(handoffs in the period that service answered, of those the ones it confirmed rather than returned);
     for a person, handoffs of the orders they own."""
     h = _handoffs(confirmation_window, end)
     answered = h.c.next_type.in_(("ORDER_CONFIRMED", "ORDER_RETURNED"))
     scope = true() if user_id is None else h.c.order_id.in_(select(Order.id).where(Order.owner_id == user_id))
-    stmt = (select(func.count(), func.count().filter(h.c.next_type == "ORDER_CONFIRMED"))
-            .where(_within(h.c.handed_off_at, start, end), answered, scope))
+    stmt = select(func.count(), func.count().filter(h.c.next_type == "ORDER_CONFIRMED")).where(
+        _within(h.c.handed_off_at, start, end), answered, scope
+    )
     answered_count, confirmed = (await session.execute(stmt)).one()
     return int(confirmed), int(answered_count)
 
 
 # ----------------------------------------------------------------------------- service
 
-async def ticket_clocks(session: AsyncSession, start: datetime, end: datetime, user_id: uuid.UUID | None,
-                        now: datetime) -> tuple[Ratio, Ratio]:
+
+async def ticket_clocks(
+    session: AsyncSession, start: datetime, end: datetime, user_id: uuid.UUID | None, now: datetime
+) -> tuple[Ratio, Ratio]:
     """(first responses on time / due in the period, complaints resolved on time / resolution due in the
     period); for a person, tickets assigned to them."""
-    first_due = and_(_within(Ticket.first_response_due_at, start, end),
-                     _decided(Ticket.first_response_due_at, Ticket.first_responded_at, now))
+    first_due = and_(
+        _within(Ticket.first_response_due_at, start, end),
+        _decided(Ticket.first_response_due_at, Ticket.first_responded_at, now),
+    )
     first_on_time = and_(first_due, Ticket.first_responded_at <= Ticket.first_response_due_at)
-    complaint_due = and_(Ticket.kind == "COMPLAINT", _within(Ticket.resolution_due_at, start, end),
-                         _decided(Ticket.resolution_due_at, Ticket.resolved_at, now))
+    complaint_due = and_(
+        Ticket.kind == "COMPLAINT",
+        _within(Ticket.resolution_due_at, start, end),
+        _decided(Ticket.resolution_due_at, Ticket.resolved_at, now),
+    )
     complaint_on_time = and_(complaint_due, Ticket.resolved_at <= Ticket.resolution_due_at)
-    stmt = (select(func.count().filter(first_on_time), func.count().filter(first_due),
-                   func.count().filter(complaint_on_time), func.count().filter(complaint_due))
-            .where(or_(first_due, complaint_due), _by(Ticket.assignee_id, user_id)))
+    stmt = select(
+        func.count().filter(first_on_time),
+        func.count().filter(first_due),
+        func.count().filter(complaint_on_time),
+        func.count().filter(complaint_due),
+    ).where(or_(first_due, complaint_due), _by(Ticket.assignee_id, user_id))
     a, b, c, d = (await session.execute(stmt)).one()
     return Ratio(int(a), int(b)), Ratio(int(c), int(d))
 
 
 async def job_quality(session: AsyncSession, start: datetime, end: datetime, user_id: uuid.UUID | None) -> Ratio:
     """Service jobs completed in the period whose quality check passed / completed; for a person, their jobs."""
-    stmt = (select(func.count().filter(ServiceJob.quality_result == "PASSED"), func.count())
-            .where(ServiceJob.status == "COMPLETED", _within(ServiceJob.completed_at, start, end),
-                   _by(ServiceJob.technician_id, user_id)))
+    stmt = select(func.count().filter(ServiceJob.quality_result == "PASSED"), func.count()).where(
+        ServiceJob.status == "COMPLETED",
+        _within(ServiceJob.completed_at, start, end),
+        _by(ServiceJob.technician_id, user_id),
+    )
     passed, completed = (await session.execute(stmt)).one()
     return Ratio(int(passed), int(completed))
 
 
-async def answers_on_time(session: AsyncSession, start: datetime, end: datetime, user_id: uuid.UUID | None,
-                          now: datetime, confirmation_window: timedelta) -> Ratio:
+async def answers_on_time(
+    session: AsyncSession,
+    start: datetime,
+    end: datetime,
+    user_id: uuid.UUID | None,
+    now: datetime,
+    confirmation_window: timedelta,
+) -> Ratio:
     """Service's answers to handoffs due in the period: order handoffs (confirm or return), solution
     reviews and registration acknowledgements. Answered by the due time / due.
 
@@ -163,23 +212,34 @@ async def answers_on_time(session: AsyncSession, start: datetime, end: datetime,
     """
     h = _handoffs(confirmation_window, end)
     answered = h.c.next_type.in_(("ORDER_CONFIRMED", "ORDER_RETURNED"))
-    orders = (select(h.c.due_at.label("due_at"), case((answered, h.c.next_at)).label("answered_at"),
-                     case((answered, h.c.next_actor)).label("actor_id"),
-                     _withdrawn(and_(h.c.next_type == "ORDER_CANCELLED", h.c.next_at <= h.c.due_at)))
-              .where(_within(h.c.due_at, start, end)))
-    reviews = (select(Solution.review_due_at, Solution.reviewed_at, Solution.reviewer_id,
-                      _withdrawn(and_(Solution.reviewed_at.is_(None), Opportunity.closed_at <= Solution.review_due_at)))
-               .join(Opportunity, Opportunity.id == Solution.opportunity_id)
-               .where(_within(Solution.review_due_at, start, end)))
+    orders = select(
+        h.c.due_at.label("due_at"),
+        case((answered, h.c.next_at)).label("answered_at"),
+        case((answered, h.c.next_actor)).label("actor_id"),
+        _withdrawn(and_(h.c.next_type == "ORDER_CANCELLED", h.c.next_at <= h.c.due_at)),
+    ).where(_within(h.c.due_at, start, end))
+    reviews = (
+        select(
+            Solution.review_due_at,
+            Solution.reviewed_at,
+            Solution.reviewer_id,
+            _withdrawn(and_(Solution.reviewed_at.is_(None), Opportunity.closed_at <= Solution.review_due_at)),
+        )
+        .join(Opportunity, Opportunity.id == Solution.opportunity_id)
+        .where(_within(Solution.review_due_at, start, end))
+    )
     o = Opportunity
-    registrations = (select(o.registration_ack_due_at, o.registration_acknowledged_at, o.registration_acknowledged_by_id,
-                            _withdrawn(and_(o.registration_acknowledged_at.is_(None),
-                                            o.closed_at <= o.registration_ack_due_at)))
-                     .where(_within(o.registration_ack_due_at, start, end)))
+    registrations = select(
+        o.registration_ack_due_at,
+        o.registration_acknowledged_at,
+        o.registration_acknowledged_by_id,
+        _withdrawn(and_(o.registration_acknowledged_at.is_(None), o.closed_at <= o.registration_ack_due_at)),
+    ).where(_within(o.registration_ack_due_at, start, end))
     items = union_all(orders, reviews, registrations).subquery()
     c = items.c
-    stmt = (select(func.count().filter(c.answered_at <= c.due_at), func.count())
-            .where(_decided(c.due_at, c.answered_at, now), c.withdrawn.is_(False), _by(c.actor_id, user_id)))
+    stmt = select(func.count().filter(c.answered_at <= c.due_at), func.count()).where(
+        _decided(c.due_at, c.answered_at, now), c.withdrawn.is_(False), _by(c.actor_id, user_id)
+    )
     on_time, total = (await session.execute(stmt)).one()
     return Ratio(int(on_time), int(total))
 

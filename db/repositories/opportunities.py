@@ -1,4 +1,5 @@
 """Opportunities, their requirements and solution revisions."""
+
 from __future__ import annotations
 
 import uuid
@@ -26,8 +27,14 @@ async def by_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[Opport
     return list((await session.scalars(select(Opportunity).where(Opportunity.id.in_(list(ids))))).all())
 
 
-async def page(session: AsyncSession, *, first: int, after: str | None, stages: Sequence[str] | None = None,
-               customer_id: uuid.UUID | None = None) -> Page:
+async def page(
+    session: AsyncSession,
+    *,
+    first: int,
+    after: str | None,
+    stages: Sequence[str] | None = None,
+    customer_id: uuid.UUID | None = None,
+) -> Page:
     stmt = select(Opportunity)
     if stages:
         stmt = stmt.where(Opportunity.stage.in_(list(stages)))
@@ -43,8 +50,11 @@ async def add(session: AsyncSession, opportunity: Opportunity) -> Opportunity:
 
 
 async def requirements_of(session: AsyncSession, opportunity_ids: Iterable[uuid.UUID]) -> list[Requirement]:
-    stmt = (select(Requirement).where(Requirement.opportunity_id.in_(list(opportunity_ids)))
-            .order_by(Requirement.opportunity_id, Requirement.position))
+    stmt = (
+        select(Requirement)
+        .where(Requirement.opportunity_id.in_(list(opportunity_ids)))
+        .order_by(Requirement.opportunity_id, Requirement.position)
+    )
     return list((await session.scalars(stmt)).all())
 
 
@@ -55,15 +65,17 @@ async def replace_requirements(session: AsyncSession, opportunity_id: uuid.UUID,
 
 
 async def solutions_of(session: AsyncSession, opportunity_ids: Iterable[uuid.UUID]) -> list[Solution]:
-    stmt = (select(Solution).where(Solution.opportunity_id.in_(list(opportunity_ids)))
-            .order_by(Solution.opportunity_id, Solution.revision))
+    stmt = (
+        select(Solution)
+        .where(Solution.opportunity_id.in_(list(opportunity_ids)))
+        .order_by(Solution.opportunity_id, Solution.revision)
+    )
     return list((await session.scalars(stmt)).all())
 
 
 async def latest_solution(session: AsyncSession, opportunity_id: uuid.UUID) -> Solution | None:
     """The newest revision (callers hold the opportunity's row lock, so it cannot change meanwhile)."""
-    stmt = (select(Solution).where(Solution.opportunity_id == opportunity_id)
-            .order_by(Solution.revision.desc()).limit(1))
+    stmt = select(Solution).where(Solution.opportunity_id == opportunity_id).order_by(Solution.revision.desc()).limit(1)
     return (await session.scalars(stmt)).one_or_none()
 
 
@@ -80,6 +92,9 @@ async def add_solution(session: AsyncSession, solution: Solution) -> Solution:
 
 async def unlinked_orders(session: AsyncSession) -> list[Order]:
     """Orders that came from no opportunity and are not cancelled, oldest first (demo data links them)."""
-    stmt = (select(Order).where(Order.opportunity_id.is_(None), Order.status != "CANCELLED")
-            .order_by(Order.created_at, Order.id))
+    stmt = (
+        select(Order)
+        .where(Order.opportunity_id.is_(None), Order.status != "CANCELLED")
+        .order_by(Order.created_at, Order.id)
+    )
     return list((await session.scalars(stmt)).all())

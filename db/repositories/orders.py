@@ -1,4 +1,5 @@
 """Orders and their items."""
+
 from __future__ import annotations
 
 import uuid
@@ -43,8 +44,14 @@ def touch(row: Any, now: datetime) -> None:
     flag_modified(row, "updated_at")
 
 
-async def page(session: AsyncSession, *, first: int, after: str | None, statuses: Sequence[str] | None = None,
-               customer_id: uuid.UUID | None = None) -> Page:
+async def page(
+    session: AsyncSession,
+    *,
+    first: int,
+    after: str | None,
+    statuses: Sequence[str] | None = None,
+    customer_id: uuid.UUID | None = None,
+) -> Page:
     stmt = select(Order)
     if statuses:
         stmt = stmt.where(Order.status.in_(list(statuses)))
@@ -54,7 +61,11 @@ async def page(session: AsyncSession, *, first: int, after: str | None, statuses
 
 
 async def items_of(session: AsyncSession, order_ids: Iterable[uuid.UUID]) -> list[OrderItem]:
-    stmt = select(OrderItem).where(OrderItem.order_id.in_(list(order_ids))).order_by(OrderItem.order_id, OrderItem.position)
+    stmt = (
+        select(OrderItem)
+        .where(OrderItem.order_id.in_(list(order_ids)))
+        .order_by(OrderItem.order_id, OrderItem.position)
+    )
     return list((await session.scalars(stmt)).all())
 
 

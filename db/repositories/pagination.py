@@ -5,6 +5,7 @@ are the ones the database sorted by, read back with the page: a value recomputed
 from the SQL expression's (Python's str.lower() is not PostgreSQL's lower()), and a seek from such a
 cursor repeats or skips rows.
 """
+
 from __future__ import annotations
 
 import base64

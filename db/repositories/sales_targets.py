@@ -1,4 +1,5 @@
 """Sales targets."""
+
 from __future__ import annotations
 
 import uuid
@@ -9,11 +10,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models.presale import SalesTarget
-from db.repositories.pagination import SortKey, Page, by_uuid, fetch_page
+from db.repositories.pagination import Page, SortKey, by_uuid, fetch_page
 
 # Newest period first; the id breaks ties between targets of the same start day.
-_KEYS = [SortKey(SalesTarget.period_start, date.fromisoformat),
-         by_uuid(SalesTarget.id)]
+_KEYS = [SortKey(SalesTarget.period_start, date.fromisoformat), by_uuid(SalesTarget.id)]
 
 
 async def lock_scope(session: AsyncSession, department: str, user_id: uuid.UUID | None) -> None:
@@ -22,14 +22,21 @@ async def lock_scope(session: AsyncSession, department: str, user_id: uuid.UUID 
     await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"sales_target:{department}:{user_id}"))))
 
 
-async def overlapping(session: AsyncSession, department: str, user_id: uuid.UUID | None, start: date,
-                      end: date) -> list[SalesTarget]:
+async def overlapping(
+    session: AsyncSession, department: str, user_id: uuid.UUID | None, start: date, end: date
+) -> list[SalesTarget]:
     scope = SalesTarget.user_id.is_(None) if user_id is None else SalesTarget.user_id == user_id
-    stmt = (select(SalesTarget)
-            .where(SalesTarget.department == department, scope,
-                   SalesTarget.period_start <= end, SalesTarget.period_end >= start)
-            .order_by(SalesTarget.period_start)
-            .with_for_update())
+    stmt = (
+        select(SalesTarget)
+        .where(
+            SalesTarget.department == department,
+            scope,
+            SalesTarget.period_start <= end,
+            SalesTarget.period_end >= start,
+        )
+        .order_by(SalesTarget.period_start)
+        .with_for_update()
+    )
     return list((await session.scalars(stmt)).all())
 
 
@@ -43,8 +50,14 @@ async def by_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[SalesT
     return list((await session.scalars(select(SalesTarget).where(SalesTarget.id.in_(list(ids))))).all())
 
 
-async def page(session: AsyncSession, *, first: int, after: str | None, user_id: uuid.UUID | None = None,
-               department_wide: bool = False) -> Page:
+async def page(
+    session: AsyncSession,
+    *,
+    first: int,
+    after: str | None,
+    user_id: uuid.UUID | None = None,
+    department_wide: bool = False,
+) -> Page:
     stmt = select(SalesTarget)
     if user_id is not None:
         stmt = stmt.where(SalesTarget.user_id == user_id)

@@ -1,4 +1,5 @@
 """Service jobs (installation, commissioning, training, ...)."""
+
 from __future__ import annotations
 
 import uuid
@@ -34,18 +35,30 @@ async def add(session: AsyncSession, job: ServiceJob) -> ServiceJob:
     return job
 
 
-async def of_orders(session: AsyncSession, order_ids: Iterable[uuid.UUID], *, for_update: bool = False) -> list[ServiceJob]:
+async def of_orders(
+    session: AsyncSession, order_ids: Iterable[uuid.UUID], *, for_update: bool = False
+) -> list[ServiceJob]:
     """Jobs of the given orders in schedule order (earliest first)."""
-    stmt = (select(ServiceJob).where(ServiceJob.order_id.in_(list(order_ids)))
-            .order_by(ServiceJob.order_id, ServiceJob.scheduled_start, ServiceJob.number))
+    stmt = (
+        select(ServiceJob)
+        .where(ServiceJob.order_id.in_(list(order_ids)))
+        .order_by(ServiceJob.order_id, ServiceJob.scheduled_start, ServiceJob.number)
+    )
     if for_update:
         stmt = stmt.with_for_update().execution_options(populate_existing=True)
     return list((await session.scalars(stmt)).all())
 
 
-async def page(session: AsyncSession, *, first: int, after: str | None, statuses: Sequence[str] | None = None,
-               order_id: uuid.UUID | None = None, technician_id: uuid.UUID | None = None,
-               customer_id: uuid.UUID | None = None) -> Page:
+async def page(
+    session: AsyncSession,
+    *,
+    first: int,
+    after: str | None,
+    statuses: Sequence[str] | None = None,
+    order_id: uuid.UUID | None = None,
+    technician_id: uuid.UUID | None = None,
+    customer_id: uuid.UUID | None = None,
+) -> Page:
     stmt = select(ServiceJob)
     if statuses:
         stmt = stmt.where(ServiceJob.status.in_(list(statuses)))

@@ -6,6 +6,7 @@ as columns `subject_id`, `owner_id` (the row holding the context: the ticket of 
 opportunity of a solution, else the subject itself), `started_at`, `due_at`. The state rule itself is
 not written here: the caller passes it (`StateOf`, built from services/sla.py with its bound `now`).
 """
+
 from __future__ import annotations
 
 import uuid
@@ -14,14 +15,26 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import (DateTime, Interval, Select, String, exists, func, literal, literal_column, select, text,
-                        true, union_all, update)
+from sqlalchemy import (
+    DateTime,
+    Interval,
+    Select,
+    String,
+    exists,
+    func,
+    literal,
+    literal_column,
+    select,
+    text,
+    true,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from db.models import (Escalation, Opportunity, Order, SlaAnnouncement, Solution, Ticket,
-                       TicketComment)
+from db.models import Escalation, Opportunity, Order, SlaAnnouncement, Solution, Ticket, TicketComment
 from db.models.realtime import SLA_ANNOUNCED_STATES
 
 # (start, due) of a running clock -> 'ON_TRACK' | 'AT_RISK' | 'BREACHED' at the caller's instant.
@@ -44,8 +57,12 @@ class DueClock:
 
 
 def _columns(subject_id: Any, owner_id: Any, started_at: Any, due_at: Any) -> list[ColumnElement[Any]]:
-    return [subject_id.label("subject_id"), owner_id.label("owner_id"), started_at.label("started_at"),
-            due_at.label("due_at")]
+    return [
+        subject_id.label("subject_id"),
+        owner_id.label("owner_id"),
+        started_at.label("started_at"),
+        due_at.label("due_at"),
+    ]
 
 
 # A clock answered late between two scans still owes its BREACHED announcement; looking this far back
@@ -63,52 +80,71 @@ def _first_response(_: timedelta, now: datetime | None = None) -> Select:
     # Stopped by the first acknowledgement or customer-visible reply, or by resolving/closing the ticket.
     running = Ticket.first_responded_at.is_(None) & Ticket.status.not_in(_TICKET_DONE)
     return select(*_columns(Ticket.id, Ticket.id, Ticket.sla_started_at, Ticket.first_response_due_at)).where(
-        running | _late(Ticket.first_responded_at, Ticket.first_response_due_at, now))
+        running | _late(Ticket.first_responded_at, Ticket.first_response_due_at, now)
+    )
 
 
 def _resolution(_: timedelta, now: datetime | None = None) -> Select:
     # A reopened ticket's resolution clock runs again towards its original due time.
     return select(*_columns(Ticket.id, Ticket.id, Ticket.sla_started_at, Ticket.resolution_due_at)).where(
-        Ticket.resolved_at.is_(None) | _late(Ticket.resolved_at, Ticket.resolution_due_at, now))
+        Ticket.resolved_at.is_(None) | _late(Ticket.resolved_at, Ticket.resolution_due_at, now)
+    )
 
 
 def _order_confirmation(_: timedelta, now: datetime | None = None) -> Select:
     # Runs while service has neither confirmed nor returned the order; a new hand-off is a new instance.
     running = (Order.status == "HANDED_OFF") & Order.handed_off_at.is_not(None)
     answered_late = _late(Order.confirmed_at, Order.confirmation_due_at, now) | _late(
-        Order.returned_at, Order.confirmation_due_at, now)
+        Order.returned_at, Order.confirmation_due_at, now
+    )
     return select(*_columns(Order.id, Order.id, Order.handed_off_at, Order.confirmation_due_at)).where(
-        Order.confirmation_due_at.is_not(None), running | answered_late)
+        Order.confirmation_due_at.is_not(None), running | answered_late
+    )
 
 
 def _solution_review(_: timedelta, now: datetime | None = None) -> Select:
     # The latest solution while its opportunity waits in REVIEW (a lost opportunity stops the clock).
-    return (select(*_columns(Solution.id, Solution.opportunity_id, Solution.submitted_at, Solution.review_due_at))
-            .join(Opportunity, Opportunity.id == Solution.opportunity_id)
-            .where((Solution.reviewed_at.is_(None) & (Opportunity.stage == "REVIEW"))
-                   | _late(Solution.reviewed_at, Solution.review_due_at, now)))
+    return (
+        select(*_columns(Solution.id, Solution.opportunity_id, Solution.submitted_at, Solution.review_due_at))
+        .join(Opportunity, Opportunity.id == Solution.opportunity_id)
+        .where(
+            (Solution.reviewed_at.is_(None) & (Opportunity.stage == "REVIEW"))
+            | _late(Solution.reviewed_at, Solution.review_due_at, now)
+        )
+    )
 
 
 def _registration_ack(_: timedelta, now: datetime | None = None) -> Select:
-    return select(*_columns(Opportunity.id, Opportunity.id, Opportunity.registered_at,
-                            Opportunity.registration_ack_due_at)).where(
-        Opportunity.registered_at.is_not(None), Opportunity.registration_ack_due_at.is_not(None),
+    return select(
+        *_columns(Opportunity.id, Opportunity.id, Opportunity.registered_at, Opportunity.registration_ack_due_at)
+    ).where(
+        Opportunity.registered_at.is_not(None),
+        Opportunity.registration_ack_due_at.is_not(None),
         ((Opportunity.stage == "REGISTERED") & Opportunity.registration_acknowledged_at.is_(None))
-        | _late(Opportunity.registration_acknowledged_at, Opportunity.registration_ack_due_at, now))
+        | _late(Opportunity.registration_acknowledged_at, Opportunity.registration_ack_due_at, now),
+    )
 
 
 def _consultation_update(window: timedelta, now: datetime | None = None) -> Select:
     """An open consultation owes the customer a visible progress update every `window`: the clock starts
     when the consultation opens and restarts at each customer-visible reply on the ticket after that."""
-    latest_reply = (select(func.max(TicketComment.created_at).label("at"))
-                    .where(TicketComment.ticket_id == Escalation.ticket_id, TicketComment.visibility == "CUSTOMER",
-                           TicketComment.created_at > Escalation.requested_at)
-                    .lateral("latest_reply"))  # once per consultation, however often `start` is referenced
+    latest_reply = (
+        select(func.max(TicketComment.created_at).label("at"))
+        .where(
+            TicketComment.ticket_id == Escalation.ticket_id,
+            TicketComment.visibility == "CUSTOMER",
+            TicketComment.created_at > Escalation.requested_at,
+        )
+        .lateral("latest_reply")
+    )  # once per consultation, however often `start` is referenced
     start = func.greatest(Escalation.requested_at, latest_reply.c.at, type_=DateTime(timezone=True))  # NULLs ignored
     # Seconds, not days: '1 day' would follow the session time zone's DST changes.
     span = literal_column(f"interval '{int(window.total_seconds())} seconds'", type_=Interval)
-    return (select(*_columns(Escalation.id, Escalation.ticket_id, start, start + span))
-            .join(latest_reply, true()).where(Escalation.status == "OPEN"))
+    return (
+        select(*_columns(Escalation.id, Escalation.ticket_id, start, start + span))
+        .join(latest_reply, true())
+        .where(Escalation.status == "OPEN")
+    )
 
 
 # clock name -> (subject type, running instances)
@@ -122,23 +158,41 @@ CLOCKS: dict[str, tuple[str, Callable[[timedelta, datetime | None], Select]]] = 
 }
 
 
-def _pending(clock: str, state_of: StateOf, consultation_window: timedelta,
-             subject_id: uuid.UUID | None, now: datetime | None) -> Select:
+def _pending(
+    clock: str, state_of: StateOf, consultation_window: timedelta, subject_id: uuid.UUID | None, now: datetime | None
+) -> Select:
     subject_type, instances = CLOCKS[clock]
     inst = instances(consultation_window, now).subquery()
     state = state_of(inst.c.started_at, inst.c.due_at)
     announced = exists().where(
-        SlaAnnouncement.subject_type == subject_type, SlaAnnouncement.subject_id == inst.c.subject_id,
-        SlaAnnouncement.clock == clock, SlaAnnouncement.state == state, SlaAnnouncement.due_at == inst.c.due_at)
-    stmt = select(literal(subject_type, String).label("subject_type"), inst.c.subject_id,
-                  literal(clock, String).label("clock"), state.label("state"), inst.c.started_at, inst.c.due_at,
-                  inst.c.owner_id).where(state.in_(SLA_ANNOUNCED_STATES), ~announced)
+        SlaAnnouncement.subject_type == subject_type,
+        SlaAnnouncement.subject_id == inst.c.subject_id,
+        SlaAnnouncement.clock == clock,
+        SlaAnnouncement.state == state,
+        SlaAnnouncement.due_at == inst.c.due_at,
+    )
+    stmt = select(
+        literal(subject_type, String).label("subject_type"),
+        inst.c.subject_id,
+        literal(clock, String).label("clock"),
+        state.label("state"),
+        inst.c.started_at,
+        inst.c.due_at,
+        inst.c.owner_id,
+    ).where(state.in_(SLA_ANNOUNCED_STATES), ~announced)
     return stmt.where(inst.c.subject_id == subject_id) if subject_id is not None else stmt
 
 
-async def due(session: AsyncSession, state_of: StateOf, *, consultation_window: timedelta,
-              clock: str | None = None, subject_id: uuid.UUID | None = None, limit: int | None = None,
-              now: datetime | None = None) -> list[DueClock]:
+async def due(
+    session: AsyncSession,
+    state_of: StateOf,
+    *,
+    consultation_window: timedelta,
+    clock: str | None = None,
+    subject_id: uuid.UUID | None = None,
+    limit: int | None = None,
+    now: datetime | None = None,
+) -> list[DueClock]:
     """Running clock instances whose state (AT_RISK or BREACHED, by `state_of`) was not announced yet,
     earliest due first; narrowed to one clock and subject to re-check a single one."""
     clocks = [clock] if clock is not None else list(CLOCKS)
@@ -152,17 +206,26 @@ async def due(session: AsyncSession, state_of: StateOf, *, consultation_window: 
 async def claim(session: AsyncSession, item: DueClock, announced_at: datetime) -> int | None:
     """Record the announcement of `item`; None when that instance and state was announced already
     (by another watcher, even one committing concurrently: the unique constraint decides)."""
-    stmt = (pg_insert(SlaAnnouncement)
-            .values(subject_type=item.subject_type, subject_id=item.subject_id, clock=item.clock, state=item.state,
-                    due_at=item.due_at, announced_at=announced_at)
-            .on_conflict_do_nothing(index_elements=["subject_type", "subject_id", "clock", "state", "due_at"])
-            .returning(SlaAnnouncement.id))
+    stmt = (
+        pg_insert(SlaAnnouncement)
+        .values(
+            subject_type=item.subject_type,
+            subject_id=item.subject_id,
+            clock=item.clock,
+            state=item.state,
+            due_at=item.due_at,
+            announced_at=announced_at,
+        )
+        .on_conflict_do_nothing(index_elements=["subject_type", "subject_id", "clock", "state", "due_at"])
+        .returning(SlaAnnouncement.id)
+    )
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def set_event_id(session: AsyncSession, announcement_id: int, event_id: int) -> None:
-    await session.execute(update(SlaAnnouncement).where(SlaAnnouncement.id == announcement_id)
-                          .values(event_id=event_id))
+    await session.execute(
+        update(SlaAnnouncement).where(SlaAnnouncement.id == announcement_id).values(event_id=event_id)
+    )
 
 
 async def announcements(session: AsyncSession) -> list[SlaAnnouncement]:
@@ -170,6 +233,7 @@ async def announcements(session: AsyncSession) -> list[SlaAnnouncement]:
 
 
 # ----------------------------------------------------------------------------- event log retention
+
 
 async def try_advisory_lock(conn: Any, key: int) -> bool:
     """Session-level lock held for as long as `conn` lives (the watcher's leadership)."""

@@ -1,4 +1,5 @@
 """Tickets, their comments, joint consultations (escalations), SLA policies and root causes."""
+
 from __future__ import annotations
 
 import uuid
@@ -13,8 +14,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.sql.elements import ColumnElement
 
-from db.models import (Customer, Escalation, EscalationParticipant, Order, RootCauseCategory, ServiceJob,
-                       SlaPolicy, Ticket, TicketComment, User)
+from db.models import (
+    Customer,
+    Escalation,
+    EscalationParticipant,
+    Order,
+    RootCauseCategory,
+    ServiceJob,
+    SlaPolicy,
+    Ticket,
+    TicketComment,
+    User,
+)
 from db.repositories.customers import escape_like
 from db.repositories.pagination import Page, by_datetime, by_int, by_uuid, fetch_page
 
@@ -31,6 +42,7 @@ def _locked(stmt):
 
 
 # ----------------------------------------------------------------------------- tickets
+
 
 async def get(session: AsyncSession, ticket_id: uuid.UUID, *, for_update: bool = False) -> Ticket | None:
     stmt = select(Ticket).where(Ticket.id == ticket_id)
@@ -74,12 +86,18 @@ class TicketFilters:
 
 async def page(session: AsyncSession, filters: TicketFilters, *, first: int, after: str | None) -> Page:
     stmt = select(Ticket)
-    for column, values in ((Ticket.status, filters.status), (Ticket.kind, filters.kind),
-                           (Ticket.priority, filters.priority)):
+    for column, values in (
+        (Ticket.status, filters.status),
+        (Ticket.kind, filters.kind),
+        (Ticket.priority, filters.priority),
+    ):
         if values:
             stmt = stmt.where(column.in_(list(values)))
-    for column, value in ((Ticket.assignee_id, filters.assignee_id), (Ticket.customer_id, filters.customer_id),
-                          (Ticket.order_id, filters.order_id)):
+    for column, value in (
+        (Ticket.assignee_id, filters.assignee_id),
+        (Ticket.customer_id, filters.customer_id),
+        (Ticket.order_id, filters.order_id),
+    ):
         if value is not None:
             stmt = stmt.where(column == value)
     if filters.escalated is not None:
@@ -88,8 +106,13 @@ async def page(session: AsyncSession, filters: TicketFilters, *, first: int, aft
     if filters.search and filters.search.strip():
         pattern = f"%{escape_like(filters.search.strip())}%"
         customers = select(Customer.id).where(Customer.name.ilike(pattern, escape="\\"))
-        stmt = stmt.where(or_(Ticket.number.ilike(pattern, escape="\\"), Ticket.subject.ilike(pattern, escape="\\"),
-                              Ticket.customer_id.in_(customers)))
+        stmt = stmt.where(
+            or_(
+                Ticket.number.ilike(pattern, escape="\\"),
+                Ticket.subject.ilike(pattern, escape="\\"),
+                Ticket.customer_id.in_(customers),
+            )
+        )
     if filters.sla is not None:
         stmt = stmt.where(filters.sla)
     return await fetch_page(session, stmt, _TICKET_KEYS, first=first, after=after, descending=True)
@@ -102,12 +125,14 @@ async def escalated_ticket_ids(session: AsyncSession, ticket_ids: Iterable[uuid.
 
 # ----------------------------------------------------------------------------- comments and notes
 
+
 def add_comment(session: AsyncSession, comment: TicketComment) -> None:
     session.add(comment)
 
 
-async def comments_page(session: AsyncSession, ticket_id: uuid.UUID, *, include_internal: bool, first: int,
-                        after: str | None) -> Page:
+async def comments_page(
+    session: AsyncSession, ticket_id: uuid.UUID, *, include_internal: bool, first: int, after: str | None
+) -> Page:
     """Replies on the ticket (consultation notes are not replies: see `notes_of`)."""
     stmt = select(TicketComment).where(TicketComment.ticket_id == ticket_id, TicketComment.escalation_id.is_(None))
     if not include_internal:
@@ -116,8 +141,9 @@ async def comments_page(session: AsyncSession, ticket_id: uuid.UUID, *, include_
 
 
 async def notes_of(session: AsyncSession, escalation_ids: Iterable[uuid.UUID]) -> list[TicketComment]:
-    stmt = (select(TicketComment).where(TicketComment.escalation_id.in_(list(escalation_ids)))
-            .order_by(TicketComment.seq))
+    stmt = (
+        select(TicketComment).where(TicketComment.escalation_id.in_(list(escalation_ids))).order_by(TicketComment.seq)
+    )
     return list((await session.scalars(stmt)).all())
 
 
@@ -128,7 +154,10 @@ async def has_customer_comment(session: AsyncSession, ticket_id: uuid.UUID) -> b
 
 # ----------------------------------------------------------------------------- escalations
 
-async def open_escalation(session: AsyncSession, ticket_id: uuid.UUID, *, for_update: bool = False) -> Escalation | None:
+
+async def open_escalation(
+    session: AsyncSession, ticket_id: uuid.UUID, *, for_update: bool = False
+) -> Escalation | None:
     stmt = select(Escalation).where(Escalation.ticket_id == ticket_id, Escalation.status == "OPEN")
     return (await session.scalars(_locked(stmt) if for_update else stmt)).one_or_none()
 
@@ -139,8 +168,12 @@ async def current_escalations(session: AsyncSession, ticket_ids: Iterable[uuid.U
         select(Escalation)
         .where(Escalation.ticket_id.in_(list(ticket_ids)))
         .ext(distinct_on(Escalation.ticket_id))
-        .order_by(Escalation.ticket_id, (Escalation.status == "OPEN").desc(), Escalation.requested_at.desc(),
-                  Escalation.id.desc())
+        .order_by(
+            Escalation.ticket_id,
+            (Escalation.status == "OPEN").desc(),
+            Escalation.requested_at.desc(),
+            Escalation.id.desc(),
+        )
     )
     return list((await session.scalars(stmt)).all())
 
@@ -164,8 +197,11 @@ async def add_escalation(session: AsyncSession, escalation: Escalation, particip
 
 
 async def participant_ids(session: AsyncSession, escalation_id: uuid.UUID) -> list[uuid.UUID]:
-    stmt = (select(EscalationParticipant.user_id).where(EscalationParticipant.escalation_id == escalation_id)
-            .order_by(EscalationParticipant.user_id))
+    stmt = (
+        select(EscalationParticipant.user_id)
+        .where(EscalationParticipant.escalation_id == escalation_id)
+        .order_by(EscalationParticipant.user_id)
+    )
     return list((await session.scalars(stmt)).all())
 
 
@@ -181,6 +217,7 @@ async def participants_of(session: AsyncSession, escalation_ids: Iterable[uuid.U
 
 
 # ----------------------------------------------------------------------------- reference data
+
 
 async def sla_policy(session: AsyncSession, priority: str, *, for_update: bool = False) -> SlaPolicy | None:
     stmt = select(SlaPolicy).where(SlaPolicy.priority == priority)
@@ -205,9 +242,11 @@ async def root_causes(session: AsyncSession, *, active: bool | None = None) -> l
 
 async def root_causes_of_tickets(session: AsyncSession, ticket_ids: Iterable[uuid.UUID]) -> list[Any]:
     """Rows (id, RootCauseCategory) for the given tickets that have one, in one statement."""
-    stmt = (select(Ticket.id, RootCauseCategory)
-            .join(RootCauseCategory, RootCauseCategory.code == Ticket.root_cause_code)
-            .where(Ticket.id.in_(list(ticket_ids))))
+    stmt = (
+        select(Ticket.id, RootCauseCategory)
+        .join(RootCauseCategory, RootCauseCategory.code == Ticket.root_cause_code)
+        .where(Ticket.id.in_(list(ticket_ids)))
+    )
     return list((await session.execute(stmt)).all())
 
 
@@ -216,6 +255,7 @@ def add_row(session: AsyncSession, row: Any) -> None:
 
 
 # ----------------------------------------------------------------------------- what tickets link to
+
 
 async def order(session: AsyncSession, order_id: uuid.UUID) -> Order | None:
     return await session.get(Order, order_id)

@@ -1,4 +1,5 @@
 """Root fields of the foundation: sign-in, accounts, customers, nodes."""
+
 from __future__ import annotations
 
 import strawberry
@@ -38,11 +39,19 @@ class FoundationQuery:
 @strawberry.type
 class FoundationMutation:
     login: AuthPayload = strawberry.mutation(resolver=accounts.login, permission_classes=[Public])
-    create_customer: CustomerPayload = strawberry.mutation(resolver=customers.create_customer, permission_classes=CUSTOMERS)
-    update_customer: CustomerPayload = strawberry.mutation(resolver=customers.update_customer, permission_classes=CUSTOMERS)
+    create_customer: CustomerPayload = strawberry.mutation(
+        resolver=customers.create_customer, permission_classes=CUSTOMERS
+    )
+    update_customer: CustomerPayload = strawberry.mutation(
+        resolver=customers.update_customer, permission_classes=CUSTOMERS
+    )
     add_contact: CustomerPayload = strawberry.mutation(resolver=customers.add_contact, permission_classes=CUSTOMERS)
-    update_contact: CustomerPayload = strawberry.mutation(resolver=customers.update_contact, permission_classes=CUSTOMERS)
-    remove_contact: CustomerPayload = strawberry.mutation(resolver=customers.remove_contact, permission_classes=CUSTOMERS)
+    update_contact: CustomerPayload = strawberry.mutation(
+        resolver=customers.update_contact, permission_classes=CUSTOMERS
+    )
+    remove_contact: CustomerPayload = strawberry.mutation(
+        resolver=customers.remove_contact, permission_classes=CUSTOMERS
+    )
     create_user: UserPayload = strawberry.mutation(resolver=accounts.create_user, permission_classes=ADMIN)
     update_user: UserPayload = strawberry.mutation(resolver=accounts.update_user, permission_classes=ADMIN)
     deactivate_user: UserPayload = strawberry.mutation(resolver=accounts.deactivate_user, permission_classes=ADMIN)

@@ -1,4 +1,5 @@
 """Root fields of the in-sale part (orders, service jobs) and of feedback."""
+
 from __future__ import annotations
 
 import strawberry
@@ -36,17 +37,23 @@ class OrdersMutation:
     confirm_order: OrderPayload = strawberry.mutation(resolver=orders.confirm_order, permission_classes=SERVICE)
     return_order: OrderPayload = strawberry.mutation(resolver=orders.return_order, permission_classes=SERVICE)
     schedule_service_job: ServiceJobPayload = strawberry.mutation(
-        resolver=service_jobs.schedule_service_job, permission_classes=SERVICE)
+        resolver=service_jobs.schedule_service_job, permission_classes=SERVICE
+    )
     start_service_job: ServiceJobPayload = strawberry.mutation(
-        resolver=service_jobs.start_service_job, permission_classes=SERVICE)
+        resolver=service_jobs.start_service_job, permission_classes=SERVICE
+    )
     complete_service_job: ServiceJobPayload = strawberry.mutation(
-        resolver=service_jobs.complete_service_job, permission_classes=SERVICE)
+        resolver=service_jobs.complete_service_job, permission_classes=SERVICE
+    )
     cancel_service_job: ServiceJobPayload = strawberry.mutation(
-        resolver=service_jobs.cancel_service_job, permission_classes=SERVICE)
+        resolver=service_jobs.cancel_service_job, permission_classes=SERVICE
+    )
     reassign_service_job: ServiceJobPayload = strawberry.mutation(
-        resolver=service_jobs.reassign_service_job, permission_classes=SERVICE)
-    record_feedback: FeedbackPayload = strawberry.mutation(resolver=feedback.record_feedback,
-                                                           permission_classes=PARTICIPATE)
+        resolver=service_jobs.reassign_service_job, permission_classes=SERVICE
+    )
+    record_feedback: FeedbackPayload = strawberry.mutation(
+        resolver=feedback.record_feedback, permission_classes=PARTICIPATE
+    )
 
 
 Query = OrdersQuery

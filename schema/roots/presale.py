@@ -1,4 +1,5 @@
 """Root fields of the pre-sale part (opportunities), sales targets and KPIs."""
+
 from __future__ import annotations
 
 import strawberry
@@ -30,24 +31,32 @@ class PresaleQuery:
 
 @strawberry.type
 class PresaleMutation:
-    create_opportunity: OpportunityPayload = strawberry.mutation(resolver=presale.create_opportunity,
-                                                                 permission_classes=SALES)
-    record_requirements: OpportunityPayload = strawberry.mutation(resolver=presale.record_requirements,
-                                                                  permission_classes=SALES)
-    confirm_requirements: OpportunityPayload = strawberry.mutation(resolver=presale.confirm_requirements,
-                                                                   permission_classes=SALES)
-    submit_solution: OpportunityPayload = strawberry.mutation(resolver=presale.submit_solution,
-                                                              permission_classes=SALES)
-    review_solution: OpportunityPayload = strawberry.mutation(resolver=presale.review_solution,
-                                                              permission_classes=SERVICE)
-    register_project: OpportunityPayload = strawberry.mutation(resolver=presale.register_project,
-                                                               permission_classes=SALES)
-    acknowledge_registration: OpportunityPayload = strawberry.mutation(resolver=presale.acknowledge_registration,
-                                                                       permission_classes=SERVICE)
+    create_opportunity: OpportunityPayload = strawberry.mutation(
+        resolver=presale.create_opportunity, permission_classes=SALES
+    )
+    record_requirements: OpportunityPayload = strawberry.mutation(
+        resolver=presale.record_requirements, permission_classes=SALES
+    )
+    confirm_requirements: OpportunityPayload = strawberry.mutation(
+        resolver=presale.confirm_requirements, permission_classes=SALES
+    )
+    submit_solution: OpportunityPayload = strawberry.mutation(
+        resolver=presale.submit_solution, permission_classes=SALES
+    )
+    review_solution: OpportunityPayload = strawberry.mutation(
+        resolver=presale.review_solution, permission_classes=SERVICE
+    )
+    register_project: OpportunityPayload = strawberry.mutation(
+        resolver=presale.register_project, permission_classes=SALES
+    )
+    acknowledge_registration: OpportunityPayload = strawberry.mutation(
+        resolver=presale.acknowledge_registration, permission_classes=SERVICE
+    )
     mark_won: OpportunityPayload = strawberry.mutation(resolver=presale.mark_won, permission_classes=SALES)
     mark_lost: OpportunityPayload = strawberry.mutation(resolver=presale.mark_lost, permission_classes=SALES)
-    set_sales_target: SalesTargetPayload = strawberry.mutation(resolver=presale.set_sales_target,
-                                                               permission_classes=TARGETS)
+    set_sales_target: SalesTargetPayload = strawberry.mutation(
+        resolver=presale.set_sales_target, permission_classes=TARGETS
+    )
 
 
 Query = PresaleQuery

@@ -1,4 +1,5 @@
 """Root fields of the after-sale part: tickets, joint consultations, SLA policies, root causes."""
+
 from __future__ import annotations
 
 import strawberry
@@ -28,8 +29,9 @@ NODE_TYPES = [Ticket]
 class TicketsQuery:
     tickets: Connection[Ticket] = strawberry.field(resolver=r.tickets, permission_classes=READ)
     escalations: Connection[Escalation] = strawberry.field(resolver=r.escalations_query, permission_classes=READ)
-    root_cause_categories: list[RootCauseCategory] = strawberry.field(resolver=r.root_cause_categories,
-                                                                      permission_classes=READ)
+    root_cause_categories: list[RootCauseCategory] = strawberry.field(
+        resolver=r.root_cause_categories, permission_classes=READ
+    )
     sla_policies: list[SlaPolicy] = strawberry.field(resolver=r.sla_policies, permission_classes=READ)
 
 

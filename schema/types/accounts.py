@@ -1,4 +1,5 @@
 """User and API key types."""
+
 from __future__ import annotations
 
 import uuid
@@ -11,9 +12,9 @@ from strawberry import relay
 from db.models import ApiKey as ApiKeyRow
 from db.models import User as UserRow
 from db.repositories import accounts as accounts_repo
-from services.access import Action, allowed
 from schema.permissions import Allowed, Forbidden
 from schema.types.enums import ApiKeyScope, Department, Role
+from services.access import Action, allowed
 
 
 @strawberry.type
@@ -31,9 +32,16 @@ class User(relay.Node):
         return self._email
 
     @classmethod
-    def from_row(cls, row: UserRow) -> "User":
-        return cls(id=str(row.id), name=row.name, department=Department(row.department), role=Role(row.role),
-                   active=row.active, version=row.version, _email=row.email)
+    def from_row(cls, row: UserRow) -> User:
+        return cls(
+            id=str(row.id),
+            name=row.name,
+            department=Department(row.department),
+            role=Role(row.role),
+            active=row.active,
+            version=row.version,
+            _email=row.email,
+        )
 
     @classmethod
     async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False):
@@ -51,9 +59,16 @@ class ApiKey(relay.Node):
     revoked_at: datetime | None
 
     @classmethod
-    def from_row(cls, row: ApiKeyRow) -> "ApiKey":
-        return cls(id=str(row.id), name=row.name, scope=ApiKeyScope(row.scope), prefix=row.prefix,
-                   created_at=row.created_at, last_used_at=row.last_used_at, revoked_at=row.revoked_at)
+    def from_row(cls, row: ApiKeyRow) -> ApiKey:
+        return cls(
+            id=str(row.id),
+            name=row.name,
+            scope=ApiKeyScope(row.scope),
+            prefix=row.prefix,
+            created_at=row.created_at,
+            last_used_at=row.last_used_at,
+            revoked_at=row.revoked_at,
+        )
 
     @classmethod
     async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False):

@@ -1,8 +1,8 @@
 """Shapes shared by the whole schema: user errors, Relay connections, scalars."""
+
 from __future__ import annotations
 
 import uuid
-
 from collections.abc import Awaitable, Callable
 from enum import Enum
 from typing import Any, Generic, TypeVar
@@ -20,8 +20,19 @@ T = TypeVar("T")
 UserErrorCode = strawberry.enum(
     Enum(
         "UserErrorCode",
-        {c: c for c in ("VALIDATION", "NOT_FOUND", "INVALID_TRANSITION", "VERSION_CONFLICT", "FORBIDDEN",
-                        "DUPLICATE", "UNAUTHENTICATED", "RATE_LIMITED")},
+        {
+            c: c
+            for c in (
+                "VALIDATION",
+                "NOT_FOUND",
+                "INVALID_TRANSITION",
+                "VERSION_CONFLICT",
+                "FORBIDDEN",
+                "DUPLICATE",
+                "UNAUTHENTICATED",
+                "RATE_LIMITED",
+            )
+        },
     )
 )
 

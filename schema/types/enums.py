@@ -1,4 +1,5 @@
 """GraphQL enums mirroring the values stored in the database."""
+
 from __future__ import annotations
 
 from enum import Enum

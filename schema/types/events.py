@@ -1,4 +1,5 @@
 """The real-time event types: each logged event as the Event interface's concrete type."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -13,12 +14,17 @@ from schema.types.tickets import Escalation, SlaState, Ticket
 from services.realtime.event_types import ESCALATION_TYPES, EVENT_TYPES, HANDOFF_TYPES, SLA_TYPES, TICKET_TYPES
 from services.realtime.hub import LoggedEvent
 
-EventType = strawberry.enum(Enum("EventType", {t: t for t in EVENT_TYPES}), name="EventType",
-                            description="What happened; the log keeps one global order of all of them.")
+EventType = strawberry.enum(
+    Enum("EventType", {t: t for t in EVENT_TYPES}),
+    name="EventType",
+    description="What happened; the log keeps one global order of all of them.",
+)
 
 
-@strawberry.interface(description="One entry of the durable event log. `cursor` is its place in the global order: "
-                                  "resubscribe with `after: cursor` to miss nothing.")
+@strawberry.interface(
+    description="One entry of the durable event log. `cursor` is its place in the global order: "
+    "resubscribe with `after: cursor` to miss nothing."
+)
 class Event:
     cursor: str
     type: EventType  # type: ignore[valid-type]
@@ -59,7 +65,8 @@ class EscalationEvent(Event):
     @strawberry.field
     async def escalation(self, info: strawberry.Info) -> Escalation:
         return await info.context.loaders.load_optional(
-            "escalation", _payload_id(self._event, "escalationId"), Escalation.from_row)
+            "escalation", _payload_id(self._event, "escalationId"), Escalation.from_row
+        )
 
 
 @strawberry.type(description="An SLA clock reached 80 % of its window (AT_RISK) or passed its due time (BREACHED).")
@@ -97,11 +104,17 @@ def as_graphql(event: LoggedEvent) -> Event:
     if event.type in TICKET_TYPES:
         return TicketEvent(**common)
     if event.type in SLA_TYPES:
-        return SlaAlertEvent(**common, state=SlaState(event.payload.get("state", "BREACHED")),
-                             due_at=datetime.fromisoformat(event.payload["dueAt"]),
-                             clock=str(event.payload.get("clock", "")))
-    return EntityEvent(**common, entity_type=event.entity_type,
-                       entity_id=strawberry.ID(to_global_id(event.entity_type, event.entity_id)))
+        return SlaAlertEvent(
+            **common,
+            state=SlaState(event.payload.get("state", "BREACHED")),
+            due_at=datetime.fromisoformat(event.payload["dueAt"]),
+            clock=str(event.payload.get("clock", "")),
+        )
+    return EntityEvent(
+        **common,
+        entity_type=event.entity_type,
+        entity_id=strawberry.ID(to_global_id(event.entity_type, event.entity_id)),
+    )
 
 
 EVENT_CLASSES = [OrderHandoffEvent, TicketEvent, EscalationEvent, SlaAlertEvent, EntityEvent]

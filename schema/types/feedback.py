@@ -1,5 +1,6 @@
 """Feedback (satisfaction records) and the per-customer satisfaction summary, with their loaders,
 input and payload."""
+
 from __future__ import annotations
 
 import uuid
@@ -57,7 +58,7 @@ class Feedback(relay.Node):
         return await info.context.loaders.load_optional("order", self._order_id, Order.from_row)
 
     @strawberry.field
-    async def ticket(self, info: strawberry.Info) -> Annotated["Ticket", strawberry.lazy("schema.types.tickets")] | None:
+    async def ticket(self, info: strawberry.Info) -> Annotated[Ticket, strawberry.lazy("schema.types.tickets")] | None:
         from schema.types.tickets import Ticket  # the tickets part's type (it imports the order types)
 
         return await info.context.loaders.load_optional("ticket", self._ticket_id, Ticket.from_row)
@@ -67,12 +68,18 @@ class Feedback(relay.Node):
         return await info.context.loaders.load_optional("user", self._recorded_by_id, User.from_row)
 
     @classmethod
-    def from_row(cls, row: FeedbackRow) -> "Feedback":
-        return cls(id=str(row.id), source=FeedbackSource(row.source), score=row.score, comment=row.comment,
-                   recorded_at=row.recorded_at, _customer_id=str(row.customer_id),
-                   _order_id=str(row.order_id) if row.order_id else None,
-                   _ticket_id=str(row.ticket_id) if row.ticket_id else None,
-                   _recorded_by_id=str(row.recorded_by_id))
+    def from_row(cls, row: FeedbackRow) -> Feedback:
+        return cls(
+            id=str(row.id),
+            source=FeedbackSource(row.source),
+            score=row.score,
+            comment=row.comment,
+            recorded_at=row.recorded_at,
+            _customer_id=str(row.customer_id),
+            _order_id=str(row.order_id) if row.order_id else None,
+            _ticket_id=str(row.ticket_id) if row.ticket_id else None,
+            _recorded_by_id=str(row.recorded_by_id),
+        )
 
     @classmethod
     async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False):
@@ -87,11 +94,15 @@ class SatisfactionSummary:
     satisfied_share: float | None = strawberry.field(description="Share (0–1) of records scored 4 or 5.")
 
     @classmethod
-    def of(cls, row: Satisfaction | None) -> "SatisfactionSummary":
+    def of(cls, row: Satisfaction | None) -> SatisfactionSummary:
         if row is None or row.count == 0:
             return cls(count=0, mean_score=None, satisfied_count=0, satisfied_share=None)
-        return cls(count=row.count, mean_score=row.mean_score, satisfied_count=row.satisfied_count,
-                   satisfied_share=row.satisfied_count / row.count)
+        return cls(
+            count=row.count,
+            mean_score=row.mean_score,
+            satisfied_count=row.satisfied_count,
+            satisfied_share=row.satisfied_count / row.count,
+        )
 
 
 @strawberry.input
@@ -111,12 +122,14 @@ class FeedbackPayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-async def customer_feedback(info: strawberry.Info, customer_id: str, first: int | None,
-                            after: str | None) -> Connection[Feedback]:
+async def customer_feedback(
+    info: strawberry.Info, customer_id: str, first: int | None, after: str | None
+) -> Connection[Feedback]:
     """`Customer.feedback` (called from schema/types/customers.py)."""
     cid = uuid.UUID(customer_id)
-    return await connection(info, lambda s, size: feedback_repo.page(s, first=size, after=after, customer_id=cid),
-                            first, Feedback.from_row)
+    return await connection(
+        info, lambda s, size: feedback_repo.page(s, first=size, after=after, customer_id=cid), first, Feedback.from_row
+    )
 
 
 async def customer_satisfaction(info: strawberry.Info, customer_id: str) -> SatisfactionSummary:

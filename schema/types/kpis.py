@@ -1,4 +1,5 @@
 """KPI reports (reporting): the period input, one KPI, a report."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -25,9 +26,8 @@ class Kpi:
     denominator: float
 
     @classmethod
-    def of(cls, kpi: kpis_service.Kpi) -> "Kpi":
-        return cls(key=kpi.key, label=kpi.label, value=kpi.value, numerator=kpi.numerator,
-                   denominator=kpi.denominator)
+    def of(cls, kpi: kpis_service.Kpi) -> Kpi:
+        return cls(key=kpi.key, label=kpi.label, value=kpi.value, numerator=kpi.numerator, denominator=kpi.denominator)
 
 
 @strawberry.type
@@ -38,7 +38,10 @@ class KpiReport:
     kpis: list[Kpi]
 
     @classmethod
-    def of(cls, report: kpis_service.KpiReport) -> "KpiReport":
-        return cls(department=Department(report.department), period=report.period,
-                   user_id=strawberry.ID(to_global_id("User", report.user_id)) if report.user_id else None,
-                   kpis=[Kpi.of(k) for k in report.kpis])
+    def of(cls, report: kpis_service.KpiReport) -> KpiReport:
+        return cls(
+            department=Department(report.department),
+            period=report.period,
+            user_id=strawberry.ID(to_global_id("User", report.user_id)) if report.user_id else None,
+            kpis=[Kpi.of(k) for k in report.kpis],
+        )

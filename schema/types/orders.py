@@ -1,4 +1,5 @@
 """Order, OrderItem and ServiceJob (in-sale), with their loaders."""
+
 from __future__ import annotations
 
 import uuid
@@ -78,9 +79,13 @@ class OrderItem:
     unit_price: Decimal | None
 
     @classmethod
-    def from_row(cls, row: OrderItemRow) -> "OrderItem":
-        return cls(product_model=row.product_model, description=row.description, quantity=row.quantity,
-                   unit_price=row.unit_price)
+    def from_row(cls, row: OrderItemRow) -> OrderItem:
+        return cls(
+            product_model=row.product_model,
+            description=row.description,
+            quantity=row.quantity,
+            unit_price=row.unit_price,
+        )
 
 
 @strawberry.type
@@ -93,7 +98,8 @@ class Order(relay.Node):
     status: OrderStatus
     handed_off_at: datetime | None
     confirmation_due_at: datetime | None = strawberry.field(
-        description="When service must have confirmed or returned the latest handoff (24 h after it).")
+        description="When service must have confirmed or returned the latest handoff (24 h after it)."
+    )
     confirmed_at: datetime | None
     return_reason: str | None = strawberry.field(description="Why service returned it the last time.")
     returned_at: datetime | None
@@ -116,8 +122,9 @@ class Order(relay.Node):
         return await info.context.loaders.load_optional("user", self._owner_id, User.from_row)
 
     @strawberry.field(description="The pre-sale opportunity this order came from (set at creation or when won).")
-    async def opportunity(self, info: strawberry.Info
-                          ) -> Annotated["Opportunity", strawberry.lazy("schema.types.presale")] | None:
+    async def opportunity(
+        self, info: strawberry.Info
+    ) -> Annotated[Opportunity, strawberry.lazy("schema.types.presale")] | None:
         from schema.types.presale import Opportunity  # that module imports this one
 
         return await info.context.loaders.load_optional("opportunity", self._opportunity_id, Opportunity.from_row)
@@ -139,32 +146,50 @@ class Order(relay.Node):
         return [ServiceJob.from_row(r) for r in await info.context.loaders.group("service_jobs_of_order", self.id)]
 
     @strawberry.field(description="Tickets about this order, newest first.")
-    async def tickets(self, info: strawberry.Info, first: int | None = None, after: str | None = None
-                      ) -> Connection[Annotated["Ticket", strawberry.lazy("schema.types.tickets")]]:
+    async def tickets(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Annotated[Ticket, strawberry.lazy("schema.types.tickets")]]:
         from schema.types.tickets import order_tickets
+
         return await order_tickets(info, self.id, first, after)
 
     @strawberry.field(description="Everything that happened to this order and its service jobs, oldest first.")
-    async def timeline(self, info: strawberry.Info, first: int | None = None, after: str | None = None) -> Connection[Activity]:
+    async def timeline(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Activity]:
         order_id, internal = uuid.UUID(self.id), may_read_internal(info)
         return await connection(
-            info, lambda s, size: activity_repo.order_timeline(s, order_id, include_internal=internal, first=size,
-                                                               after=after), first,
+            info,
+            lambda s, size: activity_repo.order_timeline(
+                s, order_id, include_internal=internal, first=size, after=after
+            ),
+            first,
             Activity.from_row,
         )
 
     @classmethod
-    def from_row(cls, row: OrderRow) -> "Order":
+    def from_row(cls, row: OrderRow) -> Order:
         return cls(
-            id=str(row.id), number=row.number,
+            id=str(row.id),
+            number=row.number,
             delivery_date=row.delivery_date.isoformat() if row.delivery_date else None,
-            special_requirements=row.special_requirements, contract_value=row.contract_value,
-            status=OrderStatus(row.status), handed_off_at=row.handed_off_at,
-            confirmation_due_at=row.confirmation_due_at, confirmed_at=row.confirmed_at,
-            return_reason=row.return_reason, returned_at=row.returned_at, cancelled_at=row.cancelled_at,
-            completed_at=row.completed_at, created_at=row.created_at, version=row.version,
-            _customer_id=str(row.customer_id), _owner_id=str(row.owner_id), _opportunity_id=_str(row.opportunity_id),
-            _handed_off_by_id=_str(row.handed_off_by_id), _confirmed_by_id=_str(row.confirmed_by_id),
+            special_requirements=row.special_requirements,
+            contract_value=row.contract_value,
+            status=OrderStatus(row.status),
+            handed_off_at=row.handed_off_at,
+            confirmation_due_at=row.confirmation_due_at,
+            confirmed_at=row.confirmed_at,
+            return_reason=row.return_reason,
+            returned_at=row.returned_at,
+            cancelled_at=row.cancelled_at,
+            completed_at=row.completed_at,
+            created_at=row.created_at,
+            version=row.version,
+            _customer_id=str(row.customer_id),
+            _owner_id=str(row.owner_id),
+            _opportunity_id=_str(row.opportunity_id),
+            _handed_off_by_id=_str(row.handed_off_by_id),
+            _confirmed_by_id=_str(row.confirmed_by_id),
         )
 
     @classmethod
@@ -203,13 +228,22 @@ class ServiceJob(relay.Node):
         return await info.context.loaders.load_optional("user", self._technician_id, User.from_row)
 
     @classmethod
-    def from_row(cls, row: ServiceJobRow) -> "ServiceJob":
+    def from_row(cls, row: ServiceJobRow) -> ServiceJob:
         return cls(
-            id=str(row.id), number=row.number, kind=ServiceJobKind(row.kind), status=ServiceJobStatus(row.status),
-            scheduled_start=row.scheduled_start, scheduled_end=row.scheduled_end, started_at=row.started_at,
-            completed_at=row.completed_at, cancelled_at=row.cancelled_at,
-            quality_result=QualityResult(row.quality_result) if row.quality_result else None, notes=row.notes,
-            version=row.version, _order_id=_str(row.order_id), _customer_id=str(row.customer_id),
+            id=str(row.id),
+            number=row.number,
+            kind=ServiceJobKind(row.kind),
+            status=ServiceJobStatus(row.status),
+            scheduled_start=row.scheduled_start,
+            scheduled_end=row.scheduled_end,
+            started_at=row.started_at,
+            completed_at=row.completed_at,
+            cancelled_at=row.cancelled_at,
+            quality_result=QualityResult(row.quality_result) if row.quality_result else None,
+            notes=row.notes,
+            version=row.version,
+            _order_id=_str(row.order_id),
+            _customer_id=str(row.customer_id),
             _technician_id=_str(row.technician_id),
         )
 
@@ -218,8 +252,11 @@ class ServiceJob(relay.Node):
         return await info.context.loaders.load_many("service_job", node_ids, cls.from_row)
 
 
-async def customer_orders(info: strawberry.Info, customer_id: str, first: int | None, after: str | None) -> Connection[Order]:
+async def customer_orders(
+    info: strawberry.Info, customer_id: str, first: int | None, after: str | None
+) -> Connection[Order]:
     """`Customer.orders` (called from schema/types/customers.py)."""
     cid = uuid.UUID(customer_id)
-    return await connection(info, lambda s, size: orders_repo.page(s, first=size, after=after, customer_id=cid),
-                            first, Order.from_row)
+    return await connection(
+        info, lambda s, size: orders_repo.page(s, first=size, after=after, customer_id=cid), first, Order.from_row
+    )

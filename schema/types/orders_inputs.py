@@ -1,4 +1,5 @@
 """Inputs and payloads of the order and service-job mutations."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Opportunity, Requirement, Solution and SolutionReview (pre-sale), SalesTarget, with their loaders."""
+
 from __future__ import annotations
 
 import uuid
@@ -28,10 +29,12 @@ from schema.types.orders import Order
 def _loaders(loaders: Loaders) -> None:
     loaders.register("opportunity", opportunities_repo.by_ids, lambda r: str(r.id))
     loaders.register("sales_target", targets_repo.by_ids, lambda r: str(r.id))
-    loaders.register_grouped("requirements_of_opportunity", opportunities_repo.requirements_of,
-                             lambda r: str(r.opportunity_id))
-    loaders.register_grouped("solutions_of_opportunity", opportunities_repo.solutions_of,
-                             lambda r: str(r.opportunity_id))
+    loaders.register_grouped(
+        "requirements_of_opportunity", opportunities_repo.requirements_of, lambda r: str(r.opportunity_id)
+    )
+    loaders.register_grouped(
+        "solutions_of_opportunity", opportunities_repo.solutions_of, lambda r: str(r.opportunity_id)
+    )
 
 
 @strawberry.enum
@@ -65,9 +68,10 @@ class Requirement:
     priority: str | None
 
     @classmethod
-    def from_row(cls, row: RequirementRow) -> "Requirement":
-        return cls(id=strawberry.ID(to_global_id("Requirement", row.id)), description=row.description,
-                   priority=row.priority)
+    def from_row(cls, row: RequirementRow) -> Requirement:
+        return cls(
+            id=strawberry.ID(to_global_id("Requirement", row.id)), description=row.description, priority=row.priority
+        )
 
 
 @strawberry.type
@@ -91,7 +95,9 @@ class Solution:
     summary: str
     details: str | None
     submitted_at: datetime
-    review_due_at: datetime = strawberry.field(description="When service must have reviewed it (24 h after submission).")
+    review_due_at: datetime = strawberry.field(
+        description="When service must have reviewed it (24 h after submission)."
+    )
     review: SolutionReview | None = strawberry.field(description="Null until service reviewed it.")
     _submitted_by_id: strawberry.Private[str]
 
@@ -100,15 +106,27 @@ class Solution:
         return await _user(info, self._submitted_by_id)
 
     @classmethod
-    def from_row(cls, row: SolutionRow) -> "Solution":
+    def from_row(cls, row: SolutionRow) -> Solution:
         review = None
         if row.decision is not None:
-            review = SolutionReview(decision=ReviewDecision(row.decision), technical_feasibility=row.technical_feasibility,
-                                    serviceability=row.serviceability, comments=row.comments,
-                                    reviewed_at=row.reviewed_at, _reviewer_id=str(row.reviewer_id))
-        return cls(id=strawberry.ID(to_global_id("Solution", row.id)), version=row.revision, summary=row.summary,
-                   details=row.details, submitted_at=row.submitted_at, review_due_at=row.review_due_at,
-                   review=review, _submitted_by_id=str(row.submitted_by_id))
+            review = SolutionReview(
+                decision=ReviewDecision(row.decision),
+                technical_feasibility=row.technical_feasibility,
+                serviceability=row.serviceability,
+                comments=row.comments,
+                reviewed_at=row.reviewed_at,
+                _reviewer_id=str(row.reviewer_id),
+            )
+        return cls(
+            id=strawberry.ID(to_global_id("Solution", row.id)),
+            version=row.revision,
+            summary=row.summary,
+            details=row.details,
+            submitted_at=row.submitted_at,
+            review_due_at=row.review_due_at,
+            review=review,
+            _submitted_by_id=str(row.submitted_by_id),
+        )
 
 
 @strawberry.type
@@ -119,10 +137,12 @@ class Opportunity(relay.Node):
     requirements_confirmed_at: datetime | None
     requirements_confirmed_by: str | None = strawberry.field(description="The customer's person who confirmed them.")
     solution_review_due_at: datetime | None = strawberry.field(
-        description="When service must have reviewed the latest solution (24 h after its submission).")
+        description="When service must have reviewed the latest solution (24 h after its submission)."
+    )
     registered_at: datetime | None
     registration_ack_due_at: datetime | None = strawberry.field(
-        description="When service must have acknowledged the registration (24 h after it).")
+        description="When service must have acknowledged the registration (24 h after it)."
+    )
     registration_acknowledged_at: datetime | None
     preparation_notes: str | None
     lost_reason: str | None
@@ -171,18 +191,28 @@ class Opportunity(relay.Node):
         return Solution.from_row(rows[-1]) if rows else None
 
     @classmethod
-    def from_row(cls, row: OpportunityRow) -> "Opportunity":
+    def from_row(cls, row: OpportunityRow) -> Opportunity:
         return cls(
-            id=str(row.id), title=row.title, stage=OpportunityStage(row.stage),
+            id=str(row.id),
+            title=row.title,
+            stage=OpportunityStage(row.stage),
             requirements_confirmed_at=row.requirements_confirmed_at,
             requirements_confirmed_by=row.requirements_confirmed_by,
-            solution_review_due_at=row.solution_review_due_at, registered_at=row.registered_at,
+            solution_review_due_at=row.solution_review_due_at,
+            registered_at=row.registered_at,
             registration_ack_due_at=row.registration_ack_due_at,
-            registration_acknowledged_at=row.registration_acknowledged_at, preparation_notes=row.preparation_notes,
-            lost_reason=row.lost_reason, closed_at=row.closed_at, created_at=row.created_at,
-            updated_at=row.updated_at, version=row.version, _customer_id=str(row.customer_id),
-            _owner_id=str(row.owner_id), _service_lead_id=_str(row.service_lead_id),
-            _acknowledged_by_id=_str(row.registration_acknowledged_by_id), _order_id=_str(row.order_id),
+            registration_acknowledged_at=row.registration_acknowledged_at,
+            preparation_notes=row.preparation_notes,
+            lost_reason=row.lost_reason,
+            closed_at=row.closed_at,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            version=row.version,
+            _customer_id=str(row.customer_id),
+            _owner_id=str(row.owner_id),
+            _service_lead_id=_str(row.service_lead_id),
+            _acknowledged_by_id=_str(row.registration_acknowledged_by_id),
+            _order_id=_str(row.order_id),
         )
 
     @classmethod
@@ -207,10 +237,18 @@ class SalesTarget(relay.Node):
         return await _user(info, self._user_id)
 
     @classmethod
-    def from_row(cls, row: SalesTargetRow) -> "SalesTarget":
-        return cls(id=str(row.id), department=Department(row.department), period_start=row.period_start,
-                   period_end=row.period_end, amount=row.amount, created_at=row.created_at,
-                   updated_at=row.updated_at, version=row.version, _user_id=_str(row.user_id))
+    def from_row(cls, row: SalesTargetRow) -> SalesTarget:
+        return cls(
+            id=str(row.id),
+            department=Department(row.department),
+            period_start=row.period_start,
+            period_end=row.period_end,
+            amount=row.amount,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            version=row.version,
+            _user_id=_str(row.user_id),
+        )
 
     @classmethod
     async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False):

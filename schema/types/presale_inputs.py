@@ -1,4 +1,5 @@
 """Inputs and payloads of the pre-sale and sales-target mutations."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -21,8 +22,9 @@ class RequirementInput:
 class CreateOpportunityInput:
     customer_id: strawberry.ID
     title: str
-    owner_id: strawberry.ID | None = strawberry.field(default=None, description="An active marketing user; "
-                                                      "defaults to the caller.")
+    owner_id: strawberry.ID | None = strawberry.field(
+        default=None, description="An active marketing user; defaults to the caller."
+    )
     requirements: list[RequirementInput] | None = None
     idempotency_key: str | None = None
 
@@ -100,8 +102,10 @@ class SetSalesTargetInput:
     amount: Decimal
     department: Department = Department.MARKETING
     user_id: strawberry.ID | None = strawberry.field(default=None, description="Null: a department-wide target.")
-    expected_version: int | None = strawberry.field(default=None, description="When changing an existing target "
-                                                    "(the same person or department and the same period).")
+    expected_version: int | None = strawberry.field(
+        default=None,
+        description="When changing an existing target (the same person or department and the same period).",
+    )
 
 
 @strawberry.type

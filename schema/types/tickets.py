@@ -1,4 +1,5 @@
 """Ticket, its SLA, comments, joint consultations (Escalation), root causes and SLA policies."""
+
 from __future__ import annotations
 
 import uuid
@@ -95,7 +96,7 @@ class RootCauseCategory:
     version: int
 
     @classmethod
-    def from_row(cls, row: RootCauseRow) -> "RootCauseCategory":
+    def from_row(cls, row: RootCauseRow) -> RootCauseCategory:
         return cls(code=row.code, label=row.label, active=row.active, version=row.version)
 
 
@@ -107,9 +108,13 @@ class SlaPolicy:
     version: int
 
     @classmethod
-    def from_row(cls, row: SlaPolicyRow) -> "SlaPolicy":
-        return cls(priority=TicketPriority(row.priority), first_response_minutes=row.first_response_minutes,
-                   resolution_minutes=row.resolution_minutes, version=row.version)
+    def from_row(cls, row: SlaPolicyRow) -> SlaPolicy:
+        return cls(
+            priority=TicketPriority(row.priority),
+            first_response_minutes=row.first_response_minutes,
+            resolution_minutes=row.resolution_minutes,
+            version=row.version,
+        )
 
 
 @strawberry.type(description="The ticket's two SLA clocks as of this request.")
@@ -118,14 +123,20 @@ class TicketSla:
     resolution_due_at: datetime
     first_response_state: SlaState
     resolution_state: SlaState
-    state: SlaState = strawberry.field(description="Overall: BREACHED if either clock is, else AT_RISK if either "
-                                                   "is, else MET if both are, else ON_TRACK (TicketFilter.slaState).")
+    state: SlaState = strawberry.field(
+        description="Overall: BREACHED if either clock is, else AT_RISK if either "
+        "is, else MET if both are, else ON_TRACK (TicketFilter.slaState)."
+    )
 
     @classmethod
-    def of(cls, row: TicketRow, now: datetime) -> "TicketSla":
-        return cls(first_response_due_at=row.first_response_due_at, resolution_due_at=row.resolution_due_at,
-                   first_response_state=sla.first_response_state(row, now),
-                   resolution_state=sla.resolution_state(row, now), state=sla.ticket_state(row, now))
+    def of(cls, row: TicketRow, now: datetime) -> TicketSla:
+        return cls(
+            first_response_due_at=row.first_response_due_at,
+            resolution_due_at=row.resolution_due_at,
+            first_response_state=sla.first_response_state(row, now),
+            resolution_state=sla.resolution_state(row, now),
+            state=sla.ticket_state(row, now),
+        )
 
 
 @strawberry.type
@@ -141,10 +152,14 @@ class Comment:
         return await info.context.loaders.load_optional("user", self._author_id, User.from_row)
 
     @classmethod
-    def from_row(cls, row: CommentRow) -> "Comment":
-        return cls(id=strawberry.ID(to_global_id("Comment", row.id)), body=row.body,
-                   visibility=CommentVisibility(row.visibility), created_at=row.created_at,
-                   _author_id=str(row.author_id))
+    def from_row(cls, row: CommentRow) -> Comment:
+        return cls(
+            id=strawberry.ID(to_global_id("Comment", row.id)),
+            body=row.body,
+            visibility=CommentVisibility(row.visibility),
+            created_at=row.created_at,
+            _author_id=str(row.author_id),
+        )
 
 
 @strawberry.type(description="A joint consultation (會診) of service with marketing and technical staff.")
@@ -162,7 +177,7 @@ class Escalation:
     _closed_by_id: strawberry.Private[str | None]
 
     @strawberry.field
-    async def ticket(self, info: strawberry.Info) -> "Ticket":
+    async def ticket(self, info: strawberry.Info) -> Ticket:
         return await info.context.loaders.load_optional("ticket", self._ticket_id, Ticket.from_row)
 
     @strawberry.field
@@ -184,11 +199,20 @@ class Escalation:
         return [Comment.from_row(r) for r in await info.context.loaders.group("escalation_notes", self._id)]
 
     @classmethod
-    def from_row(cls, row: EscalationRow) -> "Escalation":
-        return cls(id=strawberry.ID(to_global_id("Escalation", row.id)), reason=row.reason,
-                   requested_at=row.requested_at, status=EscalationStatus(row.status), plan=row.plan,
-                   closed_at=row.closed_at, version=row.version, _id=str(row.id), _ticket_id=str(row.ticket_id),
-                   _requested_by_id=str(row.requested_by_id), _closed_by_id=_str(row.closed_by_id))
+    def from_row(cls, row: EscalationRow) -> Escalation:
+        return cls(
+            id=strawberry.ID(to_global_id("Escalation", row.id)),
+            reason=row.reason,
+            requested_at=row.requested_at,
+            status=EscalationStatus(row.status),
+            plan=row.plan,
+            closed_at=row.closed_at,
+            version=row.version,
+            _id=str(row.id),
+            _ticket_id=str(row.ticket_id),
+            _requested_by_id=str(row.requested_by_id),
+            _closed_by_id=_str(row.closed_by_id),
+        )
 
 
 @strawberry.type
@@ -219,8 +243,9 @@ class Ticket(relay.Node):
 
     @strawberry.field(description="The service job a technician reported this problem from.")
     async def service_job(self, info: strawberry.Info) -> ServiceJob | None:
-        return await info.context.loaders.load_optional("service_job", _str(self._row.service_job_id),
-                                                        ServiceJob.from_row)
+        return await info.context.loaders.load_optional(
+            "service_job", _str(self._row.service_job_id), ServiceJob.from_row
+        )
 
     @strawberry.field
     async def assignee(self, info: strawberry.Info) -> User | None:
@@ -246,21 +271,38 @@ class Ticket(relay.Node):
         return RootCauseCategory.from_row(row.RootCauseCategory) if row is not None else None
 
     @strawberry.field(description="Replies, oldest first. Internal comments are not shown to API keys.")
-    async def comments(self, info: strawberry.Info, first: int | None = None, after: str | None = None
-                       ) -> Connection[Comment]:
+    async def comments(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Comment]:
         ticket_id, internal = self._row.id, _may_read_internal(info)
         return await connection(
-            info, lambda s, size: tickets_repo.comments_page(s, ticket_id, include_internal=internal, first=size,
-                                                             after=after),
-            first, Comment.from_row)
+            info,
+            lambda s, size: tickets_repo.comments_page(
+                s, ticket_id, include_internal=internal, first=size, after=after
+            ),
+            first,
+            Comment.from_row,
+        )
 
     @classmethod
-    def from_row(cls, row: TicketRow) -> "Ticket":
-        return cls(id=str(row.id), number=row.number, kind=TicketKind(row.kind), priority=TicketPriority(row.priority),
-                   status=TicketStatus(row.status), subject=row.subject, description=row.description,
-                   created_at=row.created_at, updated_at=row.updated_at, first_responded_at=row.first_responded_at,
-                   resolved_at=row.resolved_at, closed_at=row.closed_at, resolution_summary=row.resolution_summary,
-                   version=row.version, _row=row)
+    def from_row(cls, row: TicketRow) -> Ticket:
+        return cls(
+            id=str(row.id),
+            number=row.number,
+            kind=TicketKind(row.kind),
+            priority=TicketPriority(row.priority),
+            status=TicketStatus(row.status),
+            subject=row.subject,
+            description=row.description,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            first_responded_at=row.first_responded_at,
+            resolved_at=row.resolved_at,
+            closed_at=row.closed_at,
+            resolution_summary=row.resolution_summary,
+            version=row.version,
+            _row=row,
+        )
 
     @classmethod
     async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False):
@@ -274,11 +316,13 @@ class TicketFilter:
     priority: list[TicketPriority] | None = None
     assignee_id: strawberry.ID | None = None
     customer_id: strawberry.ID | None = None
-    sla_state: SlaState | None = strawberry.field(default=None, description="The overall state (TicketSla.state) "
-                                                                            "as of this request.")
+    sla_state: SlaState | None = strawberry.field(
+        default=None, description="The overall state (TicketSla.state) as of this request."
+    )
     escalated: bool | None = strawberry.field(default=None, description="Has (or had) a joint consultation.")
-    search: str | None = strawberry.field(default=None, description="Ticket number, subject or customer name "
-                                                                   "(case-insensitive, % and _ are literal).")
+    search: str | None = strawberry.field(
+        default=None, description="Ticket number, subject or customer name (case-insensitive, % and _ are literal)."
+    )
 
 
 def ticket_filters(info: strawberry.Info, f: TicketFilter | None, **fixed) -> tickets_repo.TicketFilters:
@@ -300,18 +344,23 @@ def ticket_filters(info: strawberry.Info, f: TicketFilter | None, **fixed) -> ti
     return filters
 
 
-async def ticket_connection(info: strawberry.Info, first: int | None, after: str | None, f: TicketFilter | None,
-                            **fixed) -> Connection[Ticket]:
+async def ticket_connection(
+    info: strawberry.Info, first: int | None, after: str | None, f: TicketFilter | None, **fixed
+) -> Connection[Ticket]:
     """`tickets`, `Customer.tickets` (customer_id fixed) and `Order.tickets` (order_id fixed), newest first."""
     filters = ticket_filters(info, f, **fixed)
-    return await connection(info, lambda s, size: tickets_repo.page(s, filters, first=size, after=after), first,
-                            Ticket.from_row)
+    return await connection(
+        info, lambda s, size: tickets_repo.page(s, filters, first=size, after=after), first, Ticket.from_row
+    )
 
 
-async def customer_tickets(info: strawberry.Info, customer_id: str, first: int | None, after: str | None,
-                           f: TicketFilter | None) -> Connection[Ticket]:
+async def customer_tickets(
+    info: strawberry.Info, customer_id: str, first: int | None, after: str | None, f: TicketFilter | None
+) -> Connection[Ticket]:
     return await ticket_connection(info, first, after, f, customer_id=uuid.UUID(customer_id))
 
 
-async def order_tickets(info: strawberry.Info, order_id: str, first: int | None, after: str | None) -> Connection[Ticket]:
+async def order_tickets(
+    info: strawberry.Info, order_id: str, first: int | None, after: str | None
+) -> Connection[Ticket]:
     return await ticket_connection(info, first, after, None, order_id=uuid.UUID(order_id))

@@ -1,4 +1,5 @@
 """Inputs and payloads of the ticket, consultation, SLA-policy and root-cause mutations."""
+
 from __future__ import annotations
 
 import strawberry

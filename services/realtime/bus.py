@@ -12,6 +12,7 @@ module guards against (all measured on this stack):
   reader exits at once: `_OrderedRedisBackend` subscribes first, then marks ready;
 - two concurrent first subscribers to a channel race: each process subscribes exactly once.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -43,7 +44,7 @@ def _backend(url: str):
         from broadcaster._backends.postgres import PostgresBackend
 
         # asyncpg wants a plain libpq URL, not SQLAlchemy's driver-qualified one.
-        return PostgresBackend("postgresql" + url[url.index("://"):])
+        return PostgresBackend("postgresql" + url[url.index("://") :])
     from broadcaster._backends.memory import MemoryBackend
 
     return MemoryBackend(url)
@@ -137,8 +138,13 @@ class EventBus:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning("event bus %s lost (%s: %s); reconnecting in %.1f s", _redact(self.url),
-                            type(exc).__name__, exc, backoff)
+                log.warning(
+                    "event bus %s lost (%s: %s); reconnecting in %.1f s",
+                    _redact(self.url),
+                    type(exc).__name__,
+                    exc,
+                    backoff,
+                )
             finally:
                 self.connected.clear()
                 self._listener = None

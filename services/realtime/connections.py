@@ -14,6 +14,7 @@ credential already holds its cap of connections on this process. The caps are co
 with N server processes one credential may hold up to N x the cap in all. They are against one
 client opening sockets without bound, which per-process counting bounds without shared state.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -86,9 +87,16 @@ class ConnectionRegistry:
         # The last credential events read, for connections admitted right after one: see `admit`.
         self._recent: deque[LoggedEvent] = deque(maxlen=history)
 
-    def admit(self, context: Any, *, closer: Callable[[int, str], None], generation: int | None = None,
-              expires_at: datetime | None = None, now: datetime | None = None,
-              seen_up_to: int | None = None) -> Connection:
+    def admit(
+        self,
+        context: Any,
+        *,
+        closer: Callable[[int, str], None],
+        generation: int | None = None,
+        expires_at: datetime | None = None,
+        now: datetime | None = None,
+        seen_up_to: int | None = None,
+    ) -> Connection:
         """Register a socket whose credential `context.principal` was just accepted, or raise
         TooManyConnections. `seen_up_to` is the hub's position before the credential was checked:
         a change committed after that check may already have been read by the hub (before this
@@ -98,15 +106,17 @@ class ConnectionRegistry:
         limit = self.per_user if principal.is_user else self.per_key
         connections = self._open.get(key)
         if connections is not None and len(connections) >= limit:
-            raise TooManyConnections(f"too many connections: this credential may hold {limit} open WebSockets "
-                                     "per server; close one first")
+            raise TooManyConnections(
+                f"too many connections: this credential may hold {limit} open WebSockets per server; close one first"
+            )
         connection = Connection(key, context, generation, closer)
         self._open.setdefault(key, set()).add(connection)
         self.count += 1
         if expires_at is not None and now is not None:
             delay = max(0.0, (expires_at - now).total_seconds())
             connection.expiry = asyncio.get_running_loop().call_later(
-                delay, connection.close, UNAUTHENTICATED, "login token expired: sign in again")
+                delay, connection.close, UNAUTHENTICATED, "login token expired: sign in again"
+            )
         if seen_up_to is not None:
             for event in list(self._recent):
                 if event.id > seen_up_to and _key_of_event(event) == key:
@@ -157,9 +167,12 @@ class ConnectionRegistry:
         sees the new rights. Only when the new column may not subscribe is the socket closed (4403);
         in today's matrix every person may subscribe, so a role change always re-scopes."""
         current = connection.principal
-        changed = dataclasses.replace(current, name=payload.get("name", current.name),
-                                      department=payload.get("department", current.department),
-                                      role=payload.get("role", current.role))
+        changed = dataclasses.replace(
+            current,
+            name=payload.get("name", current.name),
+            department=payload.get("department", current.department),
+            role=payload.get("role", current.role),
+        )
         if changed == current:
             return
         connection.context.principal = changed

@@ -1,24 +1,49 @@
 """Every event type the log can hold. The GraphQL `EventType` enum is generated from this list, and
 the unit of work refuses an unknown type, so a new kind of change cannot slip past subscribers."""
+
 from __future__ import annotations
 
 EVENT_TYPES: tuple[str, ...] = (
     # The contract's types, in its order.
-    "CUSTOMER_CREATED", "CUSTOMER_UPDATED",
-    "ORDER_CREATED", "ORDER_UPDATED", "ORDER_HANDED_OFF", "ORDER_CONFIRMED", "ORDER_RETURNED", "ORDER_CANCELLED",
+    "CUSTOMER_CREATED",
+    "CUSTOMER_UPDATED",
+    "ORDER_CREATED",
+    "ORDER_UPDATED",
+    "ORDER_HANDED_OFF",
+    "ORDER_CONFIRMED",
+    "ORDER_RETURNED",
+    "ORDER_CANCELLED",
     "ORDER_COMPLETED",
-    "SERVICE_JOB_SCHEDULED", "SERVICE_JOB_STARTED", "SERVICE_JOB_COMPLETED", "SERVICE_JOB_CANCELLED",
+    "SERVICE_JOB_SCHEDULED",
+    "SERVICE_JOB_STARTED",
+    "SERVICE_JOB_COMPLETED",
+    "SERVICE_JOB_CANCELLED",
     "FEEDBACK_RECORDED",
-    "TICKET_OPENED", "TICKET_UPDATED", "TICKET_ESCALATED", "ESCALATION_UPDATED", "ESCALATION_CLOSED",
-    "TICKET_RESOLVED", "TICKET_CLOSED",
-    "SLA_AT_RISK", "SLA_BREACHED",
+    "TICKET_OPENED",
+    "TICKET_UPDATED",
+    "TICKET_ESCALATED",
+    "ESCALATION_UPDATED",
+    "ESCALATION_CLOSED",
+    "TICKET_RESOLVED",
+    "TICKET_CLOSED",
+    "SLA_AT_RISK",
+    "SLA_BREACHED",
     # Added as the schema grew (the contract allows more).
     "SERVICE_JOB_UPDATED",
-    "OPPORTUNITY_CREATED", "OPPORTUNITY_UPDATED", "SOLUTION_SUBMITTED", "SOLUTION_REVIEWED", "PROJECT_REGISTERED",
-    "REGISTRATION_ACKNOWLEDGED", "OPPORTUNITY_WON", "OPPORTUNITY_LOST",
+    "OPPORTUNITY_CREATED",
+    "OPPORTUNITY_UPDATED",
+    "SOLUTION_SUBMITTED",
+    "SOLUTION_REVIEWED",
+    "PROJECT_REGISTERED",
+    "REGISTRATION_ACKNOWLEDGED",
+    "OPPORTUNITY_WON",
+    "OPPORTUNITY_LOST",
     "SALES_TARGET_SET",
     # Account changes (entity User or ApiKey). Open WebSockets react to them: see CREDENTIAL_TYPES.
-    "USER_UPDATED", "USER_DEACTIVATED", "USER_REACTIVATED", "API_KEY_REVOKED",
+    "USER_UPDATED",
+    "USER_DEACTIVATED",
+    "USER_REACTIVATED",
+    "API_KEY_REVOKED",
 )
 
 # What each stream of the Subscription type carries.

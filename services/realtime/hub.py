@@ -5,6 +5,7 @@ when the bus says the log grew and on a periodic poll, so a lost wake-up only de
 Each subscriber has a bounded queue; one that falls behind is cut off (it can resume with `after`),
 so a stalled client cannot make the server's memory grow.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -36,7 +37,7 @@ class LoggedEvent:
     occurred_at: datetime
 
     @classmethod
-    def of(cls, row: Any) -> "LoggedEvent":
+    def of(cls, row: Any) -> LoggedEvent:
         return cls(row.id, row.type, row.entity_type, row.entity_id, row.payload or {}, row.actor_id, row.occurred_at)
 
 
@@ -64,8 +65,15 @@ class _Subscriber:
 
 
 class EventHub:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, poll_interval: float = 2.0,
-                 batch_size: int = 500, queue_size: int = 1000, connections: Any = None):
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        poll_interval: float = 2.0,
+        batch_size: int = 500,
+        queue_size: int = 1000,
+        connections: Any = None,
+    ):
         self._sessions = sessions
         # services.realtime.connections.ConnectionRegistry of this process's open WebSockets, or None.
         self.connections = connections
@@ -156,8 +164,14 @@ class EventHub:
         finally:
             self._subscribers.discard(sub)
 
-    async def stream(self, match: Match, after: int | None = None, *, oldest_allowed: int | None = None,
-                     on_cut_off: Callable[[], None] | None = None) -> AsyncIterator[LoggedEvent]:
+    async def stream(
+        self,
+        match: Match,
+        after: int | None = None,
+        *,
+        oldest_allowed: int | None = None,
+        on_cut_off: Callable[[], None] | None = None,
+    ) -> AsyncIterator[LoggedEvent]:
         """Matching events after `after` (replayed from the log), then live ones; in log order,
         without a gap or a duplicate at the switch. `after=None` means live events only."""
         if after is not None and oldest_allowed is not None and after < oldest_allowed:

@@ -1,4 +1,5 @@
 """The real-time machinery of one server process: event hub, bus, and the after-commit announcer."""
+
 from __future__ import annotations
 
 import logging
@@ -20,9 +21,15 @@ class Realtime:
     bus: EventBus
 
     @classmethod
-    def create(cls, sessions: async_sessionmaker[AsyncSession], broadcast_url: str, *,
-               poll_interval: float = 2.0, queue_size: int = 1000,
-               connections: ConnectionRegistry | None = None) -> "Realtime":
+    def create(
+        cls,
+        sessions: async_sessionmaker[AsyncSession],
+        broadcast_url: str,
+        *,
+        poll_interval: float = 2.0,
+        queue_size: int = 1000,
+        connections: ConnectionRegistry | None = None,
+    ) -> Realtime:
         hub = EventHub(sessions, poll_interval=poll_interval, queue_size=queue_size, connections=connections)
         return cls(hub, EventBus(broadcast_url, hub.wake))
 

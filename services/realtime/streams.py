@@ -1,5 +1,6 @@
 """Which logged events each subscription stream carries: pure predicates over the event payloads,
 evaluated once per event per subscriber in the hub (no database access on the fan-out path)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -73,16 +74,16 @@ def _fits(f: BoardFilter, p: dict[str, Any], at: datetime) -> bool:
         return False
     if f.search and f.search not in f"{p.get('number', '')} {p.get('subject', '')}".lower():
         return False
-    if f.sla_state and _sla_state(p, at) != f.sla_state:
-        return False
-    return True
+    return not (f.sla_state and _sla_state(p, at) != f.sla_state)
 
 
 def _sla_state(p: dict[str, Any], at: datetime) -> str | None:
     """The ticket's overall SLA state as of the event, by the same rules as queries use."""
     ticket = SimpleNamespace(
-        sla_started_at=_when(p.get("slaStartedAt")), first_response_due_at=_when(p.get("firstResponseDueAt")),
-        resolution_due_at=_when(p.get("resolutionDueAt")), first_responded_at=_when(p.get("firstRespondedAt")),
+        sla_started_at=_when(p.get("slaStartedAt")),
+        first_response_due_at=_when(p.get("firstResponseDueAt")),
+        resolution_due_at=_when(p.get("resolutionDueAt")),
+        first_responded_at=_when(p.get("firstRespondedAt")),
         resolved_at=_when(p.get("resolvedAt")),
     )
     if None in (ticket.sla_started_at, ticket.first_response_due_at, ticket.resolution_due_at):

@@ -1,4 +1,5 @@
 """db.embedded against real PostgreSQL processes: no mocks, a fresh data folder per test."""
+
 from __future__ import annotations
 
 import asyncio
@@ -205,8 +206,9 @@ OWNER_SCRIPT = textwrap.dedent("""
 
 async def test_sigkilled_owner_takes_its_server_down(make_data_dir):
     data = make_data_dir()
-    owner = subprocess.Popen([sys.executable, "-c", OWNER_SCRIPT, str(data)], cwd=REPO,
-                             stdout=subprocess.PIPE, text=True)
+    owner = subprocess.Popen(
+        [sys.executable, "-c", OWNER_SCRIPT, str(data)], cwd=REPO, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert owner.stdout.readline().strip() == "READY"
         pid = _pidfile_pid(data)
@@ -234,9 +236,24 @@ async def test_leftover_postmaster_is_stopped_and_replaced(make_data_dir, caplog
     # A server with no owner: daemonised by pg_ctl on the same folder, as the OS user we would use.
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
     as_user = {"user": SYSTEM_USER, "group": pwd.getpwnam(SYSTEM_USER).pw_gid, "extra_groups": []} if IS_ROOT else {}
-    pg_ctl = subprocess.run([str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(data / "pg"), "-l", str(data / "pg" / "leftover.log"),
-                             "-w", "-o", f"-c listen_addresses= -k {ep.socket_dir}", "start"],
-                            cwd="/", **as_user, env=env, capture_output=True, text=True)
+    pg_ctl = subprocess.run(
+        [
+            str(POSTGRES_BIN_PATH / "pg_ctl"),
+            "-D",
+            str(data / "pg"),
+            "-l",
+            str(data / "pg" / "leftover.log"),
+            "-w",
+            "-o",
+            f"-c listen_addresses= -k {ep.socket_dir}",
+            "start",
+        ],
+        cwd="/",
+        **as_user,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert pg_ctl.returncode == 0, pg_ctl.stdout + pg_ctl.stderr
     leftover = _pidfile_pid(data)
     assert psutil.Process(leftover).ppid() != os.getpid()

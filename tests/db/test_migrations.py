@@ -1,4 +1,5 @@
 """Migrations and models must describe the same schema."""
+
 from __future__ import annotations
 
 import asyncio

@@ -1,5 +1,6 @@
 """WebSocket resources per credential: open connections are capped per server process (4429 at
 connection_init beyond the cap; a freed slot is reusable), subscriptions per connection too."""
+
 from __future__ import annotations
 
 import asyncio

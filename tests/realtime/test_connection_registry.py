@@ -1,10 +1,11 @@
 """The per-process registry of open WebSockets, in memory: caps, revocation, re-scoping, expiry, and
 the hub handing it credential events only (the end-to-end cases are in test_revocation.py)."""
+
 from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -14,7 +15,7 @@ from services.principal import Principal, PrincipalKind
 from services.realtime.connections import ConnectionRegistry, TooManyConnections
 from services.realtime.hub import EventHub, LoggedEvent
 
-NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 _ids = iter(range(1, 10_000))
 
 
@@ -120,7 +121,13 @@ async def test_a_login_token_closes_its_socket_at_its_expiry():
 def test_the_hub_hands_the_registry_credential_events_only():
     seen: list[str] = []
     hub = EventHub(None, connections=SimpleNamespace(on_event=lambda e: seen.append(e.type)))  # type: ignore[arg-type]
-    for type_ in ("CUSTOMER_UPDATED", "USER_UPDATED", "TICKET_OPENED", "USER_REACTIVATED", "API_KEY_REVOKED",
-                  "USER_DEACTIVATED"):
+    for type_ in (
+        "CUSTOMER_UPDATED",
+        "USER_UPDATED",
+        "TICKET_OPENED",
+        "USER_REACTIVATED",
+        "API_KEY_REVOKED",
+        "USER_DEACTIVATED",
+    ):
         hub._dispatch(event(type_, uuid.uuid4()))
     assert seen == ["USER_UPDATED", "API_KEY_REVOKED", "USER_DEACTIVATED"]

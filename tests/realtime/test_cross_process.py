@@ -1,4 +1,5 @@
 """Events cross server processes over the bus, and nothing is lost when a server or the bus dies."""
+
 from __future__ import annotations
 
 import asyncio
@@ -21,7 +22,7 @@ UPDATE = "mutation($c: ID!, $r: String) { updateCustomer(input: {customerId: $c,
 
 
 def pg_bus_url(db_url: str) -> str:
-    return "postgres" + db_url[db_url.index("://"):]
+    return "postgres" + db_url[db_url.index("://") :]
 
 
 async def customer_updated_ids(db_url: str) -> list[int]:
@@ -40,8 +41,10 @@ async def writer(users):
 
 
 async def make_customers(server: Server, token: str, n: int) -> list[str]:
-    return [(await server.mutate(token, CREATE, {"n": f"Customer {i}"}))["createCustomer"]["customer"]["id"]
-            for i in range(n)]
+    return [
+        (await server.mutate(token, CREATE, {"n": f"Customer {i}"}))["createCustomer"]["customer"]["id"]
+        for i in range(n)
+    ]
 
 
 @pytest.fixture
@@ -166,9 +169,14 @@ async def test_cut_postgres_bus_connection_loses_nothing(db_url, writer):
                 await b.mutate(token, UPDATE, {"c": customer, "r": f"R{i}"})
                 if i == 10:  # cut every LISTEN connection of this database's bus
                     async with engine.connect() as conn:
-                        killed = (await conn.execute(text(
-                            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                            "WHERE datname = current_database() AND query ILIKE 'LISTEN%'"))).scalar()
+                        killed = (
+                            await conn.execute(
+                                text(
+                                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                    "WHERE datname = current_database() AND query ILIKE 'LISTEN%'"
+                                )
+                            )
+                        ).scalar()
                     assert killed >= 1
                 await asyncio.sleep(0.02)
         finally:
@@ -189,8 +197,11 @@ async def test_redis_restart_loses_nothing(db_url, writer):
     port = free_port()
 
     def start_redis() -> subprocess.Popen:
-        return subprocess.Popen([redis_server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                 "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return subprocess.Popen(
+            [redis_server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
     redis = start_redis()
     await asyncio.sleep(0.5)

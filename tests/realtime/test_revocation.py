@@ -1,11 +1,12 @@
 """A credential that changes while its WebSockets are open: deactivated users, revoked API keys and
 expired login tokens are cut off (4401) on every server process within a second; a role or
 department change re-scopes the open sockets instead (services/realtime/connections.py)."""
+
 from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
@@ -22,12 +23,14 @@ UPDATE = "mutation($c: ID!, $r: String) { updateCustomer(input: {customerId: $c,
 DEACTIVATE = "mutation($u: ID!) { deactivateUser(input: {userId: $u}) { user { active } errors { code message } } }"
 REACTIVATE = "mutation($u: ID!) { reactivateUser(input: {userId: $u}) { user { active } errors { code message } } }"
 REVOKE = "mutation($k: ID!) { revokeApiKey(input: {apiKeyId: $k}) { apiKey { revokedAt } errors { code message } } }"
-UPDATE_USER = ("mutation($u: ID!, $d: Department, $r: Role) { updateUser(input: {userId: $u, department: $d, role: $r}) "
-               "{ user { department role } errors { code message } } }")
+UPDATE_USER = (
+    "mutation($u: ID!, $d: Department, $r: Role) { updateUser(input: {userId: $u, department: $d, role: $r}) "
+    "{ user { department role } errors { code message } } }"
+)
 
 
 def pg_bus_url(db_url: str) -> str:
-    return "postgres" + db_url[db_url.index("://"):]
+    return "postgres" + db_url[db_url.index("://") :]
 
 
 @pytest.fixture
@@ -104,8 +107,9 @@ async def test_deactivated_user_and_revoked_key_are_cut_off_on_both_processes(tw
         await sub.close()
 
 
-async def renders_for_one_event(servers: list[Server], admin: str, customer: str, region: str,
-                                subscribers: list[Subscriber]) -> list[int]:
+async def renders_for_one_event(
+    servers: list[Server], admin: str, customer: str, region: str, subscribers: list[Subscriber]
+) -> list[int]:
     before = [(await health(s))["renders"] for s in servers]
     await servers[0].mutate(admin, UPDATE, {"c": customer, "r": region})
     await all_receive(subscribers)
@@ -137,7 +141,9 @@ async def test_a_role_change_re_scopes_the_open_sockets(two_servers, users):
         await sub.close()
 
 
-LOGIN = "mutation($e: String!, $p: String!) { login(input: {email: $e, password: $p}) { token errors { code message } } }"
+LOGIN = (
+    "mutation($e: String!, $p: String!) { login(input: {email: $e, password: $p}) { token errors { code message } } }"
+)
 
 
 async def test_login_tokens_are_cut_off_when_they_expire(db_url, users):
@@ -148,7 +154,7 @@ async def test_login_tokens_are_cut_off_when_they_expire(db_url, users):
         # One token from the server's own login (its TTL is 3 s), one issued here with the same TTL.
         signed_in = (await server.mutate(lasting_token, LOGIN, {"e": person.user.email, "p": PASSWORD}))["login"]
         assert signed_in["errors"] == [], signed_in
-        issued = TokenService(SECRET, timedelta(seconds=3)).issue(person.user, datetime.now(timezone.utc))
+        issued = TokenService(SECRET, timedelta(seconds=3)).issue(person.user, datetime.now(UTC))
         tokens = [signed_in["token"], issued]
         expiring = [await Subscriber(server.ws, t, EVENTS).connect() for t in tokens]
         lasting = await Subscriber(server.ws, lasting_token, EVENTS).connect()
@@ -159,7 +165,7 @@ async def test_login_tokens_are_cut_off_when_they_expire(db_url, users):
 
         async def closed_wall_clock(sub: Subscriber) -> tuple[int | None, float]:
             code, _ = await closed_at(sub, timeout=10)
-            return code, datetime.now(timezone.utc).timestamp()
+            return code, datetime.now(UTC).timestamp()
 
         closes = await asyncio.gather(*(closed_wall_clock(sub) for sub in expiring))
         for token, (code, when) in zip(tokens, closes):

@@ -1,4 +1,5 @@
 """A subscriber that stops reading is cut off; the server's memory stays bounded; others go on."""
+
 from __future__ import annotations
 
 import asyncio
@@ -17,11 +18,15 @@ pytestmark = pytest.mark.timeout(180)
 # The ticket's long description makes every message big, so a client that does not read fills the
 # socket buffers after a few dozen events.
 WIDE = "subscription { ticketBoard { cursor type ticket { number description } } }"
-CREATE = 'mutation($n: String!) { createCustomer(input: {name: $n}) { customer { id } errors { message } } }'
-OPEN = ('mutation($c: ID!, $d: String!) { openTicket(input: {customerId: $c, kind: INQUIRY, priority: LOW, '
-        'subject: "Manual", description: $d}) { ticket { id } errors { message } } }')
-COMMENT = ('mutation($t: ID!, $b: String!) { addTicketComment(input: {ticketId: $t, body: $b, visibility: INTERNAL}) '
-           '{ ticket { version } errors { message } } }')
+CREATE = "mutation($n: String!) { createCustomer(input: {name: $n}) { customer { id } errors { message } } }"
+OPEN = (
+    "mutation($c: ID!, $d: String!) { openTicket(input: {customerId: $c, kind: INQUIRY, priority: LOW, "
+    'subject: "Manual", description: $d}) { ticket { id } errors { message } } }'
+)
+COMMENT = (
+    "mutation($t: ID!, $b: String!) { addTicketComment(input: {ticketId: $t, body: $b, visibility: INTERNAL}) "
+    "{ ticket { version } errors { message } } }"
+)
 
 
 async def stalled_client(url: str, token: str) -> websockets.ClientConnection:
@@ -30,8 +35,7 @@ async def stalled_client(url: str, token: str) -> websockets.ClientConnection:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
     host, port = url.removeprefix("ws://").split("/")[0].split(":")
     sock.connect((host, int(port)))
-    ws = await websockets.connect(url, sock=sock, subprotocols=["graphql-transport-ws"], compression=None,
-                                  max_queue=1)
+    ws = await websockets.connect(url, sock=sock, subprotocols=["graphql-transport-ws"], compression=None, max_queue=1)
     await ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}))
     assert json.loads(await ws.recv())["type"] == "connection_ack"
     await ws.send(json.dumps({"id": "slow", "type": "subscribe", "payload": {"query": WIDE}}))

@@ -1,4 +1,5 @@
 """Subscriptions end to end: a uvicorn server in a subprocess, real WebSocket clients."""
+
 from __future__ import annotations
 
 import asyncio
@@ -30,8 +31,12 @@ async def server(db_url):
 async def people(users):
     marketing = await users.create("MARKETING", "STAFF", name="Mia Marketing")
     service = await users.create("SERVICE", "STAFF", name="Sam Service")
-    return {"marketing": marketing, "service": service,
-            "board": await users.api_key("board"), "reporting": await users.api_key("reporting")}
+    return {
+        "marketing": marketing,
+        "service": service,
+        "board": await users.api_key("board"),
+        "reporting": await users.api_key("reporting"),
+    }
 
 
 async def new_order(server: Server, token: str, name: str = "Harbor Foods") -> tuple[str, str]:
@@ -106,8 +111,10 @@ async def test_resume_after_a_cursor_gets_every_missed_event_then_live_ones(serv
     await resumed.close()
 
 
-BOARD = ("subscription($f: TicketFilter, $after: String) { ticketBoard(filter: $f, after: $after) "
-         "{ cursor type ticket { number status priority } } }")
+BOARD = (
+    "subscription($f: TicketFilter, $after: String) { ticketBoard(filter: $f, after: $after) "
+    "{ cursor type ticket { number status priority } } }"
+)
 PRIORITY = "mutation($t: ID!, $p: TicketPriority!) { changeTicketPriority(input: {ticketId: $t, priority: $p}) { ticket { priority } errors { message } } }"
 
 
@@ -140,8 +147,12 @@ async def test_board_filter_sees_matching_tickets_and_a_ticket_leaving_it(server
     urgent_board = await Subscriber(server.ws, people["board"], BOARD, {"f": {"priority": ["URGENT"]}}).connect()
     await asyncio.sleep(0.3)
     customer, _ = await new_order(server, m_token)
-    low = (await server.mutate(m_token, OPEN_TICKET.replace("HIGH", "LOW"), {"c": customer}))["openTicket"]["ticket"]["id"]
-    urgent = (await server.mutate(m_token, OPEN_TICKET.replace("HIGH", "URGENT"), {"c": customer}))["openTicket"]["ticket"]["id"]
+    low = (await server.mutate(m_token, OPEN_TICKET.replace("HIGH", "LOW"), {"c": customer}))["openTicket"]["ticket"][
+        "id"
+    ]
+    urgent = (await server.mutate(m_token, OPEN_TICKET.replace("HIGH", "URGENT"), {"c": customer}))["openTicket"][
+        "ticket"
+    ]["id"]
     first = (await urgent_board.next())["ticketBoard"]
     assert first["type"] == "TICKET_OPENED" and first["ticket"]["priority"] == "URGENT"
     await server.mutate(s_token, PRIORITY, {"t": urgent, "p": "NORMAL"})  # leaves the board's filter
@@ -201,8 +212,9 @@ async def test_browser_origins_must_be_allowed(db_url, people):
         with pytest.raises(websockets.InvalidStatus) as refused:
             await websockets.connect(server.ws, subprotocols=["graphql-transport-ws"], origin="https://evil.example")
         assert refused.value.response.status_code == 403
-        allowed = await websockets.connect(server.ws, subprotocols=["graphql-transport-ws"],
-                                           origin="https://app.tandem.example")
+        allowed = await websockets.connect(
+            server.ws, subprotocols=["graphql-transport-ws"], origin="https://app.tandem.example"
+        )
         await allowed.close()
     finally:
         server.stop()

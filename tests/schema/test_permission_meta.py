@@ -3,6 +3,7 @@
 Walks the schema as strawberry built it: a Query, Mutation or Subscription field without a permission
 class is reachable by anyone (anonymous callers included), so the suite fails on it.
 """
+
 from __future__ import annotations
 
 import strawberry
@@ -56,7 +57,11 @@ def test_the_walk_inspects_the_real_schema():
     assert len(fields["Query"]) >= 5
     # The strawberry definitions cover every field graphql-core serves (nothing bypasses them).
     gql = schema._schema
-    for root, gql_type in (("Query", gql.query_type), ("Mutation", gql.mutation_type), ("Subscription", gql.subscription_type)):
+    for root, gql_type in (
+        ("Query", gql.query_type),
+        ("Mutation", gql.mutation_type),
+        ("Subscription", gql.subscription_type),
+    ):
         if gql_type is None:
             continue
         names = {schema.config.name_converter.get_graphql_name(f) for f in fields[root]}
@@ -110,7 +115,7 @@ def test_contact_details_are_guarded_wherever_they_appear():
     """Every `phone`/`email` output field of any object type needs the contact-details permission."""
     schema = build_schema()
     seen = []
-    for type_name, gql_type in schema._schema.type_map.items():
+    for type_name in schema._schema.type_map.keys():
         if type_name.startswith("__"):
             continue
         definition = schema.get_type_by_name(type_name)

@@ -3,6 +3,7 @@
 The expected table below is written out from DOMAIN.md by hand, not derived from `MATRIX`, so a
 change to the matrix that the spec does not back makes a test fail.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -17,7 +18,11 @@ A = Action
 # Rights every person has (DOMAIN: "All staff may read all operational data", plus the rows of the
 # write matrix that are ✓ in every column without qualification).
 EVERY_PERSON = {
-    A.READ, A.READ_CONTACT_DETAILS, A.READ_INTERNAL_COMMENTS, A.READ_KPIS, A.SUBSCRIBE,
+    A.READ,
+    A.READ_CONTACT_DETAILS,
+    A.READ_INTERNAL_COMMENTS,
+    A.READ_KPIS,
+    A.SUBSCRIBE,
     A.WRITE_CUSTOMERS,  # customers, contacts: ✓ ✓ ✓ ✓
     A.TICKET_PARTICIPATE,  # open ticket, comment, record feedback: ✓ ✓ ✓ ✓
 }
@@ -38,8 +43,17 @@ EXPECTED: dict[str, set[Action]] = {
 }
 
 WRITES = {
-    A.WRITE_CUSTOMERS, A.SALES, A.SERVICE_OPERATIONS, A.TICKET_PARTICIPATE, A.TICKET_HANDLE, A.CONSULTATION_ANY,
-    A.MARKET_INTELLIGENCE, A.IMPROVEMENT_ACTIONS, A.VERIFY_IMPROVEMENT, A.TARGETS_AND_SLA, A.MANAGE_ACCOUNTS,
+    A.WRITE_CUSTOMERS,
+    A.SALES,
+    A.SERVICE_OPERATIONS,
+    A.TICKET_PARTICIPATE,
+    A.TICKET_HANDLE,
+    A.CONSULTATION_ANY,
+    A.MARKET_INTELLIGENCE,
+    A.IMPROVEMENT_ACTIONS,
+    A.VERIFY_IMPROVEMENT,
+    A.TARGETS_AND_SLA,
+    A.MANAGE_ACCOUNTS,
 }
 
 
@@ -125,7 +139,9 @@ def test_department_specific_work_stays_in_its_department():
     # A supervisor supervises: no sales, no service operations, no ticket handling, even in a department.
     for dept in ("MARKETING", "SERVICE", "MANAGEMENT"):
         sup = person(dept, "SUPERVISOR")
-        assert not allowed(sup, A.SALES) and not allowed(sup, A.SERVICE_OPERATIONS) and not allowed(sup, A.TICKET_HANDLE)
+        assert (
+            not allowed(sup, A.SALES) and not allowed(sup, A.SERVICE_OPERATIONS) and not allowed(sup, A.TICKET_HANDLE)
+        )
         assert allowed(sup, A.TARGETS_AND_SLA) and not allowed(sup, A.MANAGE_ACCOUNTS)
 
 

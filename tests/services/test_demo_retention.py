@@ -1,6 +1,7 @@
 """The demo's 90 days of history and the event log's retention: after `seed-demo` the retention job
 purges nothing (so an early cursor is not refused with CURSOR_EXPIRED), while the activity history,
 timelines and business timestamps still go back 90 days."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -41,15 +42,23 @@ async def test_retention_job_purges_nothing_after_seed_demo(services, clock):
     assert activity < horizon - timedelta(days=60)
     assert (await query(services, "SELECT min(created_at) FROM tickets"))[0][0] < horizon - timedelta(days=50)
     # Events after the horizon keep the true instant of their activity row; older ones carry the horizon.
-    mismatched = await query(services, """
+    mismatched = await query(
+        services,
+        """
         SELECT e.id FROM events e WHERE e.occurred_at > :h AND NOT EXISTS (
-          SELECT 1 FROM activity a WHERE a.entity_id = e.entity_id AND a.at = e.occurred_at)""", h=horizon)
+          SELECT 1 FROM activity a WHERE a.entity_id = e.entity_id AND a.at = e.occurred_at)""",
+        h=horizon,
+    )
     assert mismatched == []
     assert (await query(services, "SELECT count(*) FROM events WHERE occurred_at = :h", h=horizon))[0][0] > 0
     # Each part of the demo still reads chronologically in the log.
     for entity_type in ("Order", "Ticket", "Opportunity"):
-        times = [r[0] for r in await query(services, "SELECT occurred_at FROM events WHERE entity_type = :t "
-                                                     "ORDER BY id", t=entity_type)]
+        times = [
+            r[0]
+            for r in await query(
+                services, "SELECT occurred_at FROM events WHERE entity_type = :t ORDER BY id", t=entity_type
+            )
+        ]
         assert times and times == sorted(times), entity_type
 
 

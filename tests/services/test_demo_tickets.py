@@ -1,5 +1,6 @@
 """The demo tickets cover what a demo should show: every status, both kinds of comments, consultations
 open and closed, SLAs met, at risk and breached, over the last 90 days, created through the services."""
+
 from __future__ import annotations
 
 import random

@@ -1,5 +1,6 @@
 """Retention of the event log: old events are deleted, the watermark rises with them, and the SLA
 watcher's leader runs the purge (at most hourly)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -19,8 +20,13 @@ from services.sla_watcher import SlaWatcher
 async def log_events(services, *moments: datetime) -> list[int]:
     """Append one event per moment (occurred then), through the log's own append; returns their ids."""
     async with services.db.sessions() as s, s.begin():
-        rows = await events_repo.append(s, [NewEvent(type="CUSTOMER_UPDATED", entity_type="Customer",
-                                                      entity_id=uuid.uuid4(), occurred_at=m) for m in moments])
+        rows = await events_repo.append(
+            s,
+            [
+                NewEvent(type="CUSTOMER_UPDATED", entity_type="Customer", entity_id=uuid.uuid4(), occurred_at=m)
+                for m in moments
+            ],
+        )
         return [r.id for r in rows]
 
 

@@ -3,19 +3,19 @@
 Every expected number below is counted by hand from the history in `history()` (the comments there
 say which item counts where). The period is P = [2026-03-01 00:00, 2026-03-16 00:00) UTC: 15 days.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 
 from services import feedback as feedback_service
-from services import kpis
+from services import kpis, sales_targets
 from services import opportunities as presale
 from services import orders as order_service
-from services import sales_targets
 from services import service_jobs as job_service
 from services import tickets as ticket_service
 from services.errors import DomainError
@@ -26,11 +26,11 @@ from services.tickets import NewTicket
 from tests.helpers import Account
 from tests.presale_support import act, customer, order
 
-START, END = datetime(2026, 3, 1, tzinfo=timezone.utc), datetime(2026, 3, 16, tzinfo=timezone.utc)
+START, END = datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 16, tzinfo=UTC)
 
 
 def at(month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
-    return datetime(2026, month, day, hour, minute, tzinfo=timezone.utc)
+    return datetime(2026, month, day, hour, minute, tzinfo=UTC)
 
 
 @dataclass
@@ -43,8 +43,13 @@ class People:
 
 
 async def history(services, users, clock) -> People:
-    p = People(await users.create("MARKETING"), await users.create("MARKETING"), await users.create("SERVICE"),
-               await users.create("SERVICE"), await users.create("MANAGEMENT", "SUPERVISOR"))
+    p = People(
+        await users.create("MARKETING"),
+        await users.create("MARKETING"),
+        await users.create("SERVICE"),
+        await users.create("SERVICE"),
+        await users.create("MANAGEMENT", "SUPERVISOR"),
+    )
 
     async def do(when: datetime, who: Account, fn, *args):
         clock.set(when)
@@ -66,8 +71,14 @@ async def history(services, users, clock) -> People:
         await act(services, p.s1, ticket_service.resolve, t.id, "PRODUCT_DEFECT", "fixed", None)
 
     async def job(order_row, technician):
-        return await act(services, p.s1, job_service.schedule_service_job, NewServiceJob(
-            "INSTALLATION", scheduled_start=at(4, 1), order_id=order_row.id, technician_id=technician.user.id))
+        return await act(
+            services,
+            p.s1,
+            job_service.schedule_service_job,
+            NewServiceJob(
+                "INSTALLATION", scheduled_start=at(4, 1), order_id=order_row.id, technician_id=technician.user.id
+            ),
+        )
 
     async def done(when, j, result):
         await do(when, p.s1, job_service.start_service_job, j.id, None)
@@ -77,17 +88,27 @@ async def history(services, users, clock) -> People:
         await do(when, p.m1, feedback_service.record_feedback, NewFeedback(cust.id, "SURVEY", score))
 
     async def opportunity(when, owner, cust):
-        opp = await do(when, owner, presale.create_opportunity,
-                       NewOpportunity(cust.id, "Deal", requirements=[RequirementData("need")]))
+        opp = await do(
+            when,
+            owner,
+            presale.create_opportunity,
+            NewOpportunity(cust.id, "Deal", requirements=[RequirementData("need")]),
+        )
         await act(services, owner, presale.confirm_requirements, opp.id, None, "Buyer")
         return await act(services, owner, presale.submit_solution, opp.id, None, "v1", None)
 
-    for scope, first, last, amount in ((None, date(2026, 2, 1), date(2026, 2, 28), "28000"),  # no overlap with P
-                                       (None, date(2026, 3, 1), date(2026, 3, 31), "31000"),  # 15/31 → 15,000
-                                       (p.m1, date(2026, 3, 1), date(2026, 3, 10), "8000"),  # all in P: 8,000
-                                       (p.m1, date(2026, 3, 11), date(2026, 3, 30), "20000")):  # 5/20 → 5,000
-        await do(at(2, 1), p.boss, sales_targets.set_sales_target, sales_targets.TargetData(
-            first, last, Decimal(amount), user_id=scope.user.id if scope else None))
+    for scope, first, last, amount in (
+        (None, date(2026, 2, 1), date(2026, 2, 28), "28000"),  # no overlap with P
+        (None, date(2026, 3, 1), date(2026, 3, 31), "31000"),  # 15/31 → 15,000
+        (p.m1, date(2026, 3, 1), date(2026, 3, 10), "8000"),  # all in P: 8,000
+        (p.m1, date(2026, 3, 11), date(2026, 3, 30), "20000"),
+    ):  # 5/20 → 5,000
+        await do(
+            at(2, 1),
+            p.boss,
+            sales_targets.set_sales_target,
+            sales_targets.TargetData(first, last, Decimal(amount), user_id=scope.user.id if scope else None),
+        )
 
     c1, c2 = await customer(services, p.m1, "c1"), await customer(services, p.m1, "c2")  # owned by m1
     c3, old = await customer(services, p.m2, "c3"), await customer(services, p.m2, "old")  # owned by m2
@@ -108,8 +129,9 @@ async def history(services, users, clock) -> People:
     await feedback(at(3, 3, 9), c1, 5)
     o2 = await handed_off(at(3, 3, 10), p.m1, c2, "4000")  # due Mar 4 10:00
     await do(at(3, 3, 12), p.s1, ticket_service.acknowledge, t2.id, None)  # late first response
-    await do(at(3, 3, 14), p.s1, presale.review_solution, a.id, None,
-             ReviewData("CHANGES_REQUESTED", comments="cheaper"))  # late review (s1)
+    await do(
+        at(3, 3, 14), p.s1, presale.review_solution, a.id, None, ReviewData("CHANGES_REQUESTED", comments="cheaper")
+    )  # late review (s1)
     await resolved(at(3, 3, 20), t2)  # complaint resolved in time
     await do(at(3, 4, 9), p.m1, presale.submit_solution, a.id, None, "v2", None)  # review due Mar 5 09:00
     j1 = await job(o1, p.s1)
@@ -151,17 +173,32 @@ async def history(services, users, clock) -> People:
 
 async def report(services, clock, department: str, user: Account | None = None, start=START, end=END):
     async with services.db.sessions() as session:
-        result = await kpis.report(session, department=department, start=start, end=end,
-                                   user_id=user.user.id if user else None, now=clock.now())
+        result = await kpis.report(
+            session,
+            department=department,
+            start=start,
+            end=end,
+            user_id=user.user.id if user else None,
+            now=clock.now(),
+        )
     assert [k.key for k in result.kpis] == list(EXPECTED_KEYS[department])
     return {k.key: (k.numerator, k.denominator, k.value) for k in result.kpis}
 
 
 EXPECTED_KEYS = {
-    "MARKETING": ("sales_target_completion", "new_customers", "customer_satisfaction", "satisfied_share",
-                  "collaboration_marketing"),
-    "SERVICE": ("response_timeliness", "service_quality_pass_rate", "complaint_resolution_rate",
-                "collaboration_service"),
+    "MARKETING": (
+        "sales_target_completion",
+        "new_customers",
+        "customer_satisfaction",
+        "satisfied_share",
+        "collaboration_marketing",
+    ),
+    "SERVICE": (
+        "response_timeliness",
+        "service_quality_pass_rate",
+        "complaint_resolution_rate",
+        "collaboration_service",
+    ),
 }
 
 
@@ -213,8 +250,10 @@ async def test_kpis_of_a_known_history(services, users, clock):
         "collaboration_service": r(3, 4),  # o2 (2nd), o8, review of a v2; o2 (1st) late
     }
     # Half-open periods: one day later, what happened exactly at the old end counts, the old first day not.
-    later = {**await report(services, clock, "MARKETING", start=at(3, 2), end=at(3, 17)),
-             **await report(services, clock, "SERVICE", start=at(3, 2), end=at(3, 17))}
+    later = {
+        **await report(services, clock, "MARKETING", start=at(3, 2), end=at(3, 17)),
+        **await report(services, clock, "SERVICE", start=at(3, 2), end=at(3, 17)),
+    }
     assert later["sales_target_completion"] == r(22000, 15000)  # - o6 (Mar 1 00:00), + o4 (Mar 16 01:00)
     assert later["new_customers"] == r(3, 1)  # + c3
     assert later["customer_satisfaction"] == r(15, 5)  # + the 1 recorded at Mar 16 00:00
@@ -224,8 +263,10 @@ async def test_kpis_of_a_known_history(services, users, clock):
 
 async def test_a_period_without_data_has_no_values(services, users, clock):
     await history(services, users, clock)
-    empty = {**await report(services, clock, "MARKETING", start=at(1, 1), end=at(1, 31)),
-             **await report(services, clock, "SERVICE", start=at(1, 1), end=at(1, 31))}
+    empty = {
+        **await report(services, clock, "MARKETING", start=at(1, 1), end=at(1, 31)),
+        **await report(services, clock, "SERVICE", start=at(1, 1), end=at(1, 31)),
+    }
     assert empty == {key: ((0, 1, 0) if key == "new_customers" else (0, 0, None)) for key in empty}
     assert len(empty) == 9
 
@@ -247,11 +288,14 @@ async def test_items_still_within_their_window_are_undecided(services, users, cl
     assert (await report(services, clock, "SERVICE", **day))["complaint_resolution_rate"] == r(1, 1)
 
 
-@pytest.mark.parametrize("department,start,end,field", [
-    ("MANAGEMENT", START, END, ["department"]),
-    ("SERVICE", END, START, ["period", "to"]),
-    ("SERVICE", START, START, ["period", "to"]),
-])
+@pytest.mark.parametrize(
+    "department,start,end,field",
+    [
+        ("MANAGEMENT", START, END, ["department"]),
+        ("SERVICE", END, START, ["period", "to"]),
+        ("SERVICE", START, START, ["period", "to"]),
+    ],
+)
 async def test_refused_report_arguments(services, clock, department, start, end, field):
     async with services.db.sessions() as session:
         with pytest.raises(DomainError) as refused:

@@ -5,6 +5,7 @@ and writes exactly one activity row and one event of the expected type; a refuse
 INVALID_TRANSITION and changes nothing. The expected outcomes below are written out by hand from
 DOMAIN.md, not derived from `TRANSITIONS`.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -29,15 +30,22 @@ ALLOWED = {
     ("REVIEW_APPROVED", "register"): "REGISTERED",
     ("REGISTERED", "acknowledge_registration"): "REGISTERED",
     ("REGISTERED_ACKNOWLEDGED", "win"): "WON",
-    **{(state, "lose"): "LOST" for state in ("REQUIREMENTS", "SOLUTION", "REVIEW", "REVIEW_APPROVED", "REGISTERED",
-                                              "REGISTERED_ACKNOWLEDGED")},
+    **{
+        (state, "lose"): "LOST"
+        for state in ("REQUIREMENTS", "SOLUTION", "REVIEW", "REVIEW_APPROVED", "REGISTERED", "REGISTERED_ACKNOWLEDGED")
+    },
 }
 
 EVENT_OF = {
-    "record_requirements": "OPPORTUNITY_UPDATED", "confirm_requirements": "OPPORTUNITY_UPDATED",
-    "submit_solution": "SOLUTION_SUBMITTED", "approve_solution": "SOLUTION_REVIEWED",
-    "request_changes": "SOLUTION_REVIEWED", "register": "PROJECT_REGISTERED",
-    "acknowledge_registration": "REGISTRATION_ACKNOWLEDGED", "win": "OPPORTUNITY_WON", "lose": "OPPORTUNITY_LOST",
+    "record_requirements": "OPPORTUNITY_UPDATED",
+    "confirm_requirements": "OPPORTUNITY_UPDATED",
+    "submit_solution": "SOLUTION_SUBMITTED",
+    "approve_solution": "SOLUTION_REVIEWED",
+    "request_changes": "SOLUTION_REVIEWED",
+    "register": "PROJECT_REGISTERED",
+    "acknowledge_registration": "REGISTRATION_ACKNOWLEDGED",
+    "win": "OPPORTUNITY_WON",
+    "lose": "OPPORTUNITY_LOST",
 }
 
 # Refusals whose reason the caller needs spelled out (the rule, not only the stage).
@@ -54,7 +62,7 @@ REASONS = {
 def test_the_table_is_the_workflow_of_domain_md():
     stage_of = {"REVIEW_APPROVED": "REVIEW", "REGISTERED_ACKNOWLEDGED": "REGISTERED"}
     expected = {(stage_of.get(s, s), a): nxt for (s, a), nxt in ALLOWED.items()}
-    assert presale.TRANSITIONS == expected
+    assert expected == presale.TRANSITIONS
     assert set(presale.ACTIONS) == {a for _, a in ALLOWED} == set(EVENT_OF)
 
 
@@ -112,17 +120,27 @@ async def test_changes_requested_makes_the_next_solution_a_new_revision(services
     first_due = opp.solution_review_due_at
     assert first_due == clock.now() + timedelta(hours=24)
     clock.advance(hours=3)
-    opp = await act(services, team.service, presale.review_solution, opp.id, opp.version,
-                    ReviewData("CHANGES_REQUESTED", "ok", "needs spare parts", "add a maintenance plan"))
+    opp = await act(
+        services,
+        team.service,
+        presale.review_solution,
+        opp.id,
+        opp.version,
+        ReviewData("CHANGES_REQUESTED", "ok", "needs spare parts", "add a maintenance plan"),
+    )
     assert opp.stage == "SOLUTION"
     clock.advance(hours=5)
     opp = await act(services, team.seller, presale.submit_solution, opp.id, opp.version, "v2", "with maintenance")
     assert (opp.stage, opp.solution_review_due_at) == ("REVIEW", clock.now() + timedelta(hours=24))
     solutions = await act(services, team.seller, lambda uow: opportunities_repo.solutions_of(uow.session, [opp.id]))
     assert [(x.revision, x.summary, x.decision) for x in solutions] == [
-        (1, "Solution summary", "CHANGES_REQUESTED"), (2, "v2", None)]
+        (1, "Solution summary", "CHANGES_REQUESTED"),
+        (2, "v2", None),
+    ]
     assert solutions[0].review_due_at == first_due and solutions[0].reviewer_id == team.service.user.id
-    assert solutions[0].comments == "add a maintenance plan" and solutions[1].review_due_at == clock.now() + timedelta(hours=24)
+    assert solutions[0].comments == "add a maintenance plan" and solutions[1].review_due_at == clock.now() + timedelta(
+        hours=24
+    )
     events = [e for e in await events_of(services, opp.id) if e.type == "SOLUTION_SUBMITTED"]
     assert [e.payload["solutionVersion"] for e in events] == [1, 2]
 
@@ -150,8 +168,14 @@ async def test_confirming_needs_a_requirement_and_who_confirmed(services, users,
     with pytest.raises(DomainError) as refused:
         await act(services, team.seller, presale.confirm_requirements, opp.id, None, "Anna Buyer")
     assert (refused.value.code, refused.value.field) == ("VALIDATION", ["requirements"])
-    opp = await act(services, team.seller, presale.record_requirements, opp.id, opp.version,
-                    [RequirementData("20 units"), RequirementData("on-site training", "MUST")])
+    opp = await act(
+        services,
+        team.seller,
+        presale.record_requirements,
+        opp.id,
+        opp.version,
+        [RequirementData("20 units"), RequirementData("on-site training", "MUST")],
+    )
     clock.advance(minutes=7)
     opp = await act(services, team.seller, presale.confirm_requirements, opp.id, opp.version, " Anna Buyer ")
     assert (opp.requirements_confirmed_by, opp.requirements_confirmed_at) == ("Anna Buyer", clock.now())
@@ -161,8 +185,9 @@ async def test_recording_the_same_requirements_again_records_nothing(services, u
     team = await Team.create(users)
     opp = await opportunity_in(services, team, (await customer(services, team.seller)).id, "REQUIREMENTS")
     before = await log_counts(services)
-    same = await act(services, team.seller, presale.record_requirements, opp.id, opp.version,
-                     [RequirementData("10 units", "MUST")])
+    same = await act(
+        services, team.seller, presale.record_requirements, opp.id, opp.version, [RequirementData("10 units", "MUST")]
+    )
     assert same.version == opp.version and await log_counts(services) == before
 
 
@@ -189,10 +214,20 @@ async def test_registration_clock_and_acknowledgement(services, users, clock):
         await act(services, team.service, presale.acknowledge_registration, opp.id, None, team.service.user.id, " ")
     assert refused.value.field == ["preparationNotes"]
     clock.advance(hours=2)
-    opp = await act(services, team.service, presale.acknowledge_registration, opp.id, opp.version,
-                    team.service.user.id, "2 technicians, calibration kit")
+    opp = await act(
+        services,
+        team.service,
+        presale.acknowledge_registration,
+        opp.id,
+        opp.version,
+        team.service.user.id,
+        "2 technicians, calibration kit",
+    )
     assert (opp.service_lead_id, opp.preparation_notes, opp.registration_acknowledged_at) == (
-        team.service.user.id, "2 technicians, calibration kit", clock.now())
+        team.service.user.id,
+        "2 technicians, calibration kit",
+        clock.now(),
+    )
     assert (await events_of(services, opp.id))[-1].payload["onTime"] is True
 
 
@@ -205,10 +240,14 @@ async def test_won_links_the_same_customers_order_both_ways(services, users):
     promised_elsewhere = await order(services, team.seller, mine.id, opportunity_id=other_opp.id)
     cancelled = await order(services, team.seller, mine.id)
     from services import orders as order_service
+
     await act(services, team.seller, order_service.cancel_order, cancelled.id, None, "duplicate")
     before = await log_counts(services)
-    for bad, message in ((wrong_customer, "another customer"), (promised_elsewhere, "another opportunity"),
-                         (cancelled, "cancelled")):
+    for bad, message in (
+        (wrong_customer, "another customer"),
+        (promised_elsewhere, "another opportunity"),
+        (cancelled, "cancelled"),
+    ):
         with pytest.raises(DomainError) as refused:
             await act(services, team.seller, presale.mark_won, opp.id, None, bad.id)
         assert (refused.value.code, refused.value.field) == ("VALIDATION", ["orderId"])
@@ -226,5 +265,11 @@ async def test_won_links_the_same_customers_order_both_ways(services, users):
     made_for_it = await order(services, team.seller, mine.id, opportunity_id=opp2.id)
     assert (await act(services, team.seller, presale.mark_won, opp2.id, None, made_for_it.id)).stage == "WON"
     with pytest.raises(DomainError):  # and an order wins one opportunity only
-        await act(services, team.seller, presale.mark_won, (await opportunity_in(
-            services, team, mine.id, "REGISTERED_ACKNOWLEDGED")).id, None, signed.id)
+        await act(
+            services,
+            team.seller,
+            presale.mark_won,
+            (await opportunity_in(services, team, mine.id, "REGISTERED_ACKNOWLEDGED")).id,
+            None,
+            signed.id,
+        )

@@ -4,6 +4,7 @@ Allowed pairs are written out here from DOMAIN.md, independently of the code's t
 pair succeeds (new status, version moved, its one event); every other pair is refused with
 INVALID_TRANSITION and changes nothing (no row, no activity, no event).
 """
+
 from __future__ import annotations
 
 import pytest
@@ -27,8 +28,10 @@ ORDER_ALLOWED = {
     ("HANDED_OFF", "return"): ("RETURNED", "ORDER_RETURNED"),
     ("CONFIRMED", "start_service"): ("IN_SERVICE", "ORDER_UPDATED"),
     ("IN_SERVICE", "complete"): ("COMPLETED", "ORDER_COMPLETED"),
-    **{(s, "cancel"): ("CANCELLED", "ORDER_CANCELLED")
-       for s in ("DRAFT", "HANDED_OFF", "RETURNED", "CONFIRMED", "IN_SERVICE")},
+    **{
+        (s, "cancel"): ("CANCELLED", "ORDER_CANCELLED")
+        for s in ("DRAFT", "HANDED_OFF", "RETURNED", "CONFIRMED", "IN_SERVICE")
+    },
 }
 
 JOB_STATES = ["SCHEDULED", "IN_PROGRESS", "COMPLETED", "CANCELLED"]
@@ -60,6 +63,7 @@ async def flow(services):
 
 def order_action(action: str, order_id):
     """The service call for `action`, as the function of a unit of work."""
+
     async def call(uow):
         if action == "update":
             return await order_service.update_order(uow, order_id, None, special_requirements="Changed")
@@ -74,6 +78,7 @@ def order_action(action: str, order_id):
         order = await order_service.locked_order(uow, order_id)
         await (order_service.start_service if action == "start_service" else order_service.complete)(uow, order)
         return order
+
     return call
 
 
@@ -91,7 +96,7 @@ async def test_order_transition(state, action, flow, services):
         result = await flow.run(principal, order_action(action, order.id))
         assert result.status == new_status
         assert result.version == order.version + 1
-        assert await event_types(services, order.id) == events_before + [event]
+        assert await event_types(services, order.id) == [*events_before, event]
     else:
         with pytest.raises(DomainError) as refused:
             await flow.run(principal, order_action(action, order.id))
@@ -109,6 +114,7 @@ def job_action(action: str, job_id, technician_id):
         if action == "cancel":
             return await job_service.cancel_service_job(uow, job_id, None)
         return await job_service.reassign_service_job(uow, job_id, None, technician_id)
+
     return call
 
 
@@ -127,7 +133,7 @@ async def test_service_job_transition(state, action, flow, services):
         result = await flow.run(flow.servicer, call)
         assert result.status == new_status
         assert result.version == job.version + 1
-        assert await event_types(services) == events_before + [event]
+        assert await event_types(services) == [*events_before, event]
     else:
         with pytest.raises(DomainError) as refused:
             await flow.run(flow.servicer, call)

@@ -1,11 +1,12 @@
 """SLA clocks of tickets: the acceptance scenarios over HTTP with a controlled clock, and a seeded
 random sweep proving the Python rules and their SQL twins classify the same rows the same way."""
+
 from __future__ import annotations
 
 import random
 import uuid
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -39,6 +40,7 @@ async def act(gql, c, name: str, account, **input) -> dict:
 
 # ----------------------------------------------------------------------------- acceptance
 
+
 async def test_high_ticket_unacknowledged_is_at_risk_after_97_minutes_and_breached_after_2_hours(gql, services, clock):
     c = await cast(services)
     opened = clock.now()
@@ -47,7 +49,13 @@ async def test_high_ticket_unacknowledged_is_at_risk_after_97_minutes_and_breach
     assert data["sla"]["firstResponseDueAt"] == (opened + timedelta(hours=2)).isoformat()
     assert data["sla"]["resolutionDueAt"] == (opened + timedelta(hours=24)).isoformat()
     expectations = [  # minutes after opening -> first-response state (80 % of 120 min = 96 min)
-        (95, "ON_TRACK"), (96, "AT_RISK"), (97, "AT_RISK"), (120, "AT_RISK"), (121, "BREACHED"), (600, "BREACHED")]
+        (95, "ON_TRACK"),
+        (96, "AT_RISK"),
+        (97, "AT_RISK"),
+        (120, "AT_RISK"),
+        (121, "BREACHED"),
+        (600, "BREACHED"),
+    ]
     for minutes, expected in expectations:
         clock.set(opened + timedelta(minutes=minutes))
         assert await sla_of(gql, c, ticket.id) == (expected, "ON_TRACK", expected), minutes
@@ -70,8 +78,15 @@ async def test_acknowledged_after_30_minutes_is_met_for_good(gql, services, cloc
     clock.set(opened + timedelta(hours=20))  # 80 % of the 24 h resolution window is 19.2 h
     assert await sla_of(gql, c, ticket.id) == ("MET", "AT_RISK", "AT_RISK")
     await act(gql, c, "startTicketWork", c.service, ticketId=tid(ticket.id))
-    await act(gql, c, "resolveTicket", c.service, ticketId=tid(ticket.id), rootCause="USAGE",
-              resolutionSummary="Explained the settings")
+    await act(
+        gql,
+        c,
+        "resolveTicket",
+        c.service,
+        ticketId=tid(ticket.id),
+        rootCause="USAGE",
+        resolutionSummary="Explained the settings",
+    )
     clock.advance(days=30)
     assert await sla_of(gql, c, ticket.id) == ("MET", "MET", "MET")
     assert await filtered(gql, c, "MET") == {tid(ticket.id)}
@@ -82,12 +97,14 @@ async def test_first_response_is_the_first_customer_visible_reply_when_it_comes_
     opened = clock.now()
     ticket = await open_ticket(c, priority="URGENT")
     clock.advance(minutes=10)
-    await act(gql, c, "addTicketComment", c.marketing, ticketId=tid(ticket.id), body="Internal only",
-              visibility="INTERNAL")
+    await act(
+        gql, c, "addTicketComment", c.marketing, ticketId=tid(ticket.id), body="Internal only", visibility="INTERNAL"
+    )
     assert (await read(gql, c, ticket.id))["firstRespondedAt"] is None
     clock.advance(minutes=10)
-    await act(gql, c, "addTicketComment", c.marketing, ticketId=tid(ticket.id), body="We are on it",
-              visibility="CUSTOMER")
+    await act(
+        gql, c, "addTicketComment", c.marketing, ticketId=tid(ticket.id), body="We are on it", visibility="CUSTOMER"
+    )
     clock.advance(minutes=20)  # acknowledged after the due time: the reply already answered
     await act(gql, c, "acknowledgeTicket", c.service, ticketId=tid(ticket.id))
     data = await read(gql, c, ticket.id)
@@ -123,8 +140,11 @@ async def test_a_policy_change_applies_to_new_tickets_only(gql, services, clock)
     c = await cast(services)
     opened = clock.now()
     before = await open_ticket(c, priority="HIGH")
-    policies = (await gql.ok("{ slaPolicies { priority firstResponseMinutes resolutionMinutes version } }",
-                             token=c.token(c.supervisor)))["slaPolicies"]
+    policies = (
+        await gql.ok(
+            "{ slaPolicies { priority firstResponseMinutes resolutionMinutes version } }", token=c.token(c.supervisor)
+        )
+    )["slaPolicies"]
     assert policies == [
         {"priority": "URGENT", "firstResponseMinutes": 30, "resolutionMinutes": 480, "version": 1},
         {"priority": "HIGH", "firstResponseMinutes": 120, "resolutionMinutes": 1440, "version": 1},
@@ -132,13 +152,27 @@ async def test_a_policy_change_applies_to_new_tickets_only(gql, services, clock)
         {"priority": "LOW", "firstResponseMinutes": 1440, "resolutionMinutes": 10080, "version": 1},
     ]
     clock.advance(minutes=5)
-    updated = await act(gql, c, "updateSlaPolicy", c.supervisor, priority="HIGH", firstResponseMinutes=60,
-                        resolutionMinutes=600, expectedVersion=1)
-    assert updated["slaPolicy"] == {"priority": "HIGH", "firstResponseMinutes": 60, "resolutionMinutes": 600,
-                                    "version": 2}
-    stale = await gql.ok(mutation("updateSlaPolicy"), {"i": {"priority": "HIGH", "firstResponseMinutes": 90,
-                                                             "resolutionMinutes": 600, "expectedVersion": 1}},
-                         c.token(c.supervisor))
+    updated = await act(
+        gql,
+        c,
+        "updateSlaPolicy",
+        c.supervisor,
+        priority="HIGH",
+        firstResponseMinutes=60,
+        resolutionMinutes=600,
+        expectedVersion=1,
+    )
+    assert updated["slaPolicy"] == {
+        "priority": "HIGH",
+        "firstResponseMinutes": 60,
+        "resolutionMinutes": 600,
+        "version": 2,
+    }
+    stale = await gql.ok(
+        mutation("updateSlaPolicy"),
+        {"i": {"priority": "HIGH", "firstResponseMinutes": 90, "resolutionMinutes": 600, "expectedVersion": 1}},
+        c.token(c.supervisor),
+    )
     assert [e["code"] for e in stale["updateSlaPolicy"]["errors"]] == ["VERSION_CONFLICT"]
     unchanged = (await read(gql, c, before.id))["sla"]
     assert unchanged["firstResponseDueAt"] == (opened + timedelta(hours=2)).isoformat()
@@ -159,16 +193,22 @@ async def test_the_sla_state_filter_returns_exactly_the_tickets_in_that_state(gq
     t["met"] = await open_ticket(c, priority="URGENT")
     await act(gql, c, "acknowledgeTicket", c.service, ticketId=tid(t["met"].id))
     await act(gql, c, "startTicketWork", c.service, ticketId=tid(t["met"].id))
-    await act(gql, c, "resolveTicket", c.service, ticketId=tid(t["met"].id), rootCause="OTHER",
-              resolutionSummary="Done")
+    await act(
+        gql, c, "resolveTicket", c.service, ticketId=tid(t["met"].id), rootCause="OTHER", resolutionSummary="Done"
+    )
     clock.set(start + timedelta(minutes=45))
     await act(gql, c, "acknowledgeTicket", c.service, ticketId=tid(t["responded_late"].id))
     clock.set(start + timedelta(hours=3))
     # NORMAL opened now: 8 h to respond, AT_RISK from 6 h 24 min on.
     t["at_risk"] = await open_ticket(c, priority="NORMAL")
     clock.set(start + timedelta(hours=3) + timedelta(hours=6, minutes=30))
-    expected = {"late_response": "BREACHED", "responded_late": "BREACHED", "at_risk": "AT_RISK",
-                "on_track": "ON_TRACK", "met": "MET"}
+    expected = {
+        "late_response": "BREACHED",
+        "responded_late": "BREACHED",
+        "at_risk": "AT_RISK",
+        "on_track": "ON_TRACK",
+        "met": "MET",
+    }
     for name, ticket in t.items():
         assert (await sla_of(gql, c, ticket.id))[2] == expected[name], name
     for state in ("BREACHED", "AT_RISK", "ON_TRACK", "MET"):
@@ -176,6 +216,7 @@ async def test_the_sla_state_filter_returns_exactly_the_tickets_in_that_state(gq
 
 
 # ----------------------------------------------------------------------------- Python ⇔ SQL
+
 
 def random_rows(rng: random.Random, base: datetime, customer_id, user_id, n: int) -> list[Ticket]:
     """Rows on a one-minute grid (so due times, 80 % marks and `now` often coincide exactly), plus some
@@ -200,19 +241,33 @@ def random_rows(rng: random.Random, base: datetime, customer_id, user_id, n: int
             return start + timedelta(minutes=rng.randint(0, 900))
 
         responded, resolved = done(fr_due), done(res_due)
-        rows.append(Ticket(
-            id=uuid.uuid4(), customer_id=customer_id, kind="INQUIRY", priority="NORMAL",
-            status="RESOLVED" if resolved else "NEW", root_cause_code="OTHER" if resolved else None,
-            subject=f"sweep {i}", description="-", created_by_id=user_id, created_at=start, updated_at=start,
-            sla_started_at=start, first_response_due_at=fr_due, resolution_due_at=res_due,
-            first_responded_at=responded, resolved_at=resolved))
+        rows.append(
+            Ticket(
+                id=uuid.uuid4(),
+                customer_id=customer_id,
+                kind="INQUIRY",
+                priority="NORMAL",
+                status="RESOLVED" if resolved else "NEW",
+                root_cause_code="OTHER" if resolved else None,
+                subject=f"sweep {i}",
+                description="-",
+                created_by_id=user_id,
+                created_at=start,
+                updated_at=start,
+                sla_started_at=start,
+                first_response_due_at=fr_due,
+                resolution_due_at=res_due,
+                first_responded_at=responded,
+                resolved_at=resolved,
+            )
+        )
     return rows
 
 
 async def test_python_and_sql_agree_on_a_random_sweep(services):
     c = await cast(services)
     rng = random.Random(20260302)
-    base = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+    base = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     rows = random_rows(rng, base, c.customer_id, c.service.user.id, 300)
     async with services.db.sessions() as s, s.begin():
         s.add_all(rows)
@@ -226,14 +281,18 @@ async def test_python_and_sql_agree_on_a_random_sweep(services):
     mismatches = []
     async with services.db.sessions() as s:
         for now in nows:
-            stmt = select(Ticket.id, sla.first_response_state_sql(now), sla.resolution_state_sql(now),
-                          sla.ticket_state_sql(now)).where(Ticket.subject.like("sweep %"))
+            stmt = select(
+                Ticket.id, sla.first_response_state_sql(now), sla.resolution_state_sql(now), sla.ticket_state_sql(now)
+            ).where(Ticket.subject.like("sweep %"))
             result = (await s.execute(stmt)).all()
             assert len(result) == len(rows)
             for ticket_id, fr_sql, res_sql, overall_sql in result:
                 row = by_id[ticket_id]
-                python = (sla.first_response_state(row, now), sla.resolution_state(row, now),
-                          sla.ticket_state(row, now))
+                python = (
+                    sla.first_response_state(row, now),
+                    sla.resolution_state(row, now),
+                    sla.ticket_state(row, now),
+                )
                 if (fr_sql, res_sql, overall_sql) != tuple(p.value for p in python):
                     mismatches.append((ticket_id, now, python, (fr_sql, res_sql, overall_sql)))
                 seen.update(python)
@@ -242,8 +301,15 @@ async def test_python_and_sql_agree_on_a_random_sweep(services):
                     boundary_cases += now in (due, mark)
             # The filter predicate is the same expression: it selects exactly the rows Python puts there.
             for state in SlaState:
-                ids = set((await s.scalars(select(Ticket.id).where(Ticket.subject.like("sweep %"),
-                                                                   sla.ticket_state_is(state.value, now)))).all())
+                ids = set(
+                    (
+                        await s.scalars(
+                            select(Ticket.id).where(
+                                Ticket.subject.like("sweep %"), sla.ticket_state_is(state.value, now)
+                            )
+                        )
+                    ).all()
+                )
                 assert ids == {r.id for r in rows if sla.ticket_state(r, now) is state}, (now, state)
     assert mismatches == []
     assert len(nows) * len(rows) >= 300
@@ -252,7 +318,7 @@ async def test_python_and_sql_agree_on_a_random_sweep(services):
 
 
 def test_the_rules_on_their_boundaries():
-    start = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     due = start + timedelta(minutes=120)
     at = lambda minutes, done=None: sla.clock_state(start, due, done, start + timedelta(minutes=minutes))  # noqa: E731
     assert at(95.99) is SlaState.ON_TRACK

@@ -1,5 +1,6 @@
 """The SLA watcher over a real PostgreSQL with a controlled clock: what it announces and when, once per
 clock instance and state, with one leader among several watchers and a takeover when it goes away."""
+
 from __future__ import annotations
 
 import asyncio
@@ -78,6 +79,7 @@ async def eventually(predicate, timeout: float = 5.0) -> None:
 
 # ----------------------------------------------------------------------------- what is announced, when
 
+
 async def test_unacknowledged_high_ticket_is_announced_at_risk_then_breached_once_each(services, clock, watchers):
     c = await cast(services)
     opened = clock.now()
@@ -88,8 +90,10 @@ async def test_unacknowledged_high_ticket_is_announced_at_risk_then_breached_onc
     for minutes, count in expectations:
         clock.set(opened + timedelta(minutes=minutes))
         assert await watcher.run_once() == count, minutes
-    assert await announced(services) == [("Ticket", ticket.id, "first_response", "AT_RISK"),
-                                         ("Ticket", ticket.id, "first_response", "BREACHED")]
+    assert await announced(services) == [
+        ("Ticket", ticket.id, "first_response", "AT_RISK"),
+        ("Ticket", ticket.id, "first_response", "BREACHED"),
+    ]
     at_risk, breached = await sla_events(services)
     assert (at_risk.type, breached.type) == ("SLA_AT_RISK", "SLA_BREACHED")
     assert [e.id for e in recorder.events] == [at_risk.id, breached.id]  # told after each commit
@@ -97,18 +101,36 @@ async def test_unacknowledged_high_ticket_is_announced_at_risk_then_breached_onc
     assert at_risk.entity_type == "Ticket" and at_risk.entity_id == ticket.id and at_risk.actor_id is None
     assert at_risk.occurred_at == opened + timedelta(minutes=96)
     # The tickets service's payload fields (what boards filter on), plus the clock's.
-    assert at_risk.payload == jsonable({
-        **ticket_service.event_payload(ticket, escalated=False), "customerId": c.customer_id, "orderId": None,
-        "clock": "first_response", "state": "AT_RISK", "dueAt": due, "startedAt": opened,
-        "subjectType": "Ticket", "subjectId": ticket.id})
-    assert {"ticketId": str(ticket.id), "number": ticket.number, "status": "NEW", "priority": "HIGH",
-            "kind": ticket.kind, "assigneeId": None, "escalated": False}.items() <= at_risk.payload.items()
+    assert at_risk.payload == jsonable(
+        {
+            **ticket_service.event_payload(ticket, escalated=False),
+            "customerId": c.customer_id,
+            "orderId": None,
+            "clock": "first_response",
+            "state": "AT_RISK",
+            "dueAt": due,
+            "startedAt": opened,
+            "subjectType": "Ticket",
+            "subjectId": ticket.id,
+        }
+    )
+    assert {
+        "ticketId": str(ticket.id),
+        "number": ticket.number,
+        "status": "NEW",
+        "priority": "HIGH",
+        "kind": ticket.kind,
+        "assigneeId": None,
+        "escalated": False,
+    }.items() <= at_risk.payload.items()
     assert breached.payload["state"] == "BREACHED" and breached.payload["dueAt"] == due.isoformat()
     async with services.db.sessions() as s:
         trail = (await s.scalars(select(Activity).where(Activity.action.like("sla.%")).order_by(Activity.seq))).all()
         event_ids = (await s.scalars(select(SlaAnnouncement.event_id).order_by(SlaAnnouncement.id))).all()
-    assert [(a.action, a.actor_id, a.customer_id) for a in trail] == [("sla.at_risk", None, c.customer_id),
-                                                                      ("sla.breached", None, c.customer_id)]
+    assert [(a.action, a.actor_id, a.customer_id) for a in trail] == [
+        ("sla.at_risk", None, c.customer_id),
+        ("sla.breached", None, c.customer_id),
+    ]
     assert trail[0].summary == f"Ticket {ticket.number} first response at risk (due 11:00)"
     assert trail[1].summary == f"Ticket {ticket.number} first response breached (due 11:00)"
     assert event_ids == [at_risk.id, breached.id]
@@ -135,18 +157,32 @@ async def test_a_handed_off_order_is_at_risk_at_19_2_hours_and_breached_after_24
     handed = clock.now()
     await c.run(c.marketing, order_service.hand_off_order, order.id, None)
     watcher = watchers()
-    for at, count in [(timedelta(hours=19), 0), (timedelta(hours=19, minutes=12), 1), (timedelta(hours=24), 0),
-                      (timedelta(hours=24, seconds=1), 1), (timedelta(hours=48), 0)]:
+    for at, count in [
+        (timedelta(hours=19), 0),
+        (timedelta(hours=19, minutes=12), 1),
+        (timedelta(hours=24), 0),
+        (timedelta(hours=24, seconds=1), 1),
+        (timedelta(hours=48), 0),
+    ]:
         clock.set(handed + at)
         assert await watcher.run_once() == count, at
-    assert await announced(services) == [("Order", order.id, "order_confirmation", "AT_RISK"),
-                                         ("Order", order.id, "order_confirmation", "BREACHED")]
+    assert await announced(services) == [
+        ("Order", order.id, "order_confirmation", "AT_RISK"),
+        ("Order", order.id, "order_confirmation", "BREACHED"),
+    ]
     events = await sla_events(services)
     assert [(e.entity_type, e.entity_id) for e in events] == [("Order", order.id)] * 2
     assert events[0].payload == {
-        "clock": "order_confirmation", "state": "AT_RISK", "dueAt": (handed + timedelta(hours=24)).isoformat(),
-        "startedAt": handed.isoformat(), "subjectType": "Order", "subjectId": str(order.id),
-        "orderId": str(order.id), "customerId": str(c.customer_id), "number": order.number}
+        "clock": "order_confirmation",
+        "state": "AT_RISK",
+        "dueAt": (handed + timedelta(hours=24)).isoformat(),
+        "startedAt": handed.isoformat(),
+        "subjectType": "Order",
+        "subjectId": str(order.id),
+        "orderId": str(order.id),
+        "customerId": str(c.customer_id),
+        "number": order.number,
+    }
 
 
 async def test_confirmed_returned_or_cancelled_orders_are_not_announced(services, clock, watchers):
@@ -175,12 +211,19 @@ async def test_a_priority_change_retargets_the_clock_and_the_new_due_time_is_ann
     await c.run(c.service, ticket_service.change_priority, ticket.id, "URGENT", None)  # due 30 min after opening
     assert await watcher.run_once() == 2  # long past both new due times: BREACHED at once, no AT_RISK
     async with services.db.sessions() as s:
-        rows = (await s.execute(select(SlaAnnouncement.clock, SlaAnnouncement.state, SlaAnnouncement.due_at)
-                                .order_by(SlaAnnouncement.id))).all()
-    assert [tuple(r) for r in rows] == [("first_response", "AT_RISK", opened + timedelta(hours=2)),
-                                        ("first_response", "AT_RISK", opened + timedelta(hours=24)),
-                                        ("first_response", "BREACHED", opened + timedelta(minutes=30)),
-                                        ("resolution", "BREACHED", opened + timedelta(hours=8))]
+        rows = (
+            await s.execute(
+                select(SlaAnnouncement.clock, SlaAnnouncement.state, SlaAnnouncement.due_at).order_by(
+                    SlaAnnouncement.id
+                )
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("first_response", "AT_RISK", opened + timedelta(hours=2)),
+        ("first_response", "AT_RISK", opened + timedelta(hours=24)),
+        ("first_response", "BREACHED", opened + timedelta(minutes=30)),
+        ("resolution", "BREACHED", opened + timedelta(hours=8)),
+    ]
     await assert_one_event_each(services)
 
 
@@ -197,8 +240,10 @@ async def test_an_answer_given_late_between_two_scans_is_still_announced_as_brea
     await step(c, ticket.id, "acknowledge")  # 5 s late, before any scan saw the breach
     clock.set(opened + timedelta(minutes=121))
     assert await watcher.run_once() == 1
-    assert await announced(services) == [("Ticket", ticket.id, "first_response", "AT_RISK"),
-                                         ("Ticket", ticket.id, "first_response", "BREACHED")]
+    assert await announced(services) == [
+        ("Ticket", ticket.id, "first_response", "AT_RISK"),
+        ("Ticket", ticket.id, "first_response", "BREACHED"),
+    ]
     clock.set(opened + timedelta(minutes=180))
     assert await watcher.run_once() == 0  # once
     await assert_one_event_each(services)
@@ -215,9 +260,13 @@ async def test_after_downtime_a_breach_is_announced_once_as_breached_only(servic
     assert await announced(services) == [("Ticket", ticket.id, "first_response", "BREACHED")]
     clock.set(start + timedelta(days=3))
     assert await watchers().run_once() == 2
-    assert sorted(await announced(services)) == sorted([
-        ("Ticket", ticket.id, "first_response", "BREACHED"), ("Ticket", ticket.id, "resolution", "BREACHED"),
-        ("Order", order.id, "order_confirmation", "BREACHED")])
+    assert sorted(await announced(services)) == sorted(
+        [
+            ("Ticket", ticket.id, "first_response", "BREACHED"),
+            ("Ticket", ticket.id, "resolution", "BREACHED"),
+            ("Order", order.id, "order_confirmation", "BREACHED"),
+        ]
+    )
     assert [e.type for e in await sla_events(services)] == ["SLA_BREACHED"] * 3
     await assert_one_event_each(services)
 
@@ -237,8 +286,12 @@ async def test_presale_handoff_clocks_are_announced(services, clock, users, watc
     assert await watcher.run_once() == 2
     events = await sla_events(services)
     by_clock = {(e.payload["clock"], e.payload["state"]): e for e in events}
-    assert set(by_clock) == {("solution_review", "AT_RISK"), ("solution_review", "BREACHED"),
-                             ("registration_ack", "AT_RISK"), ("registration_ack", "BREACHED")}
+    assert set(by_clock) == {
+        ("solution_review", "AT_RISK"),
+        ("solution_review", "BREACHED"),
+        ("registration_ack", "AT_RISK"),
+        ("registration_ack", "BREACHED"),
+    }
     solution_event = by_clock["solution_review", "AT_RISK"]
     assert solution_event.entity_type == "Solution"
     assert solution_event.payload["opportunityId"] == str(review.id)
@@ -269,7 +322,8 @@ async def test_an_open_consultation_owes_a_customer_visible_update_every_24_hour
     assert [(e.entity_type, e.payload["clock"], e.payload["state"], e.payload["dueAt"]) for e in events] == [
         ("Escalation", "consultation_update", "AT_RISK", (start + timedelta(hours=24)).isoformat()),
         ("Escalation", "consultation_update", "AT_RISK", (start + timedelta(hours=44)).isoformat()),
-        ("Escalation", "consultation_update", "BREACHED", (start + timedelta(hours=44)).isoformat())]
+        ("Escalation", "consultation_update", "BREACHED", (start + timedelta(hours=44)).isoformat()),
+    ]
     assert all(e.payload["ticketId"] == str(ticket.id) and e.payload["escalated"] for e in events)
     await step(c, ticket.id, "close_escalation")
     clock.set(start + timedelta(days=5))
@@ -278,6 +332,7 @@ async def test_an_open_consultation_owes_a_customer_visible_update_every_24_hour
 
 
 # ----------------------------------------------------------------------------- once, across watchers
+
 
 async def test_two_watchers_racing_announce_each_item_once(services, clock, watchers):
     c = await cast(services)
@@ -320,8 +375,10 @@ async def test_only_one_of_two_running_watchers_leads_and_together_they_announce
     clock.set(start + timedelta(minutes=31))
     await eventually(lambda: _has(services, 2))
     await asyncio.sleep(0.3)
-    assert await announced(services) == [("Ticket", ticket.id, "first_response", "AT_RISK"),
-                                         ("Ticket", ticket.id, "first_response", "BREACHED")]
+    assert await announced(services) == [
+        ("Ticket", ticket.id, "first_response", "AT_RISK"),
+        ("Ticket", ticket.id, "first_response", "BREACHED"),
+    ]
     await assert_one_event_each(services)
 
 
@@ -348,10 +405,13 @@ async def test_when_the_leaders_connection_dies_another_process_takes_over(servi
     await eventually(lambda: _true(a.is_leader))
     await b.start()
     async with services.db.sessions() as s:  # kill the lock holder's backend, as a crash or a network cut would
-        killed = await s.scalar(text(
-            "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted "
-            "AND objid = :k AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"),
-            {"k": SLA_WATCHER_LOCK})
+        killed = await s.scalar(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "AND objid = :k AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            ),
+            {"k": SLA_WATCHER_LOCK},
+        )
     assert killed is True
     await eventually(lambda: _true(b.is_leader and not a.is_leader))
     await asyncio.sleep(0.3)

@@ -5,6 +5,7 @@ keep the status), not derived from `services.tickets.TRANSITIONS`: allowed pairs
 right next status and exactly one activity row and one event; every other pair must be refused with
 INVALID_TRANSITION and leave the ticket and every related table exactly as they were.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -37,16 +38,22 @@ EXPECTED: dict[tuple[str, str], str] = {
     # Actions that keep the status: assign and re-prioritise open tickets; comment unless CLOSED.
     **{(s, "assign"): s for s in OPEN},
     **{(s, "change_priority"): s for s in OPEN},
-    **{(s, "comment"): s for s in OPEN + ["RESOLVED"]},
+    **{(s, "comment"): s for s in [*OPEN, "RESOLVED"]},
 }
 
 EVENT_OF = {
-    "acknowledge": "TICKET_UPDATED", "assign": "TICKET_UPDATED", "start": "TICKET_UPDATED",
-    "comment": "TICKET_UPDATED", "change_priority": "TICKET_UPDATED", "reopen": "TICKET_UPDATED",
-    "escalate": "TICKET_ESCALATED", "note": "ESCALATION_UPDATED", "close_escalation": "ESCALATION_CLOSED",
-    "resolve": "TICKET_RESOLVED", "close": "TICKET_CLOSED",
+    "acknowledge": "TICKET_UPDATED",
+    "assign": "TICKET_UPDATED",
+    "start": "TICKET_UPDATED",
+    "comment": "TICKET_UPDATED",
+    "change_priority": "TICKET_UPDATED",
+    "reopen": "TICKET_UPDATED",
+    "escalate": "TICKET_ESCALATED",
+    "note": "ESCALATION_UPDATED",
+    "close_escalation": "ESCALATION_CLOSED",
+    "resolve": "TICKET_RESOLVED",
+    "close": "TICKET_CLOSED",
 }
-
 
 
 def test_the_table_in_the_code_is_the_one_of_the_spec():
@@ -65,7 +72,7 @@ async def check_pair(c, status: str, action: str) -> None:
         assert after.status == EXPECTED[(status, action)]
         assert (await ticket_row(services, ticket.id))["status"] == EXPECTED[(status, action)]
         events = [e.type for e in await events_of(services, ticket.id)]
-        assert events == before_events + [EVENT_OF[action]]
+        assert events == [*before_events, EVENT_OF[action]]
         now = await counts(services)
         assert now["activity"] == before_counts["activity"] + 1
         assert now["events"] == before_counts["events"] + 1

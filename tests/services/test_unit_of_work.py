@@ -1,5 +1,6 @@
 """One business action = one transaction: rows, audit, events and idempotency records commit together
 or not at all; events are announced only after the commit."""
+
 from __future__ import annotations
 
 import logging
@@ -17,10 +18,13 @@ from services.errors import DomainError, ErrorCode
 from services.principal import Principal, PrincipalKind
 from services.unit_of_work import unit_of_work
 
-
-
-TABLES = (("customers", Customer), ("contacts", Contact), ("activity", Activity), ("events", Event),
-          ("idempotency", IdempotencyRecord))
+TABLES = (
+    ("customers", Customer),
+    ("contacts", Contact),
+    ("activity", Activity),
+    ("events", Event),
+    ("idempotency", IdempotencyRecord),
+)
 
 
 async def counts(services) -> dict[str, int]:
@@ -65,9 +69,14 @@ async def test_domain_error_rolls_back_everything(services, users):
     with pytest.raises(DomainError) as raised:
         async with unit_of_work(services.db.sessions, principal(rep), services.clock, announcer) as uow:
             data = new("Acme", "A", "B")
-            await uow.idempotent("createCustomer", "key-1", data,
-                                 create=lambda: customer_service.create_customer(uow, data),
-                                 load=lambda i: customers_repo.get(uow.session, i), result_id=lambda c: c.id)
+            await uow.idempotent(
+                "createCustomer",
+                "key-1",
+                data,
+                create=lambda: customer_service.create_customer(uow, data),
+                load=lambda i: customers_repo.get(uow.session, i),
+                result_id=lambda c: c.id,
+            )
             await customer_service.create_customer(uow, new("Beta"))
             # Rows are written (flushed) by now: the rollback has to undo them.
             async with services.db.sessions() as other:
@@ -81,9 +90,14 @@ async def test_domain_error_rolls_back_everything(services, users):
     # The key was not used up: a retry with it creates the customer.
     async with unit_of_work(services.db.sessions, principal(rep), services.clock) as uow:
         data = new("Acme", "A", "B")
-        customer = await uow.idempotent("createCustomer", "key-1", data,
-                                        create=lambda: customer_service.create_customer(uow, data),
-                                        load=lambda i: customers_repo.get(uow.session, i), result_id=lambda c: c.id)
+        customer = await uow.idempotent(
+            "createCustomer",
+            "key-1",
+            data,
+            create=lambda: customer_service.create_customer(uow, data),
+            load=lambda i: customers_repo.get(uow.session, i),
+            result_id=lambda c: c.id,
+        )
     assert customer.name == "Acme"
     assert (await counts(services))["idempotency"] == before["idempotency"] + 1
 
@@ -111,13 +125,19 @@ async def test_events_are_appended_in_order_at_commit(services, users, clock):
         assert await uow.session.scalar(select(func.count()).select_from(Event)) == len(before)
     committed = uow.committed_events
     assert [(e.type, e.entity_id) for e in committed] == [
-        ("CUSTOMER_CREATED", a.id), ("CUSTOMER_CREATED", b.id), ("CUSTOMER_UPDATED", a.id), ("CUSTOMER_UPDATED", b.id)]
+        ("CUSTOMER_CREATED", a.id),
+        ("CUSTOMER_CREATED", b.id),
+        ("CUSTOMER_UPDATED", a.id),
+        ("CUSTOMER_UPDATED", b.id),
+    ]
     ids = [e.id for e in committed]
     assert ids == sorted(ids) and len(set(ids)) == 4
     assert all(e.actor_id == rep.user.id and e.occurred_at == clock.now() for e in committed)
     assert committed[0].payload["customerId"] == str(a.id)
     stored = await events_in_db(services)
-    assert [(e.id, e.type, e.entity_id) for e in stored[len(before):]] == [(e.id, e.type, e.entity_id) for e in committed]
+    assert [(e.id, e.type, e.entity_id) for e in stored[len(before) :]] == [
+        (e.id, e.type, e.entity_id) for e in committed
+    ]
     # The announcer heard of them once, after they were visible to everyone.
     assert [[e.id for e in call] for call in announcer.calls] == [ids]
     assert set(ids) <= announcer.visible_when_called[0]
@@ -152,14 +172,23 @@ async def test_failing_commit_leaves_no_committed_events(services):
     """`committed_events` must only ever hold events that really committed."""
     async with services.db.sessions() as session, session.begin():
         # Make a constraint fail at COMMIT instead of at INSERT (this test's database only).
-        await session.execute(text(
-            "ALTER TABLE activity ALTER CONSTRAINT fk_activity_customer_id_customers DEFERRABLE INITIALLY DEFERRED"))
+        await session.execute(
+            text(
+                "ALTER TABLE activity ALTER CONSTRAINT fk_activity_customer_id_customers DEFERRABLE INITIALLY DEFERRED"
+            )
+        )
     announcer = RecordingAnnouncer(services)
     with pytest.raises(IntegrityError):
         async with unit_of_work(services.db.sessions, None, services.clock, announcer) as uow:
             ghost = uuid.uuid4()
-            uow.record(action="customer.updated", entity_type="Customer", entity_id=ghost, customer_id=ghost,
-                       summary="refers to a customer that does not exist", event="CUSTOMER_UPDATED")
+            uow.record(
+                action="customer.updated",
+                entity_type="Customer",
+                entity_id=ghost,
+                customer_id=ghost,
+                summary="refers to a customer that does not exist",
+                event="CUSTOMER_UPDATED",
+            )
     assert uow.committed_events == []
     assert announcer.calls == []
     assert await events_in_db(services) == []
@@ -188,8 +217,14 @@ async def test_concurrent_write_becomes_version_conflict(services):
             async with unit_of_work(services.db.sessions, None, services.clock) as fast:
                 await customer_service.update_customer(fast, customer.id, None, name="Fast")
             stale.name = "Slow"
-            slow.record(action="customer.updated", entity_type="Customer", entity_id=customer.id,
-                        customer_id=customer.id, summary="slow write", event="CUSTOMER_UPDATED")
+            slow.record(
+                action="customer.updated",
+                entity_type="Customer",
+                entity_id=customer.id,
+                customer_id=customer.id,
+                summary="slow write",
+                event="CUSTOMER_UPDATED",
+            )
             await slow.session.flush()
     assert raised.value.code is ErrorCode.VERSION_CONFLICT
     assert raised.value.field == ["expectedVersion"]
@@ -204,9 +239,14 @@ async def test_idempotency_at_the_service_level(services, users):
 
     async def create(account, data: NewCustomer, key: str | None):
         async with unit_of_work(services.db.sessions, principal(account) if account else None, services.clock) as uow:
-            return await uow.idempotent("createCustomer", key, data,
-                                        create=lambda: customer_service.create_customer(uow, data),
-                                        load=lambda i: customers_repo.get(uow.session, i), result_id=lambda c: c.id)
+            return await uow.idempotent(
+                "createCustomer",
+                key,
+                data,
+                create=lambda: customer_service.create_customer(uow, data),
+                load=lambda i: customers_repo.get(uow.session, i),
+                result_id=lambda c: c.id,
+            )
 
     first = await create(a, new("Acme", "A"), "k")
     before = await counts(services)

@@ -1,11 +1,12 @@
 """Authentication over HTTP: login, bearer tokens, API keys, throttling, expiry, revocation."""
+
 from __future__ import annotations
 
 import asyncio
 import gc
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
@@ -43,12 +44,20 @@ INVALID = [{"code": "UNAUTHENTICATED", "field": None, "message": "invalid email 
 FAST_HASH = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
 
 
-async def fast_account(services, department: str, role: str, *, name: str | None = None,
-                       email: str | None = None) -> Account:
+async def fast_account(
+    services, department: str, role: str, *, name: str | None = None, email: str | None = None
+) -> Account:
     n = uuid.uuid4().hex[:8]
-    user = User(id=uuid.uuid4(), email=(email or f"{role.lower()}.{n}@example.com").lower(),
-                name=name or f"{department.title()} {role.title()} {n}", department=department, role=role,
-                active=True, password_hash=FAST_HASH, token_generation=0)
+    user = User(
+        id=uuid.uuid4(),
+        email=(email or f"{role.lower()}.{n}@example.com").lower(),
+        name=name or f"{department.title()} {role.title()} {n}",
+        department=department,
+        role=role,
+        active=True,
+        password_hash=FAST_HASH,
+        token_generation=0,
+    )
     async with services.db.sessions() as session, session.begin():
         session.add(user)
     return Account(user, services.tokens.issue(user, services.clock.now()))
@@ -68,8 +77,13 @@ def refused(payload: dict) -> list[dict]:
 
 def rate_limited(payload: dict, seconds: int) -> bool:
     errors = refused(payload)
-    return errors == [{"code": "RATE_LIMITED", "field": None,
-                       "message": f"too many failed sign-ins for this email; try again in {seconds} s"}]
+    return errors == [
+        {
+            "code": "RATE_LIMITED",
+            "field": None,
+            "message": f"too many failed sign-ins for this email; try again in {seconds} s",
+        }
+    ]
 
 
 async def unauthenticated(gql, query: str, token: str | None, variables: dict | None = None) -> dict:
@@ -98,8 +112,13 @@ async def test_login_token_is_a_bearer_credential(gql, users):
     account = await users.create("SERVICE", "LEAD", name="Lin Wei")
     payload = await login(gql, account.user.email)
     assert payload["errors"] == []
-    assert payload["user"] == {"id": account.gid, "name": "Lin Wei", "email": account.user.email,
-                               "department": "SERVICE", "role": "LEAD"}
+    assert payload["user"] == {
+        "id": account.gid,
+        "name": "Lin Wei",
+        "email": account.user.email,
+        "department": "SERVICE",
+        "role": "LEAD",
+    }
     token = payload["token"]
     assert isinstance(token, str) and token.count(".") == 2  # a JWT
 
@@ -151,8 +170,9 @@ async def test_email_matching_is_case_insensitive(gql, users):
 async def test_five_failures_lock_the_email_until_the_back_off_passes(gql, clock, services):
     account = await fast_account(services, "MARKETING", "STAFF", email="target@example.com")
     # Five free failures; the case of the address does not give an attacker a fresh counter.
-    for i, email in enumerate(["target@example.com", "TARGET@example.com", "Target@Example.com",
-                               "target@EXAMPLE.COM", " target@example.com "]):
+    for i, email in enumerate(
+        ["target@example.com", "TARGET@example.com", "Target@Example.com", "target@EXAMPLE.COM", " target@example.com "]
+    ):
         assert refused(await login(gql, email, f"guess {i}")) == INVALID
     assert await throttle_row(services, "target@example.com") == 5
 
@@ -174,7 +194,9 @@ async def test_five_failures_lock_the_email_until_the_back_off_passes(gql, clock
     assert (await gql.ok(ME, token=payload["token"]))["me"]["name"] == account.user.name
     # Signing in upgraded the account's weak test hash to the production parameters.
     async with services.db.sessions() as s:
-        stored = (await s.execute(text("SELECT password_hash FROM users WHERE id = :u"), {"u": account.user.id})).scalar()
+        stored = (
+            await s.execute(text("SELECT password_hash FROM users WHERE id = :u"), {"u": account.user.id})
+        ).scalar()
     assert stored != FAST_HASH and stored.startswith("$argon2id$") and "m=65536" in stored
 
 
@@ -269,7 +291,7 @@ async def test_tokens_expire_after_twelve_hours_of_app_clock_time(gql, clock, se
 
     # Tokens are judged by the app's clock (exp already is), never by this machine's wall clock: a
     # token issued while the app clock is ahead of the wall clock (another server, a simulation) works.
-    clock.set(datetime.now(timezone.utc) + timedelta(days=3))
+    clock.set(datetime.now(UTC) + timedelta(days=3))
     ahead = (await login(gql, account.user.email))["token"]
     assert (await gql.ok(ME, token=ahead))["me"]["name"] == account.user.name
     clock.advance(hours=12)
@@ -324,14 +346,26 @@ async def test_anonymous_callers_get_unauthenticated_except_for_login(gql, servi
         "{ users(first: 1) { totalCount } }",
         "{ apiKeys { id } }",
         "{ eventCursor }",
-        'query($id: ID!) { node(id: $id) { id } }',
+        "query($id: ID!) { node(id: $id) { id } }",
     ):
         body = await unauthenticated(gql, query, None, {"id": account.gid} if "$id" in query else None)
         assert body["errors"][0]["message"] == "authentication required: send 'Authorization: Bearer <token>'"
 
     await unauthenticated(gql, CREATE_CUSTOMER, None, {"i": {"name": "Sneaky Ltd", "idempotencyKey": "k1"}})
-    await unauthenticated(gql, CREATE_USER, None, {"i": {"email": "x@example.com", "name": "X", "department": "MARKETING",
-                                                         "role": "ADMIN", "password": "long enough pw"}})
+    await unauthenticated(
+        gql,
+        CREATE_USER,
+        None,
+        {
+            "i": {
+                "email": "x@example.com",
+                "name": "X",
+                "department": "MARKETING",
+                "role": "ADMIN",
+                "password": "long enough pw",
+            }
+        },
+    )
     assert await count(services, "customers") == 0
     assert await count(services, "users") == 1
     assert await count(services, "activity") == 0
@@ -340,9 +374,11 @@ async def test_anonymous_callers_get_unauthenticated_except_for_login(gql, servi
     assert payload["errors"] == [] and payload["token"]
 
     # A failed sign-in authenticates nothing that follows it in the same request.
-    body = await gql("""mutation($i: AuthInput!, $c: CreateCustomerInput!) {
+    body = await gql(
+        """mutation($i: AuthInput!, $c: CreateCustomerInput!) {
         login(input: $i) { token errors { code } } createCustomer(input: $c) { customer { id } } }""",
-                     {"i": {"email": account.user.email, "password": "wrong"}, "c": {"name": "Piggyback Ltd"}})
+        {"i": {"email": account.user.email, "password": "wrong"}, "c": {"name": "Piggyback Ltd"}},
+    )
     assert body["data"] is None or body["data"].get("createCustomer") is None
     assert "UNAUTHENTICATED" in error_codes(body)
     assert await count(services, "customers") == 0
@@ -370,7 +406,8 @@ async def test_api_keys_authenticate_and_stop_working_once_revoked(gql, users, s
     revoked = await gql.mutate(
         "revokeApiKey",
         "mutation($i: RevokeApiKeyInput!) { revokeApiKey(input: $i) { apiKey { id revokedAt } key errors { code } } }",
-        {"i": {"apiKeyId": bi["id"]}}, admin.token,
+        {"i": {"apiKeyId": bi["id"]}},
+        admin.token,
     )
     assert revoked["apiKey"]["revokedAt"] is not None and revoked["key"] is None
 
@@ -389,7 +426,9 @@ async def test_deactivation_signs_the_user_out_everywhere(gql, services):
     token = (await login(gql, victim.user.email))["token"]
     assert (await gql.ok(ME, token=token))["me"]["name"] == victim.user.name
 
-    await gql.mutate("deactivateUser", USER_ACTION % ("D", "deactivateUser"), {"i": {"userId": victim.gid}}, admin.token)
+    await gql.mutate(
+        "deactivateUser", USER_ACTION % ("D", "deactivateUser"), {"i": {"userId": victim.gid}}, admin.token
+    )
     for t in (token, victim.token):
         await unauthenticated(gql, ME, t)
         await unauthenticated(gql, CUSTOMERS, t)
@@ -397,7 +436,9 @@ async def test_deactivation_signs_the_user_out_everywhere(gql, services):
     # The right password no longer signs in, and the refusal reveals nothing about the account.
     assert refused(await login(gql, victim.user.email)) == INVALID
 
-    await gql.mutate("reactivateUser", USER_ACTION % ("R", "reactivateUser"), {"i": {"userId": victim.gid}}, admin.token)
+    await gql.mutate(
+        "reactivateUser", USER_ACTION % ("R", "reactivateUser"), {"i": {"userId": victim.gid}}, admin.token
+    )
     # Tokens from before the deactivation stay dead; a new sign-in works.
     await unauthenticated(gql, ME, token)
     fresh = (await login(gql, victim.user.email))["token"]
@@ -408,8 +449,15 @@ async def test_a_role_change_applies_to_the_next_request_with_the_same_token(gql
     admin = await fast_account(services, "MANAGEMENT", "ADMIN")
     member = await fast_account(services, "MARKETING", "STAFF")
     token = (await login(gql, member.user.email))["token"]
-    new_user = {"i": {"email": "promoted.by@example.com", "name": "P", "department": "SERVICE", "role": "STAFF",
-                      "password": "long enough pw"}}
+    new_user = {
+        "i": {
+            "email": "promoted.by@example.com",
+            "name": "P",
+            "department": "SERVICE",
+            "role": "STAFF",
+            "password": "long enough pw",
+        }
+    }
 
     body = await gql(CREATE_USER, new_user, token)
     assert error_codes(body) == ["FORBIDDEN"]
@@ -419,8 +467,9 @@ async def test_a_role_change_applies_to_the_next_request_with_the_same_token(gql
     created = await gql.mutate("createUser", CREATE_USER, new_user, token)
     assert created["user"]["email"] == "promoted.by@example.com"
 
-    await gql.mutate("updateUser", UPDATE_USER, {"i": {"userId": member.gid, "role": "STAFF", "department": "SERVICE"}},
-                     admin.token)
+    await gql.mutate(
+        "updateUser", UPDATE_USER, {"i": {"userId": member.gid, "role": "STAFF", "department": "SERVICE"}}, admin.token
+    )
     assert (await gql.ok(ME, token=token))["me"] == {"name": member.user.name, "department": "SERVICE", "role": "STAFF"}
     new_user["i"]["email"] = "second.try@example.com"
     body = await gql(CREATE_USER, new_user, token)

@@ -1,5 +1,6 @@
 """Request bodies and WebSocket messages over `max_body_bytes` are refused while being read, against
 a real uvicorn server (`main.py serve` in a subprocess)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -71,7 +72,7 @@ async def chunks(total: int, size: int = 64 * 1024, payload: bytes | None = None
     """A body without Content-Length (httpx sends a generator chunked)."""
     if payload is not None:
         for i in range(0, len(payload), size):
-            yield payload[i:i + size]
+            yield payload[i : i + size]
         return
     sent = 0
     while sent < total:
@@ -84,15 +85,17 @@ def assert_refused(response: httpx.Response, limit: int) -> None:
     assert response.status_code == 413, (response.status_code, response.text[:300])
     assert response.headers["content-type"] == "application/json"
     assert response.headers.get("x-request-id")
-    assert response.json() == {"errors": [{"message": f"request body larger than {limit} bytes",
-                                           "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]}
+    assert response.json() == {
+        "errors": [{"message": f"request body larger than {limit} bytes", "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]
+    }
 
 
 async def test_declared_oversize_body_is_refused_at_once(server):
     async with httpx.AsyncClient(timeout=10) as client:
         started = time.monotonic()
-        response = await client.post(f"{server.http}/graphql", content=b"x" * BIG,
-                                     headers={"content-type": "application/json"})
+        response = await client.post(
+            f"{server.http}/graphql", content=b"x" * BIG, headers={"content-type": "application/json"}
+        )
         assert time.monotonic() - started < 1.0
     assert_refused(response, DEFAULT_LIMIT)
 
@@ -100,8 +103,10 @@ async def test_declared_oversize_body_is_refused_at_once(server):
 def test_declared_oversize_body_is_refused_before_it_is_sent(server):
     # Only the headers go out: the answer comes without the server waiting for a single body byte.
     with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
-        sock.sendall(b"POST /graphql HTTP/1.1\r\nHost: tandem\r\nContent-Type: application/json\r\n"
-                     b"Content-Length: %d\r\n\r\n" % BIG)
+        sock.sendall(
+            b"POST /graphql HTTP/1.1\r\nHost: tandem\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n" % BIG
+        )
         head = sock.recv(65536)
     assert head.startswith(b"HTTP/1.1 413 "), head[:200]
     assert b"connection: close" in head.lower()
@@ -123,9 +128,14 @@ async def test_chunked_oversize_bodies_are_refused_without_buffering(server):
     try:
         async with httpx.AsyncClient(timeout=30) as client:
             for _ in range(2):  # five at once, twice
-                responses += await asyncio.gather(*(
-                    client.post(f"{server.http}/graphql", content=chunks(BIG),
-                                headers={"content-type": "application/json"}) for _ in range(5)))
+                responses += await asyncio.gather(
+                    *(
+                        client.post(
+                            f"{server.http}/graphql", content=chunks(BIG), headers={"content-type": "application/json"}
+                        )
+                        for _ in range(5)
+                    )
+                )
     finally:
         done.set()
         sampler.join()
@@ -139,8 +149,9 @@ async def test_body_at_the_limit_is_served(server):
     body = padded_request(DEFAULT_LIMIT)
     async with httpx.AsyncClient(timeout=10) as client:
         for content in (body, chunks(len(body), payload=body)):
-            response = await client.post(f"{server.http}/graphql", content=content,
-                                         headers={"content-type": "application/json"})
+            response = await client.post(
+                f"{server.http}/graphql", content=content, headers={"content-type": "application/json"}
+            )
             assert response.status_code == 200, response.text[:300]
             assert response.json() == {"data": {"__typename": "Query"}}
 
@@ -150,8 +161,9 @@ async def test_configured_limit_is_honoured(small_server):
         for size, status in ((SMALL_LIMIT, 200), (SMALL_LIMIT + 1, 413)):
             body = padded_request(size)
             for content in (body, chunks(len(body), size=1000, payload=body)):
-                response = await client.post(f"{small_server.http}/graphql", content=content,
-                                             headers={"content-type": "application/json"})
+                response = await client.post(
+                    f"{small_server.http}/graphql", content=content, headers={"content-type": "application/json"}
+                )
                 if status == 413:
                     assert_refused(response, SMALL_LIMIT)
                 else:
@@ -159,12 +171,15 @@ async def test_configured_limit_is_honoured(small_server):
 
 
 async def websocket_message_limit(server: Server, token: str, limit: int) -> None:
-    async with websockets.connect(server.ws, subprotocols=["graphql-transport-ws"], max_size=None,
-                                  compression=None) as ws:
+    async with websockets.connect(
+        server.ws, subprotocols=["graphql-transport-ws"], max_size=None, compression=None
+    ) as ws:
         await ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}))
         assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
         # A message just within the limit works...
-        head = json.dumps({"id": "1", "type": "subscribe", "payload": {"query": "{ __typename }", "variables": {"pad": ""}}})
+        head = json.dumps(
+            {"id": "1", "type": "subscribe", "payload": {"query": "{ __typename }", "variables": {"pad": ""}}}
+        )
         ok = head[:-4] + "x" * (limit - len(head)) + head[-4:]  # padding inside the empty string
         assert len(ok.encode()) == limit
         await ws.send(ok)

@@ -1,5 +1,6 @@
 """Issue 3's acceptance scenario, over HTTP GraphQL only: one order and one complaint, from the
 first handoff to the feedback, with both timelines and the event log checked step by step."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -45,86 +46,253 @@ async def test_order_to_feedback_scenario(gql, users, services, clock):
     service = await users.create("SERVICE", "STAFF", name="Sam Service")
     technician = await users.create("SERVICE", "STAFF", name="Tia Technician")
 
-    customer = (await api(marketing.token, "createCustomer", "CreateCustomerInput", "customer { id }",
-                          {"name": "Harbor Foods", "contacts": [{"name": "Dana", "phone": "+49 30 1234567"}]}))["customer"]
-    order = (await api(marketing.token, "createOrder", "CreateOrderInput", f"order {{ {ORDER_FIELDS} }}", {
-        "customerId": customer["id"], "items": [{"productModel": "CH-200 chiller", "quantity": 2, "unitPrice": "5000.00"}],
-        "deliveryDate": "2026-04-01", "contractValue": "10000.00"}))["order"]
+    customer = (
+        await api(
+            marketing.token,
+            "createCustomer",
+            "CreateCustomerInput",
+            "customer { id }",
+            {"name": "Harbor Foods", "contacts": [{"name": "Dana", "phone": "+49 30 1234567"}]},
+        )
+    )["customer"]
+    order = (
+        await api(
+            marketing.token,
+            "createOrder",
+            "CreateOrderInput",
+            f"order {{ {ORDER_FIELDS} }}",
+            {
+                "customerId": customer["id"],
+                "items": [{"productModel": "CH-200 chiller", "quantity": 2, "unitPrice": "5000.00"}],
+                "deliveryDate": "2026-04-01",
+                "contractValue": "10000.00",
+            },
+        )
+    )["order"]
     steps = ["CUSTOMER_CREATED", "ORDER_CREATED"]
 
-    order = (await api(marketing.token, "handOffOrder", "OrderActionInput", f"order {{ {ORDER_FIELDS} confirmationDueAt }}",
-                       {"orderId": order["id"], "expectedVersion": order["version"]}))["order"]
+    order = (
+        await api(
+            marketing.token,
+            "handOffOrder",
+            "OrderActionInput",
+            f"order {{ {ORDER_FIELDS} confirmationDueAt }}",
+            {"orderId": order["id"], "expectedVersion": order["version"]},
+        )
+    )["order"]
     assert order["status"] == "HANDED_OFF" and order["confirmationDueAt"].startswith("2026-03-03T09:00")
     clock.advance(hours=2)
-    order = (await api(service.token, "returnOrder", "OrderActionInput", f"order {{ {ORDER_FIELDS} returnReason }}",
-                       {"orderId": order["id"], "reason": "Quantity must be 3 per the signed contract"}))["order"]
+    order = (
+        await api(
+            service.token,
+            "returnOrder",
+            "OrderActionInput",
+            f"order {{ {ORDER_FIELDS} returnReason }}",
+            {"orderId": order["id"], "reason": "Quantity must be 3 per the signed contract"},
+        )
+    )["order"]
     assert order["status"] == "RETURNED" and order["returnReason"].startswith("Quantity")
-    order = (await api(marketing.token, "updateOrder", "UpdateOrderInput", f"order {{ {ORDER_FIELDS} }}", {
-        "orderId": order["id"], "expectedVersion": order["version"], "contractValue": "15000.00",
-        "items": [{"productModel": "CH-200 chiller", "quantity": 3, "unitPrice": "5000.00"}]}))["order"]
-    order = (await api(marketing.token, "handOffOrder", "OrderActionInput", f"order {{ {ORDER_FIELDS} }}",
-                       {"orderId": order["id"]}))["order"]
+    order = (
+        await api(
+            marketing.token,
+            "updateOrder",
+            "UpdateOrderInput",
+            f"order {{ {ORDER_FIELDS} }}",
+            {
+                "orderId": order["id"],
+                "expectedVersion": order["version"],
+                "contractValue": "15000.00",
+                "items": [{"productModel": "CH-200 chiller", "quantity": 3, "unitPrice": "5000.00"}],
+            },
+        )
+    )["order"]
+    order = (
+        await api(
+            marketing.token, "handOffOrder", "OrderActionInput", f"order {{ {ORDER_FIELDS} }}", {"orderId": order["id"]}
+        )
+    )["order"]
     clock.advance(hours=1)
-    order = (await api(service.token, "confirmOrder", "OrderActionInput", f"order {{ {ORDER_FIELDS} confirmedBy {{ name }} }}",
-                       {"orderId": order["id"], "expectedVersion": order["version"]}))["order"]
+    order = (
+        await api(
+            service.token,
+            "confirmOrder",
+            "OrderActionInput",
+            f"order {{ {ORDER_FIELDS} confirmedBy {{ name }} }}",
+            {"orderId": order["id"], "expectedVersion": order["version"]},
+        )
+    )["order"]
     assert order["status"] == "CONFIRMED" and order["confirmedBy"]["name"] == "Sam Service"
     steps += ["ORDER_HANDED_OFF", "ORDER_RETURNED", "ORDER_UPDATED", "ORDER_HANDED_OFF", "ORDER_CONFIRMED"]
 
-    job = (await api(service.token, "scheduleServiceJob", "ScheduleServiceJobInput", "serviceJob { id status version }", {
-        "orderId": order["id"], "kind": "INSTALLATION", "technicianId": technician.gid,
-        "scheduledStart": "2026-03-05T08:00:00Z", "scheduledEnd": "2026-03-05T16:00:00Z"}))["serviceJob"]
+    job = (
+        await api(
+            service.token,
+            "scheduleServiceJob",
+            "ScheduleServiceJobInput",
+            "serviceJob { id status version }",
+            {
+                "orderId": order["id"],
+                "kind": "INSTALLATION",
+                "technicianId": technician.gid,
+                "scheduledStart": "2026-03-05T08:00:00Z",
+                "scheduledEnd": "2026-03-05T16:00:00Z",
+            },
+        )
+    )["serviceJob"]
     clock.advance(days=3)
     refresh_tokens(services, marketing, service, technician)
-    await api(technician.token, "startServiceJob", "ServiceJobActionInput", "serviceJob { status }", {"serviceJobId": job["id"]})
-    done = await api(technician.token, "completeServiceJob", "CompleteServiceJobInput",
-                     "serviceJob { status qualityResult order { status } }",
-                     {"serviceJobId": job["id"], "qualityResult": "PASSED", "notes": "Commissioned, pressure test ok"})
+    await api(
+        technician.token,
+        "startServiceJob",
+        "ServiceJobActionInput",
+        "serviceJob { status }",
+        {"serviceJobId": job["id"]},
+    )
+    done = await api(
+        technician.token,
+        "completeServiceJob",
+        "CompleteServiceJobInput",
+        "serviceJob { status qualityResult order { status } }",
+        {"serviceJobId": job["id"], "qualityResult": "PASSED", "notes": "Commissioned, pressure test ok"},
+    )
     assert done["serviceJob"]["qualityResult"] == "PASSED" and done["serviceJob"]["order"]["status"] == "COMPLETED"
-    steps += ["SERVICE_JOB_SCHEDULED", "SERVICE_JOB_STARTED", "ORDER_UPDATED", "SERVICE_JOB_COMPLETED", "ORDER_COMPLETED"]
+    steps += [
+        "SERVICE_JOB_SCHEDULED",
+        "SERVICE_JOB_STARTED",
+        "ORDER_UPDATED",
+        "SERVICE_JOB_COMPLETED",
+        "ORDER_COMPLETED",
+    ]
 
     clock.advance(days=10)
     refresh_tokens(services, marketing, service, technician)
-    ticket = (await api(marketing.token, "openTicket", "OpenTicketInput", f"ticket {{ {TICKET_FIELDS} }}", {
-        "customerId": customer["id"], "orderId": order["id"], "kind": "COMPLAINT", "priority": "HIGH",
-        "subject": "Chiller trips every night", "description": "Customer reports a nightly compressor trip."}))["ticket"]
+    ticket = (
+        await api(
+            marketing.token,
+            "openTicket",
+            "OpenTicketInput",
+            f"ticket {{ {TICKET_FIELDS} }}",
+            {
+                "customerId": customer["id"],
+                "orderId": order["id"],
+                "kind": "COMPLAINT",
+                "priority": "HIGH",
+                "subject": "Chiller trips every night",
+                "description": "Customer reports a nightly compressor trip.",
+            },
+        )
+    )["ticket"]
     assert ticket["status"] == "NEW"
     clock.advance(minutes=30)
-    ticket = (await api(service.token, "acknowledgeTicket", "TicketActionInput", f"ticket {{ {TICKET_FIELDS} }}",
-                        {"ticketId": ticket["id"], "expectedVersion": ticket["version"]}))["ticket"]
+    ticket = (
+        await api(
+            service.token,
+            "acknowledgeTicket",
+            "TicketActionInput",
+            f"ticket {{ {TICKET_FIELDS} }}",
+            {"ticketId": ticket["id"], "expectedVersion": ticket["version"]},
+        )
+    )["ticket"]
     assert ticket["status"] == "ACKNOWLEDGED" and ticket["sla"]["firstResponseState"] == "MET"
-    ticket = (await api(service.token, "escalateTicket", "EscalateTicketInput", f"ticket {{ {TICKET_FIELDS} }}", {
-        "ticketId": ticket["id"], "reason": "Possible design issue: needs sales and engineering",
-        "participantIds": [marketing.gid]}))["ticket"]
+    ticket = (
+        await api(
+            service.token,
+            "escalateTicket",
+            "EscalateTicketInput",
+            f"ticket {{ {TICKET_FIELDS} }}",
+            {
+                "ticketId": ticket["id"],
+                "reason": "Possible design issue: needs sales and engineering",
+                "participantIds": [marketing.gid],
+            },
+        )
+    )["ticket"]
     assert ticket["status"] == "ESCALATED" and ticket["escalation"]["status"] == "OPEN"
     assert {p["name"] for p in ticket["escalation"]["participants"]} == {"Mia Marketing", "Sam Service"}
-    await api(marketing.token, "addEscalationNote", "EscalationNoteInput", "ticket { id }",
-              {"ticketId": ticket["id"], "body": "Customer runs it at 110 % load at night."})
-    await api(service.token, "addEscalationNote", "EscalationNoteInput", "ticket { id }",
-              {"ticketId": ticket["id"], "body": "Then the unit is undersized; propose a second unit."})
-    ticket = (await api(service.token, "closeEscalation", "CloseEscalationInput", f"ticket {{ {TICKET_FIELDS} }}",
-                        {"ticketId": ticket["id"], "plan": "Limit load to 90 %; marketing offers a second unit."}))["ticket"]
+    await api(
+        marketing.token,
+        "addEscalationNote",
+        "EscalationNoteInput",
+        "ticket { id }",
+        {"ticketId": ticket["id"], "body": "Customer runs it at 110 % load at night."},
+    )
+    await api(
+        service.token,
+        "addEscalationNote",
+        "EscalationNoteInput",
+        "ticket { id }",
+        {"ticketId": ticket["id"], "body": "Then the unit is undersized; propose a second unit."},
+    )
+    ticket = (
+        await api(
+            service.token,
+            "closeEscalation",
+            "CloseEscalationInput",
+            f"ticket {{ {TICKET_FIELDS} }}",
+            {"ticketId": ticket["id"], "plan": "Limit load to 90 %; marketing offers a second unit."},
+        )
+    )["ticket"]
     assert ticket["status"] == "IN_PROGRESS" and ticket["escalation"]["status"] == "CLOSED"
     assert len(ticket["escalation"]["notes"]) == 2
-    ticket = (await api(service.token, "resolveTicket", "ResolveTicketInput", f"ticket {{ {TICKET_FIELDS} rootCause {{ code }} }}", {
-        "ticketId": ticket["id"], "rootCause": "USAGE", "resolutionSummary": "Load limited; sizing corrected."}))["ticket"]
+    ticket = (
+        await api(
+            service.token,
+            "resolveTicket",
+            "ResolveTicketInput",
+            f"ticket {{ {TICKET_FIELDS} rootCause {{ code }} }}",
+            {"ticketId": ticket["id"], "rootCause": "USAGE", "resolutionSummary": "Load limited; sizing corrected."},
+        )
+    )["ticket"]
     assert ticket["status"] == "RESOLVED" and ticket["rootCause"]["code"] == "USAGE"
-    ticket = (await api(service.token, "closeTicket", "TicketActionInput", f"ticket {{ {TICKET_FIELDS} }}",
-                        {"ticketId": ticket["id"]}))["ticket"]
+    ticket = (
+        await api(
+            service.token,
+            "closeTicket",
+            "TicketActionInput",
+            f"ticket {{ {TICKET_FIELDS} }}",
+            {"ticketId": ticket["id"]},
+        )
+    )["ticket"]
     assert ticket["status"] == "CLOSED" and ticket["sla"]["resolutionState"] == "MET"
-    feedback = (await api(marketing.token, "recordFeedback", "RecordFeedbackInput", "feedback { score }", {
-        "customerId": customer["id"], "orderId": order["id"], "ticketId": ticket["id"], "source": "TICKET",
-        "score": 4, "comment": "Quick and honest."}))["feedback"]
+    feedback = (
+        await api(
+            marketing.token,
+            "recordFeedback",
+            "RecordFeedbackInput",
+            "feedback { score }",
+            {
+                "customerId": customer["id"],
+                "orderId": order["id"],
+                "ticketId": ticket["id"],
+                "source": "TICKET",
+                "score": 4,
+                "comment": "Quick and honest.",
+            },
+        )
+    )["feedback"]
     assert feedback["score"] == 4
-    steps += ["TICKET_OPENED", "TICKET_UPDATED", "TICKET_ESCALATED", "ESCALATION_UPDATED", "ESCALATION_UPDATED",
-              "ESCALATION_CLOSED", "TICKET_RESOLVED", "TICKET_CLOSED", "FEEDBACK_RECORDED"]
+    steps += [
+        "TICKET_OPENED",
+        "TICKET_UPDATED",
+        "TICKET_ESCALATED",
+        "ESCALATION_UPDATED",
+        "ESCALATION_UPDATED",
+        "ESCALATION_CLOSED",
+        "TICKET_RESOLVED",
+        "TICKET_CLOSED",
+        "FEEDBACK_RECORDED",
+    ]
 
     # One event per step, in order.
     assert await events_in_log(services) == steps
 
-    timelines = await gql.ok("""query($c: ID!, $o: ID!) {
+    timelines = await gql.ok(
+        """query($c: ID!, $o: ID!) {
       c: node(id: $c) { ... on Customer { timeline(first: 100) { totalCount edges { node { action at actor { name } } } } } }
       o: node(id: $o) { ... on Order { timeline(first: 100) { totalCount edges { node { action at } } } } } }""",
-                             {"c": customer["id"], "o": order["id"]}, marketing.token)
+        {"c": customer["id"], "o": order["id"]},
+        marketing.token,
+    )
     customer_actions = [e["node"]["action"] for e in timelines["c"]["timeline"]["edges"]]
     order_actions = [e["node"]["action"] for e in timelines["o"]["timeline"]["edges"]]
     # The customer's timeline tells the whole story: one entry per step, in order.
@@ -141,30 +309,66 @@ async def test_refused_steps_change_nothing_and_write_no_event(gql, users, servi
     marketing = await users.create("MARKETING", "STAFF")
     service = await users.create("SERVICE", "STAFF")
     board = await users.api_key("board")
-    customer = (await api(marketing.token, "createCustomer", "CreateCustomerInput", "customer { id }",
-                          {"name": "Summit Labs"}))["customer"]
-    order = (await api(marketing.token, "createOrder", "CreateOrderInput", f"order {{ {ORDER_FIELDS} }}", {
-        "customerId": customer["id"], "items": [{"productModel": "X1", "quantity": 1}], "contractValue": "100.00"}))["order"]
-    ticket = (await api(marketing.token, "openTicket", "OpenTicketInput", f"ticket {{ {TICKET_FIELDS} }}", {
-        "customerId": customer["id"], "kind": "INQUIRY", "priority": "LOW", "subject": "Manual?",
-        "description": "Where is the manual?"}))["ticket"]
+    customer = (
+        await api(marketing.token, "createCustomer", "CreateCustomerInput", "customer { id }", {"name": "Summit Labs"})
+    )["customer"]
+    order = (
+        await api(
+            marketing.token,
+            "createOrder",
+            "CreateOrderInput",
+            f"order {{ {ORDER_FIELDS} }}",
+            {"customerId": customer["id"], "items": [{"productModel": "X1", "quantity": 1}], "contractValue": "100.00"},
+        )
+    )["order"]
+    ticket = (
+        await api(
+            marketing.token,
+            "openTicket",
+            "OpenTicketInput",
+            f"ticket {{ {TICKET_FIELDS} }}",
+            {
+                "customerId": customer["id"],
+                "kind": "INQUIRY",
+                "priority": "LOW",
+                "subject": "Manual?",
+                "description": "Where is the manual?",
+            },
+        )
+    )["ticket"]
     before = await event_count(services)
 
-    confirm = await gql(payload_query("confirmOrder", "OrderActionInput", f"order {{ {ORDER_FIELDS} }}"),
-                        {"i": {"orderId": order["id"]}}, service.token)
+    confirm = await gql(
+        payload_query("confirmOrder", "OrderActionInput", f"order {{ {ORDER_FIELDS} }}"),
+        {"i": {"orderId": order["id"]}},
+        service.token,
+    )
     assert [e["code"] for e in confirm["data"]["confirmOrder"]["errors"]] == ["INVALID_TRANSITION"]
-    close = await gql(payload_query("closeTicket", "TicketActionInput", f"ticket {{ {TICKET_FIELDS} }}"),
-                      {"i": {"ticketId": ticket["id"]}}, service.token)
+    close = await gql(
+        payload_query("closeTicket", "TicketActionInput", f"ticket {{ {TICKET_FIELDS} }}"),
+        {"i": {"ticketId": ticket["id"]}},
+        service.token,
+    )
     assert [e["code"] for e in close["data"]["closeTicket"]["errors"]] == ["INVALID_TRANSITION"]
-    resolve = await gql(payload_query("resolveTicket", "ResolveTicketInput", "ticket { id }"),
-                        {"i": {"ticketId": ticket["id"], "rootCause": "USAGE", "resolutionSummary": "x"}}, marketing.token)
+    resolve = await gql(
+        payload_query("resolveTicket", "ResolveTicketInput", "ticket { id }"),
+        {"i": {"ticketId": ticket["id"], "rootCause": "USAGE", "resolutionSummary": "x"}},
+        marketing.token,
+    )
     assert error_codes(resolve) == ["FORBIDDEN"]
-    write = await gql(payload_query("handOffOrder", "OrderActionInput", "order { id }"), {"i": {"orderId": order["id"]}}, board)
+    write = await gql(
+        payload_query("handOffOrder", "OrderActionInput", "order { id }"), {"i": {"orderId": order["id"]}}, board
+    )
     assert error_codes(write) == ["FORBIDDEN"]
 
     assert await event_count(services) == before
-    state = await gql.ok("query($o: ID!, $t: ID!) { o: node(id: $o) { ... on Order { status version } } "
-                         "t: node(id: $t) { ... on Ticket { status version } } }",
-                         {"o": order["id"], "t": ticket["id"]}, marketing.token)
-    assert state == {"o": {"status": "DRAFT", "version": order["version"]},
-                     "t": {"status": "NEW", "version": ticket["version"]}}
+    state = await gql.ok(
+        "query($o: ID!, $t: ID!) { o: node(id: $o) { ... on Order { status version } } "
+        "t: node(id: $t) { ... on Ticket { status version } } }",
+        {"o": order["id"], "t": ticket["id"]},
+        marketing.token,
+    )
+    assert state == {
+        "o": {"status": "DRAFT", "version": order["version"]},
+        "t": {"status": "NEW", "version": ticket["version"]},
+    }

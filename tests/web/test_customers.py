@@ -4,6 +4,7 @@ Every refused write is followed by a check that nothing changed: the customer as
 version, its contacts, its timeline count) and the number of rows in the audit, event, customer,
 contact and idempotency tables.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -18,8 +19,6 @@ from services import accounts
 from services.unit_of_work import unit_of_work
 from tests.helpers import error_codes
 
-
-
 CUSTOMER_FIELDS = """
 fragment C on Customer {
   id code name industry region lifecycleStage version createdAt updatedAt
@@ -32,23 +31,44 @@ fragment C on Customer {
 }
 """
 
-CREATE = "mutation($i: CreateCustomerInput!) { createCustomer(input: $i) { customer { ...C } errors { code field message } } }" + CUSTOMER_FIELDS
-UPDATE = "mutation($i: UpdateCustomerInput!) { updateCustomer(input: $i) { customer { ...C } errors { code field message } } }" + CUSTOMER_FIELDS
-ADD_CONTACT = "mutation($i: AddContactInput!) { addContact(input: $i) { customer { ...C } errors { code field message } } }" + CUSTOMER_FIELDS
-UPDATE_CONTACT = "mutation($i: UpdateContactInput!) { updateContact(input: $i) { customer { ...C } errors { code field message } } }" + CUSTOMER_FIELDS
-REMOVE_CONTACT = "mutation($i: RemoveContactInput!) { removeContact(input: $i) { customer { ...C } errors { code field message } } }" + CUSTOMER_FIELDS
+CREATE = (
+    "mutation($i: CreateCustomerInput!) { createCustomer(input: $i) { customer { ...C } errors { code field message } } }"
+    + CUSTOMER_FIELDS
+)
+UPDATE = (
+    "mutation($i: UpdateCustomerInput!) { updateCustomer(input: $i) { customer { ...C } errors { code field message } } }"
+    + CUSTOMER_FIELDS
+)
+ADD_CONTACT = (
+    "mutation($i: AddContactInput!) { addContact(input: $i) { customer { ...C } errors { code field message } } }"
+    + CUSTOMER_FIELDS
+)
+UPDATE_CONTACT = (
+    "mutation($i: UpdateContactInput!) { updateContact(input: $i) { customer { ...C } errors { code field message } } }"
+    + CUSTOMER_FIELDS
+)
+REMOVE_CONTACT = (
+    "mutation($i: RemoveContactInput!) { removeContact(input: $i) { customer { ...C } errors { code field message } } }"
+    + CUSTOMER_FIELDS
+)
 READ = "query($id: ID!) { node(id: $id) { ...C } }" + CUSTOMER_FIELDS
 SEARCH = "query($s: String) { customers(first: 100, search: $s) { totalCount edges { node { name code } } } }"
 
 
 # ----------------------------------------------------------------------------- helpers
 
+
 async def table_counts(services) -> dict[str, int]:
     async with services.db.sessions() as session:
         return {
             name: await session.scalar(select(func.count()).select_from(model))
-            for name, model in (("activity", Activity), ("events", Event), ("customers", Customer),
-                                ("contacts", Contact), ("idempotency", IdempotencyRecord))
+            for name, model in (
+                ("activity", Activity),
+                ("events", Event),
+                ("customers", Customer),
+                ("contacts", Contact),
+                ("idempotency", IdempotencyRecord),
+            )
         }
 
 
@@ -65,8 +85,7 @@ async def events_of(services, gid: str) -> list[str]:
     type_name, raw = parse_global_id(gid)
     assert type_name == "Customer"
     async with services.db.sessions() as session:
-        rows = (await session.scalars(
-            select(Event).where(Event.entity_id == uuid.UUID(raw)).order_by(Event.id))).all()
+        rows = (await session.scalars(select(Event).where(Event.entity_id == uuid.UUID(raw)).order_by(Event.id))).all()
     ids = [r.id for r in rows]
     assert ids == sorted(ids)
     return [r.type for r in rows]
@@ -101,12 +120,20 @@ def gid_type(gid: str) -> str:
 
 # ----------------------------------------------------------------------------- create
 
+
 async def test_create_customer_with_contacts_first_becomes_primary(gql, users, services):
     rep = await users.create("MARKETING")
-    customer = await create(gql, rep.token, name="  Acme Robotics  ", industry="Manufacturing", region="East",
-                            contacts=[{"name": "Li Wei", "title": "CTO", "phone": "+86 21 5555 0101",
-                                       "email": "li.wei@acme.example"},
-                                      {"name": "Zhang Min"}])
+    customer = await create(
+        gql,
+        rep.token,
+        name="  Acme Robotics  ",
+        industry="Manufacturing",
+        region="East",
+        contacts=[
+            {"name": "Li Wei", "title": "CTO", "phone": "+86 21 5555 0101", "email": "li.wei@acme.example"},
+            {"name": "Zhang Min"},
+        ],
+    )
     assert customer["name"] == "Acme Robotics"  # trimmed
     assert re.fullmatch(r"C-\d{6}", customer["code"])
     assert customer["lifecycleStage"] == "LEAD"
@@ -131,8 +158,12 @@ async def test_create_customer_with_contacts_first_becomes_primary(gql, users, s
 
 async def test_create_customer_keeps_the_flagged_primary(gql, users):
     rep = await users.create("SERVICE")
-    customer = await create(gql, rep.token, lifecycleStage="PROSPECT",
-                            contacts=[{"name": "A"}, {"name": "B", "isPrimary": True}, {"name": "C", "isPrimary": False}])
+    customer = await create(
+        gql,
+        rep.token,
+        lifecycleStage="PROSPECT",
+        contacts=[{"name": "A"}, {"name": "B", "isPrimary": True}, {"name": "C", "isPrimary": False}],
+    )
     assert primary_names(customer) == ["B"]
     assert customer["contacts"][0]["name"] == "B"  # the primary contact is listed first
     assert customer["lifecycleStage"] == "PROSPECT"
@@ -146,17 +177,27 @@ async def test_invalid_creates_change_nothing(gql, users, services):
     key = await users.api_key("reporting")
     before = await snapshot(gql, services, rep.token)
     cases = [
-        ({"name": "Acme", "contacts": [{"name": "A", "isPrimary": True}, {"name": "B", "isPrimary": True}]},
-         [("VALIDATION", ("contacts",))]),
+        (
+            {"name": "Acme", "contacts": [{"name": "A", "isPrimary": True}, {"name": "B", "isPrimary": True}]},
+            [("VALIDATION", ("contacts",))],
+        ),
         ({"name": ""}, [("VALIDATION", ("name",))]),
         ({"name": "   "}, [("VALIDATION", ("name",))]),
         ({"name": "\t\n"}, [("VALIDATION", ("name",))]),
         ({"name": "x" * 201}, [("VALIDATION", ("name",))]),
         # Every problem is reported at once, each with its path.
-        ({"name": " ", "contacts": [{"name": "A", "email": "not-an-email"}, {"name": "B", "phone": "12-34"},
-                                    {"name": "  "}]},
-         [("VALIDATION", ("contacts", "0", "email")), ("VALIDATION", ("contacts", "1", "phone")),
-          ("VALIDATION", ("contacts", "2", "name")), ("VALIDATION", ("name",))]),
+        (
+            {
+                "name": " ",
+                "contacts": [{"name": "A", "email": "not-an-email"}, {"name": "B", "phone": "12-34"}, {"name": "  "}],
+            },
+            [
+                ("VALIDATION", ("contacts", "0", "email")),
+                ("VALIDATION", ("contacts", "1", "phone")),
+                ("VALIDATION", ("contacts", "2", "name")),
+                ("VALIDATION", ("name",)),
+            ],
+        ),
     ]
     for input, expected in cases:
         errors = await refused(gql, "createCustomer", CREATE, {"i": input}, rep.token)
@@ -172,20 +213,37 @@ async def test_invalid_creates_change_nothing(gql, users, services):
 
 # ----------------------------------------------------------------------------- update
 
+
 async def test_update_changes_only_the_given_fields(gql, users, services):
     rep = await users.create()
     c = await create(gql, rep.token, name="Acme", industry="Mining", region="North", lifecycleStage="LEAD")
-    payload = await gql.mutate("updateCustomer", UPDATE, {"i": {
-        "customerId": c["id"], "expectedVersion": c["version"], "region": "South"}}, rep.token)
+    payload = await gql.mutate(
+        "updateCustomer",
+        UPDATE,
+        {"i": {"customerId": c["id"], "expectedVersion": c["version"], "region": "South"}},
+        rep.token,
+    )
     u = payload["customer"]
     assert (u["name"], u["industry"], u["region"], u["lifecycleStage"]) == ("Acme", "Mining", "South", "LEAD")
     assert u["version"] == c["version"] + 1
     assert u["code"] == c["code"] and u["createdAt"] == c["createdAt"]
 
     # An explicit null clears an optional field; what is left out stays.
-    u2 = (await gql.mutate("updateCustomer", UPDATE, {"i": {
-        "customerId": c["id"], "expectedVersion": u["version"], "industry": None, "lifecycleStage": "ACTIVE"}},
-        rep.token))["customer"]
+    u2 = (
+        await gql.mutate(
+            "updateCustomer",
+            UPDATE,
+            {
+                "i": {
+                    "customerId": c["id"],
+                    "expectedVersion": u["version"],
+                    "industry": None,
+                    "lifecycleStage": "ACTIVE",
+                }
+            },
+            rep.token,
+        )
+    )["customer"]
     assert (u2["name"], u2["industry"], u2["region"], u2["lifecycleStage"]) == ("Acme", None, "South", "ACTIVE")
     assert u2["version"] == u["version"] + 1
     actions = [e["node"]["action"] for e in u2["timeline"]["edges"]]
@@ -195,9 +253,22 @@ async def test_update_changes_only_the_given_fields(gql, users, services):
 
     # Sending the current values is not a change: no new version, no audit row, no event.
     before = await snapshot(gql, services, rep.token, c["id"])
-    same = (await gql.mutate("updateCustomer", UPDATE, {"i": {
-        "customerId": c["id"], "expectedVersion": u2["version"], "name": " Acme ", "industry": None,
-        "region": "South"}}, rep.token))["customer"]
+    same = (
+        await gql.mutate(
+            "updateCustomer",
+            UPDATE,
+            {
+                "i": {
+                    "customerId": c["id"],
+                    "expectedVersion": u2["version"],
+                    "name": " Acme ",
+                    "industry": None,
+                    "region": "South",
+                }
+            },
+            rep.token,
+        )
+    )["customer"]
     assert same["version"] == u2["version"]
     assert await snapshot(gql, services, rep.token, c["id"]) == before
 
@@ -215,9 +286,9 @@ async def test_refused_updates_change_nothing(gql, users, services):
         ({"name": None, "region": "East"}, "VALIDATION", ["name"]),  # the valid part is not applied either
         ({"lifecycleStage": None}, "VALIDATION", ["lifecycleStage"]),
         ({"industry": "x" * 101}, "VALIDATION", ["industry"]),
-        ({"ownerId": gone.gid}, "VALIDATION", ["ownerId"]),                            # deactivated user
+        ({"ownerId": gone.gid}, "VALIDATION", ["ownerId"]),  # deactivated user
         ({"ownerId": to_global_id("User", uuid.uuid4())}, "VALIDATION", ["ownerId"]),  # no such user
-        ({"ownerId": c["id"]}, "VALIDATION", ["ownerId"]),                             # not a User id
+        ({"ownerId": c["id"]}, "VALIDATION", ["ownerId"]),  # not a User id
         ({"ownerId": "garbage"}, "VALIDATION", ["ownerId"]),
         ({"customerId": to_global_id("Customer", uuid.uuid4()), "name": "X"}, "NOT_FOUND", ["customerId"]),
         ({"customerId": c["contacts"][0]["id"], "name": "X"}, "VALIDATION", ["customerId"]),
@@ -233,11 +304,13 @@ async def test_owner_can_be_set_to_an_active_user_and_cleared(gql, users, servic
     other = await users.create("MARKETING", "LEAD")
     c = await create(gql, rep.token, name="Acme")
     assert c["owner"] is None
-    u = (await gql.mutate("updateCustomer", UPDATE, {"i": {"customerId": c["id"], "ownerId": other.gid}},
-                          rep.token))["customer"]
+    u = (await gql.mutate("updateCustomer", UPDATE, {"i": {"customerId": c["id"], "ownerId": other.gid}}, rep.token))[
+        "customer"
+    ]
     assert u["owner"] == {"id": other.gid, "name": other.user.name}
-    cleared = (await gql.mutate("updateCustomer", UPDATE, {"i": {"customerId": c["id"], "ownerId": None}},
-                                rep.token))["customer"]
+    cleared = (await gql.mutate("updateCustomer", UPDATE, {"i": {"customerId": c["id"], "ownerId": None}}, rep.token))[
+        "customer"
+    ]
     assert cleared["owner"] is None
     assert cleared["version"] == u["version"] + 1
     assert await events_of(services, c["id"]) == ["CUSTOMER_CREATED", "CUSTOMER_UPDATED", "CUSTOMER_UPDATED"]
@@ -248,25 +321,36 @@ async def test_stale_expected_version_is_a_conflict(gql, users, services):
     c = await create(gql, rep.token, name="Acme")
     await gql.mutate("updateCustomer", UPDATE, {"i": {"customerId": c["id"], "region": "West"}}, rep.token)
     before = await snapshot(gql, services, rep.token, c["id"])
-    errors = await refused(gql, "updateCustomer", UPDATE, {"i": {
-        "customerId": c["id"], "expectedVersion": c["version"], "name": "Overwritten"}}, rep.token)
+    errors = await refused(
+        gql,
+        "updateCustomer",
+        UPDATE,
+        {"i": {"customerId": c["id"], "expectedVersion": c["version"], "name": "Overwritten"}},
+        rep.token,
+    )
     assert [(e["code"], e["field"]) for e in errors] == [("VERSION_CONFLICT", ["expectedVersion"])]
     after = await snapshot(gql, services, rep.token, c["id"])
     assert after == before
     assert after["customer"]["name"] == "Acme"
     # With the current version it goes through.
-    ok = await gql.mutate("updateCustomer", UPDATE, {"i": {
-        "customerId": c["id"], "expectedVersion": before["customer"]["version"], "name": "Renamed"}}, rep.token)
+    ok = await gql.mutate(
+        "updateCustomer",
+        UPDATE,
+        {"i": {"customerId": c["id"], "expectedVersion": before["customer"]["version"], "name": "Renamed"}},
+        rep.token,
+    )
     assert ok["customer"]["version"] == before["customer"]["version"] + 1
 
 
 async def test_concurrent_updates_with_the_same_version_one_wins(gql, users, services):
     rep = await users.create()
     c = await create(gql, rep.token, name="Acme")
-    bodies = await asyncio.gather(*(
-        gql(UPDATE, {"i": {"customerId": c["id"], "expectedVersion": c["version"], "name": name}}, rep.token)
-        for name in ("Acme One", "Acme Two")
-    ))
+    bodies = await asyncio.gather(
+        *(
+            gql(UPDATE, {"i": {"customerId": c["id"], "expectedVersion": c["version"], "name": name}}, rep.token)
+            for name in ("Acme One", "Acme Two")
+        )
+    )
     payloads = [b["data"]["updateCustomer"] for b in bodies]
     assert all(not b.get("errors") for b in bodies)
     winners = [p for p in payloads if not p["errors"]]
@@ -282,6 +366,7 @@ async def test_concurrent_updates_with_the_same_version_one_wins(gql, users, ser
 
 
 # ----------------------------------------------------------------------------- idempotency
+
 
 async def test_retry_with_the_same_key_returns_the_first_customer(gql, users, services):
     rep = await users.create()
@@ -330,25 +415,38 @@ async def test_concurrent_creates_with_the_same_key_create_one_customer(gql, use
 
 # ----------------------------------------------------------------------------- contacts
 
+
 async def test_add_contact(gql, users, services):
     rep = await users.create()
     c = await create(gql, rep.token, name="Acme")
     # The first contact of a customer becomes primary even when not flagged.
-    c1 = (await gql.mutate("addContact", ADD_CONTACT, {"i": {"customerId": c["id"], "contact": {"name": "A"}}},
-                           rep.token))["customer"]
+    c1 = (
+        await gql.mutate("addContact", ADD_CONTACT, {"i": {"customerId": c["id"], "contact": {"name": "A"}}}, rep.token)
+    )["customer"]
     assert primary_names(c1) == ["A"]
     assert c1["version"] == c["version"] + 1
-    c2 = (await gql.mutate("addContact", ADD_CONTACT, {"i": {"customerId": c["id"], "contact": {"name": "B"}}},
-                           rep.token))["customer"]
+    c2 = (
+        await gql.mutate("addContact", ADD_CONTACT, {"i": {"customerId": c["id"], "contact": {"name": "B"}}}, rep.token)
+    )["customer"]
     assert primary_names(c2) == ["A"] and len(c2["contacts"]) == 2
     # A flagged new contact takes the primary flag over.
-    c3 = (await gql.mutate("addContact", ADD_CONTACT, {"i": {"customerId": c["id"], "contact": {
-        "name": "C", "email": "c@example.com", "isPrimary": True}}}, rep.token))["customer"]
+    c3 = (
+        await gql.mutate(
+            "addContact",
+            ADD_CONTACT,
+            {"i": {"customerId": c["id"], "contact": {"name": "C", "email": "c@example.com", "isPrimary": True}}},
+            rep.token,
+        )
+    )["customer"]
     assert primary_names(c3) == ["C"] and len(c3["contacts"]) == 3
     assert c3["version"] == c["version"] + 3  # every contact change is a new version of the customer
     assert all(gid_type(x["id"]) == "Contact" for x in c3["contacts"])
     assert [e["node"]["action"] for e in c3["timeline"]["edges"]] == [
-        "customer.created", "contact.added", "contact.added", "contact.added"]
+        "customer.created",
+        "contact.added",
+        "contact.added",
+        "contact.added",
+    ]
     assert await events_of(services, c["id"]) == ["CUSTOMER_CREATED"] + ["CUSTOMER_UPDATED"] * 3
 
 
@@ -356,8 +454,14 @@ async def test_update_contact_and_move_the_primary(gql, users, services):
     rep = await users.create()
     c = await create(gql, rep.token, name="Acme", contacts=[{"name": "A"}, {"name": "B", "title": "Buyer"}])
     b = next(x for x in c["contacts"] if x["name"] == "B")
-    u = (await gql.mutate("updateContact", UPDATE_CONTACT, {"i": {
-        "contactId": b["id"], "phone": "555-0101", "isPrimary": True}}, rep.token))["customer"]
+    u = (
+        await gql.mutate(
+            "updateContact",
+            UPDATE_CONTACT,
+            {"i": {"contactId": b["id"], "phone": "555-0101", "isPrimary": True}},
+            rep.token,
+        )
+    )["customer"]
     assert primary_names(u) == ["B"]
     b2 = next(x for x in u["contacts"] if x["id"] == b["id"])
     assert (b2["name"], b2["title"], b2["phone"]) == ("B", "Buyer", "555-0101")  # partial: title kept
@@ -366,8 +470,10 @@ async def test_update_contact_and_move_the_primary(gql, users, services):
     # Contact details never go into the audit trail.
     assert "555-0101" not in u["timeline"]["edges"][-1]["node"]["summary"]
     async with services.db.sessions() as session:
-        changes = [a.changes for a in (await session.scalars(
-            select(Activity).where(Activity.action == "contact.updated"))).all()]
+        changes = [
+            a.changes
+            for a in (await session.scalars(select(Activity).where(Activity.action == "contact.updated"))).all()
+        ]
     assert changes and "555-0101" not in str(changes)
     assert await events_of(services, c["id"]) == ["CUSTOMER_CREATED", "CUSTOMER_UPDATED"]
 
@@ -376,8 +482,9 @@ async def test_update_contact_clears_a_field_given_as_null(gql, users):
     rep = await users.create()
     c = await create(gql, rep.token, name="Acme", contacts=[{"name": "A", "title": "Buyer", "phone": "555-0100"}])
     a = c["contacts"][0]
-    u = (await gql.mutate("updateContact", UPDATE_CONTACT, {"i": {"contactId": a["id"], "title": None}},
-                          rep.token))["customer"]
+    u = (await gql.mutate("updateContact", UPDATE_CONTACT, {"i": {"contactId": a["id"], "title": None}}, rep.token))[
+        "customer"
+    ]
     (a2,) = u["contacts"]
     assert (a2["name"], a2["title"], a2["phone"]) == ("A", None, "555-0100")  # only the null field cleared
     refused = (await gql(UPDATE_CONTACT, {"i": {"contactId": a["id"], "name": None}}, rep.token))["data"]
@@ -398,11 +505,16 @@ async def test_removing_the_primary_promotes_another(gql, users, services):
     u2 = (await gql.mutate("removeContact", REMOVE_CONTACT, {"i": {"contactId": other["id"]}}, rep.token))["customer"]
     assert primary_names(u2) == primary_names(u)
     # The last one can go too.
-    u3 = (await gql.mutate("removeContact", REMOVE_CONTACT, {"i": {"contactId": u2["contacts"][0]["id"]}},
-                           rep.token))["customer"]
+    u3 = (await gql.mutate("removeContact", REMOVE_CONTACT, {"i": {"contactId": u2["contacts"][0]["id"]}}, rep.token))[
+        "customer"
+    ]
     assert u3["contacts"] == []
     assert [e["node"]["action"] for e in u3["timeline"]["edges"]] == [
-        "customer.created", "contact.removed", "contact.removed", "contact.removed"]
+        "customer.created",
+        "contact.removed",
+        "contact.removed",
+        "contact.removed",
+    ]
     assert await events_of(services, c["id"]) == ["CUSTOMER_CREATED"] + ["CUSTOMER_UPDATED"] * 3
     assert (await table_counts(services))["contacts"] == 0
 
@@ -415,14 +527,35 @@ async def test_refused_contact_changes_change_nothing(gql, users, services):
     missing_customer, missing_contact = to_global_id("Customer", uuid.uuid4()), to_global_id("Contact", uuid.uuid4())
     before = await snapshot(gql, services, rep.token, c["id"])
     cases = [
-        ("addContact", ADD_CONTACT, {"customerId": c["id"], "contact": {"name": "N", "email": "nope"}},
-         "VALIDATION", ["contact", "email"]),
-        ("addContact", ADD_CONTACT, {"customerId": c["id"], "contact": {"name": "N", "phone": "123"}},
-         "VALIDATION", ["contact", "phone"]),
-        ("addContact", ADD_CONTACT, {"customerId": c["id"], "contact": {"name": ""}}, "VALIDATION", ["contact", "name"]),
+        (
+            "addContact",
+            ADD_CONTACT,
+            {"customerId": c["id"], "contact": {"name": "N", "email": "nope"}},
+            "VALIDATION",
+            ["contact", "email"],
+        ),
+        (
+            "addContact",
+            ADD_CONTACT,
+            {"customerId": c["id"], "contact": {"name": "N", "phone": "123"}},
+            "VALIDATION",
+            ["contact", "phone"],
+        ),
+        (
+            "addContact",
+            ADD_CONTACT,
+            {"customerId": c["id"], "contact": {"name": ""}},
+            "VALIDATION",
+            ["contact", "name"],
+        ),
         ("addContact", ADD_CONTACT, {"customerId": a["id"], "contact": {"name": "N"}}, "VALIDATION", ["customerId"]),
-        ("addContact", ADD_CONTACT, {"customerId": missing_customer, "contact": {"name": "N"}},
-         "NOT_FOUND", ["customerId"]),
+        (
+            "addContact",
+            ADD_CONTACT,
+            {"customerId": missing_customer, "contact": {"name": "N"}},
+            "NOT_FOUND",
+            ["customerId"],
+        ),
         ("updateContact", UPDATE_CONTACT, {"contactId": a["id"], "isPrimary": False}, "VALIDATION", ["isPrimary"]),
         ("updateContact", UPDATE_CONTACT, {"contactId": a["id"], "email": "no-at-sign"}, "VALIDATION", ["email"]),
         ("updateContact", UPDATE_CONTACT, {"contactId": a["id"], "name": " "}, "VALIDATION", ["name"]),
@@ -453,11 +586,19 @@ async def test_api_keys_never_see_contact_details(gql, users):
 
 # ----------------------------------------------------------------------------- search
 
+
 async def test_search_matches_names_and_codes(gql, users):
     rep = await users.create()
     made = {}
-    for name in ("Acme Robotics", "ACME Foods", "Beta 100% Pure", "Beta 1000 Pure", "Under_Score", "UnderXScore",
-                 "Gamma"):
+    for name in (
+        "Acme Robotics",
+        "ACME Foods",
+        "Beta 100% Pure",
+        "Beta 1000 Pure",
+        "Under_Score",
+        "UnderXScore",
+        "Gamma",
+    ):
         made[name] = await create(gql, rep.token, name=name)
 
     async def names(term):
@@ -469,7 +610,7 @@ async def test_search_matches_names_and_codes(gql, users):
     assert await names("  rOBOt ") == ["Acme Robotics"]
     assert await names("100%") == ["Beta 100% Pure"]  # % is literal, not a wildcard
     assert await names("%") == ["Beta 100% Pure"]
-    assert await names("r_s") == ["Under_Score"]      # _ is literal, not "any character"
+    assert await names("r_s") == ["Under_Score"]  # _ is literal, not "any character"
     assert await names("_") == ["Under_Score"]
     assert await names("\\") == []
     assert await names("nothing like it") == []
@@ -481,21 +622,37 @@ async def test_search_matches_names_and_codes(gql, users):
 
 # ----------------------------------------------------------------------------- node
 
+
 async def test_node_resolves_every_kind_of_id(gql, users):
     rep = await users.create()
     c = await create(gql, rep.token, name="Acme", contacts=[{"name": "A"}])
     contact_id = c["contacts"][0]["id"]
     q = """query($id: ID!) { node(id: $id) { __typename id
              ... on Customer { name } ... on Contact { name isPrimary } ... on User { name } } }"""
-    assert (await gql.ok(q, {"id": c["id"]}, rep.token))["node"] == {"__typename": "Customer", "id": c["id"], "name": "Acme"}
+    assert (await gql.ok(q, {"id": c["id"]}, rep.token))["node"] == {
+        "__typename": "Customer",
+        "id": c["id"],
+        "name": "Acme",
+    }
     assert (await gql.ok(q, {"id": contact_id}, rep.token))["node"] == {
-        "__typename": "Contact", "id": contact_id, "name": "A", "isPrimary": True}
+        "__typename": "Contact",
+        "id": contact_id,
+        "name": "A",
+        "isPrimary": True,
+    }
     assert (await gql.ok(q, {"id": rep.gid}, rep.token))["node"] == {
-        "__typename": "User", "id": rep.gid, "name": rep.user.name}
+        "__typename": "User",
+        "id": rep.gid,
+        "name": rep.user.name,
+    }
     # Well-formed ids of missing objects (or of unknown types) are null, not errors.
-    for missing in (to_global_id("Customer", uuid.uuid4()), to_global_id("Contact", uuid.uuid4()),
-                    to_global_id("User", uuid.uuid4()), to_global_id("Customer", "not-a-uuid"),
-                    to_global_id("Spaceship", uuid.uuid4())):
+    for missing in (
+        to_global_id("Customer", uuid.uuid4()),
+        to_global_id("Contact", uuid.uuid4()),
+        to_global_id("User", uuid.uuid4()),
+        to_global_id("Customer", "not-a-uuid"),
+        to_global_id("Spaceship", uuid.uuid4()),
+    ):
         body = await gql(q, {"id": missing}, rep.token)
         assert body == {"data": {"node": None}}, missing
     # Garbage is the client's mistake: an error that says so, not an internal error.
@@ -507,6 +664,7 @@ async def test_node_resolves_every_kind_of_id(gql, users):
 
 # ----------------------------------------------------------------------------- timeline and events
 
+
 async def test_timeline_and_event_log_follow_every_change_in_order(gql, users, services, clock):
     rep = await users.create("MARKETING")
     tech = await users.create("SERVICE")
@@ -514,8 +672,11 @@ async def test_timeline_and_event_log_follow_every_change_in_order(gql, users, s
     clock.advance(minutes=5)
     await gql.mutate("updateCustomer", UPDATE, {"i": {"customerId": c["id"], "region": "East"}}, tech.token)
     clock.advance(minutes=5)
-    added = (await gql.mutate("addContact", ADD_CONTACT, {"i": {"customerId": c["id"], "contact": {"name": "B"}}},
-                              tech.token))["customer"]
+    added = (
+        await gql.mutate(
+            "addContact", ADD_CONTACT, {"i": {"customerId": c["id"], "contact": {"name": "B"}}}, tech.token
+        )
+    )["customer"]
     b = next(x for x in added["contacts"] if x["name"] == "B")
     clock.advance(minutes=5)
     await gql.mutate("updateContact", UPDATE_CONTACT, {"i": {"contactId": b["id"], "title": "Boss"}}, rep.token)
@@ -524,9 +685,12 @@ async def test_timeline_and_event_log_follow_every_change_in_order(gql, users, s
     # A refused change leaves no trace in either.
     await refused(gql, "updateCustomer", UPDATE, {"i": {"customerId": c["id"], "name": None}}, rep.token)
 
-    data = await gql.ok("""query($id: ID!) { node(id: $id) { ... on Customer { version timeline(first: 100) {
+    data = await gql.ok(
+        """query($id: ID!) { node(id: $id) { ... on Customer { version timeline(first: 100) {
         totalCount edges { cursor node { id at action entityType entityId summary actor { id } } } } } } }""",
-                        {"id": c["id"]}, rep.token)
+        {"id": c["id"]},
+        rep.token,
+    )
     timeline = data["node"]["timeline"]
     nodes = [e["node"] for e in timeline["edges"]]
     assert timeline["totalCount"] == 5
@@ -558,11 +722,13 @@ async def test_timestamps_are_the_instant_of_the_action(gql, users, clock):
     created = read["node"]
     assert created["createdAt"] == created["updatedAt"] == created["timeline"]["edges"][-1]["node"]["at"]
     seen = [created["updatedAt"]]
-    for step, (query, name, variables) in enumerate((
-        (UPDATE, "updateCustomer", {"customerId": c["id"], "region": "East"}),
-        (ADD_CONTACT, "addContact", {"customerId": c["id"], "contact": {"name": "A"}}),
-        (ADD_CONTACT, "addContact", {"customerId": c["id"], "contact": {"name": "B"}}),
-    )):
+    for step, (query, name, variables) in enumerate(
+        (
+            (UPDATE, "updateCustomer", {"customerId": c["id"], "region": "East"}),
+            (ADD_CONTACT, "addContact", {"customerId": c["id"], "contact": {"name": "A"}}),
+            (ADD_CONTACT, "addContact", {"customerId": c["id"], "contact": {"name": "B"}}),
+        )
+    ):
         clock.advance(minutes=1)
         await gql.mutate(name, query, {"i": variables}, rep.token)
         node = (await gql.ok(READ_AT, {"id": c["id"]}, rep.token))["node"]

@@ -1,4 +1,5 @@
 """What a client sees when things go wrong, the probes, and the development/production differences."""
+
 from __future__ import annotations
 
 import logging
@@ -20,17 +21,21 @@ from tests.conftest import TEST_SECRET
 from tests.helpers import GraphQLClient, error_codes
 from web.app import create_app
 
-
-
 CREATE = """mutation($i: CreateCustomerInput!) { createCustomer(input: $i) {
   customer { id name } errors { code field message } } }"""
 
 
 async def table_counts(services) -> dict[str, int]:
     async with services.db.sessions() as session:
-        return {name: await session.scalar(select(func.count()).select_from(model))
-                for name, model in (("activity", Activity), ("events", Event), ("customers", Customer),
-                                    ("idempotency", IdempotencyRecord))}
+        return {
+            name: await session.scalar(select(func.count()).select_from(model))
+            for name, model in (
+                ("activity", Activity),
+                ("events", Event),
+                ("customers", Customer),
+                ("idempotency", IdempotencyRecord),
+            )
+        }
 
 
 def make_settings(env: str, db_url: str) -> Settings:
@@ -46,6 +51,7 @@ async def prod(services, db_url):
 
 
 # ----------------------------------------------------------------------------- masking
+
 
 async def test_unexpected_exception_is_masked_and_logged(gql, users, services, monkeypatch, caplog):
     rep = await users.create()
@@ -159,8 +165,9 @@ def nested(levels: int) -> str:
 
 async def test_depth_limit(gql, users):
     rep = await users.create()
-    ok = await gql.ok("{ customers { edges { node { timeline { edges { node { actor { name } } } } } } } }",
-                      token=rep.token)
+    ok = await gql.ok(
+        "{ customers { edges { node { timeline { edges { node { actor { name } } } } } } } }", token=rep.token
+    )
     assert ok["customers"]["edges"] == []
     too_deep = await gql(nested(14), token=rep.token)
     assert too_deep.get("data") is None
@@ -170,8 +177,13 @@ async def test_depth_limit(gql, users):
     shallower = await gql(nested(13), token=rep.token)
     assert not any("depth" in e["message"] for e in shallower["errors"]), shallower["errors"]
     # Fragments do not hide depth.
-    fragment_query = "query { customers { edges { ...N } } } fragment N on CustomerEdge { node { owner { " + \
-        "x { " * 10 + "name" + " }" * 10 + " } } }"
+    fragment_query = (
+        "query { customers { edges { ...N } } } fragment N on CustomerEdge { node { owner { "
+        + "x { " * 10
+        + "name"
+        + " }" * 10
+        + " } } }"
+    )
     body = await gql(fragment_query, token=rep.token)
     assert any("exceeds maximum operation depth" in e["message"] for e in body["errors"])
 
@@ -188,6 +200,7 @@ async def test_depth_limit(gql, users):
 
 
 # ----------------------------------------------------------------------------- probes
+
 
 async def test_health_probes(http):
     r = await http.get("/healthz")
@@ -217,6 +230,7 @@ async def test_readyz_is_503_when_the_database_is_unreachable(clock):
 
 # ----------------------------------------------------------------------------- development vs production
 
+
 async def test_graphiql_only_in_development(http, prod):
     r = await http.get("/graphql", headers={"Accept": "text/html"})
     assert r.status_code == 200
@@ -237,7 +251,7 @@ async def test_introspection_only_in_development(gql, prod, users):
         body = await prod(query)
         assert body.get("data") is None, query
         assert "introspection has been disabled" in body["errors"][0]["message"]
-        assert "Customer" not in str(body) or query.startswith('{ __type')
+        assert "Customer" not in str(body) or query.startswith("{ __type")
     # __typename is not introspection and keeps working; so does the API itself.
     rep = await users.create()
     assert (await prod.ok("{ __typename }")) == {"__typename": "Query"}
@@ -247,11 +261,11 @@ async def test_introspection_only_in_development(gql, prod, users):
 async def test_production_does_not_suggest_names(gql, prod, users):
     rep = await users.create()
     probes = [
-        "{ customer { totalCount } }",                           # field on Query
-        "{ customers { totalCont } }",                           # field on a type
-        "{ customers(frist: 1) { totalCount } }",                # argument
-        "{ customers { edges { node { ... on Custmer { name } } } } }",   # type
-        'mutation { createCustomer(input: {nam: "x"}) { errors { code } } }',               # input field
+        "{ customer { totalCount } }",  # field on Query
+        "{ customers { totalCont } }",  # field on a type
+        "{ customers(frist: 1) { totalCount } }",  # argument
+        "{ customers { edges { node { ... on Custmer { name } } } } }",  # type
+        'mutation { createCustomer(input: {nam: "x"}) { errors { code } } }',  # input field
         'mutation { createCustomer(input: {name: "x", lifecycleStage: LEADS}) { errors { code } } }',  # enum value
     ]
     leaks = []
@@ -263,15 +277,18 @@ async def test_production_does_not_suggest_names(gql, prod, users):
         leaks += [e["message"] for e in body["errors"] if "Did you mean" in e["message"]]
     assert leaks == []
     # Variables are checked against the input types too.
-    body = await prod("mutation($i: CreateCustomerInput!) { createCustomer(input: $i) { errors { code } } }",
-                      {"i": {"nam": "x"}}, rep.token)
+    body = await prod(
+        "mutation($i: CreateCustomerInput!) { createCustomer(input: $i) { errors { code } } }",
+        {"i": {"nam": "x"}},
+        rep.token,
+    )
     assert body["errors"] and not any("Did you mean" in e["message"] for e in body["errors"]), body
 
 
 def test_validation_results_are_cached_across_requests():
     """Regression: limiters built per request made a new rule class each time, so the validation
     cache (keyed on the rules) never hit and every request paid full validation."""
-    from strawberry.extensions.validation_cache import _get_validate_cache  # noqa: PLC0415
+    from strawberry.extensions.validation_cache import _get_validate_cache
 
     from schema.schema import build_schema
 

@@ -1,12 +1,12 @@
 """Joint consultations (會診) over HTTP: who must be at the table, who may post, closing with a plan."""
+
 from __future__ import annotations
 
 import pytest
 from sqlalchemy.exc import IntegrityError
 
 from db.models import Escalation
-from tests.tickets_support import (activity_of, cast, counts, events_of, fast_account, mutation, step, ticket_in,
-                                   tid)
+from tests.tickets_support import activity_of, cast, counts, events_of, fast_account, mutation, step, ticket_in, tid
 from tests.web.test_tickets import call, codes, ok, refused
 
 ESCALATION = """query($id: ID!) { node(id: $id) { ... on Ticket { status version escalation {
@@ -22,15 +22,21 @@ async def test_a_consultation_needs_an_active_marketing_participant(gql, service
     ticket = await ticket_in(c, "IN_PROGRESS")
     input = {"ticketId": tid(ticket.id), "reason": "Customer threatens to cancel"}
     errors = await refused(gql, services, "escalateTicket", c.service, **input, participantIds=[c.service2.gid])
-    assert errors == [{"code": "VALIDATION", "field": ["participantIds"],
-                       "message": "a joint consultation needs at least one active member of the marketing department"}]
+    assert errors == [
+        {
+            "code": "VALIDATION",
+            "field": ["participantIds"],
+            "message": "a joint consultation needs at least one active member of the marketing department",
+        }
+    ]
     errors = await refused(gql, services, "escalateTicket", c.service, **input, participantIds=[])
     assert codes(errors) == ["VALIDATION"]
     gone = await fast_account(services, "MARKETING", active=False)
     errors = await refused(gql, services, "escalateTicket", c.service, **input, participantIds=[gone.gid])
     assert {e["message"] for e in errors} >= {"every participant must be an active user"}
-    errors = await refused(gql, services, "escalateTicket", c.service, **input | {"reason": " "},
-                           participantIds=[c.marketing.gid])
+    errors = await refused(
+        gql, services, "escalateTicket", c.service, **input | {"reason": " "}, participantIds=[c.marketing.gid]
+    )
     assert errors[0]["field"] == ["reason"]
     assert (await escalation_of(gql, c.service.token, ticket.id))["status"] == "IN_PROGRESS"
 
@@ -39,31 +45,46 @@ async def test_escalate_note_and_close_with_a_plan(gql, services, clock):
     c = await cast(services)
     ticket = await ticket_in(c, "IN_PROGRESS")
     gid = tid(ticket.id)
-    t = (await ok(gql, "escalateTicket", c.service, ticketId=gid, reason="Repeated failures",
-                  participantIds=[c.marketing.gid, c.service2.gid, c.marketing.gid]))["ticket"]
+    t = (
+        await ok(
+            gql,
+            "escalateTicket",
+            c.service,
+            ticketId=gid,
+            reason="Repeated failures",
+            participantIds=[c.marketing.gid, c.service2.gid, c.marketing.gid],
+        )
+    )["ticket"]
     assert t["status"] == "ESCALATED"
     esc = t["escalation"]
     assert (esc["status"], esc["reason"], esc["plan"], esc["requestedBy"]["id"]) == (
-        "OPEN", "Repeated failures", None, c.service.gid)
+        "OPEN",
+        "Repeated failures",
+        None,
+        c.service.gid,
+    )
     # The requester takes part too; participants are listed by name, each once.
     assert [p["name"] for p in esc["participants"]] == ["Mia Marketing", "Sam Service", "Sue Service"]
     (escalated,) = [e for e in await events_of(services, ticket.id) if e.type == "TICKET_ESCALATED"]
     assert escalated.payload["escalationId"] and escalated.payload["status"] == "ESCALATED"
     assert sorted(escalated.payload["participantIds"]) == sorted(
-        str(a.user.id) for a in (c.marketing, c.service, c.service2))
+        str(a.user.id) for a in (c.marketing, c.service, c.service2)
+    )
     assert escalated.payload["escalated"] is True
 
     # A second consultation cannot be opened while one is open.
-    errors = await refused(gql, services, "escalateTicket", c.service, ticketId=gid, reason="again",
-                           participantIds=[c.marketing.gid])
+    errors = await refused(
+        gql, services, "escalateTicket", c.service, ticketId=gid, reason="again", participantIds=[c.marketing.gid]
+    )
     assert codes(errors) == ["INVALID_TRANSITION"]
 
     # Participants post; a non-participant is refused (even from service); supervisors and admins may post.
     await ok(gql, "addEscalationNote", c.marketing, ticketId=gid, body="Offer a replacement unit")
     outsider = await fast_account(services, "SERVICE")
     errors = await refused(gql, services, "addEscalationNote", outsider, ticketId=gid, body="My two cents")
-    assert errors == [{"code": "FORBIDDEN", "field": None,
-                       "message": "only participants of the joint consultation may post in it"}]
+    assert errors == [
+        {"code": "FORBIDDEN", "field": None, "message": "only participants of the joint consultation may post in it"}
+    ]
     errors = await refused(gql, services, "addEscalationNote", c.marketing2, ticketId=gid, body="Me too")
     assert codes(errors) == ["FORBIDDEN"]
     await ok(gql, "addEscalationNote", c.supervisor, ticketId=gid, body="Approved: replace it")
@@ -72,13 +93,16 @@ async def test_escalate_note_and_close_with_a_plan(gql, services, clock):
     assert errors[0]["field"] == ["body"]
     esc = (await escalation_of(gql, c.service.token, ticket.id))["escalation"]
     assert [(n["body"], n["visibility"], n["author"]["id"]) for n in esc["notes"]] == [
-        ("Offer a replacement unit", "INTERNAL", c.marketing.gid), ("Approved: replace it", "INTERNAL", c.supervisor.gid),
-        ("Noted", "INTERNAL", c.admin.gid)]
+        ("Offer a replacement unit", "INTERNAL", c.marketing.gid),
+        ("Approved: replace it", "INTERNAL", c.supervisor.gid),
+        ("Noted", "INTERNAL", c.admin.gid),
+    ]
     notes = [e for e in await events_of(services, ticket.id) if e.type == "ESCALATION_UPDATED"]
     assert len(notes) == 3 and all(n.payload["escalationId"] == escalated.payload["escalationId"] for n in notes)
     # Consultation notes are not ticket comments.
-    comments = await gql.ok("query($id: ID!) { node(id: $id) { ... on Ticket { comments { totalCount } } } }",
-                            {"id": gid}, c.service.token)
+    comments = await gql.ok(
+        "query($id: ID!) { node(id: $id) { ... on Ticket { comments { totalCount } } } }", {"id": gid}, c.service.token
+    )
     assert comments["node"]["comments"]["totalCount"] == 0
 
     # Closing needs the agreed plan; the ticket goes back to work.
@@ -89,16 +113,31 @@ async def test_escalate_note_and_close_with_a_plan(gql, services, clock):
     assert t["status"] == "IN_PROGRESS"
     assert (t["escalation"]["status"], t["escalation"]["plan"]) == ("CLOSED", "Replace the unit on Monday")
     closed = [e for e in await events_of(services, ticket.id) if e.type == "ESCALATION_CLOSED"]
-    assert len(closed) == 1 and sorted(closed[0].payload["participantIds"]) == sorted(escalated.payload["participantIds"])
+    assert len(closed) == 1 and sorted(closed[0].payload["participantIds"]) == sorted(
+        escalated.payload["participantIds"]
+    )
     errors = await refused(gql, services, "addEscalationNote", c.marketing, ticketId=gid, body="late")
     assert codes(errors) == ["INVALID_TRANSITION"]
     actions = [a.action for a in await activity_of(services, ticket.id)]
-    assert actions[-5:] == ["ticket.escalated", "ticket.escalation_note", "ticket.escalation_note",
-                            "ticket.escalation_note", "ticket.escalation_closed"]
+    assert actions[-5:] == [
+        "ticket.escalated",
+        "ticket.escalation_note",
+        "ticket.escalation_note",
+        "ticket.escalation_note",
+        "ticket.escalation_closed",
+    ]
 
     # A later consultation: `Ticket.escalation` is the open one; closed ones stay in the history.
-    t = (await ok(gql, "escalateTicket", c.service, ticketId=gid, reason="Replacement failed too",
-                  participantIds=[c.marketing2.gid]))["ticket"]
+    t = (
+        await ok(
+            gql,
+            "escalateTicket",
+            c.service,
+            ticketId=gid,
+            reason="Replacement failed too",
+            participantIds=[c.marketing2.gid],
+        )
+    )["ticket"]
     assert (t["escalation"]["status"], t["escalation"]["reason"]) == ("OPEN", "Replacement failed too")
     assert t["escalation"]["notes"] == []
     data = await gql.ok("{ escalations(first: 10) { totalCount edges { node { status } } } }", token=c.service.token)
@@ -109,8 +148,16 @@ async def test_resolving_in_the_consultation_closes_it(gql, services):
     c = await cast(services)
     ticket = await ticket_in(c, "ESCALATED")
     before = await counts(services)
-    t = (await ok(gql, "resolveTicket", c.service, ticketId=tid(ticket.id), rootCause="PRODUCT_DEFECT",
-                  resolutionSummary="Firmware fixed by the factory"))["ticket"]
+    t = (
+        await ok(
+            gql,
+            "resolveTicket",
+            c.service,
+            ticketId=tid(ticket.id),
+            rootCause="PRODUCT_DEFECT",
+            resolutionSummary="Firmware fixed by the factory",
+        )
+    )["ticket"]
     assert t["status"] == "RESOLVED"
     assert (t["escalation"]["status"], t["escalation"]["plan"]) == ("CLOSED", "Firmware fixed by the factory")
     assert (await counts(services))["events"] == before["events"] + 1  # exactly one event: TICKET_RESOLVED
@@ -134,8 +181,15 @@ async def test_the_database_allows_one_open_consultation_per_ticket(services):
     c = await cast(services)
     ticket = await ticket_in(c, "ESCALATED")
     async with services.db.sessions() as s:
-        s.add(Escalation(ticket_id=ticket.id, reason="duplicate", requested_by_id=c.service.user.id,
-                         requested_at=services.clock.now(), status="OPEN"))
+        s.add(
+            Escalation(
+                ticket_id=ticket.id,
+                reason="duplicate",
+                requested_by_id=c.service.user.id,
+                requested_at=services.clock.now(),
+                status="OPEN",
+            )
+        )
         with pytest.raises(IntegrityError, match="uq_escalations_open_ticket"):
             await s.flush()
 

@@ -1,5 +1,6 @@
 """Feedback over HTTP: recording (score, links to the customer's own orders and tickets), the
 satisfaction summary of a customer, the feedback lists, idempotency."""
+
 from __future__ import annotations
 
 import uuid
@@ -10,14 +11,25 @@ from sqlalchemy import event
 from services.unit_of_work import unit_of_work
 from tests.helpers import error_codes
 from tests.orders_helpers import (
-    RECORD, Workflow, event_types, fast_account, gid, new_customer, refused, rows, scalar, snapshot,
+    RECORD,
+    Workflow,
+    event_types,
+    fast_account,
+    gid,
+    new_customer,
+    refused,
+    rows,
+    scalar,
+    snapshot,
 )
 
 
 @pytest.fixture
 async def people(services):
-    return {"seller": await fast_account(services, "MARKETING", name="Marco Rossi"),
-            "servicer": await fast_account(services, "SERVICE", name="Sofia Alvarez")}
+    return {
+        "seller": await fast_account(services, "MARKETING", name="Marco Rossi"),
+        "servicer": await fast_account(services, "SERVICE", name="Sofia Alvarez"),
+    }
 
 
 @pytest.fixture
@@ -26,8 +38,14 @@ async def customer(services):
 
 
 async def record(gql, token, customer_id, score=5, **fields) -> dict:
-    return (await gql.mutate("recordFeedback", RECORD, {"i": {
-        "customerId": gid("Customer", customer_id), "source": "RETURN_VISIT", "score": score, **fields}}, token))["feedback"]
+    return (
+        await gql.mutate(
+            "recordFeedback",
+            RECORD,
+            {"i": {"customerId": gid("Customer", customer_id), "source": "RETURN_VISIT", "score": score, **fields}},
+            token,
+        )
+    )["feedback"]
 
 
 async def open_ticket(services, who, customer_id, order_id=None) -> uuid.UUID:
@@ -36,25 +54,43 @@ async def open_ticket(services, who, customer_id, order_id=None) -> uuid.UUID:
     from services.auth import principal_of_user
 
     async with unit_of_work(services.db.sessions, principal_of_user(who.user), services.clock) as uow:
-        ticket = await tickets.open_ticket(uow, tickets.NewTicket(
-            customer_id=customer_id, order_id=order_id, kind="COMPLAINT", priority="NORMAL",
-            subject="Noisy pump", description="The pump is noisy since installation."))
+        ticket = await tickets.open_ticket(
+            uow,
+            tickets.NewTicket(
+                customer_id=customer_id,
+                order_id=order_id,
+                kind="COMPLAINT",
+                priority="NORMAL",
+                subject="Noisy pump",
+                description="The pump is noisy since installation.",
+            ),
+        )
     return ticket.id
 
 
 async def test_record_feedback(gql, services, clock, people, customer):
     flow = Workflow(services, people["seller"].user, people["servicer"].user)
     order = await flow.order(customer.id, status="COMPLETED")
-    feedback = await record(gql, people["servicer"].token, customer.id, 4, orderId=gid("Order", order.id),
-                            source="SERVICE_JOB", comment="  Quick and tidy installation  ")
+    feedback = await record(
+        gql,
+        people["servicer"].token,
+        customer.id,
+        4,
+        orderId=gid("Order", order.id),
+        source="SERVICE_JOB",
+        comment="  Quick and tidy installation  ",
+    )
     assert feedback["source"] == "SERVICE_JOB" and feedback["score"] == 4
     assert feedback["comment"] == "Quick and tidy installation"
     assert feedback["customer"] == {"id": gid("Customer", customer.id)}
     assert feedback["order"] == {"id": gid("Order", order.id)}
     assert feedback["recordedBy"] == {"id": people["servicer"].gid}
     assert feedback["recordedAt"] == clock.now().isoformat()
-    read = await gql.ok("query($id: ID!) { node(id: $id) { ... on Feedback { id score source } } }",
-                        {"id": feedback["id"]}, people["seller"].token)
+    read = await gql.ok(
+        "query($id: ID!) { node(id: $id) { ... on Feedback { id score source } } }",
+        {"id": feedback["id"]},
+        people["seller"].token,
+    )
     assert read["node"] == {"id": feedback["id"], "score": 4, "source": "SERVICE_JOB"}
     assert (await event_types(services))[-1] == "FEEDBACK_RECORDED"
     activity = await rows(services, "SELECT action, customer_id, order_id FROM activity ORDER BY seq DESC LIMIT 1")
@@ -64,8 +100,13 @@ async def test_record_feedback(gql, services, clock, people, customer):
 @pytest.mark.parametrize("score", [0, 6, -1, 100])
 async def test_scores_outside_1_to_5_are_refused(score, gql, services, people, customer):
     before = await snapshot(services)
-    errors = await refused(gql, "recordFeedback", RECORD, {"i": {
-        "customerId": gid("Customer", customer.id), "source": "SURVEY", "score": score}}, people["seller"].token)
+    errors = await refused(
+        gql,
+        "recordFeedback",
+        RECORD,
+        {"i": {"customerId": gid("Customer", customer.id), "source": "SURVEY", "score": score}},
+        people["seller"].token,
+    )
     assert [(e["code"], e["field"]) for e in errors] == [("VALIDATION", ["score"])]
     assert await snapshot(services) == before
 
@@ -87,13 +128,18 @@ async def test_linked_order_and_ticket_must_be_the_customers_own(gql, services, 
     ]
     for fields, expected in cases:
         customer_id = uuid.uuid4() if not fields else customer.id
-        errors = await refused(gql, "recordFeedback", RECORD, {"i": {
-            "customerId": gid("Customer", customer_id), "source": "TICKET", "score": 2, **fields}},
-            people["seller"].token)
+        errors = await refused(
+            gql,
+            "recordFeedback",
+            RECORD,
+            {"i": {"customerId": gid("Customer", customer_id), "source": "TICKET", "score": 2, **fields}},
+            people["seller"].token,
+        )
         assert [(e["code"], e["field"]) for e in errors] == [expected], fields
     assert await snapshot(services) == before
-    linked = await record(gql, people["seller"].token, customer.id, 2, source="TICKET",
-                          ticketId=gid("Ticket", own_ticket))
+    linked = await record(
+        gql, people["seller"].token, customer.id, 2, source="TICKET", ticketId=gid("Ticket", own_ticket)
+    )
     assert linked["score"] == 2
     assert await scalar(services, "SELECT count(*) FROM feedback WHERE ticket_id = :t", t=own_ticket) == 1
 
@@ -139,7 +185,8 @@ async def test_satisfaction_of_a_page_of_customers_is_one_statement(gql, service
         event.remove(engine, "before_cursor_execute", count)
     assert len([s for s in statements if "FROM feedback" in s]) == 1, statements
     assert [(e["node"]["name"], e["node"]["satisfaction"]["count"]) for e in edges] == [
-        (f"Customer {i}", min(i + 1, 5)) for i in range(6)]
+        (f"Customer {i}", min(i + 1, 5)) for i in range(6)
+    ]
     assert edges[2]["node"]["satisfaction"]["meanScore"] == 2.0
 
 
@@ -157,7 +204,7 @@ async def test_feedback_list(gql, services, clock, people, customer, users):
     assert [e["node"]["score"] for e in page["edges"]] == [5, 4] and page["totalCount"] == 3
     rest = (await gql.ok(FEEDBACK_LIST, {"after": page["pageInfo"]["endCursor"]}, token))["feedback"]
     assert [e["node"]["score"] for e in rest["edges"]] == [3] and not rest["pageInfo"]["hasNextPage"]
-    mine = (await gql.ok(FEEDBACK_LIST, {"customerId": gid("Customer", customer.id)}, await users.api_key("reporting")))
+    mine = await gql.ok(FEEDBACK_LIST, {"customerId": gid("Customer", customer.id)}, await users.api_key("reporting"))
     assert [e["node"]["score"] for e in mine["feedback"]["edges"]] == [5, 3]
     assert error_codes(await gql(FEEDBACK_LIST, {"customerId": "nope"}, token)) == ["BAD_USER_INPUT"]
 

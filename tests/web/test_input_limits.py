@@ -2,10 +2,10 @@
 cannot store, strings and lists longer than their cap. Literal arguments and variables alike, through
 the real ASGI app on a real database; a refusal runs no SQL beyond the credential lookup, writes
 nothing and logs nothing as an error."""
+
 from __future__ import annotations
 
 import json
-import logging
 import time
 
 import httpx
@@ -21,11 +21,15 @@ from tests.web.test_query_counts import statements
 from web.app import create_app
 
 LOGIN = "mutation($i: AuthInput!) { login(input: $i) { token errors { code message } } }"
-CREATE = "mutation($i: CreateCustomerInput!) { createCustomer(input: $i) { customer { id } errors { code field message } } }"
+CREATE = (
+    "mutation($i: CreateCustomerInput!) { createCustomer(input: $i) { customer { id } errors { code field message } } }"
+)
 SEARCH = "query($q: String) { customers(first: 5, search: $q) { totalCount } }"
 OPEN = """mutation($i: OpenTicketInput!) { openTicket(input: $i) { ticket { id } errors { code field message } } }"""
 COMMENT = """mutation($i: CommentInput!) { addTicketComment(input: $i) { ticket { id } errors { code message } } }"""
-ESCALATE = """mutation($i: EscalateTicketInput!) { escalateTicket(input: $i) { ticket { id } errors { code message } } }"""
+ESCALATE = (
+    """mutation($i: EscalateTicketInput!) { escalateTicket(input: $i) { ticket { id } errors { code message } } }"""
+)
 
 
 async def post_raw_json(gql: GraphQLClient, body: dict, token: str | None = None) -> httpx.Response:
@@ -38,9 +42,15 @@ async def post_raw_json(gql: GraphQLClient, body: dict, token: str | None = None
 
 async def table_counts(services) -> dict[str, int]:
     async with services.db.sessions() as session:
-        return {name: await session.scalar(select(func.count()).select_from(model))
-                for name, model in (("activity", Activity), ("events", Event), ("customers", Customer),
-                                    ("idempotency", IdempotencyRecord))}
+        return {
+            name: await session.scalar(select(func.count()).select_from(model))
+            for name, model in (
+                ("activity", Activity),
+                ("events", Event),
+                ("customers", Customer),
+                ("idempotency", IdempotencyRecord),
+            )
+        }
 
 
 def refusal(body: dict) -> dict:
@@ -60,19 +70,38 @@ async def customer_id(gql, users):
 
 # ----------------------------------------------------------------------------- unstorable strings
 
+
 async def test_nul_in_any_variable_is_refused_before_anything_runs(gql, users, services, customer_id, no_error_logs):
     rep = await users.create()
     service = await users.create("SERVICE")
-    ticket = (await gql.mutate("openTicket", OPEN, {"i": {
-        "customerId": customer_id, "kind": "COMPLAINT", "priority": "HIGH", "subject": "Noise", "description": "Loud"}},
-        service.token))["ticket"]["id"]
+    ticket = (
+        await gql.mutate(
+            "openTicket",
+            OPEN,
+            {
+                "i": {
+                    "customerId": customer_id,
+                    "kind": "COMPLAINT",
+                    "priority": "HIGH",
+                    "subject": "Noise",
+                    "description": "Loud",
+                }
+            },
+            service.token,
+        )
+    )["ticket"]["id"]
     before = await table_counts(services)
     cases = [
         (LOGIN, {"i": {"email": "dana\x00@acme.example", "password": "x"}}, None, "$i.email"),
         (LOGIN, {"i": {"email": "dana@acme.example", "password": "pass\x00word"}}, None, "$i.password"),
         (SEARCH, {"q": "north\x00"}, rep.token, "$q"),
         (CREATE, {"i": {"name": "Acme\x00"}}, rep.token, "$i.name"),
-        (CREATE, {"i": {"name": "Acme", "contacts": [{"name": "A"}, {"name": "B\x00"}]}}, rep.token, "$i.contacts[1].name"),
+        (
+            CREATE,
+            {"i": {"name": "Acme", "contacts": [{"name": "A"}, {"name": "B\x00"}]}},
+            rep.token,
+            "$i.contacts[1].name",
+        ),
         (CREATE, {"i": {"name": "Acme", "idempotencyKey": "k\x00"}}, rep.token, "$i.idempotencyKey"),
         (COMMENT, {"i": {"ticketId": ticket, "body": "hello\x00", "visibility": "CUSTOMER"}}, service.token, "$i.body"),
     ]
@@ -99,11 +128,16 @@ async def test_nul_in_literal_arguments_is_refused_naming_the_argument(gql, user
     # A raw NUL inside a block string is accepted by the GraphQL parser: refused just the same.
     body = await gql('{ customers(search: """a\x00b""") { totalCount } }', token=rep.token)
     assert refusal(body)["extensions"] == {"code": "BAD_USER_INPUT", "argument": "search", "field": "customers"}
-    body = await gql('mutation { createCustomer(input: {name: "A", contacts: [{name: "ok"}, {name: "x\\u0000"}]}) '
-                     '{ errors { code } } }', token=rep.token)
+    body = await gql(
+        'mutation { createCustomer(input: {name: "A", contacts: [{name: "ok"}, {name: "x\\u0000"}]}) '
+        "{ errors { code } } }",
+        token=rep.token,
+    )
     assert refusal(body)["extensions"]["argument"] == "input.contacts[1].name"
     # In a fragment, and in a variable's default value.
-    body = await gql('query { ...F } fragment F on Query { customers(search: "\\u0000") { totalCount } }', token=rep.token)
+    body = await gql(
+        'query { ...F } fragment F on Query { customers(search: "\\u0000") { totalCount } }', token=rep.token
+    )
     assert refusal(body)["extensions"]["argument"] == "search"
     body = await gql('query($q: String = "\\u0000") { customers(search: $q) { totalCount } }', token=rep.token)
     assert refusal(body)["extensions"]["variable"] == "$q"
@@ -138,6 +172,7 @@ async def test_lone_surrogates_are_refused_wherever_they_are(gql, users, service
 
 # ----------------------------------------------------------------------------- lengths
 
+
 async def test_search_terms_are_capped(gql, users, services, no_error_logs):
     rep = await users.create()
     ok = await gql(SEARCH, {"q": "n" * 200}, rep.token)
@@ -150,8 +185,11 @@ async def test_search_terms_are_capped(gql, users, services, no_error_logs):
     # The nested search of a ticket filter, in a literal and in a variable.
     error = refusal(await gql('{ tickets(filter: {search: "' + "n" * 201 + '"}) { totalCount } }', token=rep.token))
     assert error["message"] == "`filter.search` is longer than 200 characters"
-    error = refusal(await gql("query($f: TicketFilter) { tickets(filter: $f) { totalCount } }",
-                              {"f": {"search": "n" * 201}}, rep.token))
+    error = refusal(
+        await gql(
+            "query($f: TicketFilter) { tickets(filter: $f) { totalCount } }", {"f": {"search": "n" * 201}}, rep.token
+        )
+    )
     assert error["message"] == "`$f.search` is longer than 200 characters"
     # The 100,000-character search that took 14 s on a seeded database: refused at once, no SQL run.
     with statements(services.db.engine) as seen:
@@ -163,8 +201,9 @@ async def test_search_terms_are_capped(gql, users, services, no_error_logs):
     assert not any("customers" in s for s in seen), seen
 
 
-async def test_names_and_texts_are_capped_above_what_the_services_accept(gql, users, services, customer_id,
-                                                                          no_error_logs):
+async def test_names_and_texts_are_capped_above_what_the_services_accept(
+    gql, users, services, customer_id, no_error_logs
+):
     rep = await users.create()
     service = await users.create("SERVICE")
     before = await table_counts(services)
@@ -196,11 +235,27 @@ async def test_names_and_texts_are_capped_above_what_the_services_accept(gql, us
 async def test_lists_are_capped(gql, users, customer_id, no_error_logs):
     rep = await users.create()
     service = await users.create("SERVICE")
-    ticket = (await gql.mutate("openTicket", OPEN, {"i": {
-        "customerId": customer_id, "kind": "COMPLAINT", "priority": "HIGH", "subject": "S", "description": "D"}},
-        service.token))["ticket"]["id"]
-    error = refusal(await gql(ESCALATE, {"i": {"ticketId": ticket, "reason": "r", "participantIds": [rep.gid] * 101}},
-                              service.token))
+    ticket = (
+        await gql.mutate(
+            "openTicket",
+            OPEN,
+            {
+                "i": {
+                    "customerId": customer_id,
+                    "kind": "COMPLAINT",
+                    "priority": "HIGH",
+                    "subject": "S",
+                    "description": "D",
+                }
+            },
+            service.token,
+        )
+    )["ticket"]["id"]
+    error = refusal(
+        await gql(
+            ESCALATE, {"i": {"ticketId": ticket, "reason": "r", "participantIds": [rep.gid] * 101}}, service.token
+        )
+    )
     assert error["message"] == "`$i.participantIds` has more than 100 items"
     contacts = [{"name": f"C{i}"} for i in range(101)]
     error = refusal(await gql(CREATE, {"i": {"name": "A", "contacts": contacts}}, rep.token))
@@ -209,8 +264,9 @@ async def test_lists_are_capped(gql, users, customer_id, no_error_logs):
     error = refusal(await gql("{ tickets(filter: {status: " + literal + "}) { totalCount } }", token=rep.token))
     assert error["message"] == "`filter.status` has more than 100 items"
     # 100 items pass (the service has its own rules about them).
-    body = await gql("{ tickets(filter: {status: " + "[" + ", ".join(["NEW"] * 100) + "]}) { totalCount } }",
-                     token=rep.token)
+    body = await gql(
+        "{ tickets(filter: {status: " + "[" + ", ".join(["NEW"] * 100) + "]}) { totalCount } }", token=rep.token
+    )
     assert not body.get("errors"), body
 
 
@@ -243,9 +299,16 @@ async def test_the_caps_table_names_real_input_fields():
 
 
 async def test_the_caps_come_from_the_settings(services, db_url, users):
-    settings = Settings.from_env({"DATABASE_URL": db_url, "TANDEM_SECRET_KEY": TEST_SECRET,
-                                  "TANDEM_MAX_SEARCH_LENGTH": "5", "TANDEM_MAX_NAME_LENGTH": "10",
-                                  "TANDEM_MAX_STRING_LENGTH": "50", "TANDEM_MAX_LIST_LENGTH": "2"})
+    settings = Settings.from_env(
+        {
+            "DATABASE_URL": db_url,
+            "TANDEM_SECRET_KEY": TEST_SECRET,
+            "TANDEM_MAX_SEARCH_LENGTH": "5",
+            "TANDEM_MAX_NAME_LENGTH": "10",
+            "TANDEM_MAX_STRING_LENGTH": "50",
+            "TANDEM_MAX_LIST_LENGTH": "2",
+        }
+    )
     app = create_app(settings, services)
     rep = await users.create()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://tandem.test") as client:
@@ -264,8 +327,9 @@ async def test_a_lone_surrogate_in_the_operation_name_gets_a_clear_answer(gql, u
     """Regression: the error naming an unknown operation echoed a lone surrogate, which orjson cannot
     encode; the response crashed with an unhandled UnicodeEncodeError."""
     rep = await users.create()
-    response = await post_raw_json(gql, {"query": SEARCH, "operationName": "\ud800x", "variables": {"q": "a"}},
-                                   rep.token)
+    response = await post_raw_json(
+        gql, {"query": SEARCH, "operationName": "\ud800x", "variables": {"q": "a"}}, rep.token
+    )
     assert response.status_code == 400, response.text
     [error] = response.json()["errors"]
     assert error["message"] == "operationName is not a valid GraphQL name"

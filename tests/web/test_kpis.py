@@ -1,7 +1,8 @@
 """KPI reports and sales targets over HTTP: who may read and set them, and what a report looks like."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from schema.ids import to_global_id
@@ -24,7 +25,7 @@ async def _march(services, users, clock):
     """A confirmed order of 3,100 and a 5 and a 3 recorded in March; a March target of 6,200."""
     seller, service = await users.create("MARKETING"), await users.create("SERVICE")
     supervisor = await users.create("MANAGEMENT", "SUPERVISOR")
-    clock.set(datetime(2026, 3, 2, 9, tzinfo=timezone.utc))
+    clock.set(datetime(2026, 3, 2, 9, tzinfo=UTC))
     c = await customer(services, seller)
     o = await order(services, seller, c.id, "3100.00")
     await act(services, seller, order_service.hand_off_order, o.id, None)
@@ -36,12 +37,19 @@ async def _march(services, users, clock):
 
 async def test_a_reporting_key_reads_kpis_and_a_board_key_may_not(gql, users, services, clock):
     seller, service, supervisor = await _march(services, users, clock)
-    await gql.mutate("setSalesTarget", SET, {"i": {"periodStart": "2026-03-01", "periodEnd": "2026-03-31",
-                                                   "amount": "6200.00"}}, supervisor.token)
+    await gql.mutate(
+        "setSalesTarget",
+        SET,
+        {"i": {"periodStart": "2026-03-01", "periodEnd": "2026-03-31", "amount": "6200.00"}},
+        supervisor.token,
+    )
     reporting, board = await users.api_key("reporting"), await users.api_key("board")
     report = (await gql.ok(KPIS, {"p": MARCH, "d": "MARKETING"}, reporting))["kpis"]
     assert (report["department"], report["period"], report["userId"]) == (
-        "MARKETING", "2026-03-01T00:00:00+00:00/2026-04-01T00:00:00+00:00", None)
+        "MARKETING",
+        "2026-03-01T00:00:00+00:00/2026-04-01T00:00:00+00:00",
+        None,
+    )
     figures = {k["key"]: (k["value"], k["numerator"], k["denominator"]) for k in report["kpis"]}
     assert figures == {
         "sales_target_completion": (0.5, 3100.0, 6200.0),
@@ -54,8 +62,11 @@ async def test_a_reporting_key_reads_kpis_and_a_board_key_may_not(gql, users, se
     service_report = (await gql.ok(KPIS, {"p": MARCH, "d": "SERVICE", "u": service.gid}, reporting))["kpis"]
     assert service_report["userId"] == service.gid
     assert {k["key"]: k["value"] for k in service_report["kpis"]} == {
-        "response_timeliness": None, "service_quality_pass_rate": None, "complaint_resolution_rate": None,
-        "collaboration_service": 1.0}  # this person confirmed the handoff in time
+        "response_timeliness": None,
+        "service_quality_pass_rate": None,
+        "complaint_resolution_rate": None,
+        "collaboration_service": 1.0,
+    }  # this person confirmed the handoff in time
     for who in (seller.token, service.token, supervisor.token):
         assert (await gql.ok(KPIS, {"p": MARCH, "d": "MARKETING"}, who))["kpis"]["kpis"] == report["kpis"]
 
@@ -67,9 +78,12 @@ async def test_a_reporting_key_reads_kpis_and_a_board_key_may_not(gql, users, se
 async def test_bad_report_arguments_are_the_clients_mistake(gql, users):
     token = await users.api_key("reporting")
     backwards = {"from": MARCH["to"], "to": MARCH["from"]}
-    for variables in ({"p": backwards, "d": "SERVICE"}, {"p": MARCH, "d": "MANAGEMENT"},
-                      {"p": MARCH, "d": "SERVICE", "u": to_global_id("Customer", "00000000-0000-0000-0000-000000000000")},
-                      {"p": MARCH, "d": "SERVICE", "u": to_global_id("User", "00000000-0000-0000-0000-000000000000")}):
+    for variables in (
+        {"p": backwards, "d": "SERVICE"},
+        {"p": MARCH, "d": "MANAGEMENT"},
+        {"p": MARCH, "d": "SERVICE", "u": to_global_id("Customer", "00000000-0000-0000-0000-000000000000")},
+        {"p": MARCH, "d": "SERVICE", "u": to_global_id("User", "00000000-0000-0000-0000-000000000000")},
+    ):
         body = await gql(KPIS, variables, token)
         assert error_codes(body) == ["BAD_USER_INPUT"], variables
 
@@ -80,19 +94,28 @@ async def test_setting_sales_targets(gql, users, services):
     march = {"periodStart": "2026-03-01", "periodEnd": "2026-03-31", "amount": "6200.00", "userId": seller.gid}
     created = (await gql.mutate("setSalesTarget", SET, {"i": march}, supervisor.token))["salesTarget"]
     assert (created["department"], created["amount"], created["user"]) == ("MARKETING", "6200.00", {"id": seller.gid})
-    changed = (await gql.mutate("setSalesTarget", SET, {"i": {**march, "amount": "7000", "expectedVersion":
-                                                             created["version"]}}, admin.token))["salesTarget"]
+    changed = (
+        await gql.mutate(
+            "setSalesTarget",
+            SET,
+            {"i": {**march, "amount": "7000", "expectedVersion": created["version"]}},
+            admin.token,
+        )
+    )["salesTarget"]
     assert (changed["id"], changed["amount"], changed["version"]) == (created["id"], "7000.00", created["version"] + 1)
     before = await log_counts(services)
-    for change, code, field in (({"expectedVersion": created["version"]}, "VERSION_CONFLICT", ["expectedVersion"]),
-                                ({"periodStart": "2026-03-15", "periodEnd": "2026-04-15"}, "VALIDATION", ["periodStart"]),
-                                ({"periodEnd": "2026-02-01"}, "VALIDATION", ["periodEnd"]),
-                                ({"amount": "0"}, "VALIDATION", ["amount"]),
-                                ({"department": "SERVICE"}, "VALIDATION", ["department"]),
-                                ({"userId": service.gid}, "VALIDATION", ["userId"])):
+    for change, code, field in (
+        ({"expectedVersion": created["version"]}, "VERSION_CONFLICT", ["expectedVersion"]),
+        ({"periodStart": "2026-03-15", "periodEnd": "2026-04-15"}, "VALIDATION", ["periodStart"]),
+        ({"periodEnd": "2026-02-01"}, "VALIDATION", ["periodEnd"]),
+        ({"amount": "0"}, "VALIDATION", ["amount"]),
+        ({"department": "SERVICE"}, "VALIDATION", ["department"]),
+        ({"userId": service.gid}, "VALIDATION", ["userId"]),
+    ):
         payload = (await gql.ok(SET, {"i": {**march, **change}}, supervisor.token))["setSalesTarget"]
         assert payload["salesTarget"] is None and [(e["code"], e["field"]) for e in payload["errors"]] == [
-            (code, field)], change
+            (code, field)
+        ], change
     assert await log_counts(services) == before
     # Another person's, or the department's, target for the same days is another scope: no overlap.
     await gql.mutate("setSalesTarget", SET, {"i": {**march, "userId": None}}, supervisor.token)

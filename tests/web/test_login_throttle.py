@@ -1,5 +1,6 @@
 """Sign-in throttling per (email, client address) and per client address, over HTTP from clients at
 different addresses: failures slow down whoever makes them, never the account's owner elsewhere."""
+
 from __future__ import annotations
 
 import asyncio
@@ -38,17 +39,27 @@ def cheap_unknown_emails(monkeypatch):
 async def client_at(app) -> AsyncIterator[Callable[[str | None], GraphQLClient]]:
     """GraphQL clients of the same app, each calling from its own client address."""
     async with AsyncExitStack() as stack:
+
         def make(host: str | None) -> GraphQLClient:
             transport = httpx.ASGITransport(app=app, client=(host, 40000) if host else None)
             http = httpx.AsyncClient(transport=transport, base_url="http://tandem.test")
             stack.push_async_callback(http.aclose)
             return GraphQLClient(http)
+
         yield make
 
 
 async def account(services, email: str, password_hash: str = FAST_HASH) -> User:
-    user = User(id=uuid.uuid4(), email=email, name=email.split("@")[0].title(), department="SERVICE", role="STAFF",
-                active=True, password_hash=password_hash, token_generation=0)
+    user = User(
+        id=uuid.uuid4(),
+        email=email,
+        name=email.split("@")[0].title(),
+        department="SERVICE",
+        role="STAFF",
+        active=True,
+        password_hash=password_hash,
+        token_generation=0,
+    )
     async with services.db.sessions() as session, session.begin():
         session.add(user)
     return user
@@ -68,8 +79,9 @@ def refusal(payload: dict) -> list[dict]:
 
 
 def limited(what: str, seconds: int) -> list[dict]:
-    return [{"code": "RATE_LIMITED", "field": None,
-             "message": f"too many failed sign-ins {what}; try again in {seconds} s"}]
+    return [
+        {"code": "RATE_LIMITED", "field": None, "message": f"too many failed sign-ins {what}; try again in {seconds} s"}
+    ]
 
 
 async def rows(services, sql: str) -> list[tuple]:
@@ -99,7 +111,8 @@ async def test_failures_elsewhere_never_lock_the_owner_out(client_at, services, 
 
 
 async def test_one_address_guessing_across_emails_is_slowed_down_for_every_email(
-        client_at, services, clock, cheap_unknown_emails):
+    client_at, services, clock, cheap_unknown_emails
+):
     victim = await account(services, "victim@example.com")
     attacker, home = client_at(ATTACKER), client_at(VICTIM_HOME)
     limit = services.settings.login_failures_per_address
@@ -127,7 +140,8 @@ async def test_one_address_guessing_across_emails_is_slowed_down_for_every_email
 
 
 async def test_parallel_guesses_across_emails_get_no_more_than_the_free_attempts(
-        client_at, services, cheap_unknown_emails):
+    client_at, services, cheap_unknown_emails
+):
     attacker = client_at(ATTACKER)
     results = await asyncio.gather(*(login(attacker, f"p{i}@example.com", "guess") for i in range(60)))
     codes = sorted(refusal(r)[0]["code"] for r in results)
@@ -151,8 +165,9 @@ async def test_unknown_and_known_emails_answer_alike(client_at, services, users)
     assert answers["known"] == answers["unknown"] == [INVALID] * 5 + [limited("for this email", 1)] * 2
     fastest_known, fastest_unknown = min(timings["known"]), min(timings["unknown"])
     assert 0.5 < fastest_known / fastest_unknown < 2, timings
-    assert sorted(await rows(services, "SELECT email, failures FROM login_throttle")) == sorted([
-        (known.email, 5), ("nobody@example.com", 5)])
+    assert sorted(await rows(services, "SELECT email, failures FROM login_throttle")) == sorted(
+        [(known.email, 5), ("nobody@example.com", 5)]
+    )
 
 
 async def test_forgotten_counters_are_pruned(client_at, services, clock, cheap_unknown_emails):
@@ -169,9 +184,13 @@ async def test_forgotten_counters_are_pruned(client_at, services, clock, cheap_u
     clock.advance(minutes=2)
     assert refusal(await login(client_at("192.0.2.2"), "b@example.com", "guess")) == INVALID
     assert sorted(await rows(services, "SELECT address, email FROM login_throttle")) == [
-        ("192.0.2.1", "a@example.com"), ("192.0.2.2", "b@example.com")]
+        ("192.0.2.1", "a@example.com"),
+        ("192.0.2.2", "b@example.com"),
+    ]
     assert sorted(await rows(services, "SELECT address, failures FROM login_address_throttle")) == [
-        ("192.0.2.1", 1), ("192.0.2.2", 1)]
+        ("192.0.2.1", 1),
+        ("192.0.2.2", 1),
+    ]
 
     # A counter is remembered until an hour after its back-off ended, then starts afresh.
     for i in range(6):
@@ -198,7 +217,9 @@ async def test_addresses_that_share_a_counter(client_at, services, cheap_unknown
     await login(client_at("2001:db8:1:2::abcd"), "b@example.com", "guess")
     await login(client_at(None), "c@example.com", "guess")
     assert sorted(await rows(services, "SELECT address, failures FROM login_address_throttle")) == [
-        ("2001:db8:1:2::/64", 2), ("unknown", 1)]
+        ("2001:db8:1:2::/64", 2),
+        ("unknown", 1),
+    ]
 
 
 async def test_downgrade_keeps_one_counter_per_email(db_url):
@@ -206,10 +227,13 @@ async def test_downgrade_keeps_one_counter_per_email(db_url):
     engine = create_async_engine(db_url)
     try:
         async with engine.begin() as conn:
-            await conn.execute(text(
-                "INSERT INTO login_throttle (email, address, failures, last_failure_at, forget_at) VALUES "
-                "('v@example.com', '192.0.2.1', 3, '2026-03-02T09:00Z', '2026-03-02T10:00Z'), "
-                "('v@example.com', '192.0.2.2', 4, '2026-03-02T09:05Z', '2026-03-02T10:05Z')"))
+            await conn.execute(
+                text(
+                    "INSERT INTO login_throttle (email, address, failures, last_failure_at, forget_at) VALUES "
+                    "('v@example.com', '192.0.2.1', 3, '2026-03-02T09:00Z', '2026-03-02T10:00Z'), "
+                    "('v@example.com', '192.0.2.2', 4, '2026-03-02T09:05Z', '2026-03-02T10:05Z')"
+                )
+            )
         await asyncio.to_thread(command.downgrade, alembic_config(db_url), "0005")
         async with engine.connect() as conn:
             rows_ = (await conn.execute(text("SELECT email, failures, last_failure_at FROM login_throttle"))).all()

@@ -3,6 +3,7 @@
 Every mutation of this part × every kind of caller: allowed ones succeed and change what they should;
 refused ones get exactly one FORBIDDEN error and leave every table as it was.
 """
+
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
@@ -14,13 +15,34 @@ import pytest
 from schema.schema import build_schema
 from tests.helpers import error_codes
 from tests.orders_helpers import (
-    CANCEL, CANCEL_JOB, COMPLETE, CONFIRM, CREATE_ORDER, HAND_OFF, RECORD, REASSIGN, RETURN, SCHEDULE, START,
-    UPDATE_ORDER, Workflow, fast_account, gid, new_customer, order_input, scalar, snapshot,
+    CANCEL,
+    CANCEL_JOB,
+    COMPLETE,
+    CONFIRM,
+    CREATE_ORDER,
+    HAND_OFF,
+    REASSIGN,
+    RECORD,
+    RETURN,
+    SCHEDULE,
+    START,
+    UPDATE_ORDER,
+    Workflow,
+    fast_account,
+    gid,
+    new_customer,
+    order_input,
+    scalar,
+    snapshot,
 )
 
-PEOPLE = {"marketing staff": ("MARKETING", "STAFF"), "service staff": ("SERVICE", "STAFF"),
-          "management staff": ("MANAGEMENT", "STAFF"), "supervisor": ("MANAGEMENT", "SUPERVISOR"),
-          "admin": ("MANAGEMENT", "ADMIN")}
+PEOPLE = {
+    "marketing staff": ("MARKETING", "STAFF"),
+    "service staff": ("SERVICE", "STAFF"),
+    "management staff": ("MANAGEMENT", "STAFF"),
+    "supervisor": ("MANAGEMENT", "SUPERVISOR"),
+    "admin": ("MANAGEMENT", "ADMIN"),
+}
 KEYS = ["reporting key", "board key"]
 PRINCIPALS = list(PEOPLE) + KEYS
 
@@ -30,10 +52,17 @@ SALES = {"marketing staff", "admin"}
 SERVICE = {"service staff", "admin"}
 EVERY_PERSON = set(PEOPLE)
 ALLOWED = {
-    "createOrder": SALES, "updateOrder": SALES, "handOffOrder": SALES, "cancelOrder": SALES,
-    "confirmOrder": SERVICE, "returnOrder": SERVICE,
-    "scheduleServiceJob": SERVICE, "startServiceJob": SERVICE, "completeServiceJob": SERVICE,
-    "cancelServiceJob": SERVICE, "reassignServiceJob": SERVICE,
+    "createOrder": SALES,
+    "updateOrder": SALES,
+    "handOffOrder": SALES,
+    "cancelOrder": SALES,
+    "confirmOrder": SERVICE,
+    "returnOrder": SERVICE,
+    "scheduleServiceJob": SERVICE,
+    "startServiceJob": SERVICE,
+    "completeServiceJob": SERVICE,
+    "cancelServiceJob": SERVICE,
+    "reassignServiceJob": SERVICE,
     "recordFeedback": EVERY_PERSON,
 }
 
@@ -57,6 +86,7 @@ async def prep_create_order(w: World) -> Prepared:
 
     async def applied():
         assert await scalar(w.services, "SELECT count(*) FROM orders WHERE customer_id = :c", c=customer.id) == 1
+
     return order_input(gid("Customer", customer.id)), applied
 
 
@@ -69,6 +99,7 @@ async def prep_update_order(w: World) -> Prepared:
 
     async def applied():
         assert await scalar(w.services, "SELECT special_requirements FROM orders WHERE id = :o", o=order.id) == "Perm"
+
     return {"orderId": gid("Order", order.id), "specialRequirements": "Perm"}, applied
 
 
@@ -76,6 +107,7 @@ def _order_action(status: str, expected: str, **extra) -> Callable[[World], Awai
     async def prep(w: World) -> Prepared:
         order = await _order(w, status)
         return {"orderId": gid("Order", order.id), **extra}, lambda: _status_is(w, "orders", order.id, expected)
+
     return prep
 
 
@@ -84,14 +116,17 @@ async def prep_schedule(w: World) -> Prepared:
 
     async def applied():
         assert await scalar(w.services, "SELECT count(*) FROM service_jobs WHERE order_id = :o", o=order.id) == 1
+
     return {"orderId": gid("Order", order.id), "kind": "TRAINING", "scheduledStart": "2026-03-09T08:00:00Z"}, applied
 
 
 def _job_action(status: str, expected: str, **extra) -> Callable[[World], Awaitable[Prepared]]:
     async def prep(w: World) -> Prepared:
         job = await w.flow.job(customer_id=(await new_customer(w.services)).id, status=status)
-        return {"serviceJobId": gid("ServiceJob", job.id), **extra}, lambda: _status_is(w, "service_jobs", job.id,
-                                                                                        expected)
+        return {"serviceJobId": gid("ServiceJob", job.id), **extra}, lambda: _status_is(
+            w, "service_jobs", job.id, expected
+        )
+
     return prep
 
 
@@ -99,8 +134,11 @@ async def prep_reassign(w: World) -> Prepared:
     job = await w.flow.job(customer_id=(await new_customer(w.services)).id)
 
     async def applied():
-        assert await scalar(w.services, "SELECT technician_id FROM service_jobs WHERE id = :j",
-                            j=job.id) == w.technician.user.id
+        assert (
+            await scalar(w.services, "SELECT technician_id FROM service_jobs WHERE id = :j", j=job.id)
+            == w.technician.user.id
+        )
+
     return {"serviceJobId": gid("ServiceJob", job.id), "technicianId": w.technician.gid}, applied
 
 
@@ -109,6 +147,7 @@ async def prep_record_feedback(w: World) -> Prepared:
 
     async def applied():
         assert await scalar(w.services, "SELECT count(*) FROM feedback WHERE customer_id = :c", c=customer.id) == 1
+
     return {"customerId": gid("Customer", customer.id), "source": "SURVEY", "score": 4}, applied
 
 

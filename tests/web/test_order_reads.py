@@ -1,5 +1,6 @@
 """Reading orders: Order.timeline, the event log of a whole order life, the orders list and its
 filters, Customer.orders, and the N+1 guard (a page costs the same number of statements for 5 or 50)."""
+
 from __future__ import annotations
 
 import uuid
@@ -9,16 +10,32 @@ from sqlalchemy import event
 
 from tests.helpers import error_codes
 from tests.orders_helpers import (
-    COMPLETE, CONFIRM, CREATE_ORDER, HAND_OFF, RECORD, RETURN, SCHEDULE, START, UPDATE_ORDER, Workflow, fast_account,
-    gid, new_customer, order_input, raw_id, rows,
+    COMPLETE,
+    CONFIRM,
+    CREATE_ORDER,
+    HAND_OFF,
+    RECORD,
+    RETURN,
+    SCHEDULE,
+    START,
+    UPDATE_ORDER,
+    Workflow,
+    fast_account,
+    gid,
+    new_customer,
+    order_input,
+    raw_id,
+    rows,
 )
 
 
 @pytest.fixture
 async def people(services):
-    return {"seller": await fast_account(services, "MARKETING", name="Marco Rossi"),
-            "servicer": await fast_account(services, "SERVICE", name="Sofia Alvarez"),
-            "technician": await fast_account(services, "SERVICE", name="Tom Becker")}
+    return {
+        "seller": await fast_account(services, "MARKETING", name="Marco Rossi"),
+        "servicer": await fast_account(services, "SERVICE", name="Sofia Alvarez"),
+        "technician": await fast_account(services, "SERVICE", name="Tom Becker"),
+    }
 
 
 TIMELINE = """query($id: ID!, $after: String) { node(id: $id) { ... on Order {
@@ -48,41 +65,90 @@ async def test_a_whole_order_life_on_its_timeline_and_in_the_event_log(gql, serv
         clock.advance(minutes=minutes)
 
     o = (await gql.mutate("createOrder", CREATE_ORDER, {"i": order_input(cust)}, seller.token))["order"]["id"]
-    step(); await gql.mutate("updateOrder", UPDATE_ORDER, {"i": {"orderId": o, "contractValue": "12000"}}, seller.token)
-    step(); await gql.mutate("handOffOrder", HAND_OFF, {"i": {"orderId": o}}, seller.token)
-    step(); await gql.mutate("returnOrder", RETURN, {"i": {"orderId": o, "reason": "Wrong model"}}, servicer.token)
-    step(); await gql.mutate("handOffOrder", HAND_OFF, {"i": {"orderId": o}}, seller.token)
-    step(); await gql.mutate("confirmOrder", CONFIRM, {"i": {"orderId": o}}, servicer.token)
-    step(); job = (await gql.mutate("scheduleServiceJob", SCHEDULE, {"i": {
-        "orderId": o, "kind": "INSTALLATION", "technicianId": tech.gid, "scheduledStart": "2026-03-03T08:00:00Z",
-        "scheduledEnd": "2026-03-03T12:00:00Z"}}, servicer.token))["serviceJob"]["id"]
-    step(); await gql.mutate("startServiceJob", START, {"i": {"serviceJobId": job}}, tech.token)
-    step(); await gql.mutate("completeServiceJob", COMPLETE, {"i": {"serviceJobId": job, "qualityResult": "PASSED"}},
-                             tech.token)
-    step(); await gql.mutate("recordFeedback", RECORD, {"i": {"customerId": cust, "orderId": o, "source": "SURVEY",
-                                                             "score": 5}}, seller.token)
+    step()
+    await gql.mutate("updateOrder", UPDATE_ORDER, {"i": {"orderId": o, "contractValue": "12000"}}, seller.token)
+    step()
+    await gql.mutate("handOffOrder", HAND_OFF, {"i": {"orderId": o}}, seller.token)
+    step()
+    await gql.mutate("returnOrder", RETURN, {"i": {"orderId": o, "reason": "Wrong model"}}, servicer.token)
+    step()
+    await gql.mutate("handOffOrder", HAND_OFF, {"i": {"orderId": o}}, seller.token)
+    step()
+    await gql.mutate("confirmOrder", CONFIRM, {"i": {"orderId": o}}, servicer.token)
+    step()
+    job = (
+        await gql.mutate(
+            "scheduleServiceJob",
+            SCHEDULE,
+            {
+                "i": {
+                    "orderId": o,
+                    "kind": "INSTALLATION",
+                    "technicianId": tech.gid,
+                    "scheduledStart": "2026-03-03T08:00:00Z",
+                    "scheduledEnd": "2026-03-03T12:00:00Z",
+                }
+            },
+            servicer.token,
+        )
+    )["serviceJob"]["id"]
+    step()
+    await gql.mutate("startServiceJob", START, {"i": {"serviceJobId": job}}, tech.token)
+    step()
+    await gql.mutate(
+        "completeServiceJob", COMPLETE, {"i": {"serviceJobId": job, "qualityResult": "PASSED"}}, tech.token
+    )
+    step()
+    await gql.mutate(
+        "recordFeedback",
+        RECORD,
+        {"i": {"customerId": cust, "orderId": o, "source": "SURVEY", "score": 5}},
+        seller.token,
+    )
 
     timeline = await full_timeline(gql, seller.token, o)
     assert [(n["action"], n["entityType"]) for n in timeline] == [
-        ("order.created", "Order"), ("order.updated", "Order"), ("order.handed_off", "Order"),
-        ("order.returned", "Order"), ("order.handed_off", "Order"), ("order.confirmed", "Order"),
-        ("service_job.scheduled", "ServiceJob"), ("service_job.started", "ServiceJob"), ("order.in_service", "Order"),
-        ("service_job.completed", "ServiceJob"), ("order.completed", "Order"), ("feedback.recorded", "Feedback"),
+        ("order.created", "Order"),
+        ("order.updated", "Order"),
+        ("order.handed_off", "Order"),
+        ("order.returned", "Order"),
+        ("order.handed_off", "Order"),
+        ("order.confirmed", "Order"),
+        ("service_job.scheduled", "ServiceJob"),
+        ("service_job.started", "ServiceJob"),
+        ("order.in_service", "Order"),
+        ("service_job.completed", "ServiceJob"),
+        ("order.completed", "Order"),
+        ("feedback.recorded", "Feedback"),
     ]
-    assert [n["actor"]["id"] for n in timeline] == [seller.gid] * 3 + [servicer.gid] + [seller.gid] + \
-        [servicer.gid] * 2 + [tech.gid] * 4 + [seller.gid]
+    assert [n["actor"]["id"] for n in timeline] == [seller.gid] * 3 + [servicer.gid] + [seller.gid] + [
+        servicer.gid
+    ] * 2 + [tech.gid] * 4 + [seller.gid]
     assert {n["entityId"] for n in timeline if n["entityType"] == "Order"} == {o}  # not the other order
     assert {n["entityId"] for n in timeline if n["entityType"] == "ServiceJob"} == {job}
     assert [n["at"] for n in timeline] == sorted(n["at"] for n in timeline)
     assert "Wrong model" in timeline[3]["summary"]
 
     # One event per accepted change, in the order the changes happened, each placed on the order.
-    events = await rows(services, "SELECT type, entity_id, payload, occurred_at FROM events "
-                                  "WHERE payload->>'orderId' = :o ORDER BY id", o=str(raw_id(o)))
+    events = await rows(
+        services,
+        "SELECT type, entity_id, payload, occurred_at FROM events WHERE payload->>'orderId' = :o ORDER BY id",
+        o=str(raw_id(o)),
+    )
     assert [e[0] for e in events] == [
-        "ORDER_CREATED", "ORDER_UPDATED", "ORDER_HANDED_OFF", "ORDER_RETURNED", "ORDER_HANDED_OFF", "ORDER_CONFIRMED",
-        "SERVICE_JOB_SCHEDULED", "SERVICE_JOB_STARTED", "ORDER_UPDATED", "SERVICE_JOB_COMPLETED", "ORDER_COMPLETED",
-        "FEEDBACK_RECORDED"]
+        "ORDER_CREATED",
+        "ORDER_UPDATED",
+        "ORDER_HANDED_OFF",
+        "ORDER_RETURNED",
+        "ORDER_HANDED_OFF",
+        "ORDER_CONFIRMED",
+        "SERVICE_JOB_SCHEDULED",
+        "SERVICE_JOB_STARTED",
+        "ORDER_UPDATED",
+        "SERVICE_JOB_COMPLETED",
+        "ORDER_COMPLETED",
+        "FEEDBACK_RECORDED",
+    ]
     assert all(e[2]["customerId"] == str(customer.id) for e in events)
     assert [e[3] for e in events] == sorted(e[3] for e in events)
     assert events[8][2]["status"] == "IN_SERVICE"
@@ -91,7 +157,9 @@ async def test_a_whole_order_life_on_its_timeline_and_in_the_event_log(gql, serv
       edges { node { action entityId } } } } } }"""
     rows_ = (await gql.ok(customer_timeline, {"id": cust}, seller.token))["node"]["timeline"]["edges"]
     assert [(r["node"]["action"], r["node"]["entityId"]) for r in rows_[:2]] == [
-        ("customer.created", cust), ("order.created", other_order["id"])]
+        ("customer.created", cust),
+        ("order.created", other_order["id"]),
+    ]
     assert [r["node"]["action"] for r in rows_[2:]] == [n["action"] for n in timeline]
 
 
@@ -104,8 +172,14 @@ async def test_orders_list_filters_and_pages_newest_first(gql, services, clock, 
     flow = Workflow(services, people["seller"].user, people["servicer"].user)
     acme, beta = await new_customer(services, "Acme"), await new_customer(services, "Beta")
     made = []
-    for customer, status in [(acme, "DRAFT"), (beta, "HANDED_OFF"), (acme, "CONFIRMED"), (beta, "DRAFT"),
-                             (acme, "CANCELLED"), (acme, "HANDED_OFF")]:
+    for customer, status in [
+        (acme, "DRAFT"),
+        (beta, "HANDED_OFF"),
+        (acme, "CONFIRMED"),
+        (beta, "DRAFT"),
+        (acme, "CANCELLED"),
+        (acme, "HANDED_OFF"),
+    ]:
         clock.advance(minutes=1)
         made.append((await flow.order(customer.id, status=status), customer))
     token = people["seller"].token
@@ -124,8 +198,9 @@ async def test_orders_list_filters_and_pages_newest_first(gql, services, clock, 
         after = page["pageInfo"]["endCursor"]
     assert seen == newest_first
 
-    drafts = (await gql.ok(ORDERS, {"status": ["DRAFT", "HANDED_OFF"], "customerId": gid("Customer", acme.id)},
-                           token))["orders"]
+    drafts = (await gql.ok(ORDERS, {"status": ["DRAFT", "HANDED_OFF"], "customerId": gid("Customer", acme.id)}, token))[
+        "orders"
+    ]
     expected = [gid("Order", o.id) for o, c in reversed(made) if c is acme and o.status in ("DRAFT", "HANDED_OFF")]
     assert [e["node"]["id"] for e in drafts["edges"]] == expected and drafts["totalCount"] == 2
 
@@ -133,12 +208,15 @@ async def test_orders_list_filters_and_pages_newest_first(gql, services, clock, 
       edges { node { id } } } } } }"""
     acme_orders = (await gql.ok(by_customer, {"id": gid("Customer", acme.id)}, token))["node"]["orders"]
     assert acme_orders["totalCount"] == 4
-    assert [e["node"]["id"] for e in acme_orders["edges"]] == [gid("Order", o.id) for o, c in reversed(made)
-                                                                if c is acme][:2]
+    assert [e["node"]["id"] for e in acme_orders["edges"]] == [
+        gid("Order", o.id) for o, c in reversed(made) if c is acme
+    ][:2]
 
 
-@pytest.mark.parametrize("variables", [{"first": 101}, {"first": -1}, {"after": "garbage"},
-                                       {"customerId": "not-an-id"}, {"customerId": None}])
+@pytest.mark.parametrize(
+    "variables",
+    [{"first": 101}, {"first": -1}, {"after": "garbage"}, {"customerId": "not-an-id"}, {"customerId": None}],
+)
 async def test_bad_list_arguments_are_client_errors(variables, gql, people):
     body = await gql(ORDERS, variables, people["seller"].token)
     if variables == {"customerId": None}:

@@ -1,11 +1,11 @@
 """Relay connections: keyset pages that are stable under inserts, `first` capped at 100, and
 malformed cursors reported as the client's mistake."""
+
 from __future__ import annotations
 
 import base64
 import json
 import uuid
-
 
 from schema.ids import parse_global_id
 from services import customers as customer_service
@@ -13,8 +13,6 @@ from services.customers import NewCustomer
 from services.principal import Principal, PrincipalKind
 from services.unit_of_work import unit_of_work
 from tests.helpers import error_codes
-
-
 
 CUSTOMERS = """query($first: Int, $after: String, $search: String) {
   customers(first: $first, after: $after, search: $search) {
@@ -36,7 +34,7 @@ WORDS = ["alpha", "Bravo", "CHARLIE", "delta", "Echo", "foxtrot", "Golf", "hotel
 
 
 def raw_id(gid: str) -> uuid.UUID:
-    type_name, raw = parse_global_id(gid)
+    _type_name, raw = parse_global_id(gid)
     return uuid.UUID(raw)
 
 
@@ -117,7 +115,7 @@ async def test_inserts_between_pages_neither_duplicate_nor_skip(gql, users, serv
         after = data["pageInfo"]["endCursor"]
     assert len(seen) == len(set(seen))
     assert [i for i in seen if i in set(order)] == order  # every old one once, in order
-    assert late.id in seen and early.id not in seen      # behind the cursor: seen on the next walk
+    assert late.id in seen and early.id not in seen  # behind the cursor: seen on the next walk
 
 
 async def test_first_is_capped_and_validated(gql, users, services):
@@ -151,16 +149,16 @@ async def test_malformed_cursors_are_bad_user_input(gql, users, services):
     bad_cursors = [
         "not a cursor!!",
         "%%%",
-        valid[:-3],                                 # truncated
-        cursor_of({"name": "acme"}),                # not a list
-        cursor_of(["acme"]),                        # too short
-        cursor_of(["acme", str(row.id), 1]),        # too long
-        cursor_of(["acme", "not-a-uuid"]),          # bad id
-        cursor_of([123, str(row.id)]),              # a number where the name goes
+        valid[:-3],  # truncated
+        cursor_of({"name": "acme"}),  # not a list
+        cursor_of(["acme"]),  # too short
+        cursor_of(["acme", str(row.id), 1]),  # too long
+        cursor_of(["acme", "not-a-uuid"]),  # bad id
+        cursor_of([123, str(row.id)]),  # a number where the name goes
         cursor_of([None, str(row.id)]),
         cursor_of([["acme"], str(row.id)]),
-        cursor_of(["ac\u0000me", str(row.id)]),     # PostgreSQL text cannot hold NUL
-        cursor_of([1]),                             # a cursor of another list (the timeline)
+        cursor_of(["ac\u0000me", str(row.id)]),  # PostgreSQL text cannot hold NUL
+        cursor_of([1]),  # a cursor of another list (the timeline)
     ]
     for cursor in bad_cursors:
         body = await gql(CUSTOMERS, {"first": 5, "after": cursor}, reader.token)
@@ -174,8 +172,18 @@ async def test_names_that_python_and_postgresql_lowercase_differently(gql, users
     PostgreSQL's lower() for some letters (final sigma, dotted capital I), and a cursor built in
     Python would then skip rows or repeat them."""
     reader = await users.create()
-    names = ["ΟΔΥΣΣΕΥΣ Shipping", "οδυσσευσ Logistics", "İstanbul Trading", "Isuzu Motors", "istanbul Foods",
-             "Ölmez", "Zeta", "alpha", "上海贸易", "北京科技"]
+    names = [
+        "ΟΔΥΣΣΕΥΣ Shipping",
+        "οδυσσευσ Logistics",
+        "İstanbul Trading",
+        "Isuzu Motors",
+        "istanbul Foods",
+        "Ölmez",
+        "Zeta",
+        "alpha",
+        "上海贸易",
+        "北京科技",
+    ]
     rows = await insert_customers(services, names)
     for size in (1, 2, 3):
         _, edges = await walk(gql, reader.token, size)
@@ -223,8 +231,9 @@ async def test_timeline_pages_the_same_way(gql, users, services, clock):
     # A change made while paging shows up at the end, once.
     async with unit_of_work(services.db.sessions, actor, services.clock) as uow:
         await customer_service.update_customer(uow, customer.id, None, region="Last")
-    tail = (await gql.ok(TIMELINE, {"id": gid, "first": 10, "after": pages[-1]["pageInfo"]["endCursor"]},
-                         rep.token))["node"]["timeline"]
+    tail = (await gql.ok(TIMELINE, {"id": gid, "first": 10, "after": pages[-1]["pageInfo"]["endCursor"]}, rep.token))[
+        "node"
+    ]["timeline"]
     assert [e["node"]["action"] for e in tail["edges"]] == ["customer.updated"]
     assert tail["totalCount"] == 26
 
@@ -232,8 +241,16 @@ async def test_timeline_pages_the_same_way(gql, users, services, clock):
     assert empty["edges"] == [] and empty["totalCount"] == 26 and empty["pageInfo"]["hasNextPage"]
 
     customer_cursor = (await gql.ok(CUSTOMERS, {"first": 1}, rep.token))["customers"]["edges"][0]["cursor"]
-    for first, after in ((101, None), (-1, None), (5, "garbage!"), (5, customer_cursor), (5, cursor_of(["x"])),
-                         (5, cursor_of([10 ** 20])), (5, cursor_of([1.5e300])), (5, cursor_of([None]))):
+    for first, after in (
+        (101, None),
+        (-1, None),
+        (5, "garbage!"),
+        (5, customer_cursor),
+        (5, cursor_of(["x"])),
+        (5, cursor_of([10**20])),
+        (5, cursor_of([1.5e300])),
+        (5, cursor_of([None])),
+    ):
         body = await gql(TIMELINE, {"id": gid, "first": first, "after": after}, rep.token)
         assert error_codes(body) == ["BAD_USER_INPUT"], (first, after, body)
         assert body["errors"][0]["path"] == ["node", "timeline"]

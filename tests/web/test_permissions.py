@@ -3,6 +3,7 @@
 Every mutation of the schema × every kind of caller: allowed ones succeed and change what they
 should; refused ones get exactly one FORBIDDEN error and leave every table as it was.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -55,14 +56,30 @@ ALLOWED: dict[str, set[str]] = {
     "revokeApiKey": {"admin"},
 }
 
-SNAPSHOT_TABLES = ("users", "api_keys", "customers", "contacts", "activity", "events", "idempotency_records",
-                   "login_throttle")
+SNAPSHOT_TABLES = (
+    "users",
+    "api_keys",
+    "customers",
+    "contacts",
+    "activity",
+    "events",
+    "idempotency_records",
+    "login_throttle",
+)
 
 
 async def fast_account(services, department: str, role: str, name: str | None = None) -> Account:
     n = uuid.uuid4().hex[:8]
-    user = User(id=uuid.uuid4(), email=f"{role.lower()}.{n}@example.com", name=name or f"{department} {role} {n}",
-                department=department, role=role, active=True, password_hash=FAST_HASH, token_generation=0)
+    user = User(
+        id=uuid.uuid4(),
+        email=f"{role.lower()}.{n}@example.com",
+        name=name or f"{department} {role} {n}",
+        department=department,
+        role=role,
+        active=True,
+        password_hash=FAST_HASH,
+        token_generation=0,
+    )
     async with services.db.sessions() as session, session.begin():
         session.add(user)
     return Account(user, services.tokens.issue(user, services.clock.now()))
@@ -90,9 +107,16 @@ async def scalar(services, sql: str, **params) -> Any:
 async def seed_customer(services, name: str = "Acme Ltd") -> tuple[uuid.UUID, uuid.UUID]:
     """A customer with one contact (with phone and email); returns (customer id, contact id)."""
     async with unit_of_work(services.db.sessions, None, services.clock) as uow:
-        customer = await customer_service.create_customer(uow, NewCustomer(
-            name=name, industry="Machinery", contacts=[
-                ContactData(name="Ann Li", title="Buyer", phone="+86 21 5555 0101", email="ann.li@acme.example")]))
+        customer = await customer_service.create_customer(
+            uow,
+            NewCustomer(
+                name=name,
+                industry="Machinery",
+                contacts=[
+                    ContactData(name="Ann Li", title="Buyer", phone="+86 21 5555 0101", email="ann.li@acme.example")
+                ],
+            ),
+        )
     contact_id = await scalar(services, "SELECT id FROM contacts WHERE customer_id = :c", c=customer.id)
     return customer.id, contact_id
 
@@ -109,12 +133,14 @@ Prepared = tuple[dict, Callable[[dict], Awaitable[None]]]
 
 # ------------------------------------------------------------------------ one case per mutation
 
+
 async def prep_create_customer(w: World) -> Prepared:
     name = f"Newco {uuid.uuid4().hex[:6]}"
 
     async def applied(payload):
         assert payload["customer"]["name"] == name
         assert await scalar(w.services, "SELECT count(*) FROM customers WHERE name = :n", n=name) == 1
+
     return {"i": {"name": name, "contacts": [{"name": "Bo", "phone": "021 5555 0199"}]}}, applied
 
 
@@ -125,8 +151,10 @@ async def prep_update_customer(w: World) -> Prepared:
     async def applied(payload):
         assert payload["customer"]["name"] == "Renamed Ltd"
         assert await scalar(w.services, "SELECT name FROM customers WHERE id = :c", c=customer_id) == "Renamed Ltd"
-    return {"i": {"customerId": to_global_id("Customer", customer_id), "expectedVersion": version,
-                  "name": "Renamed Ltd"}}, applied
+
+    return {
+        "i": {"customerId": to_global_id("Customer", customer_id), "expectedVersion": version, "name": "Renamed Ltd"}
+    }, applied
 
 
 async def prep_add_contact(w: World) -> Prepared:
@@ -135,8 +163,13 @@ async def prep_add_contact(w: World) -> Prepared:
     async def applied(payload):
         assert sorted(c["name"] for c in payload["customer"]["contacts"]) == ["Ann Li", "Cai Hong"]
         assert await scalar(w.services, "SELECT count(*) FROM contacts WHERE customer_id = :c", c=customer_id) == 2
-    return {"i": {"customerId": to_global_id("Customer", customer_id),
-                  "contact": {"name": "Cai Hong", "email": "cai@acme.example"}}}, applied
+
+    return {
+        "i": {
+            "customerId": to_global_id("Customer", customer_id),
+            "contact": {"name": "Cai Hong", "email": "cai@acme.example"},
+        }
+    }, applied
 
 
 async def prep_update_contact(w: World) -> Prepared:
@@ -144,6 +177,7 @@ async def prep_update_contact(w: World) -> Prepared:
 
     async def applied(payload):
         assert await scalar(w.services, "SELECT phone FROM contacts WHERE id = :c", c=contact_id) == "+86 21 5555 0222"
+
     return {"i": {"contactId": to_global_id("Contact", contact_id), "phone": "+86 21 5555 0222"}}, applied
 
 
@@ -153,6 +187,7 @@ async def prep_remove_contact(w: World) -> Prepared:
     async def applied(payload):
         assert payload["customer"]["contacts"] == []
         assert await scalar(w.services, "SELECT count(*) FROM contacts WHERE id = :c", c=contact_id) == 0
+
     return {"i": {"contactId": to_global_id("Contact", contact_id)}}, applied
 
 
@@ -161,13 +196,16 @@ async def prep_create_user(w: World) -> Prepared:
 
     async def applied(payload):
         assert await scalar(w.services, "SELECT role FROM users WHERE email = :e", e=email) == "ADMIN"
-    return {"i": {"email": email, "name": "Created", "department": "SERVICE", "role": "ADMIN",
-                  "password": "long enough pw"}}, applied
+
+    return {
+        "i": {"email": email, "name": "Created", "department": "SERVICE", "role": "ADMIN", "password": "long enough pw"}
+    }, applied
 
 
 async def prep_update_user(w: World) -> Prepared:
     async def applied(payload):
         assert await scalar(w.services, "SELECT role FROM users WHERE id = :u", u=w.target.user.id) == "ADMIN"
+
     return {"i": {"userId": w.target.gid, "role": "ADMIN"}}, applied
 
 
@@ -181,6 +219,7 @@ async def prep_deactivate_user(w: World) -> Prepared:
 
     async def applied(payload):
         assert await scalar(w.services, "SELECT active FROM users WHERE id = :u", u=w.target.user.id) is False
+
     return {"i": {"userId": w.target.gid}}, applied
 
 
@@ -189,6 +228,7 @@ async def prep_reactivate_user(w: World) -> Prepared:
 
     async def applied(payload):
         assert await scalar(w.services, "SELECT active FROM users WHERE id = :u", u=w.target.user.id) is True
+
     return {"i": {"userId": w.target.gid}}, applied
 
 
@@ -198,6 +238,7 @@ async def prep_create_api_key(w: World) -> Prepared:
     async def applied(payload):
         assert payload["key"].startswith("tdk_")
         assert await scalar(w.services, "SELECT scope FROM api_keys WHERE name = :n", n=name) == "board"
+
     return {"i": {"name": name, "scope": "BOARD"}}, applied
 
 
@@ -208,6 +249,7 @@ async def prep_revoke_api_key(w: World) -> Prepared:
 
     async def applied(payload):
         assert await scalar(w.services, "SELECT revoked_at FROM api_keys WHERE id = :k", k=key_id) is not None
+
     return {"i": {"apiKeyId": to_global_id("ApiKey", key_id)}}, applied
 
 
@@ -255,14 +297,21 @@ def test_the_table_names_real_mutations():
 
 # --------------------------------------------------- every mutation, API keys and anonymous callers
 
-SCALAR_SAMPLES = {"String": "x", "Int": 1, "Float": 1.0, "Boolean": True, "DateTime": "2026-03-02T09:00:00+00:00",
-                  "Decimal": "1.00", "Date": "2026-03-02", "JSON": {}}
+SCALAR_SAMPLES = {
+    "String": "x",
+    "Int": 1,
+    "Float": 1.0,
+    "Boolean": True,
+    "DateTime": "2026-03-02T09:00:00+00:00",
+    "Decimal": "1.00",
+    "Date": "2026-03-02",
+    "JSON": {},
+}
 
 
 def sample(gql_type):
     """A value that passes GraphQL input coercion for `gql_type` (required fields only)."""
-    from graphql import (GraphQLEnumType, GraphQLInputObjectType, GraphQLList, GraphQLNonNull,
-                         GraphQLScalarType)
+    from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLList, GraphQLNonNull, GraphQLScalarType
 
     if isinstance(gql_type, GraphQLNonNull):
         return sample(gql_type.of_type)
@@ -271,8 +320,11 @@ def sample(gql_type):
     if isinstance(gql_type, GraphQLEnumType):
         return next(iter(gql_type.values))
     if isinstance(gql_type, GraphQLInputObjectType):
-        return {name: sample(f.type) for name, f in gql_type.fields.items()
-                if isinstance(f.type, GraphQLNonNull) and f.default_value is Undefined}
+        return {
+            name: sample(f.type)
+            for name, f in gql_type.fields.items()
+            if isinstance(f.type, GraphQLNonNull) and f.default_value is Undefined
+        }
     if isinstance(gql_type, GraphQLScalarType):
         if gql_type.name == "ID":
             return to_global_id("Customer", uuid.uuid4())
@@ -289,12 +341,17 @@ def every_mutation_call() -> list[tuple[str, str, dict]]:
     for name, f in sorted(mutation_type.fields.items()):
         if name == "login":
             continue
-        required = {a: arg for a, arg in f.args.items()
-                    if isinstance(arg.type, GraphQLNonNull) and arg.default_value is Undefined}
+        required = {
+            a: arg
+            for a, arg in f.args.items()
+            if isinstance(arg.type, GraphQLNonNull) and arg.default_value is Undefined
+        }
         declared = ", ".join(f"${a}: {arg.type}" for a, arg in required.items())
         passed = ", ".join(f"{a}: ${a}" for a in required)
-        document = (f"mutation{f'({declared})' if declared else ''} "
-                    f"{{ {name}{f'({passed})' if passed else ''} {{ __typename }} }}")
+        document = (
+            f"mutation{f'({declared})' if declared else ''} "
+            f"{{ {name}{f'({passed})' if passed else ''} {{ __typename }} }}"
+        )
         calls.append((name, document, {a: sample(arg.type) for a, arg in required.items()}))
     return calls
 
@@ -302,8 +359,11 @@ def every_mutation_call() -> list[tuple[str, str, dict]]:
 async def test_api_keys_and_anonymous_callers_cannot_call_any_mutation(gql, users, services):
     """DOMAIN.md: API keys never write; anonymous callers get nothing. Checked for every mutation the
     schema has (today's and any added later), with inputs that pass GraphQL validation."""
-    credentials = {"reporting key": await users.api_key("reporting"), "board key": await users.api_key("board"),
-                   "anonymous": None}
+    credentials = {
+        "reporting key": await users.api_key("reporting"),
+        "board key": await users.api_key("board"),
+        "anonymous": None,
+    }
     await seed_customer(services)
     calls = every_mutation_call()
     assert len(calls) >= len(ALLOWED)
@@ -351,13 +411,15 @@ async def check_mutations(principal: str, token: str, gql, services) -> None:
     body = await gql(mutation_text("updateCustomer"), {"i": {"customerId": missing_customer, "name": "X"}}, token)
     if principal in ALLOWED["updateCustomer"]:
         assert body["data"]["updateCustomer"]["errors"] == [
-            {"code": "NOT_FOUND", "field": ["customerId"], "message": "customer not found"}]
+            {"code": "NOT_FOUND", "field": ["customerId"], "message": "customer not found"}
+        ]
     else:
         assert error_codes(body) == ["FORBIDDEN"]
     body = await gql(mutation_text("deactivateUser"), {"i": {"userId": to_global_id("User", uuid.uuid4())}}, token)
     if principal == "admin":
         assert body["data"]["deactivateUser"]["errors"] == [
-            {"code": "NOT_FOUND", "field": ["userId"], "message": "user not found"}]
+            {"code": "NOT_FOUND", "field": ["userId"], "message": "user not found"}
+        ]
     else:
         assert error_codes(body) == ["FORBIDDEN"]
 
@@ -369,8 +431,11 @@ async def check_reads(principal: str, token: str, gql, services) -> None:
     """Everyone reads customers, users' names and the event cursor; only admins list API keys; API keys
     never see contact details (contact phone/email, user email), people do."""
     customer_id, contact_id = await seed_customer(services)
-    data = await gql.ok("{ customers(first: 5) { totalCount edges { node { name } } } users(first: 50) { totalCount "
-                        "edges { node { name } } } eventCursor }", token=token)
+    data = await gql.ok(
+        "{ customers(first: 5) { totalCount edges { node { name } } } users(first: 50) { totalCount "
+        "edges { node { name } } } eventCursor }",
+        token=token,
+    )
     assert data["customers"]["totalCount"] == 1
     assert data["customers"]["edges"][0]["node"]["name"] == "Acme Ltd"
     assert data["users"]["totalCount"] == (1 if principal in PEOPLE else 0)
@@ -386,11 +451,15 @@ async def check_reads(principal: str, token: str, gql, services) -> None:
     # `node(id:)` is no way around the admin-only `apiKeys`.
     wall = await UserFactory(services).api_key("board", name="Wall screen")
     wall_id = await scalar(services, "SELECT id FROM api_keys WHERE name = 'Wall screen'")
-    body = await gql("query($id: ID!) { node(id: $id) { id ... on ApiKey { name prefix } } }",
-                     {"id": to_global_id("ApiKey", wall_id)}, token)
+    body = await gql(
+        "query($id: ID!) { node(id: $id) { id ... on ApiKey { name prefix } } }",
+        {"id": to_global_id("ApiKey", wall_id)},
+        token,
+    )
     if principal == "admin":
-        assert body == {"data": {"node": {"id": to_global_id("ApiKey", wall_id), "name": "Wall screen",
-                                          "prefix": wall[:10]}}}
+        assert body == {
+            "data": {"node": {"id": to_global_id("ApiKey", wall_id), "name": "Wall screen", "prefix": wall[:10]}}
+        }
     else:
         assert error_codes(body) == ["FORBIDDEN"] and body["data"] == {"node": None}, body
         assert body["errors"][0]["path"] == ["node"]
@@ -406,16 +475,22 @@ async def check_reads(principal: str, token: str, gql, services) -> None:
     assert node["owner"] == {"name": "Owner Olga"}
     contact = node["contacts"][0]
     assert (contact["name"], contact["title"], contact["isPrimary"]) == ("Ann Li", "Buyer", True)
-    contact_node = await gql('query($id: ID!) { node(id: $id) { ... on Contact { name phone email } } }',
-                             {"id": contact_gid}, token)
-    owner_email = await gql("query($id: ID!) { node(id: $id) { ... on User { name email } } }", {"id": owner.gid}, token)
+    contact_node = await gql(
+        "query($id: ID!) { node(id: $id) { ... on Contact { name phone email } } }", {"id": contact_gid}, token
+    )
+    owner_email = await gql(
+        "query($id: ID!) { node(id: $id) { ... on User { name email } } }", {"id": owner.gid}, token
+    )
     users_email = await gql("{ users(first: 50) { edges { node { name email } } } }", token=token)
     if principal in PEOPLE:
         assert not body.get("errors")
         assert (contact["phone"], contact["email"]) == ("+86 21 5555 0101", "ann.li@acme.example")
         assert not contact_node.get("errors")
-        assert contact_node["data"]["node"] == {"name": "Ann Li", "phone": "+86 21 5555 0101",
-                                                "email": "ann.li@acme.example"}
+        assert contact_node["data"]["node"] == {
+            "name": "Ann Li",
+            "phone": "+86 21 5555 0101",
+            "email": "ann.li@acme.example",
+        }
         assert owner_email["data"]["node"] == {"name": "Owner Olga", "email": owner.user.email}
         assert not users_email.get("errors")
         assert owner.user.email in [e["node"]["email"] for e in users_email["data"]["users"]["edges"]]
@@ -424,10 +499,14 @@ async def check_reads(principal: str, token: str, gql, services) -> None:
     base = ["customers", "edges", 0, "node", "contacts", 0]
     assert (contact["phone"], contact["email"]) == (None, None)
     assert sorted((e["path"], e["extensions"]["code"]) for e in body["errors"]) == [
-        (base + ["email"], "FORBIDDEN"), (base + ["phone"], "FORBIDDEN")]
+        ([*base, "email"], "FORBIDDEN"),
+        ([*base, "phone"], "FORBIDDEN"),
+    ]
     assert contact_node["data"]["node"] == {"name": "Ann Li", "phone": None, "email": None}
     assert sorted((e["path"], e["extensions"]["code"]) for e in contact_node["errors"]) == [
-        (["node", "email"], "FORBIDDEN"), (["node", "phone"], "FORBIDDEN")]
+        (["node", "email"], "FORBIDDEN"),
+        (["node", "phone"], "FORBIDDEN"),
+    ]
     # User.email is `String!` in the contract, so the refusal nulls the nearest nullable parent.
     assert error_codes(owner_email) == ["FORBIDDEN"]
     assert owner_email["errors"][0]["path"] == ["node", "email"]

@@ -1,5 +1,6 @@
 """Pre-sale over the real HTTP API and a real PostgreSQL database: the whole flow, solution revisions,
 the confirmation and registration rules, reads, and who may do what (DOMAIN.md's matrix)."""
+
 from __future__ import annotations
 
 import pytest
@@ -18,10 +19,15 @@ OPP = """fragment O on Opportunity {
   currentSolution { version review { decision } }
 }"""
 INPUTS = {
-    "createOpportunity": "CreateOpportunityInput", "recordRequirements": "RecordRequirementsInput",
-    "confirmRequirements": "ConfirmRequirementsInput", "submitSolution": "SubmitSolutionInput",
-    "reviewSolution": "ReviewSolutionInput", "registerProject": "OpportunityActionInput",
-    "acknowledgeRegistration": "AcknowledgeRegistrationInput", "markWon": "MarkWonInput", "markLost": "MarkLostInput",
+    "createOpportunity": "CreateOpportunityInput",
+    "recordRequirements": "RecordRequirementsInput",
+    "confirmRequirements": "ConfirmRequirementsInput",
+    "submitSolution": "SubmitSolutionInput",
+    "reviewSolution": "ReviewSolutionInput",
+    "registerProject": "OpportunityActionInput",
+    "acknowledgeRegistration": "AcknowledgeRegistrationInput",
+    "markWon": "MarkWonInput",
+    "markLost": "MarkLostInput",
 }
 READ = "query($id: ID!) { node(id: $id) { ...O } }" + OPP
 LIST = """query($stage: [OpportunityStage!], $c: ID) { opportunities(first: 50, stage: $stage, customerId: $c) {
@@ -29,8 +35,10 @@ LIST = """query($stage: [OpportunityStage!], $c: ID) { opportunities(first: 50, 
 
 
 def doc(name: str) -> str:
-    return (f"mutation($i: {INPUTS[name]}!) {{ {name}(input: $i) {{ opportunity {{ ...O }} "
-            f"errors {{ code field message }} }} }}" + OPP)
+    return (
+        f"mutation($i: {INPUTS[name]}!) {{ {name}(input: $i) {{ opportunity {{ ...O }} "
+        f"errors {{ code field message }} }} }}" + OPP
+    )
 
 
 async def ok(gql, name: str, token: str, **input) -> dict:
@@ -51,16 +59,32 @@ async def test_the_whole_pre_sale_flow(gql, users, services, clock):
     m, s = team.seller.token, team.service.token
     c = await customer(services, team.seller, "Northwind Foods")
     cid = to_global_id("Customer", c.id)
-    opp = await ok(gql, "createOpportunity", m, customerId=cid, title="  Cold-store retrofit ",
-                   requirements=[{"description": "12 freezers", "priority": "MUST"}])
+    opp = await ok(
+        gql,
+        "createOpportunity",
+        m,
+        customerId=cid,
+        title="  Cold-store retrofit ",
+        requirements=[{"description": "12 freezers", "priority": "MUST"}],
+    )
     oid = opp["id"]
     assert (opp["title"], opp["stage"], opp["owner"]["id"], opp["customer"]["name"]) == (
-        "Cold-store retrofit", "REQUIREMENTS", team.seller.gid, "Northwind Foods")
+        "Cold-store retrofit",
+        "REQUIREMENTS",
+        team.seller.gid,
+        "Northwind Foods",
+    )
     assert [(r["description"], r["priority"]) for r in opp["requirements"]] == [("12 freezers", "MUST")]
     assert opp["solutions"] == [] and opp["currentSolution"] is None
 
-    opp = await ok(gql, "recordRequirements", m, opportunityId=oid, expectedVersion=opp["version"], requirements=[
-        {"description": "12 freezers", "priority": "MUST"}, {"description": "remote monitoring"}])
+    opp = await ok(
+        gql,
+        "recordRequirements",
+        m,
+        opportunityId=oid,
+        expectedVersion=opp["version"],
+        requirements=[{"description": "12 freezers", "priority": "MUST"}, {"description": "remote monitoring"}],
+    )
     assert [r["description"] for r in opp["requirements"]] == ["12 freezers", "remote monitoring"]
     # The rule: no solution before the customer confirmed the requirements.
     errors = await refused(gql, services, "submitSolution", m, opportunityId=oid, summary="too early")
@@ -79,13 +103,25 @@ async def test_the_whole_pre_sale_flow(gql, users, services, clock):
     errors = await refused(gql, services, "registerProject", m, opportunityId=oid)
     assert errors[0]["code"] == "INVALID_TRANSITION" and "approved solution" in errors[0]["message"]
     clock.advance(hours=2)
-    opp = await ok(gql, "reviewSolution", s, opportunityId=oid, decision="CHANGES_REQUESTED",
-                   technicalFeasibility="feasible", serviceability="no spare parts locally", comments="use F-300")
+    opp = await ok(
+        gql,
+        "reviewSolution",
+        s,
+        opportunityId=oid,
+        decision="CHANGES_REQUESTED",
+        technicalFeasibility="feasible",
+        serviceability="no spare parts locally",
+        comments="use F-300",
+    )
     assert opp["stage"] == "SOLUTION"
     assert opp["solutions"][0]["review"] == {
-        "decision": "CHANGES_REQUESTED", "technicalFeasibility": "feasible",
-        "serviceability": "no spare parts locally", "comments": "use F-300", "reviewer": {"id": team.service.gid},
-        "reviewedAt": clock.now().isoformat()}
+        "decision": "CHANGES_REQUESTED",
+        "technicalFeasibility": "feasible",
+        "serviceability": "no spare parts locally",
+        "comments": "use F-300",
+        "reviewer": {"id": team.service.gid},
+        "reviewedAt": clock.now().isoformat(),
+    }
     opp = await ok(gql, "submitSolution", m, opportunityId=oid, summary="Freezers B")
     assert [x["version"] for x in opp["solutions"]] == [1, 2] and opp["currentSolution"]["version"] == 2
     opp = await ok(gql, "reviewSolution", s, opportunityId=oid, decision="APPROVED")
@@ -93,41 +129,91 @@ async def test_the_whole_pre_sale_flow(gql, users, services, clock):
 
     opp = await ok(gql, "registerProject", m, opportunityId=oid, expectedVersion=opp["version"])
     assert opp["stage"] == "REGISTERED" and opp["registeredAt"] == clock.now().isoformat()
-    errors = await refused(gql, services, "markWon", m, opportunityId=oid,
-                           orderId=to_global_id("Order", (await order(services, team.seller, c.id)).id))
+    errors = await refused(
+        gql,
+        services,
+        "markWon",
+        m,
+        opportunityId=oid,
+        orderId=to_global_id("Order", (await order(services, team.seller, c.id)).id),
+    )
     assert "not acknowledged" in errors[0]["message"]
-    opp = await ok(gql, "acknowledgeRegistration", s, opportunityId=oid, serviceLeadId=team.service.gid,
-                   preparationNotes="2 technicians, refrigerant, lifting gear")
+    opp = await ok(
+        gql,
+        "acknowledgeRegistration",
+        s,
+        opportunityId=oid,
+        serviceLeadId=team.service.gid,
+        preparationNotes="2 technicians, refrigerant, lifting gear",
+    )
     assert (opp["serviceLead"], opp["preparationNotes"]) == (
-        {"id": team.service.gid}, "2 technicians, refrigerant, lifting gear")
+        {"id": team.service.gid},
+        "2 technicians, refrigerant, lifting gear",
+    )
 
-    created = await gql.mutate("createOrder", """mutation($i: CreateOrderInput!) { createOrder(input: $i) {
-        order { id } errors { code field message } } }""", {"i": {
-        "customerId": cid, "opportunityId": oid, "items": [{"productModel": "F-300", "quantity": 12}],
-        "contractValue": "84000.00"}}, m)
+    created = await gql.mutate(
+        "createOrder",
+        """mutation($i: CreateOrderInput!) { createOrder(input: $i) {
+        order { id } errors { code field message } } }""",
+        {
+            "i": {
+                "customerId": cid,
+                "opportunityId": oid,
+                "items": [{"productModel": "F-300", "quantity": 12}],
+                "contractValue": "84000.00",
+            }
+        },
+        m,
+    )
     opp = await ok(gql, "markWon", m, opportunityId=oid, orderId=created["order"]["id"])
     assert opp["stage"] == "WON"
     assert opp["order"]["id"] == created["order"]["id"] and opp["order"]["opportunity"] == {"id": oid}
     assert (await gql.ok(READ, {"id": oid}, m))["node"] == opp
 
-    timeline = await gql.ok("""query($id: ID!) { node(id: $id) { ... on Customer { timeline(first: 50) {
-        edges { node { action entityType entityId } } } } } }""", {"id": cid}, m)
-    actions = [e["node"]["action"] for e in timeline["node"]["timeline"]["edges"]
-               if e["node"]["entityType"] == "Opportunity"]
-    assert actions == ["opportunity.created", "opportunity.requirements_recorded",
-                       "opportunity.requirements_confirmed", "solution.submitted", "solution.reviewed",
-                       "solution.submitted", "solution.reviewed", "opportunity.registered",
-                       "opportunity.registration_acknowledged", "opportunity.won"]
+    timeline = await gql.ok(
+        """query($id: ID!) { node(id: $id) { ... on Customer { timeline(first: 50) {
+        edges { node { action entityType entityId } } } } } }""",
+        {"id": cid},
+        m,
+    )
+    actions = [
+        e["node"]["action"] for e in timeline["node"]["timeline"]["edges"] if e["node"]["entityType"] == "Opportunity"
+    ]
+    assert actions == [
+        "opportunity.created",
+        "opportunity.requirements_recorded",
+        "opportunity.requirements_confirmed",
+        "solution.submitted",
+        "solution.reviewed",
+        "solution.submitted",
+        "solution.reviewed",
+        "opportunity.registered",
+        "opportunity.registration_acknowledged",
+        "opportunity.won",
+    ]
 
 
 async def test_invalid_input_is_refused_field_by_field(gql, users, services):
     team = await Team.create(users)
     cid = to_global_id("Customer", (await customer(services, team.seller)).id)
-    errors = await refused(gql, services, "createOpportunity", team.seller.token, customerId=cid, title=" ",
-                           requirements=[{"description": ""}])
+    errors = await refused(
+        gql,
+        services,
+        "createOpportunity",
+        team.seller.token,
+        customerId=cid,
+        title=" ",
+        requirements=[{"description": ""}],
+    )
     assert sorted(tuple(e["field"]) for e in errors) == [("requirements", "0", "description"), ("title",)]
-    errors = await refused(gql, services, "createOpportunity", team.seller.token,
-                           customerId=to_global_id("Customer", "00000000-0000-0000-0000-000000000000"), title="X")
+    errors = await refused(
+        gql,
+        services,
+        "createOpportunity",
+        team.seller.token,
+        customerId=to_global_id("Customer", "00000000-0000-0000-0000-000000000000"),
+        title="X",
+    )
     assert [(e["code"], e["field"]) for e in errors] == [("NOT_FOUND", ["customerId"])]
     errors = await refused(gql, services, "markLost", team.seller.token, opportunityId=cid, reason="x")
     assert [(e["code"], e["field"]) for e in errors] == [("VALIDATION", ["opportunityId"])]
@@ -140,8 +226,9 @@ async def test_create_is_idempotent_per_key(gql, users, services):
     counts = await log_counts(services)
     again = await ok(gql, "createOpportunity", team.seller.token, customerId=cid, title="Pumps", idempotencyKey="k1")
     assert again["id"] == first["id"] and await log_counts(services) == counts
-    errors = await refused(gql, services, "createOpportunity", team.seller.token, customerId=cid, title="Valves",
-                           idempotencyKey="k1")
+    errors = await refused(
+        gql, services, "createOpportunity", team.seller.token, customerId=cid, title="Valves", idempotencyKey="k1"
+    )
     assert errors[0]["code"] == "DUPLICATE"
 
 
@@ -159,7 +246,7 @@ async def test_list_filters_and_reads(gql, users, services, clock):
     assert [e["node"]["id"] for e in everything["edges"]] == created[::-1]  # newest first
     open_ones = (await gql.ok(LIST, {"stage": ["REQUIREMENTS", "REVIEW"]}, team.service.token))["opportunities"]
     assert {e["node"]["id"] for e in open_ones["edges"]} == {ids["REQUIREMENTS"], ids["REVIEW"], other}
-    of_a = (await gql.ok(LIST, {"stage": ["REVIEW"], "c": to_global_id("Customer", a.id)}, team.seller.token))
+    of_a = await gql.ok(LIST, {"stage": ["REVIEW"], "c": to_global_id("Customer", a.id)}, team.seller.token)
     assert [e["node"]["id"] for e in of_a["opportunities"]["edges"]] == [ids["REVIEW"]]
     body = await gql("{ opportunities(first: 101) { totalCount } }", token=team.seller.token)
     assert error_codes(body) == ["BAD_USER_INPUT"]
@@ -170,8 +257,15 @@ async def test_list_filters_and_reads(gql, users, services, clock):
 
 # ----------------------------------------------------------------------------- who may do what
 
-PRINCIPALS = ("marketing staff", "service staff", "management staff", "supervisor", "admin", "reporting key",
-              "board key")
+PRINCIPALS = (
+    "marketing staff",
+    "service staff",
+    "management staff",
+    "supervisor",
+    "admin",
+    "reporting key",
+    "board key",
+)
 SALES = {"marketing staff", "admin"}
 SERVICE = {"service staff", "admin"}
 # mutation: (who may, the state it needs, its input besides opportunityId)
@@ -191,8 +285,13 @@ MATRIX = {
 async def _token(users, who: str) -> str:
     if who.endswith("key"):
         return await users.api_key(who.split()[0])
-    department, role = {"marketing staff": ("MARKETING", "STAFF"), "service staff": ("SERVICE", "STAFF"),
-                        "management staff": ("MANAGEMENT", "STAFF"), "supervisor": ("MANAGEMENT", "SUPERVISOR"), "admin": ("MANAGEMENT", "ADMIN")}[who]
+    department, role = {
+        "marketing staff": ("MARKETING", "STAFF"),
+        "service staff": ("SERVICE", "STAFF"),
+        "management staff": ("MANAGEMENT", "STAFF"),
+        "supervisor": ("MANAGEMENT", "SUPERVISOR"),
+        "admin": ("MANAGEMENT", "ADMIN"),
+    }[who]
     return (await users.create(department, role)).token
 
 

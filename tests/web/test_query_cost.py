@@ -1,12 +1,12 @@
 """Work per request is bounded before anything runs: the estimated query cost, depth, aliases, tokens
 and directives (schema/limits.py), each from settings.py. The real queries of the test suite, the
 README and the benchmarks pass; the ones built to exhaust the server are refused at once."""
+
 from __future__ import annotations
 
 import ast
 import asyncio
 import json
-import logging
 import re
 import time
 from pathlib import Path
@@ -29,8 +29,10 @@ from web.app import create_app
 ROOT = Path(__file__).resolve().parents[2]
 LIMIT = Settings.from_env({}).max_query_cost
 
-ONE = ("customers(first:100){ edges { node { id timeline(first:100){ edges { node { summary } } } "
-       "tickets(first:100){ edges { node { id comments(first:100){ edges { node { body } } } } } } } } }")
+ONE = (
+    "customers(first:100){ edges { node { id timeline(first:100){ edges { node { summary } } } "
+    "tickets(first:100){ edges { node { id comments(first:100){ edges { node { body } } } } } } } } }"
+)
 ATTACK = "{ " + " ".join(f"a{i}: {ONE}" for i in range(30)) + " }"  # 18-23 s and 220 MB before
 
 
@@ -46,6 +48,7 @@ def client_for(app) -> httpx.AsyncClient:
 
 
 # ----------------------------------------------------------------------------- cost
+
 
 async def test_the_30_alias_query_is_refused_before_any_resolver_runs(gql, users, services, no_error_logs):
     rep = await users.create()
@@ -94,8 +97,9 @@ async def test_first_from_variables_and_fragments_count_the_same(gql, users):
 async def test_lists_without_first_count_as_100_items(gql, users):
     rep = await users.create()
     # Each customer's contacts count as 100: 1 + 100 × (1 + 100) = 10,101.
-    assert (await gql.ok("{ customers(first: 100) { edges { node { contacts { name } } } } }",
-                         token=rep.token))["customers"]["edges"] == []
+    assert (await gql.ok("{ customers(first: 100) { edges { node { contacts { name } } } } }", token=rep.token))[
+        "customers"
+    ]["edges"] == []
     # A board of 100 tickets with each escalation's participants and notes, and their authors:
     # 1 + 100 × (1 + (1 + 100 + 100 × 2) + (1 + 100)) = 40,301, accepted.
     board = """{ tickets(first: 100) { edges { node { escalation { participants { name } notes { author { name } } }
@@ -115,10 +119,18 @@ async def test_the_real_heavy_queries_pass(gql, users, no_error_logs):
     await gql.ok(BOARD, token=service.token)  # the live board: tickets(first: 50) with everything
     await gql.ok(CUSTOMERS_PAGE, {"n": 100}, rep.token)
     await gql.ok(ORDERS_PAGE, {"n": 100}, rep.token)
-    await gql.ok("""{ customers(first: 50) { totalCount edges { node { code name lifecycleStage owner { name }
-      contacts { name phone email isPrimary } } } pageInfo { endCursor hasNextPage } } }""", token=rep.token)
-    customer = (await gql.mutate("createCustomer", 'mutation { createCustomer(input: {name: "Acme"}) '
-                                 '{ customer { id } errors { code } } }', token=rep.token))["customer"]["id"]
+    await gql.ok(
+        """{ customers(first: 50) { totalCount edges { node { code name lifecycleStage owner { name }
+      contacts { name phone email isPrimary } } } pageInfo { endCursor hasNextPage } } }""",
+        token=rep.token,
+    )
+    customer = (
+        await gql.mutate(
+            "createCustomer",
+            'mutation { createCustomer(input: {name: "Acme"}) { customer { id } errors { code } } }',
+            token=rep.token,
+        )
+    )["customer"]["id"]
     timeline = """query($id: ID!) { node(id: $id) { ... on Customer { timeline(first: 100) { totalCount edges {
       cursor node { id at action entityType entityId summary actor { id name } } } } } } }"""
     assert (await gql.ok(timeline, {"id": customer}, rep.token))["node"]["timeline"]["totalCount"] == 1
@@ -131,8 +143,9 @@ async def test_the_real_heavy_queries_pass(gql, users, no_error_logs):
 def _documents() -> dict[str, str]:
     """Every GraphQL document written in the tests, the benchmarks and the README."""
     found: dict[str, str] = {}
-    files = [p for p in (ROOT / "tests").rglob("*.py")
-             if "node_modules" not in p.parts and p != Path(__file__).resolve()]  # this file's are built to fail
+    files = [
+        p for p in (ROOT / "tests").rglob("*.py") if "node_modules" not in p.parts and p != Path(__file__).resolve()
+    ]  # this file's are built to fail
     for path in files + sorted((ROOT / "benchmarks").glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and "{" in node.value:
@@ -164,8 +177,11 @@ def test_every_query_written_in_the_repository_is_within_the_limit():
             continue  # deliberately invalid documents of the error tests
         for operation in (d for d in document.definitions if isinstance(d, OperationDefinitionNode)):
             page = next((n for key, n in REALLY_SENT_WITH.items() if key in text), 100)
-            ints = {v.variable.name.value: page for v in operation.variable_definitions or ()
-                    if "Int" in str(v.type.to_dict())}
+            ints = {
+                v.variable.name.value: page
+                for v in operation.variable_definitions or ()
+                if "Int" in str(v.type.to_dict())
+            }
             checked += 1
             cost = query_cost(schema, document, operation, ints)
             if cost > LIMIT:
@@ -175,6 +191,7 @@ def test_every_query_written_in_the_repository_is_within_the_limit():
 
 
 # ----------------------------------------------------------------------------- depth, aliases, tokens, directives
+
 
 async def test_directives_are_limited(gql, no_error_logs):
     ok = "{ " + " ".join(["__typename @skip(if: false)"] * 50) + " }"
@@ -189,28 +206,44 @@ async def test_fragments_spread_many_times_cost_what_their_text_costs(gql, no_er
     follow every path (seconds at 18 levels, doubling with each) and a chain of 300 fragments
     overflowed their stack (a masked 500 with a traceback in the log)."""
     levels = 24
-    bomb = "{ ...F0 } " + " ".join(f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(levels)) + \
-        f" fragment F{levels} on Query {{ __typename }}"
+    bomb = (
+        "{ ...F0 } "
+        + " ".join(f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(levels))
+        + f" fragment F{levels} on Query {{ __typename }}"
+    )
     started = time.monotonic()
     assert (await gql.ok(bomb)) == {"__typename": "Query"}
     assert time.monotonic() - started < 2.0
-    aliased = bomb.replace(f"fragment F{levels} on Query {{ __typename }}", f"fragment F{levels} on Query {{ a: __typename }}")
+    aliased = bomb.replace(
+        f"fragment F{levels} on Query {{ __typename }}", f"fragment F{levels} on Query {{ a: __typename }}"
+    )
     body = await gql(aliased)
-    assert [e["message"] for e in body["errors"]] == [f"{2 ** levels} aliases found. Allowed: 30"]
-    chain = "{ ...F0 } " + " ".join(f"fragment F{i} on Query {{ ...F{i + 1} }}" for i in range(300)) + \
-        " fragment F300 on Query { __typename }"
+    assert [e["message"] for e in body["errors"]] == [f"{2**levels} aliases found. Allowed: 30"]
+    chain = (
+        "{ ...F0 } "
+        + " ".join(f"fragment F{i} on Query {{ ...F{i + 1} }}" for i in range(300))
+        + " fragment F300 on Query { __typename }"
+    )
     body = await gql(chain)
     assert body["errors"] and "Internal server error" not in json.dumps(body)
 
 
 async def test_every_limit_is_read_from_the_settings(services, db_url, users, no_error_logs):
-    settings = Settings.from_env({"DATABASE_URL": db_url, "TANDEM_SECRET_KEY": TEST_SECRET,
-                                  "TANDEM_MAX_DEPTH": "3", "TANDEM_MAX_ALIASES": "2", "TANDEM_MAX_TOKENS": "60",
-                                  "TANDEM_MAX_DIRECTIVES": "2", "TANDEM_MAX_QUERY_COST": "10"})
+    settings = Settings.from_env(
+        {
+            "DATABASE_URL": db_url,
+            "TANDEM_SECRET_KEY": TEST_SECRET,
+            "TANDEM_MAX_DEPTH": "3",
+            "TANDEM_MAX_ALIASES": "2",
+            "TANDEM_MAX_TOKENS": "60",
+            "TANDEM_MAX_DIRECTIVES": "2",
+            "TANDEM_MAX_QUERY_COST": "10",
+        }
+    )
     rep = await users.create()
     async with client_for(create_app(settings, services)) as http:
         gql = GraphQLClient(http)
-        assert (await gql.ok("{ customers(first: 9) { edges { node { id } } } }", token=rep.token))
+        assert await gql.ok("{ customers(first: 9) { edges { node { id } } } }", token=rep.token)
         error = too_complex(await gql("{ customers(first: 10) { edges { node { id } } } }", token=rep.token))
         assert error["message"] == "query cost 11 exceeds the limit of 10"
         body = await gql("{ customers { edges { node { owner { name } } } } }", token=rep.token)
@@ -228,6 +261,7 @@ async def test_every_limit_is_read_from_the_settings(services, db_url, users, no
 
 # ----------------------------------------------------------------------------- subscriptions
 
+
 @pytest.mark.timeout(120)
 async def test_subscriptions_are_checked_the_same_way(db_url, users):
     """Over a real WebSocket to a real server: inputs and cost are checked before the subscription starts."""
@@ -237,13 +271,25 @@ async def test_subscriptions_are_checked_the_same_way(db_url, users):
     server = await Server(db_url).start()
     try:
         cases = [
-            ('subscription { ticketBoard(filter: {search: "' + "n" * 201 + '"}) { cursor } }', {},
-             "BAD_USER_INPUT", "`filter.search` is longer than 200 characters"),
-            ("subscription($a: String) { orderHandoffs(after: $a) { cursor } }", {"a": "1\x00"},
-             "BAD_USER_INPUT", "`$a` contains a NUL character (U+0000), which cannot be stored"),
-            ("subscription { ticketBoard { ticket { customer { tickets(first: 100) { edges { node { customer { "
-             "tickets(first: 100) { edges { node { customer { contacts { name } } } } } } } } } } } } }", {},
-             "QUERY_TOO_COMPLEX", "query cost 1,020,304 exceeds the limit of 50,000"),
+            (
+                'subscription { ticketBoard(filter: {search: "' + "n" * 201 + '"}) { cursor } }',
+                {},
+                "BAD_USER_INPUT",
+                "`filter.search` is longer than 200 characters",
+            ),
+            (
+                "subscription($a: String) { orderHandoffs(after: $a) { cursor } }",
+                {"a": "1\x00"},
+                "BAD_USER_INPUT",
+                "`$a` contains a NUL character (U+0000), which cannot be stored",
+            ),
+            (
+                "subscription { ticketBoard { ticket { customer { tickets(first: 100) { edges { node { customer { "
+                "tickets(first: 100) { edges { node { customer { contacts { name } } } } } } } } } } } } }",
+                {},
+                "QUERY_TOO_COMPLEX",
+                "query cost 1,020,304 exceeds the limit of 50,000",
+            ),
         ]
         for query, variables, code, message in cases:
             sub = await Subscriber(server.ws, token_for(account.user), query, variables).connect()
@@ -253,8 +299,10 @@ async def test_subscriptions_are_checked_the_same_way(db_url, users):
             [error] = reply["payload"]
             assert (error.get("extensions", {}).get("code"), error["message"]) == (code, message), error
         # Within the limit (20,304), a heavy one subscribes: no error message comes back.
-        query = ("subscription { ticketBoard { ticket { customer { tickets(first: 100) { edges { node { "
-                 "comments(first: 100) { edges { node { body } } } customer { contacts { name } } } } } } } } }")
+        query = (
+            "subscription { ticketBoard { ticket { customer { tickets(first: 100) { edges { node { "
+            "comments(first: 100) { edges { node { body } } } customer { contacts { name } } } } } } } } }"
+        )
         sub = await Subscriber(server.ws, token_for(account.user), query).connect()
         with pytest.raises(asyncio.TimeoutError):
             await asyncio.wait_for(sub.ws.recv(), 1)

@@ -1,4 +1,5 @@
 """N+1 guard: the number of SQL statements behind a list query must not grow with the list."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -9,8 +10,6 @@ from services import customers as customer_service
 from services.customers import ContactData, NewCustomer
 from services.principal import Principal, PrincipalKind
 from services.unit_of_work import unit_of_work
-
-
 
 LIST = "query($n: Int!) { customers(first: $n) { edges { node { name owner { name } contacts { name } } } } }"
 
@@ -35,8 +34,13 @@ async def add_customers(services, owners, start: int, count: int) -> None:
         owner = owners[i % len(owners)].user
         actor = Principal(PrincipalKind.USER, owner.id, owner.name, department="MARKETING", role="STAFF")
         async with unit_of_work(services.db.sessions, actor, services.clock) as uow:
-            await customer_service.create_customer(uow, NewCustomer(
-                name=f"Customer {i:03d}", contacts=[ContactData(name=f"Contact {i}a"), ContactData(name=f"Contact {i}b")]))
+            await customer_service.create_customer(
+                uow,
+                NewCustomer(
+                    name=f"Customer {i:03d}",
+                    contacts=[ContactData(name=f"Contact {i}a"), ContactData(name=f"Contact {i}b")],
+                ),
+            )
 
 
 async def test_customer_list_statement_count_does_not_grow(gql, users, services):
@@ -62,7 +66,7 @@ async def test_customer_list_statement_count_does_not_grow(gql, users, services)
         return len(seen) - authentication, seen
 
     await add_customers(services, owners, 0, 5)
-    small, small_sql = await data_statements(5)
+    small, _small_sql = await data_statements(5)
     await add_customers(services, owners, 5, 45)
     large, large_sql = await data_statements(50)
 

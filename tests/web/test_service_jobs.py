@@ -1,5 +1,6 @@
 """Service jobs over HTTP: scheduling (for confirmed orders or bare customers), start, completion with
 a quality check, cancellation, reassignment, what they do to their order, idempotency, and the list."""
+
 from __future__ import annotations
 
 import re
@@ -7,16 +8,30 @@ import re
 import pytest
 
 from tests.orders_helpers import (
-    CANCEL_JOB, COMPLETE, READ_JOB, REASSIGN, SCHEDULE, START, Workflow, event_types, fast_account, gid, new_customer,
-    refused, scalar, snapshot,
+    CANCEL_JOB,
+    COMPLETE,
+    READ_JOB,
+    REASSIGN,
+    SCHEDULE,
+    START,
+    Workflow,
+    event_types,
+    fast_account,
+    gid,
+    new_customer,
+    refused,
+    scalar,
+    snapshot,
 )
 
 
 @pytest.fixture
 async def people(services):
-    return {"seller": await fast_account(services, "MARKETING", name="Marco Rossi"),
-            "servicer": await fast_account(services, "SERVICE", name="Sofia Alvarez"),
-            "technician": await fast_account(services, "SERVICE", name="Tom Becker")}
+    return {
+        "seller": await fast_account(services, "MARKETING", name="Marco Rossi"),
+        "servicer": await fast_account(services, "SERVICE", name="Sofia Alvarez"),
+        "technician": await fast_account(services, "SERVICE", name="Tom Becker"),
+    }
 
 
 @pytest.fixture
@@ -30,8 +45,12 @@ async def customer(services):
 
 
 def schedule_input(**fields) -> dict:
-    return {"kind": "INSTALLATION", "scheduledStart": "2026-03-04T08:00:00+00:00",
-            "scheduledEnd": "2026-03-04T12:00:00+00:00", **fields}
+    return {
+        "kind": "INSTALLATION",
+        "scheduledStart": "2026-03-04T08:00:00+00:00",
+        "scheduledEnd": "2026-03-04T12:00:00+00:00",
+        **fields,
+    }
 
 
 async def schedule(gql, token, **fields) -> dict:
@@ -45,8 +64,9 @@ async def order_status(services, order_id) -> str:
 async def test_schedule_a_job_for_a_confirmed_order(gql, services, people, flow, customer):
     order = await flow.order(customer.id, status="CONFIRMED")
     tech = people["technician"]
-    job = await schedule(gql, people["servicer"].token, orderId=gid("Order", order.id), technicianId=tech.gid,
-                         notes="Bring the crane")
+    job = await schedule(
+        gql, people["servicer"].token, orderId=gid("Order", order.id), technicianId=tech.gid, notes="Bring the crane"
+    )
     assert re.fullmatch(r"J-\d{6}", job["number"])
     assert (job["kind"], job["status"], job["version"]) == ("INSTALLATION", "SCHEDULED", 1)
     assert job["order"] == {"id": gid("Order", order.id), "status": "CONFIRMED"}
@@ -63,42 +83,82 @@ async def test_schedule_a_job_for_a_bare_customer(gql, services, people, custome
     assert job["order"] is None and job["customer"] == {"id": gid("Customer", customer.id)}
     servicer = people["servicer"].token
     await gql.mutate("startServiceJob", START, {"i": {"serviceJobId": job["id"], "expectedVersion": 1}}, servicer)
-    done = (await gql.mutate("completeServiceJob", COMPLETE, {"i": {
-        "serviceJobId": job["id"], "qualityResult": "FAILED", "notes": "Pump worn out"}}, servicer))["serviceJob"]
+    done = (
+        await gql.mutate(
+            "completeServiceJob",
+            COMPLETE,
+            {"i": {"serviceJobId": job["id"], "qualityResult": "FAILED", "notes": "Pump worn out"}},
+            servicer,
+        )
+    )["serviceJob"]
     assert (done["status"], done["qualityResult"], done["notes"]) == ("COMPLETED", "FAILED", "Pump worn out")
     assert done["completedAt"] is not None and done["version"] == 3
     assert await scalar(services, "SELECT count(*) FROM events WHERE type LIKE 'ORDER_%'") == 0
 
 
-@pytest.mark.parametrize("case", ["draft order", "handed-off order", "no order or customer", "end before start",
-                                  "marketing technician", "inactive technician", "unknown technician",
-                                  "other customer", "unknown order", "unknown customer"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "draft order",
+        "handed-off order",
+        "no order or customer",
+        "end before start",
+        "marketing technician",
+        "inactive technician",
+        "unknown technician",
+        "other customer",
+        "unknown order",
+        "unknown customer",
+    ],
+)
 async def test_bad_schedules_are_refused(case, gql, services, people, flow, customer):
     other = await new_customer(services, "Other Co")
     confirmed = gid("Order", (await flow.order(customer.id, status="CONFIRMED")).id)
     inputs = {
-        "draft order": ({"orderId": gid("Order", (await flow.order(customer.id)).id)}, "INVALID_TRANSITION", ["orderId"]),
-        "handed-off order": ({"orderId": gid("Order", (await flow.order(customer.id, status="HANDED_OFF")).id)},
-                             "INVALID_TRANSITION", ["orderId"]),
+        "draft order": (
+            {"orderId": gid("Order", (await flow.order(customer.id)).id)},
+            "INVALID_TRANSITION",
+            ["orderId"],
+        ),
+        "handed-off order": (
+            {"orderId": gid("Order", (await flow.order(customer.id, status="HANDED_OFF")).id)},
+            "INVALID_TRANSITION",
+            ["orderId"],
+        ),
         "no order or customer": ({}, "VALIDATION", ["orderId"]),
-        "end before start": ({"orderId": confirmed, "scheduledEnd": "2026-03-04T08:00:00+00:00"}, "VALIDATION",
-                             ["scheduledEnd"]),
-        "marketing technician": ({"orderId": confirmed, "technicianId": people["seller"].gid}, "VALIDATION",
-                                 ["technicianId"]),
-        "inactive technician": ({"orderId": confirmed,
-                                 "technicianId": (await fast_account(services, "SERVICE", active=False)).gid},
-                                "VALIDATION", ["technicianId"]),
-        "unknown technician": ({"orderId": confirmed, "technicianId": gid("User", other.id)}, "VALIDATION",
-                               ["technicianId"]),
-        "other customer": ({"orderId": confirmed, "customerId": gid("Customer", other.id)}, "VALIDATION",
-                           ["customerId"]),
+        "end before start": (
+            {"orderId": confirmed, "scheduledEnd": "2026-03-04T08:00:00+00:00"},
+            "VALIDATION",
+            ["scheduledEnd"],
+        ),
+        "marketing technician": (
+            {"orderId": confirmed, "technicianId": people["seller"].gid},
+            "VALIDATION",
+            ["technicianId"],
+        ),
+        "inactive technician": (
+            {"orderId": confirmed, "technicianId": (await fast_account(services, "SERVICE", active=False)).gid},
+            "VALIDATION",
+            ["technicianId"],
+        ),
+        "unknown technician": (
+            {"orderId": confirmed, "technicianId": gid("User", other.id)},
+            "VALIDATION",
+            ["technicianId"],
+        ),
+        "other customer": (
+            {"orderId": confirmed, "customerId": gid("Customer", other.id)},
+            "VALIDATION",
+            ["customerId"],
+        ),
         "unknown order": ({"orderId": gid("Order", other.id)}, "NOT_FOUND", ["orderId"]),
         "unknown customer": ({"customerId": gid("Customer", people["seller"].user.id)}, "NOT_FOUND", ["customerId"]),
     }
     fields, code, field = inputs[case]
     before = await snapshot(services)
-    errors = await refused(gql, "scheduleServiceJob", SCHEDULE, {"i": schedule_input(**fields)},
-                           people["servicer"].token)
+    errors = await refused(
+        gql, "scheduleServiceJob", SCHEDULE, {"i": schedule_input(**fields)}, people["servicer"].token
+    )
     assert [(e["code"], e["field"]) for e in errors] == [(code, field)]
     assert await snapshot(services) == before
 
@@ -112,8 +172,9 @@ async def test_schedule_is_idempotent(gql, services, people, flow, customer):
     assert await scalar(services, "SELECT count(*) FROM service_jobs") == 1
     assert (await event_types(services)).count("SERVICE_JOB_SCHEDULED") == 1
     before = await snapshot(services)
-    errors = await refused(gql, "scheduleServiceJob", SCHEDULE, {"i": {**request, "kind": "TRAINING"}},
-                           people["servicer"].token)
+    errors = await refused(
+        gql, "scheduleServiceJob", SCHEDULE, {"i": {**request, "kind": "TRAINING"}}, people["servicer"].token
+    )
     assert [e["code"] for e in errors] == ["DUPLICATE"]
     assert await snapshot(services) == before
 
@@ -121,8 +182,10 @@ async def test_schedule_is_idempotent(gql, services, people, flow, customer):
 async def test_order_completes_when_every_non_cancelled_job_is_done(gql, services, people, flow, customer):
     token = people["servicer"].token
     order = await flow.order(customer.id, status="CONFIRMED")
-    jobs = [await schedule(gql, token, orderId=gid("Order", order.id), kind=kind)
-            for kind in ("INSTALLATION", "COMMISSIONING", "TRAINING")]
+    jobs = [
+        await schedule(gql, token, orderId=gid("Order", order.id), kind=kind)
+        for kind in ("INSTALLATION", "COMMISSIONING", "TRAINING")
+    ]
     a, b, c = (j["id"] for j in jobs)
 
     started = (await gql.mutate("startServiceJob", START, {"i": {"serviceJobId": a}}, token))["serviceJob"]
@@ -152,13 +215,19 @@ async def test_job_actions_check_the_version_and_the_quality_result(gql, service
     job = await schedule(gql, token, customerId=gid("Customer", customer.id))
     await gql.mutate("startServiceJob", START, {"i": {"serviceJobId": job["id"]}}, token)
     before = await snapshot(services)
-    errors = await refused(gql, "completeServiceJob", COMPLETE, {"i": {
-        "serviceJobId": job["id"], "qualityResult": "PASSED", "expectedVersion": 1}}, token)
+    errors = await refused(
+        gql,
+        "completeServiceJob",
+        COMPLETE,
+        {"i": {"serviceJobId": job["id"], "qualityResult": "PASSED", "expectedVersion": 1}},
+        token,
+    )
     assert [(e["code"], e["field"]) for e in errors] == [("VERSION_CONFLICT", ["expectedVersion"])]
     errors = await refused(gql, "startServiceJob", START, {"i": {"serviceJobId": job["id"]}}, token)
     assert [e["code"] for e in errors] == ["INVALID_TRANSITION"]
-    errors = await refused(gql, "cancelServiceJob", CANCEL_JOB, {"i": {"serviceJobId": gid("ServiceJob", customer.id)}},
-                           token)
+    errors = await refused(
+        gql, "cancelServiceJob", CANCEL_JOB, {"i": {"serviceJobId": gid("ServiceJob", customer.id)}}, token
+    )
     assert [(e["code"], e["field"]) for e in errors] == [("NOT_FOUND", ["serviceJobId"])]
     assert await snapshot(services) == before
 
@@ -167,21 +236,39 @@ async def test_reassign_a_job(gql, services, people, flow, customer):
     token = people["servicer"].token
     job = await schedule(gql, token, customerId=gid("Customer", customer.id), technicianId=people["technician"].gid)
     other = await fast_account(services, "SERVICE", name="Tariq Haddad")
-    moved = (await gql.mutate("reassignServiceJob", REASSIGN, {"i": {
-        "serviceJobId": job["id"], "technicianId": other.gid, "expectedVersion": 1}}, token))["serviceJob"]
+    moved = (
+        await gql.mutate(
+            "reassignServiceJob",
+            REASSIGN,
+            {"i": {"serviceJobId": job["id"], "technicianId": other.gid, "expectedVersion": 1}},
+            token,
+        )
+    )["serviceJob"]
     assert moved["technician"] == {"id": other.gid, "name": "Tariq Haddad"} and moved["version"] == 2
     assert (await event_types(services))[-1] == "SERVICE_JOB_UPDATED"
     before = await snapshot(services)
-    for technician, version, expected in ((people["seller"].gid, 2, ("VALIDATION", ["technicianId"])),
-                                          (people["technician"].gid, 1, ("VERSION_CONFLICT", ["expectedVersion"]))):
-        errors = await refused(gql, "reassignServiceJob", REASSIGN, {"i": {
-            "serviceJobId": job["id"], "technicianId": technician, "expectedVersion": version}}, token)
+    for technician, version, expected in (
+        (people["seller"].gid, 2, ("VALIDATION", ["technicianId"])),
+        (people["technician"].gid, 1, ("VERSION_CONFLICT", ["expectedVersion"])),
+    ):
+        errors = await refused(
+            gql,
+            "reassignServiceJob",
+            REASSIGN,
+            {"i": {"serviceJobId": job["id"], "technicianId": technician, "expectedVersion": version}},
+            token,
+        )
         assert [(e["code"], e["field"]) for e in errors] == [expected]
     assert await snapshot(services) == before
     await gql.mutate("cancelServiceJob", CANCEL_JOB, {"i": {"serviceJobId": job["id"]}}, token)
     before = await snapshot(services)
-    errors = await refused(gql, "reassignServiceJob", REASSIGN, {"i": {
-        "serviceJobId": job["id"], "technicianId": people["technician"].gid}}, token)
+    errors = await refused(
+        gql,
+        "reassignServiceJob",
+        REASSIGN,
+        {"i": {"serviceJobId": job["id"], "technicianId": people["technician"].gid}},
+        token,
+    )
     assert [e["code"] for e in errors] == ["INVALID_TRANSITION"]
     assert await snapshot(services) == before
 
@@ -205,9 +292,13 @@ async def test_service_jobs_list_and_filters(gql, services, people, flow, custom
         return [e["node"]["id"] for e in result["serviceJobs"]["edges"]]
 
     assert ids(await gql.ok(JOBS, {}, token)) == [gid("ServiceJob", j.id) for j in (c, b, a)]  # latest start first
-    assert ids(await gql.ok(JOBS, {"orderId": gid("Order", order.id)}, token)) == [gid("ServiceJob", j.id) for j in (b, a)]
+    assert ids(await gql.ok(JOBS, {"orderId": gid("Order", order.id)}, token)) == [
+        gid("ServiceJob", j.id) for j in (b, a)
+    ]
     assert ids(await gql.ok(JOBS, {"technicianId": tech.gid}, token)) == [gid("ServiceJob", j.id) for j in (c, a)]
-    assert ids(await gql.ok(JOBS, {"status": ["SCHEDULED", "COMPLETED"]}, token)) == [gid("ServiceJob", j.id) for j in (c, b)]
+    assert ids(await gql.ok(JOBS, {"status": ["SCHEDULED", "COMPLETED"]}, token)) == [
+        gid("ServiceJob", j.id) for j in (c, b)
+    ]
     first = await gql.ok(JOBS, {"first": 2}, token)
     rest = await gql.ok(JOBS, {"first": 2, "after": first["serviceJobs"]["pageInfo"]["endCursor"]}, token)
     assert ids(first) + ids(rest) == [gid("ServiceJob", j.id) for j in (c, b, a)]

@@ -1,9 +1,9 @@
 """Every statement of the app engine runs under PostgreSQL's statement_timeout (db/session.py, from
 settings.statement_timeout_ms); a statement it cancels is answered as a TIMEOUT error, never as a
 hang or a masked 500. The slow statement is real: pg_sleep on the request's own connection."""
+
 from __future__ import annotations
 
-import logging
 import time
 from datetime import timedelta
 
@@ -36,8 +36,9 @@ async def quick(db_url, clock):
     settings = settings_for(db_url, TANDEM_STATEMENT_TIMEOUT_MS=str(TIMEOUT_MS))
     db = Database.connect(db_url, pool_size=2, statement_timeout_ms=settings.statement_timeout_ms)
     services = AppServices(db=db, clock=clock, tokens=TokenService(TEST_SECRET, timedelta(hours=12)), settings=settings)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(settings, services)),
-                                 base_url="http://tandem.test") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(settings, services)), base_url="http://tandem.test"
+    ) as client:
         yield services, GraphQLClient(client), UserFactory(services)
     await db.dispose()
 
@@ -55,13 +56,19 @@ def sleep_first(monkeypatch, name: str, seconds: float = 5, module=customers_rep
 
 async def table_counts(services) -> dict[str, int]:
     async with services.db.sessions() as session:
-        return {name: await session.scalar(select(func.count()).select_from(model))
-                for name, model in (("activity", Activity), ("events", Event), ("customers", Customer),
-                                    ("idempotency", IdempotencyRecord))}
+        return {
+            name: await session.scalar(select(func.count()).select_from(model))
+            for name, model in (
+                ("activity", Activity),
+                ("events", Event),
+                ("customers", Customer),
+                ("idempotency", IdempotencyRecord),
+            )
+        }
 
 
 async def test_a_slow_read_is_stopped_and_said_so(quick, monkeypatch, no_error_logs):
-    services, gql, users = quick
+    _services, gql, users = quick
     rep = await users.create()
     sleep_first(monkeypatch, "page")
     started = time.monotonic()
@@ -81,15 +88,18 @@ async def test_a_slow_read_is_stopped_and_said_so(quick, monkeypatch, no_error_l
 async def test_later_reads_of_the_same_snapshot_are_stopped_too(quick, monkeypatch, no_error_logs):
     """After a cancelled statement PostgreSQL refuses the rest of the transaction (25P02); those
     fields are part of the same timeout, not internal errors."""
-    services, gql, users = quick
+    _services, gql, users = quick
     rep = await users.create()
     customer = (await gql.mutate("createCustomer", CREATE, {"i": {"name": "Acme"}}, rep.token))["customer"]["id"]
     sleep_first(monkeypatch, "customer_timeline", module=activity_repo)
     started = time.monotonic()
     # Two nullable fields, so that both errors are reported: `a` times out, `b` reads after it.
-    body = await gql("""query($c: ID!) { a: node(id: $c) { ... on Customer { timeline { totalCount } } }
+    body = await gql(
+        """query($c: ID!) { a: node(id: $c) { ... on Customer { timeline { totalCount } } }
                                        b: node(id: $c) { ... on Customer { orders { totalCount } } } }""",
-                     {"c": customer}, rep.token)
+        {"c": customer},
+        rep.token,
+    )
     assert time.monotonic() - started < 3
     assert body["data"] == {"a": None, "b": None}
     assert [e["extensions"]["code"] for e in body["errors"]] == ["TIMEOUT", "TIMEOUT"]

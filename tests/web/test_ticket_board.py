@@ -1,4 +1,5 @@
 """The live board's query costs a constant number of SQL statements, whatever the page size."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -41,12 +42,19 @@ async def add_tickets(c, n: int, customers: list, orders: list) -> None:
     for i in range(n):
         c.services.clock.advance(minutes=1)
         k = len(customers)
-        ticket = await open_ticket(c, customer_id=customers[i % k], order_id=orders[i % k], priority="HIGH",
-                                   subject=f"Board {i}")
+        ticket = await open_ticket(
+            c, customer_id=customers[i % k], order_id=orders[i % k], priority="HIGH", subject=f"Board {i}"
+        )
         await c.run(c.service, ticket_service.acknowledge, ticket.id, None)
         await c.run(c.service, ticket_service.assign, ticket.id, (c.service2 if i % 2 else c.service).user.id, None)
-        await c.run(c.service, escalation_service.escalate, ticket.id, "Joint look",
-                    [(c.marketing if i % 2 else c.marketing2).user.id], None)
+        await c.run(
+            c.service,
+            escalation_service.escalate,
+            ticket.id,
+            "Joint look",
+            [(c.marketing if i % 2 else c.marketing2).user.id],
+            None,
+        )
         if i % 3 == 0:
             await c.run(c.service, ticket_service.resolve, ticket.id, "USAGE", "Explained", None)
 

@@ -4,6 +4,7 @@ Every after-sale mutation × every kind of caller: allowed ones succeed and chan
 refused ones get FORBIDDEN (a GraphQL error when the matrix says no; a FORBIDDEN user error when the
 caller may post in consultations only as a participant and is not one) and leave every table as it was.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -20,9 +21,13 @@ from tests.tickets_support import Cast, cast, fast_account, mutation, new_job, t
 
 PEOPLE = ["marketing staff", "service staff", "management staff", "supervisor", "admin"]
 KEYS = ["reporting key", "board key"]
-PERSON_OF = {"marketing staff": ("MARKETING", "STAFF"), "service staff": ("SERVICE", "STAFF"),
-             "management staff": ("MANAGEMENT", "STAFF"), "supervisor": ("MANAGEMENT", "SUPERVISOR"),
-             "admin": ("MANAGEMENT", "ADMIN")}
+PERSON_OF = {
+    "marketing staff": ("MARKETING", "STAFF"),
+    "service staff": ("SERVICE", "STAFF"),
+    "management staff": ("MANAGEMENT", "STAFF"),
+    "supervisor": ("MANAGEMENT", "SUPERVISOR"),
+    "admin": ("MANAGEMENT", "ADMIN"),
+}
 HANDLERS = {"service staff", "admin"}  # "acknowledge, assign, escalate, resolve, close ticket": service, admin
 
 # Written out from DOMAIN.md, not derived from services/access.py.
@@ -62,12 +67,23 @@ async def status_is(services, ticket_id: uuid.UUID, status: str) -> None:
 async def prepare(c: Cast, name: str) -> tuple[dict, Check]:
     """Valid input for `name` (a ticket in the right status) and a check that it was applied."""
     s = c.services
-    needs = {"openTicket": None, "reportServiceJobProblem": None, "updateSlaPolicy": None,
-             "upsertRootCauseCategory": None, "acknowledgeTicket": "NEW", "assignTicket": "ACKNOWLEDGED",
-             "startTicketWork": "ACKNOWLEDGED", "addTicketComment": "IN_PROGRESS",
-             "changeTicketPriority": "IN_PROGRESS", "escalateTicket": "IN_PROGRESS", "addEscalationNote": "ESCALATED",
-             "closeEscalation": "ESCALATED", "resolveTicket": "IN_PROGRESS", "closeTicket": "RESOLVED",
-             "reopenTicket": "CLOSED"}[name]
+    needs = {
+        "openTicket": None,
+        "reportServiceJobProblem": None,
+        "updateSlaPolicy": None,
+        "upsertRootCauseCategory": None,
+        "acknowledgeTicket": "NEW",
+        "assignTicket": "ACKNOWLEDGED",
+        "startTicketWork": "ACKNOWLEDGED",
+        "addTicketComment": "IN_PROGRESS",
+        "changeTicketPriority": "IN_PROGRESS",
+        "escalateTicket": "IN_PROGRESS",
+        "addEscalationNote": "ESCALATED",
+        "closeEscalation": "ESCALATED",
+        "resolveTicket": "IN_PROGRESS",
+        "closeTicket": "RESOLVED",
+        "reopenTicket": "CLOSED",
+    }[name]
     ticket = await ticket_in(c, needs) if needs else None
     gid = tid(ticket.id) if ticket else None
 
@@ -75,6 +91,7 @@ async def prepare(c: Cast, name: str) -> tuple[dict, Check]:
         async def check(payload):
             assert payload["ticket"]["status"] == status
             await status_is(s, ticket.id, status)
+
         return check
 
     match name:
@@ -83,27 +100,45 @@ async def prepare(c: Cast, name: str) -> tuple[dict, Check]:
 
             async def opened(payload):
                 assert await scalar(s, "SELECT count(*) FROM tickets WHERE subject = :x", x=subject) == 1
-            return {"customerId": to_global_id("Customer", c.customer_id), "kind": "INQUIRY", "priority": "LOW",
-                    "subject": subject, "description": "?"}, opened
+
+            return {
+                "customerId": to_global_id("Customer", c.customer_id),
+                "kind": "INQUIRY",
+                "priority": "LOW",
+                "subject": subject,
+                "description": "?",
+            }, opened
         case "reportServiceJobProblem":
             job = await new_job(c, with_order=False)
 
             async def reported(payload):
-                assert await scalar(s, "SELECT kind FROM tickets WHERE service_job_id = :j", j=job.id) == "QUALITY_ISSUE"
-            return {"serviceJobId": to_global_id("ServiceJob", job.id), "subject": "Broken part",
-                    "description": "Arrived cracked"}, reported
+                assert (
+                    await scalar(s, "SELECT kind FROM tickets WHERE service_job_id = :j", j=job.id) == "QUALITY_ISSUE"
+                )
+
+            return {
+                "serviceJobId": to_global_id("ServiceJob", job.id),
+                "subject": "Broken part",
+                "description": "Arrived cracked",
+            }, reported
         case "updateSlaPolicy":
             version = await scalar(s, "SELECT version FROM sla_policies WHERE priority = 'LOW'")
 
             async def updated(payload):
                 assert await scalar(s, "SELECT first_response_minutes FROM sla_policies WHERE priority = 'LOW'") == 720
-            return {"priority": "LOW", "firstResponseMinutes": 720, "resolutionMinutes": 10080,
-                    "expectedVersion": version}, updated
+
+            return {
+                "priority": "LOW",
+                "firstResponseMinutes": 720,
+                "resolutionMinutes": 10080,
+                "expectedVersion": version,
+            }, updated
         case "upsertRootCauseCategory":
             code = f"C{uuid.uuid4().hex[:6].upper()}"
 
             async def upserted(payload):
                 assert await scalar(s, "SELECT label FROM root_cause_categories WHERE code = :c", c=code) == "New cause"
+
             return {"code": code, "label": "New cause", "active": True}, upserted
         case "acknowledgeTicket":
             return {"ticketId": gid}, becomes("ACKNOWLEDGED")
@@ -120,27 +155,50 @@ async def prepare(c: Cast, name: str) -> tuple[dict, Check]:
         case "resolveTicket":
             return {"ticketId": gid, "rootCause": "USAGE", "resolutionSummary": "Explained"}, becomes("RESOLVED")
         case "assignTicket":
+
             async def assigned(payload):
-                assert await scalar(s, "SELECT assignee_id FROM tickets WHERE id = :t", t=ticket.id) == c.service2.user.id
+                assert (
+                    await scalar(s, "SELECT assignee_id FROM tickets WHERE id = :t", t=ticket.id) == c.service2.user.id
+                )
+
             return {"ticketId": gid, "assigneeId": c.service2.gid}, assigned
         case "changeTicketPriority":
+
             async def reprioritised(payload):
                 assert await scalar(s, "SELECT priority FROM tickets WHERE id = :t", t=ticket.id) == "URGENT"
+
             return {"ticketId": gid, "priority": "URGENT"}, reprioritised
         case "addTicketComment" | "addEscalationNote":
             escalation = name == "addEscalationNote"
 
             async def commented(payload):
                 column = "escalation_id IS NOT NULL" if escalation else "escalation_id IS NULL"
-                assert await scalar(s, f"SELECT count(*) FROM ticket_comments WHERE ticket_id = :t AND {column}",
-                                    t=ticket.id) == 1
-            return ({"ticketId": gid, "body": "A note"} if escalation else
-                    {"ticketId": gid, "body": "A reply", "visibility": "CUSTOMER"}), commented
+                assert (
+                    await scalar(
+                        s, f"SELECT count(*) FROM ticket_comments WHERE ticket_id = :t AND {column}", t=ticket.id
+                    )
+                    == 1
+                )
+
+            return (
+                {"ticketId": gid, "body": "A note"}
+                if escalation
+                else {"ticketId": gid, "body": "A reply", "visibility": "CUSTOMER"}
+            ), commented
     raise AssertionError(name)
 
 
-SNAPSHOT = ("tickets", "ticket_comments", "escalations", "escalation_participants", "sla_policies",
-            "root_cause_categories", "activity", "events", "idempotency_records")
+SNAPSHOT = (
+    "tickets",
+    "ticket_comments",
+    "escalations",
+    "escalation_participants",
+    "sla_policies",
+    "root_cause_categories",
+    "activity",
+    "events",
+    "idempotency_records",
+)
 
 
 async def snapshot(services) -> dict:
@@ -216,8 +274,9 @@ async def test_api_keys_read_tickets_without_internal_comments_or_contact_detail
         body = await gql(BOARD_READ.replace("PHONE_OR_EMAIL", field), {"id": tid(ticket.id)}, key)
         assert error_codes(body) == ["FORBIDDEN"], field
         assert "Li Wei" not in str(body.get("errors")) and "5555" not in str(body) and "acme.example" not in str(body)
-    body = await gql("query($id: ID!) { node(id: $id) { ... on Ticket { createdBy { email } } } }",
-                     {"id": tid(ticket.id)}, key)
+    body = await gql(
+        "query($id: ID!) { node(id: $id) { ... on Ticket { createdBy { email } } } }", {"id": tid(ticket.id)}, key
+    )
     assert error_codes(body) == ["FORBIDDEN"]
     # People see everything.
     data = await gql.ok(BOARD_READ.replace("PHONE_OR_EMAIL", "phone email"), {"id": tid(ticket.id)}, c.marketing.token)

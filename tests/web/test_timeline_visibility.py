@@ -1,5 +1,6 @@
 """Timelines show API keys only what they may read: an INTERNAL comment or a consultation note is
 hidden from keys (like the comment itself), and so is the activity row that says it was added."""
+
 from __future__ import annotations
 
 import asyncio
@@ -14,10 +15,16 @@ from schema.ids import to_global_id
 from tests.tickets_support import cast, new_order, open_ticket, tid
 from tests.web.test_tickets import ok
 
-TIMELINE = "timeline(first: $first, after: $after) { totalCount edges { cursor node { id action summary } } " \
-           "pageInfo { hasNextPage endCursor } }"
-CUSTOMER_TIMELINE = f"""query($id: ID!, $first: Int, $after: String) {{ node(id: $id) {{ ... on Customer {{ {TIMELINE} }} }} }}"""
-ORDER_TIMELINE = f"""query($id: ID!, $first: Int, $after: String) {{ node(id: $id) {{ ... on Order {{ {TIMELINE} }} }} }}"""
+TIMELINE = (
+    "timeline(first: $first, after: $after) { totalCount edges { cursor node { id action summary } } "
+    "pageInfo { hasNextPage endCursor } }"
+)
+CUSTOMER_TIMELINE = (
+    f"""query($id: ID!, $first: Int, $after: String) {{ node(id: $id) {{ ... on Customer {{ {TIMELINE} }} }} }}"""
+)
+ORDER_TIMELINE = (
+    f"""query($id: ID!, $first: Int, $after: String) {{ node(id: $id) {{ ... on Order {{ {TIMELINE} }} }} }}"""
+)
 ACTIVITY = "query($id: ID!) { node(id: $id) { ... on Activity { id summary } } }"
 
 INTERNAL = {"Ticket {n} internal comment added", "Ticket {n} consultation note added"}
@@ -47,7 +54,9 @@ async def test_keys_do_not_see_internal_comment_or_note_activities(gql, services
     # Staff work the ticket over HTTP: an internal comment, a customer-visible reply, a consultation note.
     await ok(gql, "acknowledgeTicket", c.service, ticketId=gid)
     await ok(gql, "startTicketWork", c.service, ticketId=gid)
-    await ok(gql, "addTicketComment", c.service, ticketId=gid, body="Customer is hard to deal with", visibility="INTERNAL")
+    await ok(
+        gql, "addTicketComment", c.service, ticketId=gid, body="Customer is hard to deal with", visibility="INTERNAL"
+    )
     await ok(gql, "addTicketComment", c.service, ticketId=gid, body="We are on our way", visibility="CUSTOMER")
     await ok(gql, "escalateTicket", c.service, ticketId=gid, reason="Needs sales", participantIds=[c.marketing.gid])
     await ok(gql, "addEscalationNote", c.marketing, ticketId=gid, body="Offer a discount, not a replacement")
@@ -55,15 +64,18 @@ async def test_keys_do_not_see_internal_comment_or_note_activities(gql, services
     internal = {s.format(n=ticket.number) for s in INTERNAL}
     public = PUBLIC.format(n=ticket.number)
     board, reporting = await users.api_key("board"), await users.api_key("reporting")
-    for query, subject in ((CUSTOMER_TIMELINE, to_global_id("Customer", c.customer_id)),
-                           (ORDER_TIMELINE, to_global_id("Order", order.id))):
+    for query, subject in (
+        (CUSTOMER_TIMELINE, to_global_id("Customer", c.customer_id)),
+        (ORDER_TIMELINE, to_global_id("Order", order.id)),
+    ):
         staff_view = await timeline(gql, c.marketing.token, query, subject)
         everything = [e["node"]["summary"] for e in staff_view["edges"]]
         assert internal <= set(everything) and public in everything
         assert staff_view["totalCount"] == len(everything)
         for account in (c.service, c.supervisor, c.admin):
-            assert [e["node"]["summary"] for e in (await timeline(gql, account.token, query, subject))["edges"]] \
-                == everything
+            assert [
+                e["node"]["summary"] for e in (await timeline(gql, account.token, query, subject))["edges"]
+            ] == everything
         expected = [s for s in everything if s not in internal]
         for key in (board, reporting):
             view = await timeline(gql, key, query, subject)
@@ -102,9 +114,15 @@ async def test_migration_marks_existing_internal_activities(db_url):
         "opened": ("ticket.opened", '{"visibility": "INTERNAL"}'),  # not a comment: stays visible
     }
     for summary, (action, changes) in rows.items():
-        await _sql(db_url, "INSERT INTO activity (action, entity_type, entity_id, summary, changes) "
-                           "VALUES (:a, 'Ticket', :e, :s, CAST(:c AS jsonb))",
-                   a=action, e=uuid.uuid4(), s=summary, c=changes)
+        await _sql(
+            db_url,
+            "INSERT INTO activity (action, entity_type, entity_id, summary, changes) "
+            "VALUES (:a, 'Ticket', :e, :s, CAST(:c AS jsonb))",
+            a=action,
+            e=uuid.uuid4(),
+            s=summary,
+            c=changes,
+        )
     await asyncio.to_thread(command.upgrade, cfg, "head")
     marked = dict(await _sql(db_url, "SELECT summary, internal FROM activity"))
     assert marked == {"internal comment": True, "customer reply": False, "note": True, "opened": False}

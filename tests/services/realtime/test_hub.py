@@ -1,4 +1,5 @@
 """The per-process event hub over the real event log."""
+
 from __future__ import annotations
 
 import asyncio
