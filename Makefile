@@ -33,11 +33,15 @@ DEV_STAMP := $(VENV)/.installed-dev
 PIP := PIP_CONSTRAINT=/dev/null PIP_NO_INPUT=1 $(VENV_PY) -m pip
 
 .DEFAULT_GOAL := help
-.PHONY: help run test schema schema-snapshot lock clean
+.PHONY: help run test lint format typecheck check schema schema-snapshot lock clean
 
 help:
 	@echo "make run     install (first time), seed demo data if empty, serve on http://$(HOST):$(PORT) (make run PORT=9000)"
 	@echo "make test    install (first time), run the tests (PYTEST_ARGS='$(PYTEST_ARGS)'; TEST_DATABASE_URL optional)"
+	@echo "make lint       ruff: lint and formatting check (no changes)"
+	@echo "make format     ruff: sort imports, apply safe fixes, format"
+	@echo "make typecheck  mypy (strict on services/ and db/)"
+	@echo "make check      lint + typecheck + test"
 	@echo "make schema  print the GraphQL schema (SDL)"
 	@echo "make schema-snapshot  rewrite schema.graphql from the served schema (commit it with the change)"
 	@echo "make lock    regenerate requirements.lock and requirements-dev.lock from pyproject.toml"
@@ -68,6 +72,19 @@ run: $(RUN_STAMP)
 
 test: $(DEV_STAMP)
 	$(VENV_PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(DEV_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(DEV_STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+typecheck: $(DEV_STAMP)
+	$(VENV)/bin/mypy
+
+check: lint typecheck test
 
 schema: $(RUN_STAMP)
 	@$(VENV_PY) main.py schema

@@ -9,14 +9,22 @@ import getpass
 import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from services.rules.accounts import API_KEY_SCOPES, DEPARTMENTS, ROLES
 from settings import Settings
 
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
+    from services.unit_of_work import UnitOfWork
+
 log = logging.getLogger("tandem")
+T = TypeVar("T")
 
 
-def app():
+def app() -> Starlette:
     """ASGI app factory for uvicorn (`uvicorn --factory main:app`)."""
     from web.app import create_app
 
@@ -55,7 +63,7 @@ def database_url(settings: Settings, *, share_running: bool = True) -> Iterator[
         server.stop()
 
 
-def _run_async(coro):
+def _run_async(coro: Coroutine[Any, Any, T]) -> T:
     try:
         return asyncio.run(coro)
     except OSError as exc:  # connection refused, no such socket, DNS failure
@@ -101,8 +109,9 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _password(args: argparse.Namespace) -> str:
-    if args.password:
-        return args.password
+    given: str | None = args.password
+    if given:
+        return given
     if os.environ.get("TANDEM_PASSWORD"):
         return os.environ["TANDEM_PASSWORD"]
     if not sys.stdin.isatty():
@@ -138,7 +147,7 @@ def cmd_create_api_key(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> None:
-    from services import demo
+    from services.demo_people import DEMO_PASSWORD
 
     with database_url(settings) as url:
         _migrate(url)
@@ -146,7 +155,7 @@ def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> None:
     if logins is None:
         print("database already has users; demo data not added (drop --if-empty to add anyway)")
         return
-    print(f"demo data created; every demo account's password is {demo.DEMO_PASSWORD!r}")
+    print(f"demo data created; every demo account's password is {DEMO_PASSWORD!r}")
     for email, department, role in logins:
         print(f"  {email:<34} {department:<11} {role}")
 
@@ -157,7 +166,7 @@ def cmd_schema(args: argparse.Namespace, settings: Settings) -> None:
     print(build_schema(settings=settings).as_str())
 
 
-async def _in_transaction(url: str, action):
+async def _in_transaction(url: str, action: Callable[[UnitOfWork], Awaitable[T]]) -> T:
     from db.session import Database
     from services.clock import SystemClock
     from services.errors import DomainError
@@ -173,7 +182,7 @@ async def _in_transaction(url: str, action):
         await db.dispose()
 
 
-async def _seed(url: str, customers: int, if_empty: bool, retention_days: int):
+async def _seed(url: str, customers: int, if_empty: bool, retention_days: int) -> list[tuple[str, str, str]] | None:
     from db.session import Database
     from services import demo
     from services.clock import SystemClock
@@ -202,14 +211,14 @@ def parser() -> argparse.ArgumentParser:
     u = sub.add_parser("create-user", help="create a staff account")
     u.add_argument("--email", required=True)
     u.add_argument("--name", required=True)
-    u.add_argument("--department", required=True, type=str.upper, choices=["MARKETING", "SERVICE", "MANAGEMENT"])
-    u.add_argument("--role", required=True, type=str.upper, choices=["STAFF", "LEAD", "SUPERVISOR", "ADMIN"])
+    u.add_argument("--department", required=True, type=str.upper, choices=DEPARTMENTS)
+    u.add_argument("--role", required=True, type=str.upper, choices=ROLES)
     u.add_argument("--password", help="default: $TANDEM_PASSWORD, else a prompt")
     u.set_defaults(handler=cmd_create_user)
 
     k = sub.add_parser("create-api-key", help="create an API key and print it once")
     k.add_argument("--name", required=True)
-    k.add_argument("--scope", required=True, choices=["reporting", "board"])
+    k.add_argument("--scope", required=True, choices=API_KEY_SCOPES)
     k.set_defaults(handler=cmd_create_api_key)
 
     d = sub.add_parser("seed-demo", help="fill the database with realistic demo data")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,9 @@ class Settings:
     login_failures_per_account: int = 5  # failed sign-ins per (account, client address) before back-off
     login_failures_per_address: int = 50  # failed sign-ins per client address (any account) before back-off
     retry_after_seconds: int = 5  # Retry-After of a 503 while the database is unreachable
+    # Query execution (schema/compiled): `compiled`, `reference` (strawberry only) or `compare` (both must agree).
+    # `reference` until the whole suite passes with `compiled` (tests that monkeypatch repositories do not yet).
+    read_executor: str = "reference"
 
     @property
     def is_development(self) -> bool:
@@ -54,6 +59,9 @@ class Settings:
         if mode not in ("development", "production"):
             raise ValueError(f"TANDEM_ENV must be 'development' or 'production', not {mode!r}")
         origins = tuple(o.strip() for o in env.get("TANDEM_CORS_ORIGINS", "").split(",") if o.strip())
+        read_executor = env.get("TANDEM_READ_EXECUTOR", "reference").strip().lower() or "reference"
+        if read_executor not in ("compiled", "reference", "compare"):
+            raise ValueError(f"TANDEM_READ_EXECUTOR must be compiled, reference or compare, not {read_executor!r}")
         return cls(
             database_url=env.get("DATABASE_URL") or None,
             broadcast_url=env.get("BROADCAST_URL") or "memory://",
@@ -65,6 +73,7 @@ class Settings:
             event_retention_days=int(env.get("TANDEM_EVENT_RETENTION_DAYS", 30)),
             subscriber_queue=int(env.get("TANDEM_SUBSCRIBER_QUEUE", 1000)),
             sla_watch_interval=float(env.get("TANDEM_SLA_WATCH_INTERVAL", 15)),
+            read_executor=read_executor,
             **_limits(env),
         )
 
@@ -107,8 +116,8 @@ LIMIT_VARIABLES: dict[str, tuple[str, type]] = {
 }
 
 
-def _limits(env) -> dict[str, object]:
-    values: dict[str, object] = {}
+def _limits(env: Mapping[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
     for field_name, (variable, kind) in LIMIT_VARIABLES.items():
         raw = env.get(variable)
         if raw is None or not raw.strip():

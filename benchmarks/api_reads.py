@@ -16,9 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,29 +24,16 @@ import uuid
 from pathlib import Path
 
 import httpx
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: the repository's modules first
+
+from tests.support.database import database_url, drop_database, run_sql_autocommit
+from tests.support.server import ServerProcess, run_command
 
 LIST_QUERY = """{ customers(first: 50) { totalCount edges { node { code name lifecycleStage owner { name }
   contacts { name phone email isPrimary } } } pageInfo { endCursor hasNextPage } } }"""
 ME_QUERY = "{ me { name department role } }"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-async def admin(server_url: str, sql: str) -> None:
-    engine = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as conn:
-        await conn.execute(text(sql))
-    await engine.dispose()
+LOGIN = 'mutation { login(input: {email: "marketing@tandem.example", password: "tandem-demo"}) { token } }'
 
 
 async def load(port: int, token: str, query: str, requests: int, concurrency: int) -> tuple[float, list[float]]:
@@ -97,8 +82,8 @@ async def main() -> None:
         embedded = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="tandem-bench-")))
         server_url = embedded.start()
     name = f"tandem_bench_{uuid.uuid4().hex[:8]}"
-    await admin(server_url, f'CREATE DATABASE "{name}"')
-    db_url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    await run_sql_autocommit(server_url, f'CREATE DATABASE "{name}"')
+    db_url = database_url(server_url, name)
     env = {
         **os.environ,
         "DATABASE_URL": db_url,
@@ -106,35 +91,12 @@ async def main() -> None:
         "TANDEM_LOG_LEVEL": "warning",
         "TANDEM_SECRET_KEY": "benchmark-secret-key-0123456789abcdef",
     }
-    port = free_port()
-    server = None
+    server = ServerProcess(env)
     try:
-        subprocess.run(
-            [sys.executable, "main.py", "seed-demo", "--customers", "200"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-        server = subprocess.Popen(
-            [sys.executable, "main.py", "serve", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(200):
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                await asyncio.sleep(0.1)
-        login = httpx.post(
-            f"http://127.0.0.1:{port}/graphql",
-            json={
-                "query": 'mutation { login(input: {email: "marketing@tandem.example", password: "tandem-demo"}) { token } }'
-            },
-        ).json()
+        run_command("seed-demo", "--customers", "200", env=env, timeout=None, check=True)
+        await server.start()
+        port = server.port
+        login = httpx.post(f"{server.http}/graphql", json={"query": LOGIN}).json()
         token = login["data"]["login"]["token"]
         print(
             f"1 server process, {args.concurrency} concurrent clients, {args.requests} requests, "
@@ -144,10 +106,8 @@ async def main() -> None:
         report("me", *await load(port, token, ME_QUERY, args.requests, args.concurrency))
         report("customers(first: 50)+rel.", *await load(port, token, LIST_QUERY, args.requests // 4, args.concurrency))
     finally:
-        if server:
-            server.terminate()
-            server.wait(10)
-        await admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        server.stop(timeout=10)
+        await drop_database(server_url, name)
         if embedded:
             embedded.stop()
 

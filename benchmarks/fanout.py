@@ -38,8 +38,6 @@ import math
 import os
 import resource
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -52,17 +50,18 @@ from typing import Any
 import httpx
 import psutil
 import websockets
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: the repository's modules first
 
 from db.models import Event
-from schema.ids import parse_global_id
+from schema.ids import parse_global_id, to_global_id
 from services.realtime import streams
 from services.realtime.hub import LoggedEvent
+from tests.support.database import database_url, drop_database, run_sql_autocommit
+from tests.support.server import ServerProcess, run_command
 
 try:
     import orjson
@@ -157,12 +156,6 @@ RETURN = (
 LOGIN = 'mutation($e: String!) { login(input: {email: $e, password: "tandem-demo"}) { token } }'
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def raw_uuid(global_id: str) -> uuid.UUID:
     parsed = parse_global_id(global_id)
     assert parsed is not None, global_id
@@ -186,59 +179,15 @@ def ms(values: list[float]) -> str:
     )
 
 
-async def admin(server_url: str, sql: str) -> None:
-    engine = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(sql))
-    finally:
-        await engine.dispose()
-
-
 # ----------------------------------------------------------------------------- servers
 
 
-class Server:
-    """`main.py serve` in a subprocess (mirrors tests/realtime_support.Server), stderr to a temp file."""
+class Server(ServerProcess):
+    """`main.py serve` in a subprocess (tests/support/server.py), with its memory, CPU and /healthz."""
 
     def __init__(self, env: dict[str, str], index: int):
+        super().__init__(env, name=f"server {index}")
         self.index = index
-        self.port = free_port()
-        self.env = env
-        self.proc: subprocess.Popen | None = None
-        self.log_path = Path(tempfile.mkstemp(prefix=f"tandem-fanout-server{index}-", suffix=".log")[1])
-
-    @property
-    def http(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def ws(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/graphql"
-
-    def _spawn(self) -> None:
-        with open(self.log_path, "wb") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "main.py", "serve", "--port", str(self.port)],
-                cwd=ROOT,
-                env=self.env,
-                stdout=subprocess.DEVNULL,
-                stderr=log,
-                stdin=subprocess.DEVNULL,
-            )
-
-    async def start(self, timeout: float = 60) -> None:
-        self._spawn()
-        deadline = time.monotonic() + timeout
-        async with httpx.AsyncClient() as client:
-            while time.monotonic() < deadline:
-                if self.proc.poll() is not None:
-                    raise RuntimeError(f"server {self.index} exited:\n{self.log_tail()}")
-                with contextlib.suppress(httpx.HTTPError):
-                    if (await client.get(f"{self.http}/readyz", timeout=1)).status_code == 200:
-                        return
-                await asyncio.sleep(0.1)
-        raise RuntimeError(f"server {self.index} did not become ready:\n{self.log_tail()}")
 
     def processes(self) -> list[psutil.Process]:
         if self.proc is None or self.proc.poll() is not None:
@@ -269,22 +218,6 @@ class Server:
             async with httpx.AsyncClient(timeout=10) as client:
                 return (await client.get(f"{self.http}/healthz")).json()
         return {}
-
-    def log_tail(self, chars: int = 3000) -> str:
-        with contextlib.suppress(OSError):
-            return self.log_path.read_text(errors="replace")[-chars:]
-        return ""
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-        with contextlib.suppress(OSError):
-            self.log_path.unlink()
 
 
 # ----------------------------------------------------------------------------- subscribers
@@ -452,8 +385,6 @@ class Writer:
 
 
 def gid(type_name: str, value: uuid.UUID) -> str:
-    from schema.ids import to_global_id
-
     return to_global_id(type_name, value)
 
 
@@ -529,9 +460,7 @@ async def run(args: argparse.Namespace, db_url: str) -> bool:
         )
 
     def cli(*argv: str) -> str:
-        return subprocess.run(
-            [sys.executable, "main.py", *argv], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-        ).stdout
+        return run_command(*argv, env=env, timeout=None, check=True).stdout
 
     await asyncio.to_thread(cli, "seed-demo", "--customers", str(args.customers))
     key = (
@@ -659,7 +588,7 @@ async def run(args: argparse.Namespace, db_url: str) -> bool:
             drain_s = time.perf_counter() - wall0 - commit_s
             await lag.stop()
             client_cpu = time.process_time() - client_cpu0
-            server_cpu = [s.cpu() - c for s, c in zip(servers, cpu0)]
+            server_cpu = [s.cpu() - c for s, c in zip(servers, cpu0, strict=True)]
             wall = time.perf_counter() - wall0
             await asyncio.sleep(0.5)
             rss_after = [s.rss() for s in servers]
@@ -713,8 +642,8 @@ async def run(args: argparse.Namespace, db_url: str) -> bool:
                 "subscription mix (round-robin): " + "; ".join(f"{k.label.split()[0]} as {k.credential}" for k in MIX)
             )
             print(
-                f"events committed             {len(logged)} logged by {len(writer.done)} mutations in {commit_s:.1f} s "
-                f"({len(writer.done) / commit_s:.1f}/s), {len(writer.failures)} mutation(s) failed"
+                f"events committed             {len(logged)} logged by {len(writer.done)} mutations in "
+                f"{commit_s:.1f} s ({len(writer.done) / commit_s:.1f}/s), {len(writer.failures)} mutation(s) failed"
             )
             print(f"mutation HTTP round trip     {ms([m.answered - m.sent for m in writer.done])}")
             print(
@@ -756,7 +685,7 @@ async def run(args: argparse.Namespace, db_url: str) -> bool:
                 f"client loop lag              p50 {pct(lags, 50) * 1000:.1f} ms   p99 {pct(lags, 99) * 1000:.1f} ms   "
                 f"max {(lags[-1] if lags else 0) * 1000:.1f} ms   (this process's own share of the latency)"
             )
-            for i, (h0, h1) in enumerate(zip(health0, health1)):
+            for i, (h0, h1) in enumerate(zip(health0, health1, strict=True)):
                 if "renders" in h0 and "renders" in h1:
                     renders = h1["renders"] - h0["renders"]
                     shared = h1.get("sharedRenders", 0) - h0.get("sharedRenders", 0)
@@ -839,12 +768,12 @@ async def main() -> int:
         embedded = EmbeddedPostgres(embedded_dir)
         server_url = embedded.start()
     name = f"tandem_bench_{uuid.uuid4().hex[:8]}"
-    await admin(server_url, f'CREATE DATABASE "{name}"')
-    db_url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    await run_sql_autocommit(server_url, f'CREATE DATABASE "{name}"')
+    db_url = database_url(server_url, name)
     try:
         ok = await run(args, db_url)
     finally:
-        await admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await drop_database(server_url, name)
         if embedded:
             embedded.stop()
             shutil.rmtree(embedded_dir, ignore_errors=True)

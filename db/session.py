@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -33,7 +34,7 @@ class Database:
         runs longer (sqlstate 57014; the GraphQL layer answers TIMEOUT). None: the server's setting."""
         # A database host that silently drops packets would otherwise hold a request for asyncpg's
         # 60 s connect timeout and the pool's 30 s checkout wait before it could be answered 503.
-        connect_args: dict = {"timeout": CONNECT_TIMEOUT_SECONDS}
+        connect_args: dict[str, Any] = {"timeout": CONNECT_TIMEOUT_SECONDS}
         if statement_timeout_ms:
             connect_args["server_settings"] = {"statement_timeout": str(int(statement_timeout_ms))}
         engine = create_async_engine(

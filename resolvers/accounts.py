@@ -1,72 +1,29 @@
-"""Sign-in, the current user, and account administration."""
+"""Account administration: the user and API-key lists and mutations."""
 
 from __future__ import annotations
 
-import strawberry
-
+from db.models import User as UserRow
 from db.repositories import accounts as accounts_repo
-from resolvers.support import mutate
+from resolvers.mutation_boundary import mutate
+from schema.context import Info
 from schema.ids import decode_id
-from schema.inputs import (
-    AuthInput,
+from schema.types.accounts import ApiKey, Department, User
+from schema.types.accounts_inputs import (
+    ApiKeyPayload,
     CreateApiKeyInput,
     CreateUserInput,
     RevokeApiKeyInput,
     UpdateUserInput,
     UserActionInput,
+    UserPayload,
 )
-from schema.payloads import ApiKeyPayload, AuthPayload, UserPayload
-from schema.permissions import NotAuthenticated
-from schema.types.accounts import ApiKey, User
-from schema.types.common import Connection, connection, user_errors
-from schema.types.enums import Department
+from schema.types.common import Connection, UserError, connection
 from services import accounts as service
-from services import auth
 from services.accounts import NewUser
 
 
-async def login(info: strawberry.Info, input: AuthInput) -> AuthPayload:
-    ctx = info.context
-    services = ctx.services
-    settings = services.settings
-    limits = (
-        auth.LoginLimits(settings.login_failures_per_account, settings.login_failures_per_address)
-        if settings is not None
-        else auth.LoginLimits()
-    )
-    # The client's address as the ASGI server reports it (uvicorn applies X-Forwarded-For from trusted
-    # proxies); failures are counted per address, so they slow down only whoever makes them.
-    client = getattr(ctx.request, "client", None)
-    # Not `mutate`: sign-in runs its own two short transactions around the slow password check, and
-    # commits counted failures too (they feed the slow-down).
-    result = await auth.login(
-        services.db.sessions,
-        services.tokens,
-        input.email,
-        input.password,
-        client.host if client else None,
-        services.clock.now(),
-        limits,
-    )
-    await ctx.after_commit()
-    if result.error is not None:
-        return AuthPayload(errors=user_errors(result.error))
-    # The rest of this response is read as the person who just proved who they are (their own
-    # `user { email }` included); the request itself was anonymous.
-    info.context.principal = auth.principal_of_user(result.user)
-    return AuthPayload(token=result.token, user=User.from_row(result.user))
-
-
-async def me(info: strawberry.Info) -> User:
-    principal = info.context.principal
-    if not principal.is_user:
-        raise NotAuthenticated("`me` is for signed-in people; API keys have no user")
-    user = await info.context.loaders.row("user", str(principal.id))
-    return User.from_row(user)
-
-
 async def users(
-    info: strawberry.Info,
+    info: Info,
     first: int | None = None,
     after: str | None = None,
     department: Department | None = None,
@@ -82,12 +39,12 @@ async def users(
     )
 
 
-def _user_payload(result) -> UserPayload:
+def _user_payload(result: tuple[UserRow | None, list[UserError]]) -> UserPayload:
     user, errors = result
     return UserPayload(user=User.from_row(user) if user else None, errors=errors)
 
 
-async def create_user(info: strawberry.Info, input: CreateUserInput) -> UserPayload:
+async def create_user(info: Info, input: CreateUserInput) -> UserPayload:
     data = NewUser(
         email=input.email,
         name=input.name,
@@ -98,7 +55,7 @@ async def create_user(info: strawberry.Info, input: CreateUserInput) -> UserPayl
     return _user_payload(await mutate(info, lambda uow: service.create_user(uow, data)))
 
 
-async def update_user(info: strawberry.Info, input: UpdateUserInput) -> UserPayload:
+async def update_user(info: Info, input: UpdateUserInput) -> UserPayload:
     return _user_payload(
         await mutate(
             info,
@@ -114,7 +71,7 @@ async def update_user(info: strawberry.Info, input: UpdateUserInput) -> UserPayl
     )
 
 
-async def deactivate_user(info: strawberry.Info, input: UserActionInput) -> UserPayload:
+async def deactivate_user(info: Info, input: UserActionInput) -> UserPayload:
     return _user_payload(
         await mutate(
             info,
@@ -125,7 +82,7 @@ async def deactivate_user(info: strawberry.Info, input: UserActionInput) -> User
     )
 
 
-async def reactivate_user(info: strawberry.Info, input: UserActionInput) -> UserPayload:
+async def reactivate_user(info: Info, input: UserActionInput) -> UserPayload:
     return _user_payload(
         await mutate(
             info,
@@ -136,7 +93,7 @@ async def reactivate_user(info: strawberry.Info, input: UserActionInput) -> User
     )
 
 
-async def create_api_key(info: strawberry.Info, input: CreateApiKeyInput) -> ApiKeyPayload:
+async def create_api_key(info: Info, input: CreateApiKeyInput) -> ApiKeyPayload:
     result, errors = await mutate(info, lambda uow: service.create_api_key(uow, input.name, input.scope.value))
     if result is None:
         return ApiKeyPayload(errors=errors)
@@ -144,13 +101,13 @@ async def create_api_key(info: strawberry.Info, input: CreateApiKeyInput) -> Api
     return ApiKeyPayload(api_key=ApiKey.from_row(row), key=secret)
 
 
-async def revoke_api_key(info: strawberry.Info, input: RevokeApiKeyInput) -> ApiKeyPayload:
+async def revoke_api_key(info: Info, input: RevokeApiKeyInput) -> ApiKeyPayload:
     row, errors = await mutate(
         info, lambda uow: service.revoke_api_key(uow, decode_id(input.api_key_id, "ApiKey", "apiKeyId"))
     )
     return ApiKeyPayload(api_key=ApiKey.from_row(row) if row else None, errors=errors)
 
 
-async def api_keys(info: strawberry.Info) -> list[ApiKey]:
+async def api_keys(info: Info) -> list[ApiKey]:
     rows = await info.context.read(accounts_repo.all_api_keys)
     return [ApiKey.from_row(r) for r in rows]

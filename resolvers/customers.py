@@ -2,43 +2,47 @@
 
 from __future__ import annotations
 
-import strawberry
+from typing import Any
 
+from db.models import Customer as CustomerRow
 from db.repositories import customers as customers_repo
-from resolvers.support import given, mutate
+from resolvers.mutation_boundary import create_once, given, mutate
+from schema.context import Info
 from schema.ids import decode_id, decode_optional_id
-from schema.inputs import (
+from schema.types.common import Connection, UserError, connection
+from schema.types.customers import Customer
+from schema.types.customers_inputs import (
     AddContactInput,
+    ContactInput,
     CreateCustomerInput,
+    CustomerPayload,
     RemoveContactInput,
     UpdateContactInput,
     UpdateCustomerInput,
 )
-from schema.payloads import CustomerPayload
-from schema.types.common import Connection, connection
-from schema.types.customers import Customer
 from services import customers as service
 from services.customers import ContactData, NewCustomer
+from services.unit_of_work import UnitOfWork
 
 
 async def customers(
-    info: strawberry.Info, first: int | None = None, after: str | None = None, search: str | None = None
+    info: Info, first: int | None = None, after: str | None = None, search: str | None = None
 ) -> Connection[Customer]:
     return await connection(
         info, lambda s, size: customers_repo.page(s, search=search, first=size, after=after), first, Customer.from_row
     )
 
 
-def _contact(data) -> ContactData:
+def _contact(data: ContactInput) -> ContactData:
     return ContactData(name=data.name, title=data.title, phone=data.phone, email=data.email, is_primary=data.is_primary)
 
 
-def _payload(result) -> CustomerPayload:
+def _payload(result: tuple[CustomerRow | None, list[UserError]]) -> CustomerPayload:
     customer, errors = result
     return CustomerPayload(customer=Customer.from_row(customer) if customer else None, errors=errors)
 
 
-async def create_customer(info: strawberry.Info, input: CreateCustomerInput) -> CustomerPayload:
+async def create_customer(info: Info, input: CreateCustomerInput) -> CustomerPayload:
     data = NewCustomer(
         name=input.name,
         industry=input.industry,
@@ -47,22 +51,22 @@ async def create_customer(info: strawberry.Info, input: CreateCustomerInput) -> 
         contacts=[_contact(c) for c in input.contacts or []],
     )
 
-    async def action(uow):
-        return await uow.idempotent(
+    async def action(uow: UnitOfWork) -> CustomerRow:
+        return await create_once(
+            uow,
             "createCustomer",
             input.idempotency_key,
             data,
-            create=lambda: service.create_customer(uow, data),
-            load=lambda customer_id: customers_repo.get(uow.session, customer_id),
-            result_id=lambda c: c.id,
+            lambda: service.create_customer(uow, data),
+            customers_repo.get,
         )
 
     return _payload(await mutate(info, action))
 
 
-async def update_customer(info: strawberry.Info, input: UpdateCustomerInput) -> CustomerPayload:
-    async def action(uow):
-        fields = {}
+async def update_customer(info: Info, input: UpdateCustomerInput) -> CustomerPayload:
+    async def action(uow: UnitOfWork) -> CustomerRow:
+        fields: dict[str, Any] = {}
         for name, attr in (("name", "name"), ("industry", "industry"), ("region", "region")):
             if given(getattr(input, name)):
                 fields[attr] = getattr(input, name)
@@ -76,7 +80,7 @@ async def update_customer(info: strawberry.Info, input: UpdateCustomerInput) -> 
     return _payload(await mutate(info, action))
 
 
-async def add_contact(info: strawberry.Info, input: AddContactInput) -> CustomerPayload:
+async def add_contact(info: Info, input: AddContactInput) -> CustomerPayload:
     return _payload(
         await mutate(
             info,
@@ -87,7 +91,7 @@ async def add_contact(info: strawberry.Info, input: AddContactInput) -> Customer
     )
 
 
-async def update_contact(info: strawberry.Info, input: UpdateContactInput) -> CustomerPayload:
+async def update_contact(info: Info, input: UpdateContactInput) -> CustomerPayload:
     data = ContactData(
         **{
             f: getattr(input, f) if given(getattr(input, f)) else service.UNSET
@@ -101,7 +105,7 @@ async def update_contact(info: strawberry.Info, input: UpdateContactInput) -> Cu
     )
 
 
-async def remove_contact(info: strawberry.Info, input: RemoveContactInput) -> CustomerPayload:
+async def remove_contact(info: Info, input: RemoveContactInput) -> CustomerPayload:
     return _payload(
         await mutate(info, lambda uow: service.remove_contact(uow, decode_id(input.contact_id, "Contact", "contactId")))
     )

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import strawberry
 
+from db.models import Feedback as FeedbackRow
 from db.repositories import feedback as feedback_repo
-from resolvers.support import mutate
+from resolvers.mutation_boundary import create_once, mutate
+from schema.context import Info
 from schema.ids import decode_id, decode_optional_id
 from schema.types.common import Connection, connection, query_id
-from schema.types.feedback import Feedback, FeedbackPayload, RecordFeedbackInput
+from schema.types.feedback import Feedback
+from schema.types.feedback_inputs import FeedbackPayload, RecordFeedbackInput
 from services import feedback as service
 from services.feedback import NewFeedback
+from services.unit_of_work import UnitOfWork
 
 
 async def feedback(
-    info: strawberry.Info,
+    info: Info,
     first: int | None = None,
     after: str | None = None,
     customer_id: strawberry.ID | None = None,
@@ -26,8 +30,8 @@ async def feedback(
     )
 
 
-async def record_feedback(info: strawberry.Info, input: RecordFeedbackInput) -> FeedbackPayload:
-    async def action(uow):
+async def record_feedback(info: Info, input: RecordFeedbackInput) -> FeedbackPayload:
+    async def action(uow: UnitOfWork) -> FeedbackRow:
         data = NewFeedback(
             customer_id=decode_id(input.customer_id, "Customer", "customerId"),
             source=input.source.value,
@@ -36,13 +40,13 @@ async def record_feedback(info: strawberry.Info, input: RecordFeedbackInput) -> 
             order_id=decode_optional_id(input.order_id, "Order", "orderId"),
             ticket_id=decode_optional_id(input.ticket_id, "Ticket", "ticketId"),
         )
-        return await uow.idempotent(
+        return await create_once(
+            uow,
             "recordFeedback",
             input.idempotency_key,
             data,
-            create=lambda: service.record_feedback(uow, data),
-            load=lambda feedback_id: feedback_repo.get(uow.session, feedback_id),
-            result_id=lambda f: f.id,
+            lambda: service.record_feedback(uow, data),
+            feedback_repo.get,
         )
 
     row, errors = await mutate(info, action)

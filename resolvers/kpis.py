@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import strawberry
 
+from schema.context import Info
+from schema.types.accounts import Department
 from schema.types.common import BadUserInput, query_id
-from schema.types.enums import Department
 from schema.types.kpis import KpiReport, PeriodInput
 from services import kpis as service
 from services.errors import DomainError
 
 
 async def kpis(
-    info: strawberry.Info, period: PeriodInput, department: Department, user_id: strawberry.ID | None = None
+    info: Info, period: PeriodInput, department: Department, user_id: strawberry.ID | None = None
 ) -> KpiReport:
     """The department's KPIs for the period [from, to), or one person's with `userId`."""
     uid = query_id(user_id, "User", "userId")

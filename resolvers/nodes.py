@@ -1,30 +1,29 @@
-"""`node(id:)` and the event cursor."""
+"""`node(id:)`: any object by its global ID."""
 
 from __future__ import annotations
 
 import strawberry
 from strawberry import relay
+from strawberry.types.base import StrawberryObjectDefinition
+from strawberry.utils.await_maybe import await_maybe
 
-from db.repositories import events as events_repo
+from schema.context import Info
 from schema.ids import parse_global_id
 from schema.types.common import BadUserInput
 
 
-async def node(info: strawberry.Info, id: strawberry.ID) -> relay.Node | None:
-    """Any object by its global ID; null when it does not exist."""
-    from schema.schema import NODE_TYPES  # the registry is built from the full schema
-
+async def node(info: Info, id: strawberry.ID) -> relay.Node | None:
+    """Any object by its global ID; null when it does not exist. The ID's type name is looked up in the
+    schema being executed: every object type implementing Node there (each domain's NODE_TYPES) resolves."""
     parsed = parse_global_id(id)
     if parsed is None:
         raise BadUserInput(f"{id!r} is not a valid ID")
     type_name, raw = parsed
-    node_type = NODE_TYPES.get(type_name)
-    if node_type is None:
+    definition = info.schema.get_type_by_name(type_name)
+    if not isinstance(definition, StrawberryObjectDefinition) or definition.is_interface:
         return None
-    (result,) = await node_type.resolve_nodes(info=info, node_ids=[raw], required=False)
+    node_type = definition.origin
+    if not issubclass(node_type, relay.Node):
+        return None
+    (result,) = await await_maybe(node_type.resolve_nodes(info=info, node_ids=[raw], required=False))
     return result
-
-
-async def event_cursor(info: strawberry.Info) -> str:
-    """Newest event id in this request's snapshot (the same snapshot as the rest of the query)."""
-    return str(await info.context.read(events_repo.latest_id))

@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 import strawberry
 
+from db.models import Order as OrderRow
 from db.repositories import orders as orders_repo
-from resolvers.support import given, mutate
+from resolvers.mutation_boundary import create_once, given, mutate
+from schema.context import Info
 from schema.ids import decode_id, decode_optional_id
-from schema.types.common import Connection, connection, query_id
+from schema.types.common import Connection, UserError, connection, query_id
 from schema.types.orders import Order, OrderStatus
-from schema.types.orders_inputs import CreateOrderInput, OrderActionInput, OrderPayload, UpdateOrderInput
+from schema.types.orders_inputs import (
+    CreateOrderInput,
+    OrderActionInput,
+    OrderItemInput,
+    OrderPayload,
+    UpdateOrderInput,
+)
 from services import orders as service
 from services.orders import ItemData, NewOrder
+from services.unit_of_work import UnitOfWork
 
 
 async def orders(
-    info: strawberry.Info,
+    info: Info,
     first: int | None = None,
     after: str | None = None,
     status: list[OrderStatus] | None = None,
@@ -32,20 +44,20 @@ async def orders(
     )
 
 
-def _items(items) -> list[ItemData]:
+def _items(items: Iterable[OrderItemInput]) -> list[ItemData]:
     return [
         ItemData(product_model=i.product_model, quantity=i.quantity, description=i.description, unit_price=i.unit_price)
         for i in items
     ]
 
 
-def _payload(result) -> OrderPayload:
+def _payload(result: tuple[OrderRow | None, list[UserError]]) -> OrderPayload:
     order, errors = result
     return OrderPayload(order=Order.from_row(order) if order else None, errors=errors)
 
 
-async def create_order(info: strawberry.Info, input: CreateOrderInput) -> OrderPayload:
-    async def action(uow):
+async def create_order(info: Info, input: CreateOrderInput) -> OrderPayload:
+    async def action(uow: UnitOfWork) -> OrderRow:
         data = NewOrder(
             customer_id=decode_id(input.customer_id, "Customer", "customerId"),
             items=_items(input.items),
@@ -54,21 +66,21 @@ async def create_order(info: strawberry.Info, input: CreateOrderInput) -> OrderP
             delivery_date=input.delivery_date,
             special_requirements=input.special_requirements,
         )
-        return await uow.idempotent(
+        return await create_once(
+            uow,
             "createOrder",
             input.idempotency_key,
             data,
-            create=lambda: service.create_order(uow, data),
-            load=lambda order_id: orders_repo.get(uow.session, order_id),
-            result_id=lambda o: o.id,
+            lambda: service.create_order(uow, data),
+            orders_repo.get,
         )
 
     return _payload(await mutate(info, action))
 
 
-async def update_order(info: strawberry.Info, input: UpdateOrderInput) -> OrderPayload:
-    async def action(uow):
-        fields = {}
+async def update_order(info: Info, input: UpdateOrderInput) -> OrderPayload:
+    async def action(uow: UnitOfWork) -> OrderRow:
+        fields: dict[str, Any] = {}
         for name in ("delivery_date", "special_requirements", "contract_value"):
             if given(getattr(input, name)):
                 fields[name] = getattr(input, name)
@@ -80,7 +92,7 @@ async def update_order(info: strawberry.Info, input: UpdateOrderInput) -> OrderP
     return _payload(await mutate(info, action))
 
 
-async def hand_off_order(info: strawberry.Info, input: OrderActionInput) -> OrderPayload:
+async def hand_off_order(info: Info, input: OrderActionInput) -> OrderPayload:
     return _payload(
         await mutate(
             info,
@@ -91,7 +103,7 @@ async def hand_off_order(info: strawberry.Info, input: OrderActionInput) -> Orde
     )
 
 
-async def confirm_order(info: strawberry.Info, input: OrderActionInput) -> OrderPayload:
+async def confirm_order(info: Info, input: OrderActionInput) -> OrderPayload:
     return _payload(
         await mutate(
             info,
@@ -102,7 +114,7 @@ async def confirm_order(info: strawberry.Info, input: OrderActionInput) -> Order
     )
 
 
-async def return_order(info: strawberry.Info, input: OrderActionInput) -> OrderPayload:
+async def return_order(info: Info, input: OrderActionInput) -> OrderPayload:
     return _payload(
         await mutate(
             info,
@@ -113,7 +125,7 @@ async def return_order(info: strawberry.Info, input: OrderActionInput) -> OrderP
     )
 
 
-async def cancel_order(info: strawberry.Info, input: OrderActionInput) -> OrderPayload:
+async def cancel_order(info: Info, input: OrderActionInput) -> OrderPayload:
     return _payload(
         await mutate(
             info,

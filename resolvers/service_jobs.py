@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
+from typing import overload
 
 import strawberry
 
+from db.models import ServiceJob as ServiceJobRow
 from db.repositories import service_jobs as jobs_repo
-from resolvers.support import mutate
+from resolvers.mutation_boundary import create_once, mutate
+from schema.context import Info
 from schema.ids import decode_id, decode_optional_id
-from schema.types.common import Connection, connection, query_id
-from schema.types.orders import ServiceJob, ServiceJobStatus
-from schema.types.orders_inputs import (
+from schema.types.common import Connection, UserError, connection, query_id
+from schema.types.service_jobs import ServiceJob, ServiceJobStatus
+from schema.types.service_jobs_inputs import (
     CompleteServiceJobInput,
     ReassignServiceJobInput,
     ScheduleServiceJobInput,
@@ -20,10 +24,11 @@ from schema.types.orders_inputs import (
 )
 from services import service_jobs as service
 from services.service_jobs import NewServiceJob
+from services.unit_of_work import UnitOfWork
 
 
 async def service_jobs(
-    info: strawberry.Info,
+    info: Info,
     first: int | None = None,
     after: str | None = None,
     status: list[ServiceJobStatus] | None = None,
@@ -46,6 +51,10 @@ async def service_jobs(
     )
 
 
+@overload
+def _utc(value: datetime) -> datetime: ...
+@overload
+def _utc(value: None) -> None: ...
 def _utc(value: datetime | None) -> datetime | None:
     """A time sent without an offset is taken as UTC (the API speaks UTC)."""
     if value is None or value.tzinfo is not None:
@@ -53,13 +62,13 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC)
 
 
-def _payload(result) -> ServiceJobPayload:
+def _payload(result: tuple[ServiceJobRow | None, list[UserError]]) -> ServiceJobPayload:
     job, errors = result
     return ServiceJobPayload(service_job=ServiceJob.from_row(job) if job else None, errors=errors)
 
 
-async def schedule_service_job(info: strawberry.Info, input: ScheduleServiceJobInput) -> ServiceJobPayload:
-    async def action(uow):
+async def schedule_service_job(info: Info, input: ScheduleServiceJobInput) -> ServiceJobPayload:
+    async def action(uow: UnitOfWork) -> ServiceJobRow:
         data = NewServiceJob(
             kind=input.kind.value,
             scheduled_start=_utc(input.scheduled_start),
@@ -69,23 +78,23 @@ async def schedule_service_job(info: strawberry.Info, input: ScheduleServiceJobI
             customer_id=decode_optional_id(input.customer_id, "Customer", "customerId"),
             technician_id=decode_optional_id(input.technician_id, "User", "technicianId"),
         )
-        return await uow.idempotent(
+        return await create_once(
+            uow,
             "scheduleServiceJob",
             input.idempotency_key,
             data,
-            create=lambda: service.schedule_service_job(uow, data),
-            load=lambda job_id: jobs_repo.get(uow.session, job_id),
-            result_id=lambda j: j.id,
+            lambda: service.schedule_service_job(uow, data),
+            jobs_repo.get,
         )
 
     return _payload(await mutate(info, action))
 
 
-def _job_id(value: strawberry.ID):
+def _job_id(value: strawberry.ID) -> uuid.UUID:
     return decode_id(value, "ServiceJob", "serviceJobId")
 
 
-async def start_service_job(info: strawberry.Info, input: ServiceJobActionInput) -> ServiceJobPayload:
+async def start_service_job(info: Info, input: ServiceJobActionInput) -> ServiceJobPayload:
     return _payload(
         await mutate(
             info, lambda uow: service.start_service_job(uow, _job_id(input.service_job_id), input.expected_version)
@@ -93,7 +102,7 @@ async def start_service_job(info: strawberry.Info, input: ServiceJobActionInput)
     )
 
 
-async def complete_service_job(info: strawberry.Info, input: CompleteServiceJobInput) -> ServiceJobPayload:
+async def complete_service_job(info: Info, input: CompleteServiceJobInput) -> ServiceJobPayload:
     return _payload(
         await mutate(
             info,
@@ -104,7 +113,7 @@ async def complete_service_job(info: strawberry.Info, input: CompleteServiceJobI
     )
 
 
-async def cancel_service_job(info: strawberry.Info, input: ServiceJobActionInput) -> ServiceJobPayload:
+async def cancel_service_job(info: Info, input: ServiceJobActionInput) -> ServiceJobPayload:
     return _payload(
         await mutate(
             info, lambda uow: service.cancel_service_job(uow, _job_id(input.service_job_id), input.expected_version)
@@ -112,7 +121,7 @@ async def cancel_service_job(info: strawberry.Info, input: ServiceJobActionInput
     )
 
 
-async def reassign_service_job(info: strawberry.Info, input: ReassignServiceJobInput) -> ServiceJobPayload:
+async def reassign_service_job(info: Info, input: ReassignServiceJobInput) -> ServiceJobPayload:
     return _payload(
         await mutate(
             info,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import strawberry
+import uuid
+from typing import Any, Protocol
 
+from db.models import Ticket as TicketRow
 from db.repositories import tickets as tickets_repo
-from resolvers.support import mutate
+from resolvers.mutation_boundary import create_once, mutate
+from schema.context import Info
 from schema.ids import decode_id, decode_optional_id
-from schema.types.common import Connection, connection
+from schema.types.common import Connection, UserError, connection
 from schema.types.tickets import (
     Escalation,
     EscalationStatus,
@@ -36,20 +39,22 @@ from schema.types.tickets_inputs import (
 )
 from services import escalations, ticket_settings
 from services import tickets as service
+from services.rules.tickets import TICKET_PRIORITIES
 from services.tickets import NewTicket
+from services.unit_of_work import UnitOfWork
 
 # ----------------------------------------------------------------------------- queries
 
 
 async def tickets(
-    info: strawberry.Info, first: int | None = None, after: str | None = None, filter: TicketFilter | None = None
+    info: Info, first: int | None = None, after: str | None = None, filter: TicketFilter | None = None
 ) -> Connection[Ticket]:
     """Tickets, newest first (the live board)."""
     return await ticket_connection(info, first, after, filter)
 
 
 async def escalations_query(
-    info: strawberry.Info, first: int | None = None, after: str | None = None, status: EscalationStatus | None = None
+    info: Info, first: int | None = None, after: str | None = None, status: EscalationStatus | None = None
 ) -> Connection[Escalation]:
     """Joint consultations, newest first."""
     value = status.value if status else None
@@ -61,33 +66,37 @@ async def escalations_query(
     )
 
 
-async def root_cause_categories(info: strawberry.Info, active: bool | None = None) -> list[RootCauseCategory]:
+async def root_cause_categories(info: Info, active: bool | None = None) -> list[RootCauseCategory]:
     """Root-cause categories by label; `active: true` for the ones a resolution may use."""
     rows = await info.context.read(lambda s: tickets_repo.root_causes(s, active=active))
     return [RootCauseCategory.from_row(r) for r in rows]
 
 
-async def sla_policies(info: strawberry.Info) -> list[SlaPolicy]:
+async def sla_policies(info: Info) -> list[SlaPolicy]:
     """The SLA policy per priority, most urgent first."""
-    order = {"URGENT": 0, "HIGH": 1, "NORMAL": 2, "LOW": 3}
     rows = await info.context.read(tickets_repo.sla_policies)
-    return [SlaPolicy.from_row(r) for r in sorted(rows, key=lambda r: order[r.priority])]
+    return [SlaPolicy.from_row(r) for r in sorted(rows, key=lambda r: -TICKET_PRIORITIES.index(r.priority))]
 
 
 # ----------------------------------------------------------------------------- mutations
 
 
-def _ticket(result) -> TicketPayload:
+def _ticket(result: tuple[TicketRow | None, list[UserError]]) -> TicketPayload:
     ticket, errors = result
     return TicketPayload(ticket=Ticket.from_row(ticket) if ticket else None, errors=errors)
 
 
-def _id(input) -> object:
+class _AboutATicket(Protocol):
+    @property
+    def ticket_id(self) -> str: ...
+
+
+def _id(input: _AboutATicket) -> uuid.UUID:
     return decode_id(input.ticket_id, "Ticket", "ticketId")
 
 
-async def open_ticket(info: strawberry.Info, input: OpenTicketInput) -> TicketPayload:
-    async def action(uow):
+async def open_ticket(info: Info, input: OpenTicketInput) -> TicketPayload:
+    async def action(uow: UnitOfWork) -> TicketRow:
         data = NewTicket(
             customer_id=decode_id(input.customer_id, "Customer", "customerId"),
             order_id=decode_optional_id(input.order_id, "Order", "orderId"),
@@ -96,46 +105,46 @@ async def open_ticket(info: strawberry.Info, input: OpenTicketInput) -> TicketPa
             subject=input.subject,
             description=input.description,
         )
-        return await uow.idempotent(
+        return await create_once(
+            uow,
             "openTicket",
             input.idempotency_key,
             data,
-            create=lambda: service.open_ticket(uow, data),
-            load=lambda ticket_id: tickets_repo.get(uow.session, ticket_id),
-            result_id=lambda t: t.id,
+            lambda: service.open_ticket(uow, data),
+            tickets_repo.get,
         )
 
     return _ticket(await mutate(info, action))
 
 
-async def report_service_job_problem(info: strawberry.Info, input: ReportServiceJobProblemInput) -> TicketPayload:
-    async def action(uow):
+async def report_service_job_problem(info: Info, input: ReportServiceJobProblemInput) -> TicketPayload:
+    async def action(uow: UnitOfWork) -> TicketRow:
         job_id = decode_id(input.service_job_id, "ServiceJob", "serviceJobId")
-        request = {
+        request: dict[str, Any] = {
             "job": job_id,
             "subject": input.subject,
             "description": input.description,
             "priority": input.priority.value,
         }
-        return await uow.idempotent(
+        return await create_once(
+            uow,
             "reportServiceJobProblem",
             input.idempotency_key,
             request,
-            create=lambda: service.report_service_job_problem(
+            lambda: service.report_service_job_problem(
                 uow, job_id, subject=input.subject, description=input.description, priority=input.priority.value
             ),
-            load=lambda ticket_id: tickets_repo.get(uow.session, ticket_id),
-            result_id=lambda t: t.id,
+            tickets_repo.get,
         )
 
     return _ticket(await mutate(info, action))
 
 
-async def acknowledge_ticket(info: strawberry.Info, input: TicketActionInput) -> TicketPayload:
+async def acknowledge_ticket(info: Info, input: TicketActionInput) -> TicketPayload:
     return _ticket(await mutate(info, lambda uow: service.acknowledge(uow, _id(input), input.expected_version)))
 
 
-async def assign_ticket(info: strawberry.Info, input: AssignTicketInput) -> TicketPayload:
+async def assign_ticket(info: Info, input: AssignTicketInput) -> TicketPayload:
     return _ticket(
         await mutate(
             info,
@@ -146,17 +155,17 @@ async def assign_ticket(info: strawberry.Info, input: AssignTicketInput) -> Tick
     )
 
 
-async def start_ticket_work(info: strawberry.Info, input: TicketActionInput) -> TicketPayload:
+async def start_ticket_work(info: Info, input: TicketActionInput) -> TicketPayload:
     return _ticket(await mutate(info, lambda uow: service.start_work(uow, _id(input), input.expected_version)))
 
 
-async def add_ticket_comment(info: strawberry.Info, input: CommentInput) -> TicketPayload:
+async def add_ticket_comment(info: Info, input: CommentInput) -> TicketPayload:
     return _ticket(
         await mutate(info, lambda uow: service.add_comment(uow, _id(input), input.body, input.visibility.value))
     )
 
 
-async def change_ticket_priority(info: strawberry.Info, input: ChangeTicketPriorityInput) -> TicketPayload:
+async def change_ticket_priority(info: Info, input: ChangeTicketPriorityInput) -> TicketPayload:
     return _ticket(
         await mutate(
             info, lambda uow: service.change_priority(uow, _id(input), input.priority.value, input.expected_version)
@@ -164,19 +173,19 @@ async def change_ticket_priority(info: strawberry.Info, input: ChangeTicketPrior
     )
 
 
-async def escalate_ticket(info: strawberry.Info, input: EscalateTicketInput) -> TicketPayload:
-    async def action(uow):
+async def escalate_ticket(info: Info, input: EscalateTicketInput) -> TicketPayload:
+    async def action(uow: UnitOfWork) -> TicketRow:
         participants = [decode_id(p, "User", "participantIds", str(i)) for i, p in enumerate(input.participant_ids)]
         return await escalations.escalate(uow, _id(input), input.reason, participants, input.expected_version)
 
     return _ticket(await mutate(info, action))
 
 
-async def add_escalation_note(info: strawberry.Info, input: EscalationNoteInput) -> TicketPayload:
+async def add_escalation_note(info: Info, input: EscalationNoteInput) -> TicketPayload:
     return _ticket(await mutate(info, lambda uow: escalations.add_note(uow, _id(input), input.body)))
 
 
-async def close_escalation(info: strawberry.Info, input: CloseEscalationInput) -> TicketPayload:
+async def close_escalation(info: Info, input: CloseEscalationInput) -> TicketPayload:
     return _ticket(
         await mutate(
             info, lambda uow: escalations.close_escalation(uow, _id(input), input.plan, input.expected_version)
@@ -184,7 +193,7 @@ async def close_escalation(info: strawberry.Info, input: CloseEscalationInput) -
     )
 
 
-async def resolve_ticket(info: strawberry.Info, input: ResolveTicketInput) -> TicketPayload:
+async def resolve_ticket(info: Info, input: ResolveTicketInput) -> TicketPayload:
     return _ticket(
         await mutate(
             info,
@@ -195,15 +204,15 @@ async def resolve_ticket(info: strawberry.Info, input: ResolveTicketInput) -> Ti
     )
 
 
-async def close_ticket(info: strawberry.Info, input: TicketActionInput) -> TicketPayload:
+async def close_ticket(info: Info, input: TicketActionInput) -> TicketPayload:
     return _ticket(await mutate(info, lambda uow: service.close(uow, _id(input), input.expected_version)))
 
 
-async def reopen_ticket(info: strawberry.Info, input: TicketActionInput) -> TicketPayload:
+async def reopen_ticket(info: Info, input: TicketActionInput) -> TicketPayload:
     return _ticket(await mutate(info, lambda uow: service.reopen(uow, _id(input), input.expected_version)))
 
 
-async def update_sla_policy(info: strawberry.Info, input: UpdateSlaPolicyInput) -> SlaPolicyPayload:
+async def update_sla_policy(info: Info, input: UpdateSlaPolicyInput) -> SlaPolicyPayload:
     policy, errors = await mutate(
         info,
         lambda uow: ticket_settings.update_sla_policy(
@@ -213,9 +222,7 @@ async def update_sla_policy(info: strawberry.Info, input: UpdateSlaPolicyInput) 
     return SlaPolicyPayload(sla_policy=SlaPolicy.from_row(policy) if policy else None, errors=errors)
 
 
-async def upsert_root_cause_category(
-    info: strawberry.Info, input: UpsertRootCauseCategoryInput
-) -> RootCauseCategoryPayload:
+async def upsert_root_cause_category(info: Info, input: UpsertRootCauseCategoryInput) -> RootCauseCategoryPayload:
     category, errors = await mutate(
         info, lambda uow: ticket_settings.upsert_root_cause(uow, input.code, input.label, input.active)
     )

@@ -8,9 +8,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.session import Database
+from schema.loaders import DataLoaders
 from services.auth import TokenService
 from services.clock import Clock
 from services.principal import Principal
@@ -70,16 +72,11 @@ class Context:
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
     connection_params: dict[str, Any] | None = None
     reads: ReadScope = field(init=False)
-    loaders: Any = field(init=False)
+    loaders: DataLoaders = field(init=False)
 
     def __post_init__(self) -> None:
         self.reads = ReadScope(self.services.db)
-        self._new_loaders()
-
-    def _new_loaders(self) -> None:
-        from schema.loaders import Loaders  # loaders import types that import this module
-
-        self.loaders = Loaders(self.reads)
+        self.loaders = DataLoaders.for_request(self.reads)
 
     @property
     def clock(self) -> Clock:
@@ -91,7 +88,7 @@ class Context:
     async def after_commit(self) -> None:
         """A mutation committed: later reads in this request must see it, not the old snapshot."""
         await self.reads.close()
-        self._new_loaders()
+        self.loaders = DataLoaders.for_request(self.reads)
 
     def for_rendering(self) -> Context:
         """A context with the same caller and a fresh snapshot, to render one subscription event."""
@@ -101,3 +98,7 @@ class Context:
 
     async def close(self) -> None:
         await self.reads.close()
+
+
+# What every resolver and field method receives as `info`: `info.context` is typed.
+Info = strawberry.Info[Context, None]

@@ -41,25 +41,29 @@ def _event_id(payload: Any) -> int | None:
 
 
 class FanoutExecutor(StrawberryGraphQLCoreExecutionContext):
-    _fanout_key: tuple | None = None
+    _fanout_key: tuple[Any, ...] | None = None
 
-    def build_per_event_executor(self, payload: Any):
+    def build_per_event_executor(self, payload: Any) -> Any:
         executor = super().build_per_event_executor(payload)
         event_id = _event_id(payload)
         context = executor.context_value
         principal = getattr(context, "principal", None)
-        if event_id is not None and principal is not None and self.operation.operation is OperationType.SUBSCRIPTION:
+        if (
+            isinstance(executor, FanoutExecutor)  # graphql-core builds it as `self.__class__(...)`
+            and event_id is not None
+            and principal is not None
+            and self.operation.operation is OperationType.SUBSCRIPTION
+        ):
             coerced = executor.variable_values.coerced if executor.variable_values else {}
             executor._fanout_key = (event_id, id(self.operation), repr(sorted(coerced.items())), column_of(principal))
         return executor
 
-    def execute_operation(self, serially: bool | None = None):
+    def execute_operation(self, serially: bool | None = None) -> Any:
         if self._fanout_key is None:
             return super().execute_operation(serially)
-        return self._shared(serially)
+        return self._shared(self._fanout_key, serially)
 
-    async def _shared(self, serially: bool | None):
-        key = self._fanout_key
+    async def _shared(self, key: tuple[Any, ...], serially: bool | None) -> Any:
         entry = RENDERS.entries.get(key)
         if entry is not None and entry[0] is self.operation:  # same operation object, not a reused id
             RENDERS.hits += 1

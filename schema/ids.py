@@ -16,7 +16,7 @@ def to_global_id(type_name: str, value: uuid.UUID | int | str) -> str:
 def parse_global_id(value: str) -> tuple[str, str] | None:
     try:
         gid = relay.GlobalID.from_id(value)
-    except Exception:  # malformed base64 or missing separator: not one of our ids
+    except ValueError:  # malformed base64 or missing separator: not one of our ids
         return None
     return gid.type_name, gid.node_id
 

@@ -1,109 +1,244 @@
-"""Per-request DataLoaders: one batched statement per relation, however many objects ask."""
+"""Per-request DataLoaders: one typed loader per relation, one batched statement per relation however
+many objects of a page ask.
+
+`DataLoaders.for_request(reads)` builds them all for one request (and anew after a mutation commits, so
+later reads see the change); they run in the request's ReadScope (one snapshot). Keys are the rows' own
+ids (uuid, or the activity's number); a loader yields db model rows, the GraphQL types convert them:
+
+    await load_one(info.context.loaders.users, self._row.owner_id, User.from_row)      # nullable relation
+    await load_required(info.context.loaders.customers, self._row.customer_id, ...)   # non-null relation
+    await load_list(info.context.loaders.items_by_order, self._row.id, OrderItem.from_row)
+    resolve_nodes = node_resolver(lambda loaders: loaders.orders)                     # node(id:)
+
+Adding a relation = one field in `DataLoaders` and one line in `for_request`.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
+from db.models import (
+    Activity,
+    ApiKey,
+    Contact,
+    Customer,
+    Escalation,
+    Feedback,
+    Opportunity,
+    Order,
+    OrderItem,
+    Requirement,
+    RootCauseCategory,
+    SalesTarget,
+    ServiceJob,
+    Solution,
+    Ticket,
+    TicketComment,
+    User,
+)
 from db.repositories import accounts as accounts_repo
 from db.repositories import activity as activity_repo
 from db.repositories import customers as customers_repo
+from db.repositories import feedback as feedback_repo
+from db.repositories import opportunities as opportunities_repo
+from db.repositories import orders as orders_repo
+from db.repositories import sales_targets as targets_repo
+from db.repositories import service_jobs as jobs_repo
+from db.repositories import tickets as tickets_repo
+from db.repositories.feedback import Satisfaction
 
+if TYPE_CHECKING:
+    from schema.context import ReadScope
+
+K = TypeVar("K", bound=Hashable)
+R = TypeVar("R")
+V = TypeVar("V")
 T = TypeVar("T")
 
-# Domain modules add their loaders here (`Loaders.extend`); every per-request Loaders runs them.
-_SETUPS: list[Callable[[Loaders], None]] = []
+Fetch = Callable[[AsyncSession, list[K]], Awaitable[Sequence[R]]]
 
 
-def _parse(key: str) -> uuid.UUID | None:
+class _Identified(Protocol):
+    @property
+    def id(self) -> uuid.UUID: ...
+
+
+RowT = TypeVar("RowT", bound=_Identified)
+
+
+def _same(row: R) -> R:
+    return row
+
+
+def _rows(
+    reads: ReadScope, fetch: Fetch[K, R], key: Callable[[R], K], value: Callable[[R], V]
+) -> DataLoader[K, V | None]:
+    """At most one row per key (None when there is none), all keys of a batch in one statement."""
+
+    async def load(keys: list[K]) -> list[V | None]:
+        rows = await reads.run(lambda session: fetch(session, keys))
+        found = {key(row): value(row) for row in rows}
+        return [found.get(k) for k in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def _by_id(reads: ReadScope, fetch: Fetch[uuid.UUID, RowT]) -> DataLoader[uuid.UUID, RowT | None]:
+    return _rows(reads, fetch, lambda row: row.id, _same)
+
+
+def _groups(
+    reads: ReadScope, fetch: Fetch[K, R], key: Callable[[R], K | None], value: Callable[[R], V]
+) -> DataLoader[K, list[V]]:
+    """Rows grouped by a parent key (e.g. items by order), in the repository's order, one statement.
+    (`key` is a nullable column, e.g. a job's order: the rows fetched for some parents all have one.)"""
+
+    async def load(keys: list[K]) -> list[list[V]]:
+        rows = await reads.run(lambda session: fetch(session, keys))
+        groups: dict[K | None, list[V]] = defaultdict(list)
+        for row in rows:
+            groups[key(row)].append(value(row))
+        return [groups.get(k, []) for k in keys]
+
+    return DataLoader(load_fn=load)
+
+
+@dataclass(frozen=True)
+class DataLoaders:
+    """Every relation the schema resolves, typed with the rows it yields."""
+
+    # accounts
+    users: DataLoader[uuid.UUID, User | None]
+    api_keys: DataLoader[uuid.UUID, ApiKey | None]
+    # customers and the timeline
+    customers: DataLoader[uuid.UUID, Customer | None]
+    contacts: DataLoader[uuid.UUID, Contact | None]
+    contacts_by_customer: DataLoader[uuid.UUID, list[Contact]]
+    activities: DataLoader[int, Activity | None]
+    # orders and service jobs
+    orders: DataLoader[uuid.UUID, Order | None]
+    items_by_order: DataLoader[uuid.UUID, list[OrderItem]]
+    service_jobs: DataLoader[uuid.UUID, ServiceJob | None]
+    service_jobs_by_order: DataLoader[uuid.UUID, list[ServiceJob]]
+    # feedback
+    feedback: DataLoader[uuid.UUID, Feedback | None]
+    satisfaction_by_customer: DataLoader[uuid.UUID, Satisfaction | None]
+    # tickets and joint consultations
+    tickets: DataLoader[uuid.UUID, Ticket | None]
+    root_cause_by_ticket: DataLoader[uuid.UUID, RootCauseCategory | None]
+    escalations: DataLoader[uuid.UUID, Escalation | None]
+    escalation_by_ticket: DataLoader[uuid.UUID, Escalation | None]  # the open one, else the latest
+    participants_by_escalation: DataLoader[uuid.UUID, list[User]]
+    notes_by_escalation: DataLoader[uuid.UUID, list[TicketComment]]
+    # pre-sale and sales targets
+    opportunities: DataLoader[uuid.UUID, Opportunity | None]
+    requirements_by_opportunity: DataLoader[uuid.UUID, list[Requirement]]
+    solutions_by_opportunity: DataLoader[uuid.UUID, list[Solution]]
+    sales_targets: DataLoader[uuid.UUID, SalesTarget | None]
+
+    @classmethod
+    def for_request(cls, reads: ReadScope) -> DataLoaders:
+        def by_id(fetch: Fetch[uuid.UUID, RowT]) -> DataLoader[uuid.UUID, RowT | None]:
+            return _by_id(reads, fetch)
+
+        return cls(
+            users=by_id(accounts_repo.users_by_ids),
+            api_keys=by_id(accounts_repo.api_keys_by_ids),
+            customers=by_id(customers_repo.by_ids),
+            contacts=by_id(customers_repo.contacts_by_ids),
+            contacts_by_customer=_groups(reads, customers_repo.contacts_of, lambda c: c.customer_id, _same),
+            activities=_rows(reads, activity_repo.by_seqs, lambda a: a.seq, _same),
+            orders=by_id(orders_repo.by_ids),
+            items_by_order=_groups(reads, orders_repo.items_of, lambda i: i.order_id, _same),
+            service_jobs=by_id(jobs_repo.by_ids),
+            service_jobs_by_order=_groups(reads, jobs_repo.of_orders, lambda j: j.order_id, _same),
+            feedback=by_id(feedback_repo.by_ids),
+            satisfaction_by_customer=_rows(reads, feedback_repo.satisfaction_of, lambda s: s.customer_id, _same),
+            tickets=by_id(tickets_repo.by_ids),
+            root_cause_by_ticket=_rows(
+                reads, tickets_repo.root_causes_of_tickets, lambda r: r.id, lambda r: r.RootCauseCategory
+            ),
+            escalations=by_id(tickets_repo.escalations_by_ids),
+            escalation_by_ticket=_rows(reads, tickets_repo.current_escalations, lambda e: e.ticket_id, _same),
+            participants_by_escalation=_groups(
+                reads, tickets_repo.participants_of, lambda r: r.escalation_id, lambda r: r.User
+            ),
+            notes_by_escalation=_groups(reads, tickets_repo.notes_of, lambda n: n.escalation_id, _same),
+            opportunities=by_id(opportunities_repo.by_ids),
+            requirements_by_opportunity=_groups(
+                reads, opportunities_repo.requirements_of, lambda r: r.opportunity_id, _same
+            ),
+            solutions_by_opportunity=_groups(reads, opportunities_repo.solutions_of, lambda s: s.opportunity_id, _same),
+            sales_targets=by_id(targets_repo.by_ids),
+        )
+
+
+async def load_one(loader: DataLoader[K, R | None], key: K | None, convert: Callable[[R], T]) -> T | None:
+    """The related object, or None when there is no key or no row."""
+    if key is None:
+        return None
+    row = await loader.load(key)
+    return convert(row) if row is not None else None
+
+
+async def load_required(loader: DataLoader[K, R | None], key: K, convert: Callable[[R], T]) -> T:
+    """A relation the database guarantees (a foreign key that is never null): a missing row is a bug."""
+    row = await loader.load(key)
+    if row is None:
+        raise LookupError(f"no row for {key!r}: a non-null relation is missing")
+    return convert(row)
+
+
+async def load_list(loader: DataLoader[K, list[R]], key: K, convert: Callable[[R], T]) -> list[T]:
+    return [convert(row) for row in await loader.load(key)]
+
+
+def uuid_key(raw: str) -> uuid.UUID | None:
+    """The uuid of a node id; None for anything but a uuid's canonical spelling (ids are issued that way,
+    so another spelling names nothing)."""
     try:
-        return uuid.UUID(key)
+        value = uuid.UUID(raw)
+    except (ValueError, TypeError, AttributeError):
+        return None
+    return value if str(value) == raw else None
+
+
+def int_key(raw: str) -> int | None:
+    """The number of a node id (activities are numbered); None for anything but a number's plain spelling."""
+    try:
+        value = int(raw)
     except (ValueError, TypeError):
         return None
+    return value if str(value) == raw else None
 
 
-class Loaders:
-    def __init__(self, reads: Any):
-        self._reads = reads
-        self._by_id: dict[str, DataLoader[str, Any]] = {
-            "user": self._rows_by_id(accounts_repo.users_by_ids, lambda r: str(r.id)),
-            "customer": self._rows_by_id(customers_repo.by_ids, lambda r: str(r.id)),
-            "contact": self._rows_by_id(customers_repo.contacts_by_ids, lambda r: str(r.id)),
-            "activity": self._rows_by_id(activity_repo.by_seqs, lambda r: str(r.seq), key_type=int),
-        }
-        self.contacts_by_customer: DataLoader[str, list[Any]] = self._grouped(
-            customers_repo.contacts_of, lambda r: str(r.customer_id)
-        )
-        self._groups: dict[str, DataLoader[str, list[Any]]] = {}
-        for setup in _SETUPS:
-            setup(self)
+async def load_nodes(
+    loader: DataLoader[K, R | None],
+    node_ids: Iterable[str],
+    convert: Callable[[R], T | None],
+    key: Callable[[str], K | None],
+) -> list[T | None]:
+    """`resolve_nodes` of a Relay node type: one object (or None) per id, in the order asked."""
+    keys = [key(str(raw)) for raw in node_ids]
+    valid = [k for k in keys if k is not None]
+    found = dict(zip(valid, await loader.load_many(valid), strict=True))
+    rows = [found.get(k) if k is not None else None for k in keys]
+    return [convert(row) if row is not None else None for row in rows]
 
-    @staticmethod
-    def extend(setup: Callable[[Loaders], None]) -> Callable[[Loaders], None]:
-        """Register a function that adds a domain's loaders to every request's Loaders."""
-        _SETUPS.append(setup)
-        return setup
 
-    def register_grouped(
-        self,
-        kind: str,
-        fetch: Callable[[AsyncSession, list[uuid.UUID]], Awaitable[Sequence[Any]]],
-        key_of: Callable[[Any], str],
-    ) -> None:
-        """Rows grouped by a parent id (e.g. items by order), one batched statement for all parents."""
-        self._groups[kind] = self._grouped(fetch, key_of)
+def node_resolver(loader: Callable[[DataLoaders], DataLoader[uuid.UUID, Any]]) -> Any:
+    """The `resolve_nodes` of a Relay node type whose rows `loader` picks from the request's DataLoaders
+    and whose `from_row` converts them: `resolve_nodes = node_resolver(lambda loaders: loaders.orders)`.
+    (Typed `Any`: strawberry declares `resolve_nodes` as overloads on `required`, one implementation here.)"""
 
-    async def group(self, kind: str, key: str) -> list[Any]:
-        return await self._groups[kind].load(str(key))
+    async def resolve_nodes(cls: Any, *, info: Any, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+        return await load_nodes(loader(info.context.loaders), node_ids, cls.from_row, uuid_key)
 
-    def register(
-        self,
-        kind: str,
-        fetch: Callable[[AsyncSession, list[Any]], Awaitable[Sequence[Any]]],
-        key_of: Callable[[Any], str],
-    ) -> None:
-        """Later modules add loaders for their own tables."""
-        self._by_id[kind] = self._rows_by_id(fetch, key_of)
-
-    def _rows_by_id(self, fetch, key_of, key_type=uuid.UUID) -> DataLoader[str, Any]:
-        async def load(keys: list[str]) -> list[Any]:
-            parsed = []
-            for k in keys:
-                try:
-                    parsed.append(key_type(k))
-                except (ValueError, TypeError):
-                    continue  # a malformed id simply matches nothing
-            rows = await self._reads.run(lambda s: fetch(s, parsed)) if parsed else []
-            found = {key_of(r): r for r in rows}
-            return [found.get(k) for k in keys]
-
-        return DataLoader(load_fn=load)
-
-    def _grouped(self, fetch, key_of) -> DataLoader[str, list[Any]]:
-        async def load(keys: list[str]) -> list[list[Any]]:
-            ids = [u for u in (_parse(k) for k in keys) if u is not None]
-            rows = await self._reads.run(lambda s: fetch(s, ids)) if ids else []
-            groups: dict[str, list[Any]] = defaultdict(list)
-            for r in rows:
-                groups[key_of(r)].append(r)
-            return [groups.get(k, []) for k in keys]
-
-        return DataLoader(load_fn=load)
-
-    async def load_optional(self, kind: str, key: str | None, convert: Callable[[Any], T]) -> T | None:
-        if key is None:
-            return None
-        row = await self._by_id[kind].load(str(key))
-        return convert(row) if row is not None else None
-
-    async def load_many(self, kind: str, keys: Iterable[str], convert: Callable[[Any], T]) -> list[T | None]:
-        rows = await self._by_id[kind].load_many([str(k) for k in keys])
-        return [convert(r) if r is not None else None for r in rows]
-
-    async def row(self, kind: str, key: str) -> Any:
-        return await self._by_id[kind].load(str(key))
+    return classmethod(resolve_nodes)

@@ -38,7 +38,9 @@ class Public(BasePermission):
 
 class Authenticated(BasePermission):
     message = "authentication required"
-    error_extensions = {"code": "UNAUTHENTICATED"}
+
+    def __init__(self) -> None:
+        self.error_extensions = {"code": "UNAUTHENTICATED"}
 
     def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
         _principal_or_raise(info)
@@ -47,7 +49,9 @@ class Authenticated(BasePermission):
 
 class _Allowed(BasePermission):
     action: Action
-    error_extensions = {"code": "FORBIDDEN"}
+
+    def __init__(self) -> None:
+        self.error_extensions = {"code": "FORBIDDEN"}
 
     def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
         return allowed(_principal_or_raise(info), self.action)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Any
 
 import strawberry
@@ -18,24 +19,62 @@ from strawberry.schema.config import StrawberryConfig
 from schema.errors import MaskUnexpectedErrors
 from schema.fanout import FanoutExecutor
 from schema.limits import Limits, RequestLimits, validation_rules
-from schema.roots import foundation, orders, presale, realtime, tickets
+from schema.roots import (
+    accounts,
+    auth,
+    customers,
+    events,
+    feedback,
+    kpis,
+    nodes,
+    orders,
+    presale,
+    sales_targets,
+    service_jobs,
+    tickets,
+)
 
-# Each domain contributes its root fields as a base class; a domain's module owns its fields.
-ROOTS = [foundation, orders, tickets, presale]
+# Every domain's root module (schema/roots/<domain>.py), once: a new domain is imported above and listed
+# here, and is composed into the schema by that alone. Root fields appear in the SDL (schema.graphql) in
+# this order, each domain's in the order its module declares them.
+ROOTS: list[ModuleType] = [
+    nodes,
+    auth,
+    customers,
+    accounts,
+    events,
+    orders,
+    service_jobs,
+    feedback,
+    tickets,
+    presale,
+    sales_targets,
+    kpis,
+]
+
+
+def _parts(name: str) -> tuple[type, ...]:
+    return tuple(getattr(root, name) for root in ROOTS if hasattr(root, name))
 
 
 @strawberry.type
-class Query(*(r.Query for r in ROOTS)):  # type: ignore[misc]
+class Query(*_parts("Query")):  # type: ignore[misc]  # bases computed from ROOTS
     pass
 
 
 @strawberry.type
-class Mutation(*(r.Mutation for r in ROOTS)):  # type: ignore[misc]
+class Mutation(*_parts("Mutation")):  # type: ignore[misc]  # bases computed from ROOTS
     pass
 
 
-# Every type that `node(id:)` resolves, by GraphQL type name.
-NODE_TYPES: dict[str, Any] = {t.__name__: t for r in ROOTS for t in r.NODE_TYPES}
+@strawberry.type
+class Subscription(*_parts("Subscription")):  # type: ignore[misc]  # bases computed from ROOTS
+    pass
+
+
+# The types the schema must include although no field names them: those `node(id:)` resolves, and
+# those reachable only through an interface.
+TYPES: list[type] = [t for root in ROOTS for t in (*getattr(root, "NODE_TYPES", ()), *getattr(root, "TYPES", ()))]
 
 
 class TandemSchema(strawberry.Schema):
@@ -73,8 +112,8 @@ def build_schema(*, production: bool = False, settings: Any = None, limits: Limi
     return TandemSchema(
         query=Query,
         mutation=Mutation,
-        subscription=realtime.Subscription,
-        types=[*NODE_TYPES.values(), *realtime.TYPES],
+        subscription=Subscription,
+        types=TYPES,
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=production),
         execution_context_class=FanoutExecutor,

@@ -8,11 +8,12 @@ import uuid
 from dataclasses import dataclass
 
 from db.models import ApiKey, User
-from db.models.accounts import API_KEY_SCOPES, DEPARTMENTS, ROLES
 from db.repositories import accounts as accounts_repo
 from services import auth
-from services.errors import DomainError, ErrorCode, Validator, check_version, not_found
+from services.errors import DomainError, ErrorCode, check_version, not_found
+from services.rules.accounts import API_KEY_SCOPES, DEPARTMENTS, ROLES
 from services.unit_of_work import UnitOfWork
+from services.validation import Validator
 
 # One "@" with something before it and a dotted domain after it, no spaces: catches typos; not RFC 5322.
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
@@ -73,10 +74,7 @@ async def update_user(
     department: str | None = None,
     role: str | None = None,
 ) -> User:
-    user = await accounts_repo.user_by_id(uow.session, user_id, for_update=True)
-    if user is None:
-        raise not_found("user", "userId")
-    check_version("user", expected_version, user.version)
+    user = await _user_to_change(uow, user_id, expected_version)
     v = Validator()
     if name is not None:
         name = v.text(name, "name", "name", required=True)
@@ -107,10 +105,7 @@ async def update_user(
 
 
 async def set_user_active(uow: UnitOfWork, user_id: uuid.UUID, active: bool, expected_version: int | None) -> User:
-    user = await accounts_repo.user_by_id(uow.session, user_id, for_update=True)
-    if user is None:
-        raise not_found("user", "userId")
-    check_version("user", expected_version, user.version)
+    user = await _user_to_change(uow, user_id, expected_version)
     if not active and uow.actor and uow.actor.id == user.id:
         raise DomainError(ErrorCode.VALIDATION, "you cannot deactivate your own account", ["userId"])
     if user.active != active:
@@ -172,3 +167,12 @@ async def revoke_api_key(uow: UnitOfWork, key_id: uuid.UUID) -> ApiKey:
             event="API_KEY_REVOKED",
         )  # closes its sockets
     return key
+
+
+async def _user_to_change(uow: UnitOfWork, user_id: uuid.UUID, expected_version: int | None) -> User:
+    """The user, locked, at the version the caller saw."""
+    user = await accounts_repo.user_by_id(uow.session, user_id, for_update=True)
+    if user is None:
+        raise not_found("user", "userId")
+    check_version("user", expected_version, user.version)
+    return user

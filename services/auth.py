@@ -15,7 +15,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.models import ApiKey, User
+from db.models import ApiKey, LoginThrottle, User
+from db.models.accounts import LoginAddressThrottle
 from db.repositories import accounts as accounts_repo
 from services.errors import DomainError, ErrorCode
 from services.principal import Principal, PrincipalKind
@@ -37,13 +38,6 @@ MIN_PASSWORD_LENGTH = 8
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
-
-
-def check_password_strength(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError(
-            ErrorCode.VALIDATION, f"password must be at least {MIN_PASSWORD_LENGTH} characters", ["password"]
-        )
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -144,7 +138,7 @@ class LoginLimits:
 _INVALID = "invalid email or password"
 
 
-def _counter(row, free: int, now: datetime) -> tuple[int, datetime]:
+def _counter(row: LoginThrottle | LoginAddressThrottle | None, free: int, now: datetime) -> tuple[int, datetime]:
     """(failures so far, end of the current back-off) of a stored counter; a forgotten one is empty."""
     if row is None or row.forget_at <= now:
         return 0, now
@@ -225,7 +219,7 @@ async def login(
             email,
             address,
             counted=(per_address + 1, now),
-            previous_failure_at=address_row.last_failure_at if per_address else None,
+            previous_failure_at=address_row.last_failure_at if address_row is not None and per_address else None,
         )
         if new_hash is not None and not changed:
             user.password_hash = new_hash

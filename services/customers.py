@@ -4,24 +4,36 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Final
 
 from db.models import Contact, Customer
-from db.models.customers import LIFECYCLE_STAGES
 from db.repositories import accounts as accounts_repo
 from db.repositories import customers as customers_repo
-from services.errors import Validator, check_version, not_found
+from services.errors import check_version, not_found
+from services.rules.customers import LIFECYCLE_STAGES
 from services.unit_of_work import UnitOfWork
+from services.validation import Validator
 
-UNSET = object()  # distinguishes "not given" from an explicit null in partial updates
+
+class Unset(Enum):
+    """Distinguishes "not given" from an explicit null in partial updates."""
+
+    UNSET = "UNSET"
+
+
+UNSET: Final = Unset.UNSET
 
 
 @dataclass
 class ContactData:
-    name: str | None
-    title: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    is_primary: bool | None = None
+    """A contact's fields; in a partial update (`update_contact`) UNSET leaves a field as it is."""
+
+    name: str | Unset | None
+    title: str | Unset | None = None
+    phone: str | Unset | None = None
+    email: str | Unset | None = None
+    is_primary: bool | Unset | None = None
 
 
 @dataclass
@@ -33,16 +45,20 @@ class NewCustomer:
     contacts: list[ContactData] = field(default_factory=list)
 
 
-def _check_contact(v: Validator, data: ContactData, *path: str, partial: bool = False) -> dict:
-    """Checked values of the fields given. In a partial update UNSET means "leave as is" and None
-    clears an optional field."""
-    values = {}
+def _text(value: str | Unset | None) -> str | None:
+    return None if value is UNSET else value
+
+
+def _check_contact(v: Validator, data: ContactData, *path: str, partial: bool = False) -> dict[str, Any]:
+    """Checked values of the fields given (the Contact columns). In a partial update UNSET means "leave
+    as is" and None clears an optional field."""
+    values: dict[str, Any] = {}
     if not partial or data.name is not UNSET:
-        values["name"] = v.text(data.name, "contact name", *path, "name", required=True)
+        values["name"] = v.text(_text(data.name), "contact name", *path, "name", required=True)
     for attr, max_len in (("title", 200), ("phone", 50), ("email", 320)):
         raw = getattr(data, attr)
         if not partial or raw is not UNSET:
-            values[attr] = v.text(raw, f"contact {attr}", *path, attr, max_len=max_len)
+            values[attr] = v.text(_text(raw), f"contact {attr}", *path, attr, max_len=max_len)
     email = values.get("email")
     v.require(not email or "@" in email, "contact email is not a valid address", *path, "email")
     phone = values.get("phone")
@@ -93,7 +109,9 @@ async def create_customer(uow: UnitOfWork, data: NewCustomer) -> Customer:
     return customer
 
 
-async def update_customer(uow: UnitOfWork, customer_id: uuid.UUID, expected_version: int | None, **fields) -> Customer:
+async def update_customer(
+    uow: UnitOfWork, customer_id: uuid.UUID, expected_version: int | None, **fields: Any
+) -> Customer:
     """`fields` holds only what the caller gave: name, industry, region, lifecycle_stage, owner_id."""
     customer = await _locked_customer(uow, customer_id)
     check_version("customer", expected_version, customer.version)
@@ -194,7 +212,7 @@ async def _locked_customer(uow: UnitOfWork, customer_id: uuid.UUID) -> Customer:
     return customer
 
 
-async def _touch(uow: UnitOfWork, customer: Customer, action: str, summary: str, details: dict) -> None:
+async def _touch(uow: UnitOfWork, customer: Customer, action: str, summary: str, details: dict[str, Any]) -> None:
     """Contact changes are changes of the customer record: bump its version and tell subscribers."""
     await customers_repo.touch(uow.session, customer, uow.now)
     uow.record(

@@ -6,6 +6,7 @@ import random
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from db.models import User
 from db.repositories import accounts as accounts_repo
 from services import accounts
 from services import customers as customer_service
@@ -14,24 +15,11 @@ from services.clock import Clock
 from services.customers import ContactData, NewCustomer
 from services.demo_events import event_horizon
 from services.demo_orders import seed_orders
+from services.demo_people import DEMO_PASSWORD, DEMO_USERS, sellers
 from services.demo_presale import seed_presale
 from services.demo_tickets import seed_tickets
 from services.event_retention import DEFAULT_RETENTION_DAYS
 from services.unit_of_work import unit_of_work
-
-DEMO_PASSWORD = "tandem-demo"
-
-DEMO_USERS = [
-    ("admin@tandem.example", "Ada Admin", "MANAGEMENT", "ADMIN"),
-    ("supervisor@tandem.example", "Sam Supervisor", "MANAGEMENT", "SUPERVISOR"),
-    ("marketing.lead@tandem.example", "Mei Lin", "MARKETING", "LEAD"),
-    ("marketing@tandem.example", "Marco Rossi", "MARKETING", "STAFF"),
-    ("marketing2@tandem.example", "Priya Nair", "MARKETING", "STAFF"),
-    ("service.lead@tandem.example", "Sven Larsen", "SERVICE", "LEAD"),
-    ("service@tandem.example", "Sofia Alvarez", "SERVICE", "STAFF"),
-    ("technician@tandem.example", "Tom Becker", "SERVICE", "STAFF"),
-    ("technician2@tandem.example", "Tariq Haddad", "SERVICE", "STAFF"),
-]
 
 _PREFIXES = [
     "Northwind",
@@ -88,34 +76,31 @@ async def seed(
         if only_if_empty and await accounts_repo.any_user(session):
             return None
     rng = random.Random(20261127)  # the same demo data on every machine
-    users = {}
+    users: dict[str, User] = {}
     for email, name, department, role in DEMO_USERS:
         async with unit_of_work(sessions, None, clock) as uow:
             existing = await accounts_repo.user_by_email(uow.session, email)
             users[email] = existing or await accounts.create_user(
                 uow, accounts.NewUser(email=email, name=name, department=department, role=role, password=DEMO_PASSWORD)
             )
-    sellers = [
-        principal_of_user(users[e])
-        for e in ("marketing@tandem.example", "marketing2@tandem.example", "marketing.lead@tandem.example")
-    ]
+    owners = [principal_of_user(u) for u in sellers(users)]
     created = []
     for i in range(customers):
         name = f"{_PREFIXES[i % len(_PREFIXES)]} {_SUFFIXES[(i * 7 + i // len(_PREFIXES)) % len(_SUFFIXES)]}"
         if i >= len(_PREFIXES) * len(_SUFFIXES):
             name += f" {i}"
-        contacts = [
-            ContactData(
-                name=f"{rng.choice(_FIRST)} {rng.choice(_LAST)}",
-                title=rng.choice(_TITLES),
-                phone=f"+49 30 {rng.randint(1000000, 9999999)}",
-                email=None,
-                is_primary=(j == 0),
+        contacts = []
+        for j in range(rng.randint(1, 3)):
+            person = f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"
+            contacts.append(
+                ContactData(
+                    name=person,
+                    title=rng.choice(_TITLES),
+                    phone=f"+49 30 {rng.randint(1000000, 9999999)}",
+                    email=person.lower().replace(" ", ".") + "@" + name.split()[0].lower() + ".example",
+                    is_primary=(j == 0),
+                )
             )
-            for j in range(rng.randint(1, 3))
-        ]
-        for c in contacts:
-            c.email = c.name.lower().replace(" ", ".") + "@" + name.split()[0].lower() + ".example"
         data = NewCustomer(
             name=name,
             industry=rng.choice(_INDUSTRIES),
@@ -123,7 +108,7 @@ async def seed(
             lifecycle_stage=rng.choice(["LEAD", "PROSPECT", "ACTIVE", "ACTIVE", "ACTIVE", "DORMANT"]),
             contacts=contacts,
         )
-        async with unit_of_work(sessions, sellers[i % len(sellers)], clock) as uow:
+        async with unit_of_work(sessions, owners[i % len(owners)], clock) as uow:
             created.append(await customer_service.create_customer(uow, data))
     horizon = event_horizon(clock.now(), event_retention_days)
     orders = await seed_orders(sessions, clock, users, created, rng, event_horizon=horizon)

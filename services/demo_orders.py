@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -25,9 +26,11 @@ from services import service_jobs as job_service
 from services.auth import principal_of_user
 from services.clock import Clock, ManualClock
 from services.demo_events import demo_unit_of_work
+from services.demo_people import sellers as demo_sellers
 from services.feedback import NewFeedback
 from services.orders import ItemData, NewOrder
 from services.service_jobs import NewServiceJob
+from services.unit_of_work import UnitOfWork
 
 _PRODUCTS = [
     ("TX-200 hydraulic press", Decimal("48500.00")),
@@ -65,8 +68,9 @@ _COMMENTS = {
     1: "Machine failed the acceptance test",
 }
 
-# Scenario steps: (hours after the order's start, step name, argument).
-Step = tuple[float, str, object]
+# Scenario steps: (hours after the order's start, step name, argument). The argument's type is the one
+# its step function (`_STEPS`) takes.
+Step = tuple[float, str, Any]
 SCENARIOS: dict[str, list[Step]] = {
     "completed": [
         (0, "create", None),
@@ -158,6 +162,11 @@ class _Run:
     order: Order | None = None
     jobs: list[uuid.UUID] = field(default_factory=list)
 
+    @property
+    def placed(self) -> Order:
+        assert self.order is not None, "every scenario creates its order first"
+        return self.order
+
 
 async def seed_orders(
     sessions: async_sessionmaker[AsyncSession],
@@ -172,9 +181,7 @@ async def seed_orders(
     if not customers:
         return []
     now = clock.now()
-    sellers = [
-        users[e] for e in ("marketing@tandem.example", "marketing2@tandem.example", "marketing.lead@tandem.example")
-    ]
+    sellers = demo_sellers(users)
     service = [users[e] for e in ("service@tandem.example", "service.lead@tandem.example")]
     technicians = [users[e] for e in ("technician@tandem.example", "technician2@tandem.example")]
     names = list(SCENARIOS)
@@ -236,10 +243,10 @@ async def seed_orders(
                 scheduled_end=manual.now() + timedelta(days=1, hours=3),
             ),
         )
-    for step in ("start", "complete"):
+    for action in ("start", "complete"):
         manual.advance(days=1, hours=2)
         async with demo_unit_of_work(sessions, principal_of_user(technicians[0]), manual, event_horizon) as uow:
-            if step == "start":
+            if action == "start":
                 await job_service.start_service_job(uow, job.id, None)
             else:
                 await job_service.complete_service_job(uow, job.id, None, "PASSED", "Annual maintenance done")
@@ -252,9 +259,9 @@ def _items(rng: random.Random) -> list[ItemData]:
     return [ItemData(product_model=model, quantity=rng.randint(1, 3), unit_price=price) for model, price in picked]
 
 
-async def _create(uow, run: _Run, arg, rng: random.Random, *, complete: bool = True) -> None:
+async def _create(uow: UnitOfWork, run: _Run, arg: None, rng: random.Random, *, complete: bool = True) -> None:
     items = _items(rng)
-    value = sum((i.unit_price or Decimal(0)) * (i.quantity or 0) for i in items)
+    value = sum(((i.unit_price or Decimal(0)) * (i.quantity or 0) for i in items), Decimal(0))
     delivery = (uow.now + timedelta(days=rng.randint(14, 45))).date()
     run.order = await order_service.create_order(
         uow,
@@ -268,36 +275,37 @@ async def _create(uow, run: _Run, arg, rng: random.Random, *, complete: bool = T
     )
 
 
-async def _hand_off(uow, run, arg, rng) -> None:
-    run.order = await order_service.hand_off_order(uow, run.order.id, None)
+async def _hand_off(uow: UnitOfWork, run: _Run, arg: None, rng: random.Random) -> None:
+    run.order = await order_service.hand_off_order(uow, run.placed.id, None)
 
 
-async def _confirm(uow, run, arg, rng) -> None:
-    run.order = await order_service.confirm_order(uow, run.order.id, None)
+async def _confirm(uow: UnitOfWork, run: _Run, arg: None, rng: random.Random) -> None:
+    run.order = await order_service.confirm_order(uow, run.placed.id, None)
 
 
-async def _return(uow, run, arg, rng) -> None:
-    run.order = await order_service.return_order(uow, run.order.id, None, rng.choice(_RETURN_REASONS))
+async def _return(uow: UnitOfWork, run: _Run, arg: None, rng: random.Random) -> None:
+    run.order = await order_service.return_order(uow, run.placed.id, None, rng.choice(_RETURN_REASONS))
 
 
-async def _fix(uow, run, arg, rng) -> None:
-    later: date = run.order.delivery_date + timedelta(days=14)
+async def _fix(uow: UnitOfWork, run: _Run, arg: None, rng: random.Random) -> None:
+    assert run.placed.delivery_date is not None  # the scenarios fix complete orders only
+    later: date = run.placed.delivery_date + timedelta(days=14)
     run.order = await order_service.update_order(
-        uow, run.order.id, None, delivery_date=later.isoformat(), special_requirements="Corrected after service review"
+        uow, run.placed.id, None, delivery_date=later.isoformat(), special_requirements="Corrected after service review"
     )
 
 
-async def _cancel(uow, run, arg, rng) -> None:
-    run.order = await order_service.cancel_order(uow, run.order.id, None, "Customer postponed the project")
+async def _cancel(uow: UnitOfWork, run: _Run, arg: None, rng: random.Random) -> None:
+    run.order = await order_service.cancel_order(uow, run.placed.id, None, "Customer postponed the project")
 
 
-async def _schedule(uow, run, kind, rng) -> None:
+async def _schedule(uow: UnitOfWork, run: _Run, kind: str, rng: random.Random) -> None:
     start = (uow.now + timedelta(days=2)).replace(hour=8, minute=0, second=0, microsecond=0)
     job = await job_service.schedule_service_job(
         uow,
         NewServiceJob(
             kind=str(kind),
-            order_id=run.order.id,
+            order_id=run.placed.id,
             technician_id=run.technician.id,
             scheduled_start=start,
             scheduled_end=start + timedelta(hours=rng.choice([4, 6, 8])),
@@ -306,26 +314,26 @@ async def _schedule(uow, run, kind, rng) -> None:
     run.jobs.append(job.id)
 
 
-async def _start(uow, run, index, rng) -> None:
+async def _start(uow: UnitOfWork, run: _Run, index: int, rng: random.Random) -> None:
     await job_service.start_service_job(uow, run.jobs[int(index)], None)
 
 
-async def _complete(uow, run, arg, rng) -> None:
+async def _complete(uow: UnitOfWork, run: _Run, arg: tuple[int, str], rng: random.Random) -> None:
     index, result = arg
     notes = rng.choice(_FAILED_NOTES) if result == "FAILED" else "Acceptance protocol signed"
     await job_service.complete_service_job(uow, run.jobs[index], None, result, notes)
 
 
-async def _cancel_job(uow, run, index, rng) -> None:
+async def _cancel_job(uow: UnitOfWork, run: _Run, index: int, rng: random.Random) -> None:
     await job_service.cancel_service_job(uow, run.jobs[int(index)], None)
 
 
-async def _feedback(uow, run, score, rng) -> None:
+async def _feedback(uow: UnitOfWork, run: _Run, score: int, rng: random.Random) -> None:
     await feedback_service.record_feedback(
         uow,
         NewFeedback(
             customer_id=run.customer.id,
-            order_id=run.order.id,
+            order_id=run.placed.id,
             source="SERVICE_JOB",
             score=int(score),
             comment=_COMMENTS[int(score)],
@@ -333,11 +341,11 @@ async def _feedback(uow, run, score, rng) -> None:
     )
 
 
-async def _create_incomplete(uow, run, arg, rng) -> None:
+async def _create_incomplete(uow: UnitOfWork, run: _Run, arg: None, rng: random.Random) -> None:
     await _create(uow, run, arg, rng, complete=False)
 
 
-_STEPS: dict[str, Callable[..., Awaitable[None]]] = {
+_STEPS: dict[str, Callable[[UnitOfWork, _Run, Any, random.Random], Awaitable[None]]] = {
     "create": _create,
     "create_incomplete": _create_incomplete,
     "hand_off": _hand_off,

@@ -26,7 +26,9 @@ from services import sales_targets
 from services.auth import principal_of_user
 from services.clock import Clock, ManualClock
 from services.demo_events import demo_unit_of_work
+from services.demo_people import sellers as demo_sellers
 from services.opportunities import NewOpportunity, RequirementData, ReviewData
+from services.unit_of_work import UnitOfWork
 
 _TITLES = [
     "Production line retrofit",
@@ -83,6 +85,11 @@ class _Run:
     opportunity: Opportunity | None = None
     order: Order | None = None  # the signed order a won scenario is won with
 
+    @property
+    def current(self) -> Opportunity:
+        assert self.opportunity is not None, "every scenario creates its opportunity first"
+        return self.opportunity
+
 
 async def seed_presale(
     sessions: async_sessionmaker[AsyncSession],
@@ -99,9 +106,7 @@ async def seed_presale(
     if not customers:
         return []
     now = clock.now()
-    sellers = [
-        users[e] for e in ("marketing@tandem.example", "marketing2@tandem.example", "marketing.lead@tandem.example")
-    ]
+    sellers = demo_sellers(users)
     service = [users[e] for e in ("service.lead@tandem.example", "service@tandem.example")]
     manual = ManualClock(now)
     await _targets(sessions, manual, users["supervisor@tandem.example"], sellers, rng, event_horizon)
@@ -141,7 +146,7 @@ async def seed_presale(
 
 
 async def _targets(
-    sessions,
+    sessions: async_sessionmaker[AsyncSession],
     manual: ManualClock,
     supervisor: User,
     sellers: list[User],
@@ -164,7 +169,7 @@ def _add_months(day: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-async def _create(uow, run: _Run, rng: random.Random) -> None:
+async def _create(uow: UnitOfWork, run: _Run, rng: random.Random) -> None:
     needs = rng.sample(_NEEDS, 2)
     run.opportunity = await presale.create_opportunity(
         uow,
@@ -176,32 +181,32 @@ async def _create(uow, run: _Run, rng: random.Random) -> None:
     )
 
 
-async def _record(uow, run: _Run, rng: random.Random) -> None:
+async def _record(uow: UnitOfWork, run: _Run, rng: random.Random) -> None:
     needs = rng.sample(_NEEDS, 3)
     run.opportunity = await presale.record_requirements(
-        uow, run.opportunity.id, None, [RequirementData(t, p) for t, p in needs]
+        uow, run.current.id, None, [RequirementData(t, p) for t, p in needs]
     )
 
 
-async def _confirm(uow, run: _Run, rng: random.Random) -> None:
-    run.opportunity = await presale.confirm_requirements(uow, run.opportunity.id, None, rng.choice(_BUYERS))
+async def _confirm(uow: UnitOfWork, run: _Run, rng: random.Random) -> None:
+    run.opportunity = await presale.confirm_requirements(uow, run.current.id, None, rng.choice(_BUYERS))
 
 
-async def _submit(uow, run: _Run, rng: random.Random) -> None:
-    revision = "revised " if run.opportunity.stage == "SOLUTION" and run.opportunity.solution_review_due_at else ""
+async def _submit(uow: UnitOfWork, run: _Run, rng: random.Random) -> None:
+    revision = "revised " if run.current.stage == "SOLUTION" and run.current.solution_review_due_at else ""
     run.opportunity = await presale.submit_solution(
         uow,
-        run.opportunity.id,
+        run.current.id,
         None,
         f"{revision}proposal: 2 lines, commissioning in 6 weeks",
         "Bill of materials, layout drawing and service plan attached in the shared folder.",
     )
 
 
-async def _request_changes(uow, run: _Run, rng: random.Random) -> None:
+async def _request_changes(uow: UnitOfWork, run: _Run, rng: random.Random) -> None:
     run.opportunity = await presale.review_solution(
         uow,
-        run.opportunity.id,
+        run.current.id,
         None,
         ReviewData(
             "CHANGES_REQUESTED",
@@ -218,44 +223,44 @@ async def _request_changes(uow, run: _Run, rng: random.Random) -> None:
     )
 
 
-async def _approve(uow, run: _Run, rng: random.Random) -> None:
+async def _approve(uow: UnitOfWork, run: _Run, rng: random.Random) -> None:
     run.opportunity = await presale.review_solution(
         uow,
-        run.opportunity.id,
+        run.current.id,
         None,
         ReviewData("APPROVED", "Feasible", "Serviceable from the regional hub", "Approved for registration"),
     )
 
 
-async def _register(uow, run: _Run, rng: random.Random) -> None:
-    run.opportunity = await presale.register_project(uow, run.opportunity.id, None)
+async def _register(uow: UnitOfWork, run: _Run, rng: random.Random) -> None:
+    run.opportunity = await presale.register_project(uow, run.current.id, None)
 
 
-async def _acknowledge(uow, run: _Run, rng: random.Random) -> None:
+async def _acknowledge(uow: UnitOfWork, run: _Run, rng: random.Random) -> None:
     run.opportunity = await presale.acknowledge_registration(
         uow,
-        run.opportunity.id,
+        run.current.id,
         None,
         run.service.id,
         "Two technicians booked, lifting gear and calibration kit reserved",
     )
 
 
-async def _win(uow, run: _Run, rng: random.Random) -> None:
+async def _win(uow: UnitOfWork, run: _Run, rng: random.Random) -> None:
     assert run.order is not None
-    run.opportunity = await presale.mark_won(uow, run.opportunity.id, None, run.order.id)
+    run.opportunity = await presale.mark_won(uow, run.current.id, None, run.order.id)
 
 
-async def _lose(uow, run: _Run, rng: random.Random) -> None:
+async def _lose(uow: UnitOfWork, run: _Run, rng: random.Random) -> None:
     run.opportunity = await presale.mark_lost(
         uow,
-        run.opportunity.id,
+        run.current.id,
         None,
         rng.choice(["Budget frozen for this year", "Went with a cheaper competitor", "Project postponed indefinitely"]),
     )
 
 
-_STEPS: dict[str, Callable[..., Awaitable[None]]] = {
+_STEPS: dict[str, Callable[[UnitOfWork, _Run, random.Random], Awaitable[None]]] = {
     "create": _create,
     "record": _record,
     "confirm": _confirm,

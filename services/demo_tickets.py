@@ -154,12 +154,12 @@ def priority(value: str) -> Step:
 # ----------------------------------------------------------------------------- the stories
 
 
-def _story(kind: str, c: Cast, rng: random.Random) -> list[tuple[float, str, Step]]:
-    """Steps as (minutes after opening, who: service|marketing|supervisor, step) for one kind of story."""
+def _story(kind: str, c: Cast, rng: random.Random) -> list[tuple[float, User, Step]]:
+    """Steps as (minutes after opening, who takes it, step) for one kind of story."""
     handler = c.pick(c.service)
     seller = c.pick(c.marketing)
     fast = rng.uniform(5, 25)  # a prompt first response
-    steps: list[tuple[float, Any, Step]] = []
+    steps: list[tuple[float, User, Step]] = []
     work = [
         (fast, handler, ack()),
         (fast + 1, handler, assign(c.pick(c.service))),
@@ -309,11 +309,11 @@ async def seed_tickets(
 
     past = ManualClock(now)
     ids: dict[int, uuid.UUID] = {}
-    for at, n, _, who, step in agenda:
+    for at, n, _, who, action in agenda:
         past.set(at)
         async with demo_unit_of_work(sessions, principal_of_user(who), past, event_horizon) as uow:
-            if step is None:
+            if action is None:
                 ids[n] = (await tickets.open_ticket(uow, plans[n].data)).id
             else:
-                await step(uow, ids[n])
+                await action(uow, ids[n])
     return [ids[n] for n in range(len(plans))]

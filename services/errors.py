@@ -54,33 +54,3 @@ def version_conflict(what: str, expected: int, actual: int) -> DomainError:
 def check_version(what: str, expected: int | None, actual: int) -> None:
     if expected is not None and expected != actual:
         raise version_conflict(what, expected, actual)
-
-
-class Validator:
-    """Collects input problems; `raise_if_any` raises them as one ValidationFailed."""
-
-    def __init__(self) -> None:
-        self.problems: list[DomainError] = []
-
-    def require(self, condition: bool, message: str, *field: str) -> None:
-        if not condition:
-            self.problems.append(invalid(message, *field))
-
-    def text(
-        self, value: str | None, label: str, *field: str, required: bool = False, max_len: int = 200
-    ) -> str | None:
-        """Trimmed text; empty means absent. Checks presence and length."""
-        cleaned = value.strip() if isinstance(value, str) else None
-        if not cleaned:
-            if required:
-                self.problems.append(invalid(f"{label} is required", *field))
-            return None
-        if len(cleaned) > max_len:
-            self.problems.append(invalid(f"{label} must be at most {max_len} characters", *field))
-        return cleaned
-
-    def raise_if_any(self) -> None:
-        if len(self.problems) == 1:
-            raise self.problems[0]
-        if self.problems:
-            raise ValidationFailed(self.problems)

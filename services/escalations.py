@@ -1,7 +1,7 @@
 """Joint consultations (會診, after-sale 1): complex tickets escalated to service, marketing and
 technical staff together, with notes from the participants and an agreed plan at the end.
 
-The ticket's state machine (services/tickets.py) decides when each step is allowed; this module
+The ticket's state machine (services/ticket_transitions.py) decides when each step is allowed; this module
 adds the consultation's own rules.
 """
 
@@ -14,9 +14,10 @@ from db.models import Escalation, Ticket, TicketComment
 from db.repositories import accounts as accounts_repo
 from db.repositories import tickets as repo
 from services.access import Action, allowed
-from services.errors import DomainError, ErrorCode, Validator, invalid
-from services.tickets import locked_ticket, move, record
+from services.errors import DomainError, ErrorCode, invalid
+from services.ticket_transitions import locked_ticket, move, record
 from services.unit_of_work import UnitOfWork
+from services.validation import Validator
 
 
 def _escalation_payload(escalation: Escalation, participant_ids: list[uuid.UUID]) -> dict[str, Any]:
@@ -120,7 +121,7 @@ async def close_escalation(uow: UnitOfWork, ticket_id: uuid.UUID, plan: str, exp
         raise invalid("the ticket has no open consultation", "ticketId")
     escalation.status, escalation.plan = "CLOSED", text
     escalation.closed_at, escalation.closed_by_id = uow.now, uow.actor_id
-    await repo.save(uow.session, escalation)
+    await repo.save_escalation(uow.session, escalation)
     await repo.save(uow.session, ticket, uow.now)
     payload = _escalation_payload(escalation, await repo.participant_ids(uow.session, escalation.id))
     await record(

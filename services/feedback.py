@@ -6,13 +6,11 @@ import uuid
 from dataclasses import dataclass
 
 from db.models import Feedback
-from db.models.feedback import FEEDBACK_SOURCES
 from db.repositories import feedback as feedback_repo
-from services.errors import DomainError, ErrorCode, Validator, not_found
-from services.ownership import check_order_of, existing_customer
+from services.linked_records import check_order_of, check_ticket_of, existing_customer
+from services.rules.feedback import FEEDBACK_SOURCES, MAX_SCORE, MIN_SCORE
 from services.unit_of_work import UnitOfWork
-
-SATISFIED_SCORES = (4, 5)  # "share of 4–5 scores" (DOMAIN.md KPI: customer satisfaction)
+from services.validation import Validator
 
 
 @dataclass
@@ -27,18 +25,17 @@ class NewFeedback:
 
 async def record_feedback(uow: UnitOfWork, data: NewFeedback) -> Feedback:
     v = Validator()
-    v.require(isinstance(data.score, int) and 1 <= data.score <= 5, "score must be between 1 and 5", "score")
+    v.require(
+        isinstance(data.score, int) and MIN_SCORE <= data.score <= MAX_SCORE,
+        f"score must be between {MIN_SCORE} and {MAX_SCORE}",
+        "score",
+    )
     v.require(data.source in FEEDBACK_SOURCES, "unknown feedback source", "source")
     comment = v.text(data.comment, "comment", "comment", max_len=4000)
     v.raise_if_any()
     customer = await existing_customer(uow, data.customer_id)
     await check_order_of(uow, customer.id, data.order_id)
-    if data.ticket_id is not None:
-        ticket_customer = await feedback_repo.ticket_customer(uow.session, data.ticket_id)
-        if ticket_customer is None:
-            raise not_found("ticket", "ticketId")
-        if ticket_customer != customer.id:
-            raise DomainError(ErrorCode.VALIDATION, "the ticket belongs to another customer", ["ticketId"])
+    await check_ticket_of(uow, customer.id, data.ticket_id)
     assert uow.actor_id is not None
     row = Feedback(
         id=uuid.uuid4(),

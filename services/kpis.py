@@ -48,7 +48,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.repositories import accounts as accounts_repo
 from db.repositories import kpis as repo
 from services.errors import DomainError, ErrorCode
-from services.orders import CONFIRMATION_WINDOW
+from services.sla import CONFIRMATION_WINDOW
 
 DEPARTMENTS = ("MARKETING", "SERVICE")
 

@@ -1,7 +1,7 @@
 """Pre-sale: requirement communication, solution drafting and review, project registration (DOMAIN.md).
 
-The opportunity's life is ONE explicit table (`TRANSITIONS`); every step not in it is refused with
-INVALID_TRANSITION and changes nothing. The few rules a stage alone cannot express (an approved
+The opportunity's life is ONE explicit table (services/opportunity_transitions.py); every step not in it
+is refused with INVALID_TRANSITION and changes nothing. The few rules a stage alone cannot express (an approved
 solution before registration, an acknowledged registration before WON, ...) are checked right after the
 table, in the step that needs them.
 """
@@ -10,81 +10,21 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
-from db.models.presale import OPPORTUNITY_STAGES, Opportunity, Requirement, Solution
+from db.models.presale import Opportunity, Requirement, Solution
 from db.repositories import accounts as accounts_repo
-from db.repositories import customers as customers_repo
 from db.repositories import opportunities as repo
-from db.repositories import orders as orders_repo
-from services import sla_clocks
-from services.errors import DomainError, ErrorCode, Validator, check_version, not_found
-from services.orders import locked_order
+from db.repositories import rows
+from services import sla
+from services.errors import DomainError, ErrorCode
+from services.linked_records import existing_customer
+from services.opportunity_transitions import move, next_stage, opportunity_to_change, refuse, subject, touch
+from services.order_transitions import locked_order
 from services.unit_of_work import UnitOfWork
-
-STAGES = OPPORTUNITY_STAGES
-OPEN_STAGES = ("REQUIREMENTS", "SOLUTION", "REVIEW", "REGISTERED")
-ACTIONS = (
-    "record_requirements",
-    "confirm_requirements",
-    "submit_solution",
-    "approve_solution",
-    "request_changes",
-    "register",
-    "acknowledge_registration",
-    "win",
-    "lose",
-)
-
-# (current stage, action) -> next stage. Nothing else is allowed.
-TRANSITIONS: dict[tuple[str, str], str] = {
-    ("REQUIREMENTS", "record_requirements"): "REQUIREMENTS",
-    ("REQUIREMENTS", "confirm_requirements"): "SOLUTION",  # the customer confirmed: drafting may start
-    ("SOLUTION", "submit_solution"): "REVIEW",  # service reviews within sla_clocks.SOLUTION_REVIEW
-    ("REVIEW", "approve_solution"): "REVIEW",  # approved: waits for marketing to register the project
-    ("REVIEW", "request_changes"): "SOLUTION",  # the next solution is revision n+1
-    ("REVIEW", "register"): "REGISTERED",  # only with the latest solution approved
-    ("REGISTERED", "acknowledge_registration"): "REGISTERED",  # once, with the service lead and preparation
-    ("REGISTERED", "win"): "WON",  # only once service acknowledged the registration
-    **{(stage, "lose"): "LOST" for stage in OPEN_STAGES},
-}
-
-_VERBS = {
-    "record_requirements": "record requirements of",
-    "confirm_requirements": "confirm the requirements of",
-    "submit_solution": "submit a solution for",
-    "approve_solution": "review the solution of",
-    "request_changes": "review the solution of",
-    "register": "register",
-    "acknowledge_registration": "acknowledge the registration of",
-    "win": "mark as won",
-    "lose": "mark as lost",
-}
-# Why a refused step is refused, where the stage alone would not tell the caller what to do.
-_HINTS = {
-    ("REQUIREMENTS", "submit_solution"): "the customer must confirm the requirements before a solution is submitted",
-    ("REVIEW", "submit_solution"): "the current solution is with service for review",
-    ("REQUIREMENTS", "register"): "registration needs an approved solution",
-    ("SOLUTION", "register"): "registration needs an approved solution",
-    ("SOLUTION", "confirm_requirements"): "the requirements are already confirmed",
-}
+from services.validation import Validator
 
 MAX_REQUIREMENTS = 100
-
-
-def next_stage(current: str, action: str) -> str:
-    nxt = TRANSITIONS.get((current, action))
-    if nxt is None:
-        hint = _HINTS.get((current, action))
-        raise DomainError(
-            ErrorCode.INVALID_TRANSITION,
-            hint or f"cannot {_VERBS[action]} an opportunity that is {current}",
-            ["opportunityId"],
-        )
-    return nxt
-
-
-def refuse(message: str) -> DomainError:
-    return DomainError(ErrorCode.INVALID_TRANSITION, message, ["opportunityId"])
 
 
 @dataclass
@@ -109,7 +49,8 @@ class ReviewData:
     comments: str | None = None
 
 
-def _check_requirements(v: Validator, items: list[RequirementData], *path: str) -> list[dict]:
+def _check_requirements(v: Validator, items: list[RequirementData], *path: str) -> list[dict[str, Any]]:
+    """The Requirement columns of each item, checked."""
     v.require(len(items) <= MAX_REQUIREMENTS, f"at most {MAX_REQUIREMENTS} requirements", *path)
     return [
         {
@@ -123,7 +64,7 @@ def _check_requirements(v: Validator, items: list[RequirementData], *path: str) 
     ]
 
 
-async def _requirement_rows(uow: UnitOfWork, opportunity_id: uuid.UUID, checked: list[dict]) -> None:
+async def _requirement_rows(uow: UnitOfWork, opportunity_id: uuid.UUID, checked: list[dict[str, Any]]) -> None:
     rows = [Requirement(id=uuid.uuid4(), opportunity_id=opportunity_id, **values) for values in checked]
     await repo.replace_requirements(uow.session, opportunity_id, rows)
 
@@ -139,9 +80,7 @@ async def create_opportunity(uow: UnitOfWork, data: NewOpportunity) -> Opportuni
     title = v.text(data.title, "title", "title", required=True)
     requirements = _check_requirements(v, data.requirements, "requirements")
     v.raise_if_any()
-    customer = await customers_repo.get(uow.session, data.customer_id)
-    if customer is None:
-        raise not_found("customer", "customerId")
+    customer = await existing_customer(uow, data.customer_id)
     if data.owner_id is not None:
         await _active_user(uow, data.owner_id, "MARKETING", "owner", "ownerId")
     owner_id = data.owner_id or uow.actor_id
@@ -157,9 +96,8 @@ async def create_opportunity(uow: UnitOfWork, data: NewOpportunity) -> Opportuni
     )
     await repo.add(uow.session, opportunity)
     await _requirement_rows(uow, opportunity.id, requirements)
-    _record(
-        uow,
-        opportunity,
+    uow.record_about(
+        subject(opportunity),
         "opportunity.created",
         f"Opportunity {title!r} created for {customer.name}",
         "OPPORTUNITY_CREATED",
@@ -172,7 +110,7 @@ async def record_requirements(
     uow: UnitOfWork, opportunity_id: uuid.UUID, expected_version: int | None, items: list[RequirementData]
 ) -> Opportunity:
     """Replace the whole list (it is only editable before the customer confirmed it)."""
-    opportunity = await _locked(uow, opportunity_id, expected_version)
+    opportunity = await opportunity_to_change(uow, opportunity_id, expected_version)
     next_stage(opportunity.stage, "record_requirements")
     v = Validator()
     checked = _check_requirements(v, items, "requirements")
@@ -182,10 +120,9 @@ async def record_requirements(
     if old == new:
         return opportunity  # nothing changed: no new version, no audit row
     await _requirement_rows(uow, opportunity.id, checked)
-    _touch(uow, opportunity)
-    _record(
-        uow,
-        opportunity,
+    touch(uow, opportunity)
+    uow.record_about(
+        subject(opportunity),
         "opportunity.requirements_recorded",
         f"Requirements of {opportunity.title!r} recorded ({len(new)})",
         "OPPORTUNITY_UPDATED",
@@ -198,19 +135,18 @@ async def record_requirements(
 async def confirm_requirements(
     uow: UnitOfWork, opportunity_id: uuid.UUID, expected_version: int | None, confirmed_by: str | None
 ) -> Opportunity:
-    opportunity = await _locked(uow, opportunity_id, expected_version)
+    opportunity = await opportunity_to_change(uow, opportunity_id, expected_version)
     stage = next_stage(opportunity.stage, "confirm_requirements")
     v = Validator()
     who = v.text(confirmed_by, "the customer's person who confirmed", "confirmedBy", required=True)
     v.raise_if_any()
     if not await repo.requirements_of(uow.session, [opportunity.id]):
         raise DomainError(ErrorCode.VALIDATION, "record at least one requirement before confirming", ["requirements"])
-    previous = _move(uow, opportunity, stage)
+    previous = move(uow, opportunity, stage)
     opportunity.requirements_confirmed_at = uow.now
     opportunity.requirements_confirmed_by = who
-    _record(
-        uow,
-        opportunity,
+    uow.record_about(
+        subject(opportunity),
         "opportunity.requirements_confirmed",
         f"Requirements of {opportunity.title!r} confirmed by {who}",
         "OPPORTUNITY_UPDATED",
@@ -223,7 +159,7 @@ async def confirm_requirements(
 async def submit_solution(
     uow: UnitOfWork, opportunity_id: uuid.UUID, expected_version: int | None, summary: str | None, details: str | None
 ) -> Opportunity:
-    opportunity = await _locked(uow, opportunity_id, expected_version)
+    opportunity = await opportunity_to_change(uow, opportunity_id, expected_version)
     stage = next_stage(opportunity.stage, "submit_solution")
     v = Validator()
     clean_summary = v.text(summary, "summary", "summary", required=True, max_len=2000)
@@ -231,7 +167,7 @@ async def submit_solution(
     v.raise_if_any()
     assert opportunity.requirements_confirmed_at is not None  # the table only reaches SOLUTION through it
     assert uow.actor_id is not None
-    due = uow.now + sla_clocks.SOLUTION_REVIEW
+    due = uow.now + sla.SOLUTION_REVIEW
     solution = Solution(
         id=uuid.uuid4(),
         opportunity_id=opportunity.id,
@@ -245,11 +181,10 @@ async def submit_solution(
         updated_at=uow.now,
     )
     await repo.add_solution(uow.session, solution)
-    previous = _move(uow, opportunity, stage)
+    previous = move(uow, opportunity, stage)
     opportunity.solution_review_due_at = due
-    _record(
-        uow,
-        opportunity,
+    uow.record_about(
+        subject(opportunity),
         "solution.submitted",
         f"Solution v{solution.revision} of {opportunity.title!r} submitted for review",
         "SOLUTION_SUBMITTED",
@@ -263,7 +198,7 @@ async def review_solution(
     uow: UnitOfWork, opportunity_id: uuid.UUID, expected_version: int | None, review: ReviewData
 ) -> Opportunity:
     """Service reviews the latest solution: approve it, or request changes (back to SOLUTION)."""
-    opportunity = await _locked(uow, opportunity_id, expected_version)
+    opportunity = await opportunity_to_change(uow, opportunity_id, expected_version)
     action = {"APPROVED": "approve_solution", "CHANGES_REQUESTED": "request_changes"}.get(review.decision)
     if action is None:
         raise DomainError(ErrorCode.VALIDATION, "decision must be APPROVED or CHANGES_REQUESTED", ["decision"])
@@ -292,12 +227,11 @@ async def review_solution(
     solution.decision = review.decision
     solution.reviewer_id = uow.actor_id
     solution.reviewed_at = uow.now
-    orders_repo.touch(solution, uow.now)
-    previous = _move(uow, opportunity, stage)
+    rows.touch(solution, uow.now)
+    previous = move(uow, opportunity, stage)
     on_time = uow.now <= solution.review_due_at
-    _record(
-        uow,
-        opportunity,
+    uow.record_about(
+        subject(opportunity),
         "solution.reviewed",
         f"Solution v{solution.revision} of {opportunity.title!r} reviewed: {review.decision}",
         "SOLUTION_REVIEWED",
@@ -313,17 +247,16 @@ async def review_solution(
 
 
 async def register_project(uow: UnitOfWork, opportunity_id: uuid.UUID, expected_version: int | None) -> Opportunity:
-    opportunity = await _locked(uow, opportunity_id, expected_version)
+    opportunity = await opportunity_to_change(uow, opportunity_id, expected_version)
     stage = next_stage(opportunity.stage, "register")
     solution = await repo.latest_solution(uow.session, opportunity.id)
     if solution is None or solution.decision != "APPROVED":
         raise refuse("registration needs an approved solution")
-    previous = _move(uow, opportunity, stage)
+    previous = move(uow, opportunity, stage)
     opportunity.registered_at = uow.now
-    opportunity.registration_ack_due_at = uow.now + sla_clocks.REGISTRATION_ACKNOWLEDGEMENT
-    _record(
-        uow,
-        opportunity,
+    opportunity.registration_ack_due_at = uow.now + sla.REGISTRATION_ACKNOWLEDGEMENT
+    uow.record_about(
+        subject(opportunity),
         "opportunity.registered",
         f"Project {opportunity.title!r} registered with service (solution v{solution.revision})",
         "PROJECT_REGISTERED",
@@ -340,7 +273,7 @@ async def acknowledge_registration(
     service_lead_id: uuid.UUID,
     preparation_notes: str | None,
 ) -> Opportunity:
-    opportunity = await _locked(uow, opportunity_id, expected_version)
+    opportunity = await opportunity_to_change(uow, opportunity_id, expected_version)
     stage = next_stage(opportunity.stage, "acknowledge_registration")
     if opportunity.registration_acknowledged_at is not None:
         raise refuse("the registration was already acknowledged")
@@ -350,15 +283,14 @@ async def acknowledge_registration(
     )
     v.raise_if_any()
     await _active_user(uow, service_lead_id, "SERVICE", "the service lead", "serviceLeadId")
-    _move(uow, opportunity, stage)
+    move(uow, opportunity, stage)
     opportunity.registration_acknowledged_at = uow.now
     opportunity.registration_acknowledged_by_id = uow.actor_id
     opportunity.service_lead_id = service_lead_id
     opportunity.preparation_notes = notes
     on_time = opportunity.registration_ack_due_at is None or uow.now <= opportunity.registration_ack_due_at
-    _record(
-        uow,
-        opportunity,
+    uow.record_about(
+        subject(opportunity),
         "opportunity.registration_acknowledged",
         f"Registration of {opportunity.title!r} acknowledged by service",
         "REGISTRATION_ACKNOWLEDGED",
@@ -372,7 +304,7 @@ async def mark_won(
     uow: UnitOfWork, opportunity_id: uuid.UUID, expected_version: int | None, order_id: uuid.UUID
 ) -> Opportunity:
     """WON links the signed order (the same customer's); the order points back at the opportunity."""
-    opportunity = await _locked(uow, opportunity_id, expected_version)
+    opportunity = await opportunity_to_change(uow, opportunity_id, expected_version)
     stage = next_stage(opportunity.stage, "win")
     if opportunity.registration_acknowledged_at is None:
         raise refuse("service has not acknowledged the registration yet")
@@ -388,18 +320,16 @@ async def mark_won(
         raise DomainError(ErrorCode.VALIDATION, problem, ["orderId"])
     if order.opportunity_id is None:
         order.opportunity_id = opportunity.id
-        orders_repo.touch(order, uow.now)
-    previous = _move(uow, opportunity, stage)
+        rows.touch(order, uow.now)
+    previous = move(uow, opportunity, stage)
     opportunity.order_id = order.id
     opportunity.closed_at = uow.now
-    _record(
-        uow,
-        opportunity,
+    uow.record_about(
+        subject(opportunity, order_id=order.id),
         "opportunity.won",
         f"Opportunity {opportunity.title!r} won: order {order.number}",
         "OPPORTUNITY_WON",
         changes={"stage": [previous, stage], "order": order.number},
-        order_id=order.id,
         payload={"orderNumber": order.number},
     )
     return opportunity
@@ -408,17 +338,16 @@ async def mark_won(
 async def mark_lost(
     uow: UnitOfWork, opportunity_id: uuid.UUID, expected_version: int | None, reason: str | None
 ) -> Opportunity:
-    opportunity = await _locked(uow, opportunity_id, expected_version)
+    opportunity = await opportunity_to_change(uow, opportunity_id, expected_version)
     stage = next_stage(opportunity.stage, "lose")
     v = Validator()
     clean = v.text(reason, "a reason", "reason", required=True, max_len=4000)
     v.raise_if_any()
-    previous = _move(uow, opportunity, stage)
+    previous = move(uow, opportunity, stage)
     opportunity.lost_reason = clean
     opportunity.closed_at = uow.now
-    _record(
-        uow,
-        opportunity,
+    uow.record_about(
+        subject(opportunity),
         "opportunity.lost",
         f"Opportunity {opportunity.title!r} lost: {clean}",
         "OPPORTUNITY_LOST",
@@ -426,45 +355,3 @@ async def mark_lost(
         payload={"reason": clean},
     )
     return opportunity
-
-
-async def _locked(uow: UnitOfWork, opportunity_id: uuid.UUID, expected_version: int | None) -> Opportunity:
-    opportunity = await repo.get(uow.session, opportunity_id, for_update=True)
-    if opportunity is None:
-        raise not_found("opportunity", "opportunityId")
-    check_version("opportunity", expected_version, opportunity.version)
-    return opportunity
-
-
-def _touch(uow: UnitOfWork, opportunity: Opportunity) -> None:
-    orders_repo.touch(opportunity, uow.now)  # the version moves even when only requirements changed
-
-
-def _move(uow: UnitOfWork, opportunity: Opportunity, stage: str) -> str:
-    previous, opportunity.stage = opportunity.stage, stage
-    _touch(uow, opportunity)
-    return previous
-
-
-def _record(
-    uow: UnitOfWork,
-    opportunity: Opportunity,
-    action: str,
-    summary: str,
-    event: str,
-    *,
-    changes: dict | None = None,
-    payload: dict | None = None,
-    order_id: uuid.UUID | None = None,
-) -> None:
-    uow.record(
-        action=action,
-        entity_type="Opportunity",
-        entity_id=opportunity.id,
-        summary=summary,
-        changes=changes,
-        customer_id=opportunity.customer_id,
-        order_id=order_id,
-        event=event,
-        payload={"stage": opportunity.stage, "title": opportunity.title, **(payload or {})},
-    )

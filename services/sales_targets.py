@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from db.models.presale import TARGET_DEPARTMENTS, SalesTarget
+from db.models.presale import SalesTarget
 from db.repositories import accounts as accounts_repo
+from db.repositories import rows
 from db.repositories import sales_targets as repo
-from db.repositories.orders import touch
-from services.errors import DomainError, ErrorCode, Validator, check_version
-from services.orders import money
+from services.errors import DomainError, ErrorCode, check_version
+from services.rules.opportunities import TARGET_DEPARTMENTS
 from services.unit_of_work import UnitOfWork
+from services.validation import Validator
 
 
 @dataclass
@@ -35,9 +36,10 @@ async def set_sales_target(uow: UnitOfWork, data: TargetData) -> SalesTarget:
     v = Validator()
     v.require(data.department in TARGET_DEPARTMENTS, "sales targets exist for MARKETING only", "department")
     v.require(data.period_end >= data.period_start, "the period must not end before it starts", "periodEnd")
-    amount = money(v, data.amount, "amount", "amount", required=True)
+    amount = v.money(data.amount, "amount", "amount", required=True)
     v.require(amount is None or amount > 0, "amount must be greater than 0", "amount")
     v.raise_if_any()
+    assert amount is not None  # required
     if data.user_id is not None:
         user = await accounts_repo.user_by_id(uow.session, data.user_id)
         if user is None or not user.active or user.department != data.department:
@@ -59,13 +61,14 @@ async def set_sales_target(uow: UnitOfWork, data: TargetData) -> SalesTarget:
         )
     scope = f"user {data.user_id}" if data.user_id else f"the {data.department.lower()} department"
     period = f"{data.period_start}..{data.period_end}"
+    changes: dict[str, list[Decimal | None]]
     if same:
         target = same[0]
         check_version("sales target", data.expected_version, target.version)
         if target.amount == amount:
             return target
         previous, target.amount = target.amount, amount
-        touch(target, uow.now)
+        rows.touch(target, uow.now)
         action, changes = "sales_target.updated", {"amount": [previous, amount]}
     else:
         target = SalesTarget(

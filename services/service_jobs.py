@@ -12,20 +12,20 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from db.models import Order, ServiceJob
-from db.models.orders import QUALITY_RESULTS, SERVICE_JOB_KINDS
+from db.models import Order, ServiceJob, User
 from db.repositories import accounts as accounts_repo
-from db.repositories import customers as customers_repo
 from db.repositories import orders as orders_repo
+from db.repositories import rows
 from db.repositories import service_jobs as jobs_repo
-from services import orders as order_service
-from services.errors import DomainError, ErrorCode, Validator, check_version, not_found
-from services.unit_of_work import UnitOfWork
+from services import order_transitions
+from services.errors import DomainError, ErrorCode, check_version, not_found
+from services.linked_records import existing_customer
+from services.rules.service_jobs import QUALITY_RESULTS, SCHEDULABLE_ORDER_STATUSES, SERVICE_JOB_KINDS
+from services.unit_of_work import Subject, UnitOfWork
+from services.validation import Validator
 
-STATUSES = ("SCHEDULED", "IN_PROGRESS", "COMPLETED", "CANCELLED")
-ACTIONS = ("start", "complete", "cancel", "reassign")
-
-# (current status, action) -> next status. Nothing else is allowed.
+# (current status, action) -> next status. Nothing else is allowed. The statuses and actions are
+# services/rules/service_jobs.py's.
 TRANSITIONS: dict[tuple[str, str], str] = {
     ("SCHEDULED", "start"): "IN_PROGRESS",
     ("IN_PROGRESS", "complete"): "COMPLETED",
@@ -34,9 +34,6 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     ("SCHEDULED", "reassign"): "SCHEDULED",
     ("IN_PROGRESS", "reassign"): "IN_PROGRESS",
 }
-
-# Orders that can take (more) service work.
-SCHEDULABLE_ORDER_STATUSES = ("CONFIRMED", "IN_SERVICE")
 
 
 def next_status(current: str, action: str) -> str:
@@ -74,7 +71,7 @@ async def schedule_service_job(uow: UnitOfWork, data: NewServiceJob) -> ServiceJ
     v.raise_if_any()
     order: Order | None = None
     if data.order_id is not None:
-        order = await order_service.locked_order(uow, data.order_id, "orderId")
+        order = await order_transitions.locked_order(uow, data.order_id, "orderId")
         if order.status not in SCHEDULABLE_ORDER_STATUSES:
             raise DomainError(
                 ErrorCode.INVALID_TRANSITION,
@@ -86,10 +83,9 @@ async def schedule_service_job(uow: UnitOfWork, data: NewServiceJob) -> ServiceJ
         customer_id = order.customer_id
     else:
         assert data.customer_id is not None
-        if await customers_repo.get(uow.session, data.customer_id) is None:
-            raise not_found("customer", "customerId")
-        customer_id = data.customer_id
-    await _check_technician(uow, data.technician_id)
+        customer_id = (await existing_customer(uow, data.customer_id)).id
+    if data.technician_id is not None:
+        await _check_technician(uow, data.technician_id)
     job = ServiceJob(
         id=uuid.uuid4(),
         order_id=order.id if order else None,
@@ -105,9 +101,8 @@ async def schedule_service_job(uow: UnitOfWork, data: NewServiceJob) -> ServiceJ
     )
     await jobs_repo.add(uow.session, job)
     where = f" for order {order.number}" if order else ""
-    _record(
-        uow,
-        job,
+    uow.record_about(
+        _subject(job),
         "service_job.scheduled",
         f"Service job {job.number} ({job.kind.lower()}) scheduled{where}",
         "SERVICE_JOB_SCHEDULED",
@@ -121,17 +116,16 @@ async def start_service_job(uow: UnitOfWork, job_id: uuid.UUID, expected_version
     order, job = await _locked(uow, job_id, expected_version)
     previous, job.status = job.status, next_status(job.status, "start")
     job.started_at = uow.now
-    _touch(uow, job)
-    _record(
-        uow,
-        job,
+    rows.touch(job, uow.now)
+    uow.record_about(
+        _subject(job),
         "service_job.started",
         f"Service job {job.number} started",
         "SERVICE_JOB_STARTED",
         changes={"status": [previous, job.status]},
     )
     if order is not None and order.status != "IN_SERVICE":
-        await order_service.start_service(uow, order)  # refuses (and rolls back) for any other order state
+        await order_transitions.start_service(uow, order)  # refuses (and rolls back) for any other order state
     return job
 
 
@@ -141,7 +135,9 @@ async def complete_service_job(
     order, job = await _locked(uow, job_id, expected_version)
     status = next_status(job.status, "complete")
     v = Validator()
-    v.require(quality_result in QUALITY_RESULTS, "quality result must be PASSED or FAILED", "qualityResult")
+    v.require(
+        quality_result in QUALITY_RESULTS, f"quality result must be {' or '.join(QUALITY_RESULTS)}", "qualityResult"
+    )
     clean = v.text(notes, "notes", "notes", max_len=4000)
     v.raise_if_any()
     previous, job.status = job.status, status
@@ -149,10 +145,9 @@ async def complete_service_job(
     job.quality_result = quality_result
     if clean is not None:
         job.notes = clean
-    _touch(uow, job)
-    _record(
-        uow,
-        job,
+    rows.touch(job, uow.now)
+    uow.record_about(
+        _subject(job),
         "service_job.completed",
         f"Service job {job.number} completed, quality check {quality_result.lower()}",
         "SERVICE_JOB_COMPLETED",
@@ -179,10 +174,9 @@ async def reassign_service_job(
     if job.technician_id == technician_id:
         return job
     previous, job.technician_id = job.technician_id, technician_id
-    _touch(uow, job)
-    _record(
-        uow,
-        job,
+    rows.touch(job, uow.now)
+    uow.record_about(
+        _subject(job),
         "service_job.reassigned",
         f"Service job {job.number} assigned to {technician.name}",
         "SERVICE_JOB_UPDATED",
@@ -202,10 +196,9 @@ async def cancel_open_jobs_of(uow: UnitOfWork, order: Order) -> None:
 def _cancel(uow: UnitOfWork, job: ServiceJob, status: str, because: str = "") -> None:
     previous, job.status = job.status, status
     job.cancelled_at = uow.now
-    _touch(uow, job)
-    _record(
-        uow,
-        job,
+    rows.touch(job, uow.now)
+    uow.record_about(
+        _subject(job),
         "service_job.cancelled",
         f"Service job {job.number} cancelled{because}",
         "SERVICE_JOB_CANCELLED",
@@ -219,7 +212,7 @@ async def _complete_order_if_done(uow: UnitOfWork, order: Order | None) -> None:
     await uow.session.flush()
     jobs = [j for j in await jobs_repo.of_orders(uow.session, [order.id]) if j.status != "CANCELLED"]
     if jobs and all(j.status == "COMPLETED" for j in jobs):
-        await order_service.complete(uow, order)
+        await order_transitions.complete(uow, order)
 
 
 async def _locked(uow: UnitOfWork, job_id: uuid.UUID, expected_version: int | None) -> tuple[Order | None, ServiceJob]:
@@ -234,9 +227,7 @@ async def _locked(uow: UnitOfWork, job_id: uuid.UUID, expected_version: int | No
     return order, job
 
 
-async def _check_technician(uow: UnitOfWork, technician_id: uuid.UUID | None):
-    if technician_id is None:
-        return None
+async def _check_technician(uow: UnitOfWork, technician_id: uuid.UUID) -> User:
     user = await accounts_repo.user_by_id(uow.session, technician_id)
     if user is None or not user.active or user.department != "SERVICE":
         raise DomainError(
@@ -245,28 +236,6 @@ async def _check_technician(uow: UnitOfWork, technician_id: uuid.UUID | None):
     return user
 
 
-def _touch(uow: UnitOfWork, job: ServiceJob) -> None:
-    orders_repo.touch(job, uow.now)
-
-
-def _record(
-    uow: UnitOfWork,
-    job: ServiceJob,
-    action: str,
-    summary: str,
-    event: str,
-    *,
-    changes: dict | None = None,
-    payload: dict | None = None,
-) -> None:
-    uow.record(
-        action=action,
-        entity_type="ServiceJob",
-        entity_id=job.id,
-        summary=summary,
-        changes=changes,
-        customer_id=job.customer_id,
-        order_id=job.order_id,
-        event=event,
-        payload={"status": job.status, "number": job.number, **(payload or {})},
-    )
+def _subject(job: ServiceJob) -> Subject:
+    """What the activity rows and events about a job name: it, its customer and order, its status."""
+    return Subject("ServiceJob", job.id, job.customer_id, job.order_id, {"status": job.status, "number": job.number})

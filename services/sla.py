@@ -1,6 +1,10 @@
-"""SLA clocks of tickets (DOMAIN.md § SLA): due times, and the state of each clock at an instant.
+"""SLA (DOMAIN.md § SLA): every window of the SLA table, tickets' due times, the state of each clock.
 
-Every rule exists twice, side by side: a pure Python function (for an object in hand) and a
+The windows are named constants, so the SLA watcher and the KPIs read the same numbers as the services
+that start the clocks. A due time is computed once, when its clock starts, and stored on the row: a
+later change of these numbers (or of a priority's SLA policy) does not rewrite history.
+
+Every clock rule exists twice, side by side: a pure Python function (for an object in hand) and a
 SQLAlchemy expression builder (for filtering in the database). `now` is always a parameter taken
 from the business clock and bound into the SQL, never the database's `now()`, so both agree on the
 same rows at the same instant; tests/services/test_sla.py sweeps random rows to prove it.
@@ -26,6 +30,16 @@ from sqlalchemy import DateTime, case, func, literal, or_
 from sqlalchemy.sql.elements import ColumnElement
 
 from db.models import SlaPolicy, Ticket
+
+# "order handed off — service confirms or returns — within 24 h" (`orders.confirmation_due_at`)
+CONFIRMATION_WINDOW = timedelta(hours=24)
+# "solution submitted — service reviews — within 24 h" (`solutions.review_due_at`)
+SOLUTION_REVIEW = timedelta(hours=24)
+# "project registered — service acknowledges with preparation — within 24 h" (`opportunities.registration_ack_due_at`)
+REGISTRATION_ACKNOWLEDGEMENT = timedelta(hours=24)
+# "joint consultation open — a customer-visible progress update — every 24 h"
+CONSULTATION_UPDATE = timedelta(hours=24)
+# Tickets' first-response and resolution windows depend on the priority: the `sla_policies` rows.
 
 
 class SlaState(StrEnum):

@@ -35,8 +35,7 @@ from db.repositories import tickets as tickets_repo
 from db.repositories.sla_alerts import DueClock, StateOf
 from services import event_retention, sla
 from services.clock import Clock
-from services.sla_clocks import CONSULTATION_UPDATE
-from services.tickets import event_payload as ticket_payload
+from services.ticket_transitions import event_payload as ticket_payload
 from services.unit_of_work import EventAnnouncer, unit_of_work
 
 log = logging.getLogger("tandem.sla_watcher")
@@ -92,7 +91,7 @@ class SlaWatcher:
         self.batch_size = batch_size
         self._engine = sessions.kw["bind"]
         self._lock_conn: AsyncConnection | None = None
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
         self._next_purge: datetime | None = None
 
     @property
@@ -133,7 +132,7 @@ class SlaWatcher:
                 async with asyncio.timeout(max(self.interval, 5.0)):
                     await repo.ping(self._lock_conn)
                 return True
-            except Exception:  # the connection died, and with it the lock: resign, try again below
+            except Exception:  # noqa: BLE001 - whatever the ping raised, the lock connection is gone: resign, retry below
                 log.warning("SLA watcher lost its lock connection; resigning leadership")
                 await self._resign()
         conn = await self._engine.connect()
@@ -176,7 +175,7 @@ class SlaWatcher:
             async with self.sessions() as session:
                 now = self.clock.now()
                 found = await repo.due(
-                    session, state_at(now), consultation_window=CONSULTATION_UPDATE, limit=self.batch_size, now=now
+                    session, state_at(now), consultation_window=sla.CONSULTATION_UPDATE, limit=self.batch_size, now=now
                 )
             made = 0
             for item in found:
@@ -202,7 +201,7 @@ class SlaWatcher:
             current = await repo.due(
                 uow.session,
                 state_at(uow.now),
-                consultation_window=CONSULTATION_UPDATE,
+                consultation_window=sla.CONSULTATION_UPDATE,
                 clock=item.clock,
                 subject_id=item.subject_id,
                 now=uow.now,

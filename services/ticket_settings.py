@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import Any
 
 from db.models import RootCauseCategory, SlaPolicy
-from db.models.tickets import TICKET_PRIORITIES
 from db.repositories import tickets as repo
-from services.errors import Validator, check_version, invalid, not_found
+from services.errors import check_version, invalid, not_found
+from services.rules.tickets import TICKET_PRIORITIES
 from services.unit_of_work import UnitOfWork
+from services.validation import Validator
 
 # Neither table has a uuid key; the audit trail needs one, so each row gets a stable name-based id.
 _AUDIT_NAMESPACE = uuid.UUID("5b0e4e8e-7a6e-4d2c-9a51-7469636b6574")
@@ -76,11 +78,12 @@ async def upsert_root_cause(uow: UnitOfWork, code: str, label: str, active: bool
     v.require(bool(_CODE.match(code)), "code must be 2-40 characters A-Z, 0-9 or _, starting with a letter", "code")
     text = v.text(label, "label", "label", required=True, max_len=200)
     v.raise_if_any()
+    assert text is not None  # required
     category = await repo.root_cause(uow.session, code, for_update=True)
     if category is None:
         category = RootCauseCategory(code=code, label=text, active=active)
         repo.add_row(uow.session, category)
-        changes = {"code": code, "label": text, "active": active}
+        changes: dict[str, Any] = {"code": code, "label": text, "active": active}
         action, what = "root_cause.created", "created"
     else:
         changes = {

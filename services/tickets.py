@@ -1,8 +1,9 @@
-"""Tickets (after-sale 1): the state machine, and every change to a ticket outside its consultation.
+"""Tickets (after-sale 1): every change to a ticket outside its consultation.
 
-Every accepted change writes one activity row (on the customer's and, when linked, the order's
-timeline) and exactly one event; a refused one raises a DomainError and writes nothing.
-Joint consultations (escalate, notes, close) live in services/escalations.py.
+The state machine is services/ticket_transitions.py. Every accepted change writes one activity row (on
+the customer's and, when linked, the order's timeline) and exactly one event; a refused one raises a
+DomainError and writes nothing. Joint consultations (escalate, notes, close) live in
+services/escalations.py.
 """
 
 from __future__ import annotations
@@ -12,147 +13,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from db.models import Ticket, TicketComment
-from db.models.tickets import COMMENT_VISIBILITIES, TICKET_KINDS, TICKET_PRIORITIES
 from db.repositories import accounts as accounts_repo
 from db.repositories import customers as customers_repo
 from db.repositories import tickets as repo
 from services import sla
-from services.errors import DomainError, ErrorCode, Validator, check_version, invalid, not_found
-from services.ownership import check_order_of, existing_customer
+from services.errors import DomainError, ErrorCode, invalid, not_found
+from services.linked_records import check_order_of, existing_customer
+from services.rules.tickets import COMMENT_VISIBILITIES, TICKET_KINDS, TICKET_PRIORITIES
+from services.ticket_transitions import locked_ticket, mark_first_response, move, record
 from services.unit_of_work import UnitOfWork
-
-_OPEN = ("NEW", "ACKNOWLEDGED", "IN_PROGRESS", "ESCALATED", "REOPENED")
-
-# The whole state machine: (status, action) -> status after it. Nothing else is allowed.
-# Actions that keep the status (assign, comment, change_priority, note) are listed too, so the
-# statuses in which they are allowed are written down here and nowhere else.
-TRANSITIONS: dict[tuple[str, str], str] = {
-    ("NEW", "acknowledge"): "ACKNOWLEDGED",
-    ("ACKNOWLEDGED", "start"): "IN_PROGRESS",
-    ("REOPENED", "start"): "IN_PROGRESS",
-    ("ACKNOWLEDGED", "escalate"): "ESCALATED",
-    ("IN_PROGRESS", "escalate"): "ESCALATED",
-    ("REOPENED", "escalate"): "ESCALATED",
-    ("ESCALATED", "note"): "ESCALATED",
-    ("ESCALATED", "close_escalation"): "IN_PROGRESS",
-    ("IN_PROGRESS", "resolve"): "RESOLVED",
-    ("ESCALATED", "resolve"): "RESOLVED",  # closes the consultation too
-    ("REOPENED", "resolve"): "RESOLVED",
-    ("RESOLVED", "close"): "CLOSED",
-    ("RESOLVED", "reopen"): "REOPENED",
-    ("CLOSED", "reopen"): "REOPENED",
-    **{(status, "assign"): status for status in _OPEN},
-    **{(status, "change_priority"): status for status in _OPEN},
-    **{(status, "comment"): status for status in (*_OPEN, "RESOLVED")},  # not on CLOSED tickets
-}
-ACTIONS = sorted({action for _, action in TRANSITIONS})
-
-_VERBS = {
-    "acknowledge": "acknowledge",
-    "start": "start work on",
-    "escalate": "escalate",
-    "note": "add a note to",
-    "close_escalation": "close the consultation of",
-    "resolve": "resolve",
-    "close": "close",
-    "reopen": "reopen",
-    "assign": "assign",
-    "change_priority": "change the priority of",
-    "comment": "comment on",
-}
-
-
-def next_status(status: str, action: str) -> str:
-    try:
-        return TRANSITIONS[(status, action)]
-    except KeyError:
-        allowed_from = sorted(s for s, a in TRANSITIONS if a == action)
-        raise DomainError(
-            ErrorCode.INVALID_TRANSITION,
-            f"cannot {_VERBS[action]} a ticket that is {status} (only when {', '.join(allowed_from)})",
-            ["ticketId"],
-        ) from None
-
-
-# ----------------------------------------------------------------------------- shared by ticket services
-
-
-async def locked_ticket(uow: UnitOfWork, ticket_id: uuid.UUID, expected_version: int | None = None) -> Ticket:
-    ticket = await repo.get(uow.session, ticket_id, for_update=True)
-    if ticket is None:
-        raise not_found("ticket", "ticketId")
-    check_version("ticket", expected_version, ticket.version)
-    return ticket
-
-
-def event_payload(ticket: Ticket, *, escalated: bool, **extra: Any) -> dict[str, Any]:
-    """What subscribers filter on (the board's TicketFilter fields) without reading the ticket."""
-    return {
-        "ticketId": ticket.id,
-        "number": ticket.number,
-        "subject": ticket.subject,
-        "status": ticket.status,
-        "priority": ticket.priority,
-        "kind": ticket.kind,
-        "assigneeId": ticket.assignee_id,
-        "escalated": escalated,
-        # The SLA clocks, so a board filtering on slaState can judge the ticket as of the event.
-        "slaStartedAt": ticket.sla_started_at,
-        "firstResponseDueAt": ticket.first_response_due_at,
-        "resolutionDueAt": ticket.resolution_due_at,
-        "firstRespondedAt": ticket.first_responded_at,
-        "resolvedAt": ticket.resolved_at,
-        **extra,
-    }
-
-
-# Board filters look at these; their values before the change let a board see a ticket leave it.
-_FILTERED_FIELDS = ("status", "priority", "assigneeId")
-
-
-async def record(
-    uow: UnitOfWork,
-    ticket: Ticket,
-    action: str,
-    summary: str,
-    event: str,
-    *,
-    changes: dict[str, Any] | None = None,
-    internal: bool = False,
-    **extra: Any,
-) -> None:
-    """`internal`: the activity is about an INTERNAL comment or a note (hidden from API keys' timelines)."""
-    escalated = bool(await repo.escalated_ticket_ids(uow.session, [ticket.id]))
-    previous = {k: changes[k][0] for k in _FILTERED_FIELDS if isinstance((changes or {}).get(k), list)}
-    if previous:
-        extra.setdefault("previous", previous)
-    uow.record(
-        action=f"ticket.{action}",
-        entity_type="Ticket",
-        entity_id=ticket.id,
-        summary=f"Ticket {ticket.number} {summary}",
-        changes=changes,
-        customer_id=ticket.customer_id,
-        order_id=ticket.order_id,
-        event=event,
-        payload=event_payload(ticket, escalated=escalated, **extra),
-        internal=internal,
-    )
-
-
-def mark_first_response(ticket: Ticket, uow: UnitOfWork) -> dict[str, Any]:
-    """Stop the first-response clock if it still runs (acknowledgement or first customer reply)."""
-    if ticket.first_responded_at is not None:
-        return {}
-    ticket.first_responded_at = uow.now
-    return {"firstRespondedAt": [None, uow.now]}
-
-
-def move(ticket: Ticket, action: str) -> dict[str, Any]:
-    old, new = ticket.status, next_status(ticket.status, action)
-    ticket.status = new
-    return {"status": [old, new]} if old != new else {}
-
+from services.validation import Validator
 
 # ----------------------------------------------------------------------------- opening
 
@@ -336,7 +206,8 @@ async def change_priority(uow: UnitOfWork, ticket_id: uuid.UUID, priority: str, 
     policy = await repo.sla_policy(uow.session, priority)
     assert policy is not None
     due = sla.due_times(ticket.sla_started_at, policy)
-    changes = {
+    previous = ticket.priority
+    changes: dict[str, Any] = {
         "priority": [ticket.priority, priority],
         "firstResponseDueAt": [ticket.first_response_due_at, due.first_response],
         "resolutionDueAt": [ticket.resolution_due_at, due.resolution],
@@ -348,7 +219,7 @@ async def change_priority(uow: UnitOfWork, ticket_id: uuid.UUID, priority: str, 
         uow,
         ticket,
         "priority_changed",
-        f"priority {changes['priority'][0]} → {priority}",
+        f"priority {previous} → {priority}",
         "TICKET_UPDATED",
         changes=changes,
     )
@@ -369,6 +240,7 @@ async def resolve(
     category = await repo.root_cause(uow.session, (root_cause or "").strip())
     v.require(category is not None and category.active, "rootCause must be an active root-cause category", "rootCause")
     v.raise_if_any()
+    assert category is not None  # required above
     ticket.root_cause_code, ticket.resolution_summary, ticket.resolved_at = category.code, text, uow.now
     changes |= {"rootCause": category.code, "resolvedAt": uow.now}
     extra: dict[str, Any] = {}
@@ -377,7 +249,7 @@ async def resolve(
         assert escalation is not None, "an ESCALATED ticket has an open consultation"
         escalation.status, escalation.closed_at, escalation.closed_by_id = "CLOSED", uow.now, uow.actor_id
         escalation.plan = escalation.plan or text
-        await repo.save(uow.session, escalation)
+        await repo.save_escalation(uow.session, escalation)
         extra = {
             "escalationId": escalation.id,
             "participantIds": sorted(str(u) for u in await repo.participant_ids(uow.session, escalation.id)),

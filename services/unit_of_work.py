@@ -9,8 +9,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 import orjson
@@ -38,6 +39,18 @@ class EventAnnouncer(Protocol):
 
 
 IDEMPOTENCY_KEY_MAX = 200  # the column's width (idempotency_records.key)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a recorded change is about: the entity, the timelines it shows on (its customer's, its
+    order's), and what every event about it carries (`payload`, before the event's own entries)."""
+
+    entity_type: str
+    entity_id: uuid.UUID
+    customer_id: uuid.UUID | None = None
+    order_id: uuid.UUID | None = None
+    payload: Mapping[str, Any] = field(default_factory=dict)
 
 
 class UnitOfWork:
@@ -99,6 +112,29 @@ class UnitOfWork:
                     occurred_at=self.now,
                 )
             )
+
+    def record_about(
+        self,
+        subject: Subject,
+        action: str,
+        summary: str,
+        event: str | None = None,
+        *,
+        changes: dict[str, Any] | None = None,
+        payload: dict[str, Any] | None = None,
+    ) -> None:
+        """`record` for a change of `subject`."""
+        self.record(
+            action=action,
+            entity_type=subject.entity_type,
+            entity_id=subject.entity_id,
+            summary=summary,
+            changes=changes,
+            customer_id=subject.customer_id,
+            order_id=subject.order_id,
+            event=event,
+            payload={**subject.payload, **(payload or {})},
+        )
 
     async def idempotent(
         self,

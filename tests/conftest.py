@@ -18,9 +18,6 @@ from pathlib import Path
 import httpx
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from db.migrate import upgrade
 from db.session import Database, normalise_url
@@ -29,9 +26,9 @@ from services import auth
 from services.auth import TokenService
 from services.clock import ManualClock
 from settings import Settings
-from tests.helpers import GraphQLClient, UserFactory
-
-TEST_SECRET = "test-secret-key-that-is-long-enough-for-hs256"
+from tests.support.accounts import TEST_SECRET, UserFactory
+from tests.support.database import clone_database, database_url, drop_database, run_sql_autocommit
+from tests.support.graphql import GraphQLClient
 
 
 @pytest.fixture(scope="session")
@@ -51,33 +48,14 @@ def pg_server_url() -> AsyncIterator[str]:
         server.stop()
 
 
-def database_url(server_url: str, name: str) -> str:
-    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
-
-
-async def run_sql(url: str, *statements: str, **engine_args) -> None:
-    """Run statements on a fresh engine of their own (e.g. on a server the test starts and stops)."""
-    engine = create_async_engine(url, **engine_args)
-    try:
-        async with engine.connect() as conn:
-            for sql in statements:
-                await conn.execute(text(sql))
-    finally:
-        await engine.dispose()
-
-
-async def _admin(server_url: str, *statements: str) -> None:
-    await run_sql(server_url, *statements, isolation_level="AUTOCOMMIT")
-
-
 @pytest.fixture(scope="session")
 async def template_db(pg_server_url: str) -> AsyncIterator[str]:
     """A database migrated once per run; every test gets a copy of it."""
     name = f"tandem_tpl_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    await _admin(pg_server_url, f'CREATE DATABASE "{name}"')
+    await run_sql_autocommit(pg_server_url, f'CREATE DATABASE "{name}"')
     await asyncio.to_thread(upgrade, database_url(pg_server_url, name))
     yield name
-    await _admin(pg_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await drop_database(pg_server_url, name)
 
 
 @pytest.fixture(scope="session")
@@ -92,10 +70,9 @@ async def _pending_drops(pg_server_url: str) -> AsyncIterator[set]:
 
 @pytest.fixture
 async def db_url(pg_server_url: str, template_db: str, _pending_drops: set) -> AsyncIterator[str]:
-    name = f"tandem_t_{uuid.uuid4().hex[:12]}"
-    await _admin(pg_server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template_db}" STRATEGY FILE_COPY')
+    name = await clone_database(pg_server_url, template_db)
     yield database_url(pg_server_url, name)
-    task = asyncio.create_task(_admin(pg_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    task = asyncio.create_task(drop_database(pg_server_url, name))
     _pending_drops.add(task)
     task.add_done_callback(_pending_drops.discard)
 

@@ -4,30 +4,19 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from db.models import ApiKey, Customer, User
 from db.session import Database
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.server import run_command
 
 
 def tandem(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
     full_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TANDEM_PASSWORD")}
     full_env.update(env or {})
-    return subprocess.run(
-        [sys.executable, "main.py", *args],
-        cwd=ROOT,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-    )
+    return run_command(*args, env=full_env, timeout=timeout)
 
 
 async def count(db_url: str, model) -> int:

@@ -16,7 +16,8 @@ import subprocess
 
 import pytest
 
-from tests.realtime_support import ROOT, Server
+from tests.support.realtime import Server
+from tests.support.server import ROOT
 from web.graphql_view import TandemGraphQL
 
 AUDIT_DIR = ROOT / "tests" / "http_audit"

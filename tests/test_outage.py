@@ -22,9 +22,10 @@ from db.session import Database
 from schema.context import AppServices
 from services.clock import SystemClock
 from services.outage import is_database_unavailable
-from tests.conftest import run_sql
-from tests.helpers import PASSWORD, UserFactory
-from tests.realtime_support import TOKENS, Server, Subscriber, free_port
+from tests.support.accounts import PASSWORD, UserFactory
+from tests.support.database import run_sql
+from tests.support.realtime import TOKENS, Server, Subscriber
+from tests.support.server import free_port
 
 ME = "{ me { name } }"
 LOGIN = "mutation($i: AuthInput!) { login(input: $i) { token errors { code message } } }"

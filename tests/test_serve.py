@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -16,14 +13,9 @@ import httpx
 import psutil
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.server import ServerProcess, free_port, run_command
+
 PASSWORD = "serve test password"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def embedded_env(data_dir: Path) -> dict[str, str]:
@@ -32,50 +24,33 @@ def embedded_env(data_dir: Path) -> dict[str, str]:
     return env
 
 
-def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
-    log = tempfile.TemporaryFile()  # a file, not a pipe: an unread pipe fills up and stalls the server
-    proc = subprocess.Popen(
-        [sys.executable, "main.py", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-        stdin=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            log.seek(0)
-            raise AssertionError(f"serve exited early: {log.read().decode(errors='replace')[-3000:]}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    proc.kill()
-    raise AssertionError("serve did not become ready within 60 s")
+def create_user(env: dict[str, str], email: str, name: str, role: str) -> subprocess.CompletedProcess:
+    args = ["--email", email, "--name", name, "--department", "SERVICE", "--role", role, "--password", PASSWORD]
+    return run_command("create-user", *args, env=env)
+
+
+def post(port: int, query: str, variables: dict | None = None, token: str | None = None) -> dict:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    body = {"query": query, "variables": variables or {}}
+    return httpx.post(f"http://127.0.0.1:{port}/graphql", json=body, headers=headers, timeout=10).json()
 
 
 def login(port: int, email: str) -> str:
-    body = httpx.post(
-        f"http://127.0.0.1:{port}/graphql",
-        json={
-            "query": "mutation($i: AuthInput!) { login(input: $i) { token errors { message } } }",
-            "variables": {"i": {"email": email, "password": PASSWORD}},
-        },
-        timeout=10,
-    ).json()
+    document = "mutation($i: AuthInput!) { login(input: $i) { token errors { message } } }"
+    body = post(port, document, {"i": {"email": email, "password": PASSWORD}})
     token = body["data"]["login"]["token"]
     assert token, body
-    me = httpx.post(
-        f"http://127.0.0.1:{port}/graphql",
-        json={"query": "{ me { name department } }"},
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=10,
-    ).json()
+    me = post(port, "{ me { name department } }", token=token)
     assert me["data"]["me"]["department"] == "SERVICE", me
     return token
+
+
+def wait_until_stopped(pid: int | None, timeout: float, message: str) -> None:
+    """Until process `pid` (a postmaster) has exited; fails with `message` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while pid and psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+        assert time.monotonic() < deadline, message
+        time.sleep(0.2)
 
 
 def postmaster_pid(data_dir: Path) -> int | None:
@@ -89,99 +64,34 @@ def test_serve_on_embedded_postgres_survives_sigkill():
     # traverse to the data folder, and pytest's base folder is private (0700).
     data_dir = Path(tempfile.mkdtemp(prefix="tandem-serve-test-"))
     env = embedded_env(data_dir)
-    created = subprocess.run(
-        [
-            sys.executable,
-            "main.py",
-            "create-user",
-            "--email",
-            "tech@example.com",
-            "--name",
-            "Tech",
-            "--department",
-            "SERVICE",
-            "--role",
-            "STAFF",
-            "--password",
-            PASSWORD,
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    created = create_user(env, "tech@example.com", "Tech", "STAFF")
     assert created.returncode == 0, created.stderr
 
     port = free_port()
-    server = start_server(env, port)
+    server = ServerProcess(env, port, name="serve").start_blocking()
     try:
         token = login(port, "tech@example.com")
         pg_pid = postmaster_pid(data_dir)
         assert pg_pid and psutil.pid_exists(pg_pid)
-        server.send_signal(signal.SIGKILL)
-        server.wait(10)
+        server.kill()
         # The embedded server notices its owner died and shuts down by itself.
-        deadline = time.monotonic() + 30
-        while psutil.pid_exists(pg_pid) and psutil.Process(pg_pid).status() != psutil.STATUS_ZOMBIE:
-            assert time.monotonic() < deadline, "embedded PostgreSQL outlived its killed owner"
-            time.sleep(0.2)
+        wait_until_stopped(pg_pid, 30, "embedded PostgreSQL outlived its killed owner")
 
-        server = start_server(env, port)
+        server = ServerProcess(env, port, name="serve").start_blocking()
         login(port, "tech@example.com")  # same data: the account is still there
         # Tokens survive the restart: the signing key is kept in the data folder.
-        me = httpx.post(
-            f"http://127.0.0.1:{port}/graphql",
-            json={"query": "{ me { name } }"},
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=10,
-        ).json()
+        me = post(port, "{ me { name } }", token=token)
         assert me["data"]["me"]["name"] == "Tech"
         # One-shot commands share the running server's embedded database instead of failing.
-        second = subprocess.run(
-            [
-                sys.executable,
-                "main.py",
-                "create-user",
-                "--email",
-                "lead@example.com",
-                "--name",
-                "Lead",
-                "--department",
-                "SERVICE",
-                "--role",
-                "LEAD",
-                "--password",
-                PASSWORD,
-            ],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        second = create_user(env, "lead@example.com", "Lead", "LEAD")
         assert second.returncode == 0, second.stderr
         login(port, "lead@example.com")
         # A second server on the same data folder is refused with a reason.
-        other = subprocess.run(
-            [sys.executable, "main.py", "serve", "--port", str(free_port())],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        other = run_command("serve", "--port", str(free_port()), env=env, timeout=60)
         assert other.returncode == 1 and "already in use" in other.stderr
         new_pg_pid = postmaster_pid(data_dir)
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        server.stop(timeout=30)
     # A clean stop stops the embedded server too.
-    deadline = time.monotonic() + 20
-    while new_pg_pid and psutil.pid_exists(new_pg_pid) and psutil.Process(new_pg_pid).status() != psutil.STATUS_ZOMBIE:
-        assert time.monotonic() < deadline, "embedded PostgreSQL still running after serve stopped"
-        time.sleep(0.2)
+    wait_until_stopped(new_pg_pid, 20, "embedded PostgreSQL still running after serve stopped")
     shutil.rmtree(data_dir, ignore_errors=True)

@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
 from db.session import Database
+from schema.compiled import executor as compiled_reads
 from schema.context import AppServices
 from schema.fanout import RENDERS
 from schema.schema import build_schema
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
                 "connections": hub.connections.count if hub.connections else 0,
                 "renders": RENDERS.renders,
                 "sharedRenders": RENDERS.hits,
+                "executions": dict(compiled_reads.COUNTS),  # compiled vs reference (schema/compiled)
             }
             if hub
             else {}
@@ -139,7 +141,7 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
             async with asyncio.timeout(2):
                 async with current().db.engine.connect() as conn:
                     await conn.execute(text("SELECT 1"))
-        except Exception as exc:  # any failure means "not ready"; say which, for the operator
+        except Exception as exc:  # noqa: BLE001  # any failure means "not ready"; say which, for the operator
             return JSONResponse({"status": "unavailable", "reason": type(exc).__name__}, status_code=503)
         return JSONResponse({"status": "ok"})
 

@@ -19,6 +19,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UNSET
 
+from schema.compiled import executor as compiled_reads
 from schema.context import AppServices, Context
 from services import auth, outage
 from services.access import Action, allowed
@@ -51,13 +52,24 @@ async def authenticate(services: AppServices, credential: str) -> Any:
         return await auth.authenticate(session, services.tokens, credential, services.clock.now())
 
 
-class TandemGraphQL(GraphQL):
+class TandemGraphQL(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = TransportWSHandler
     graphql_ws_handler_class = LegacyWSHandler
 
-    def __init__(self, services: AppServices, **kwargs: Any):
+    def __init__(self, services: AppServices | None, **kwargs: Any):
         super().__init__(**kwargs)
-        self.services = services
+        self._services = services
+
+    @property
+    def services(self) -> AppServices:
+        """The app's services: given, or set by the app's lifespan when it builds its own."""
+        if self._services is None:
+            raise RuntimeError("the GraphQL view has no services before the app has started")
+        return self._services
+
+    @services.setter
+    def services(self, services: AppServices) -> None:
+        self._services = services
 
     def encode_json(self, data: object) -> str:
         # orjson: every HTTP response and every WebSocket message is encoded here, once per subscriber
@@ -119,11 +131,13 @@ class TandemGraphQL(GraphQL):
     def failed_before_execution(result: ExecutionResult) -> bool:
         """Nothing was executed: parse and validation errors, variable coercion errors and refusals
         before execution carry no path, while every error raised during execution has its field's."""
-        return result.data is None and bool(result.errors) and all(e.path is None for e in result.errors)
+        errors = result.errors or []
+        return result.data is None and bool(errors) and all(e.path is None for e in errors)
 
-    async def get_sub_response(self, request: Request) -> Response:
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
         sub_response = await super().get_sub_response(request)
-        sub_response.graphql_media_type = self.negotiate_media_type(request.headers.get("accept"))
+        # The negotiated type travels with the sub-response to create_response (Starlette has no slot for it).
+        sub_response.graphql_media_type = self.negotiate_media_type(request.headers.get("accept"))  # type: ignore[attr-defined]
         request.state.graphql_sub_response = sub_response  # for process_result, which gets the request only
         return sub_response
 
@@ -148,6 +162,9 @@ class TandemGraphQL(GraphQL):
                     GraphQLError("operationName is not a valid GraphQL name", extensions={"code": "BAD_USER_INPUT"})
                 ],
             )
+        # Reads that compile to one SQL statement are answered from it (schema/compiled), the rest by strawberry.
+        if (compiled := await compiled_reads.for_view(self).execute(request_data, context)) is not None:
+            return compiled
         try:
             return await super().execute_single(
                 request=request,
@@ -168,12 +185,13 @@ class TandemGraphQL(GraphQL):
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         response_data = await super().process_result(request, result)
         sub_response = getattr(request.state, "graphql_sub_response", None) if isinstance(request, Request) else None
-        if getattr(sub_response, "graphql_media_type", None) != self.GRAPHQL_RESPONSE_JSON:
+        if sub_response is None or getattr(sub_response, "graphql_media_type", None) != self.GRAPHQL_RESPONSE_JSON:
             return response_data
         if isinstance(result, ExecutionResult) and self.failed_before_execution(result):
             response_data.pop("data", None)
             if not sub_response.status_code:
-                internal = any((e.extensions or {}).get("code") == "INTERNAL_SERVER_ERROR" for e in result.errors)
+                errors = result.errors or []
+                internal = any((e.extensions or {}).get("code") == "INTERNAL_SERVER_ERROR" for e in errors)
                 sub_response.status_code = 500 if internal else 400
         return response_data
 

@@ -22,6 +22,7 @@ from typing import Any
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 
+from schema.context import Context
 from services.auth import API_KEY_PREFIX
 from services.realtime.connections import TOO_MANY_CONNECTIONS, Connection, TooManyConnections
 
@@ -181,11 +182,11 @@ def _credential(params: Any) -> str | None:
     return bearer(raw) if isinstance(raw, str) else None
 
 
-class TransportWSHandler(_Registered, BaseGraphQLTransportWSHandler):
+class TransportWSHandler(_Registered, BaseGraphQLTransportWSHandler[Context, None]):
     pass
 
 
-class LegacyWSHandler(_Registered, BaseGraphQLWSHandler):
+class LegacyWSHandler(_Registered, BaseGraphQLWSHandler[Context, None]):
     async def refuse(self, refused: Refused) -> None:
         await self.send_message({"type": "connection_error", "payload": {"message": refused.reason}})
         await self.websocket.close(code=refused.code, reason=refused.reason)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import db.models  # noqa: F401 - registers every table on the metadata
@@ -18,14 +18,17 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def _run(connection) -> None:
+def _run(connection: Connection) -> None:
     context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
     with context.begin_transaction():
         context.run_migrations()
 
 
 async def _run_async() -> None:
-    url = normalise_url(config.get_main_option("sqlalchemy.url"))
+    configured = config.get_main_option("sqlalchemy.url")
+    if configured is None:
+        raise RuntimeError("the Alembic configuration has no sqlalchemy.url (db/migrate.py sets it)")
+    url = normalise_url(configured)
     engine = create_async_engine(url)
     try:
         async with engine.connect() as conn:

@@ -9,10 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, func, t
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, Timestamped, Versioned, uuid_pk
-
-DEPARTMENTS = ("MARKETING", "SERVICE", "MANAGEMENT")
-ROLES = ("STAFF", "LEAD", "SUPERVISOR", "ADMIN")
-API_KEY_SCOPES = ("reporting", "board")
+from services.rules.accounts import API_KEY_SCOPES, DEPARTMENTS, ROLES
 
 
 class User(Timestamped, Versioned, Base):

@@ -8,8 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Sequence, String, fun
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, Timestamped, Versioned, uuid_pk
-
-LIFECYCLE_STAGES = ("LEAD", "PROSPECT", "ACTIVE", "DORMANT", "CHURNED")
+from services.rules.customers import LIFECYCLE_STAGES
 
 CUSTOMER_CODE_SEQ = Sequence("customer_code_seq", metadata=Base.metadata)
 

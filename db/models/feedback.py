@@ -9,15 +9,14 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, uuid_pk
-
-FEEDBACK_SOURCES = ("RETURN_VISIT", "SURVEY", "TICKET", "SERVICE_JOB", "OTHER")
+from services.rules.feedback import FEEDBACK_SOURCES, MAX_SCORE, MIN_SCORE
 
 
 class Feedback(Base):
     __tablename__ = "feedback"
     __table_args__ = (
         CheckConstraint(f"source IN {FEEDBACK_SOURCES}", name="source"),
-        CheckConstraint("score BETWEEN 1 AND 5", name="score"),
+        CheckConstraint(f"score BETWEEN {MIN_SCORE} AND {MAX_SCORE}", name="score"),
         # Lists are newest first; the per-customer list and summary use the customer index.
         Index("ix_feedback_recorded_id", "recorded_at", "id"),
         Index("ix_feedback_customer_recorded_id", "customer_id", "recorded_at", "id"),

@@ -10,11 +10,8 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, Sequen
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, Timestamped, Versioned, uuid_pk
-
-ORDER_STATUSES = ("DRAFT", "HANDED_OFF", "RETURNED", "CONFIRMED", "IN_SERVICE", "COMPLETED", "CANCELLED")
-SERVICE_JOB_KINDS = ("INSTALLATION", "COMMISSIONING", "TRAINING", "REPAIR", "MAINTENANCE", "INSPECTION")
-SERVICE_JOB_STATUSES = ("SCHEDULED", "IN_PROGRESS", "COMPLETED", "CANCELLED")
-QUALITY_RESULTS = ("PASSED", "FAILED")
+from services.rules.orders import ORDER_STATUSES
+from services.rules.service_jobs import QUALITY_RESULTS, SERVICE_JOB_KINDS, SERVICE_JOB_STATUSES
 
 ORDER_NUMBER_SEQ = Sequence("order_number_seq", metadata=Base.metadata)
 SERVICE_JOB_NUMBER_SEQ = Sequence("service_job_number_seq", metadata=Base.metadata)

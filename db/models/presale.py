@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import cast
 
 from sqlalchemy import (
     CheckConstraint,
@@ -13,6 +14,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     String,
+    Table,
     Text,
     UniqueConstraint,
     text,
@@ -21,10 +23,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, Timestamped, Versioned, uuid_pk
 from db.models.orders import MONEY, Order
-
-OPPORTUNITY_STAGES = ("REQUIREMENTS", "SOLUTION", "REVIEW", "REGISTERED", "WON", "LOST")
-REVIEW_DECISIONS = ("APPROVED", "CHANGES_REQUESTED")
-TARGET_DEPARTMENTS = ("MARKETING",)  # the only department with sales targets
+from services.rules.opportunities import OPPORTUNITY_STAGES, REVIEW_DECISIONS
+from services.rules.opportunities import TARGET_DEPARTMENTS as TARGET_DEPARTMENTS  # re-exported (services)
 
 
 class Opportunity(Timestamped, Versioned, Base):
@@ -70,7 +70,8 @@ class Opportunity(Timestamped, Versioned, Base):
 
 # orders.opportunity_id predates this table (migration 0002); its foreign key is declared here, next to
 # the table it points at, and created by migration 0004. `use_alter`: the two tables refer to each other.
-Order.__table__.append_constraint(ForeignKeyConstraint(["opportunity_id"], ["opportunities.id"], use_alter=True))
+_orders = cast(Table, Order.__table__)  # a mapped class's __table__ is typed as any FromClause
+_orders.append_constraint(ForeignKeyConstraint(["opportunity_id"], ["opportunities.id"], use_alter=True))
 
 
 class Requirement(Base):

@@ -10,8 +10,7 @@ from sqlalchemy import BigInteger, CheckConstraint, Identity, SmallInteger, Stri
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base
-
-SLA_ANNOUNCED_STATES = ("AT_RISK", "BREACHED")
+from services.rules.sla import SLA_ANNOUNCED_STATES
 
 
 class SlaAnnouncement(Base):

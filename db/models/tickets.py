@@ -9,12 +9,14 @@ from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Identity, Index,
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, Versioned, uuid_pk
-
-TICKET_KINDS = ("INQUIRY", "COMPLAINT", "QUALITY_ISSUE", "SUGGESTION", "SERVICE_REQUEST")
-TICKET_PRIORITIES = ("LOW", "NORMAL", "HIGH", "URGENT")
-TICKET_STATUSES = ("NEW", "ACKNOWLEDGED", "IN_PROGRESS", "ESCALATED", "RESOLVED", "CLOSED", "REOPENED")
-COMMENT_VISIBILITIES = ("INTERNAL", "CUSTOMER")
-ESCALATION_STATUSES = ("OPEN", "CLOSED")
+from services.rules.tickets import (
+    COMMENT_VISIBILITIES,
+    ESCALATION_STATUSES,
+    TICKET_DONE_STATUSES,
+    TICKET_KINDS,
+    TICKET_PRIORITIES,
+    TICKET_STATUSES,
+)
 
 TICKET_NUMBER_SEQ = Sequence("ticket_number_seq", metadata=Base.metadata)
 
@@ -28,8 +30,8 @@ class Ticket(Versioned, Base):
         CheckConstraint(f"priority IN {TICKET_PRIORITIES}", name="priority"),
         CheckConstraint(f"status IN {TICKET_STATUSES}", name="status"),
         # A resolved (or closed) ticket always carries its resolution; any other state carries none.
-        CheckConstraint("(status IN ('RESOLVED', 'CLOSED')) = (resolved_at IS NOT NULL)", name="resolved_at"),
-        CheckConstraint("status NOT IN ('RESOLVED', 'CLOSED') OR root_cause_code IS NOT NULL", name="root_cause"),
+        CheckConstraint(f"(status IN {TICKET_DONE_STATUSES}) = (resolved_at IS NOT NULL)", name="resolved_at"),
+        CheckConstraint(f"status NOT IN {TICKET_DONE_STATUSES} OR root_cause_code IS NOT NULL", name="root_cause"),
         CheckConstraint("(status = 'CLOSED') = (closed_at IS NOT NULL)", name="closed_at"),
         CheckConstraint(
             "first_response_due_at >= sla_started_at AND resolution_due_at >= sla_started_at", name="sla_window"

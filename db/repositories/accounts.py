@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import case, delete, func, literal_column, select, update
+from sqlalchemy import Select, case, delete, func, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,7 +37,7 @@ async def any_user(session: AsyncSession) -> bool:
 
 async def users_page(
     session: AsyncSession, *, first: int, after: str | None, department: str | None, active: bool | None
-) -> Page:
+) -> Page[User]:
     stmt = select(User)
     if department:
         stmt = stmt.where(User.department == department)
@@ -139,7 +140,7 @@ async def prune_throttles(session: AsyncSession, now: datetime) -> None:
     most two rows, so the backlog cannot grow). SKIP LOCKED: concurrent sign-ins never wait on each
     other here, nor deadlock over the same old rows."""
     for model in (LoginThrottle, LoginAddressThrottle):
-        doomed = (
+        doomed: Select[Any] = (
             select(literal_column("ctid"))
             .select_from(model)
             .where(model.forget_at <= now)

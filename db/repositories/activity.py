@@ -17,7 +17,7 @@ def add(session: AsyncSession, row: Activity) -> None:
     session.add(row)
 
 
-def _visible(stmt: Select, include_internal: bool) -> Select:
+def _visible(stmt: Select[Activity], include_internal: bool) -> Select[Activity]:
     """Rows about internal matters (Activity.internal) only for callers who may read internal comments.
 
     The filter is part of the page query itself, so the page, its cursors and totalCount all agree."""
@@ -26,7 +26,7 @@ def _visible(stmt: Select, include_internal: bool) -> Select:
 
 async def customer_timeline(
     session: AsyncSession, customer_id: uuid.UUID, *, include_internal: bool, first: int, after: str | None
-) -> Page:
+) -> Page[Activity]:
     """Everything that happened to the customer or to anything of theirs, oldest first."""
     stmt = _visible(select(Activity).where(Activity.customer_id == customer_id), include_internal)
     return await fetch_page(session, stmt, _KEYS, first=first, after=after)
@@ -34,7 +34,7 @@ async def customer_timeline(
 
 async def order_timeline(
     session: AsyncSession, order_id: uuid.UUID, *, include_internal: bool, first: int, after: str | None
-) -> Page:
+) -> Page[Activity]:
     stmt = _visible(select(Activity).where(Activity.order_id == order_id), include_internal)
     return await fetch_page(session, stmt, _KEYS, first=first, after=after)
 

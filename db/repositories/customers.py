@@ -8,9 +8,9 @@ from datetime import datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import flag_modified
 
 from db.models import Contact, Customer
+from db.repositories import rows
 from db.repositories.pagination import Page, SortKey, by_uuid, fetch_page
 
 # Alphabetical, as people look customers up; the id breaks ties between equal names.
@@ -32,7 +32,7 @@ async def by_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[Custom
     return list((await session.scalars(select(Customer).where(Customer.id.in_(list(ids))))).all())
 
 
-async def page(session: AsyncSession, *, search: str | None, first: int, after: str | None) -> Page:
+async def page(session: AsyncSession, *, search: str | None, first: int, after: str | None) -> Page[Customer]:
     stmt = select(Customer)
     if search and search.strip():
         pattern = f"%{escape_like(search.strip())}%"
@@ -55,8 +55,7 @@ async def refresh_timestamps(session: AsyncSession, row: Customer | Contact) -> 
 async def touch(session: AsyncSession, customer: Customer, now: datetime) -> None:
     """Write the customer as changed at `now`: always bumps its version, also when only its contacts
     changed (assigning an unchanged `updated_at` alone would issue no UPDATE)."""
-    customer.updated_at = now
-    flag_modified(customer, "updated_at")
+    rows.touch(customer, now)
     await refresh_timestamps(session, customer)
 
 

@@ -10,8 +10,8 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Feedback
-from db.repositories import guarded
 from db.repositories.pagination import Page, by_datetime, by_uuid, fetch_page
+from services.rules.feedback import SATISFIED_SCORES
 
 # Newest first; the id breaks ties.
 _KEYS = [by_datetime(Feedback.recorded_at), by_uuid(Feedback.id)]
@@ -22,7 +22,7 @@ class Satisfaction:
     customer_id: uuid.UUID
     count: int
     mean_score: float | None
-    satisfied_count: int  # scores of 4 or 5
+    satisfied_count: int  # satisfied scores (4 or 5)
 
 
 async def add(session: AsyncSession, row: Feedback) -> Feedback:
@@ -39,7 +39,9 @@ async def by_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[Feedba
     return list((await session.scalars(select(Feedback).where(Feedback.id.in_(list(ids))))).all())
 
 
-async def page(session: AsyncSession, *, first: int, after: str | None, customer_id: uuid.UUID | None = None) -> Page:
+async def page(
+    session: AsyncSession, *, first: int, after: str | None, customer_id: uuid.UUID | None = None
+) -> Page[Feedback]:
     stmt = select(Feedback)
     if customer_id is not None:
         stmt = stmt.where(Feedback.customer_id == customer_id)
@@ -49,7 +51,12 @@ async def page(session: AsyncSession, *, first: int, after: str | None, customer
 async def satisfaction_of(session: AsyncSession, customer_ids: Iterable[uuid.UUID]) -> list[Satisfaction]:
     """One aggregate row per customer that has feedback (customers without any are absent)."""
     stmt = (
-        select(Feedback.customer_id, func.count(), func.avg(Feedback.score), func.count(case((Feedback.score >= 4, 1))))
+        select(
+            Feedback.customer_id,
+            func.count(),
+            func.avg(Feedback.score),
+            func.count(case((Feedback.score.in_(SATISFIED_SCORES), 1))),
+        )
         .where(Feedback.customer_id.in_(list(customer_ids)))
         .group_by(Feedback.customer_id)
     )
@@ -57,8 +64,3 @@ async def satisfaction_of(session: AsyncSession, customer_ids: Iterable[uuid.UUI
         Satisfaction(cid, int(n), float(avg) if avg is not None else None, int(high))
         for cid, n, avg, high in (await session.execute(stmt)).all()
     ]
-
-
-async def ticket_customer(session: AsyncSession, ticket_id: uuid.UUID) -> uuid.UUID | None:
-    """The customer of a ticket, or None when there is no such ticket (or no tickets table yet)."""
-    return await guarded.customer_of(session, "tickets", ticket_id)

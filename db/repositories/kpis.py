@@ -11,13 +11,17 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import TypeVar
 
 from sqlalchemy import TIMESTAMP, DateTime, and_, case, cast, false, func, literal, or_, select, true, union_all
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement, Label, Over, SQLCoreOperations
+from sqlalchemy.sql.selectable import Subquery
 
 from db.models import Customer, Event, Feedback, Order, ServiceJob, Ticket
 from db.models.presale import Opportunity, SalesTarget, Solution
+from services.rules.feedback import SATISFIED_SCORES
 
 TSTZ = DateTime(timezone=True)
 
@@ -28,16 +32,21 @@ class Ratio:
     denominator: Decimal | int
 
 
-def _within(column, start: datetime, end: datetime):
+T = TypeVar("T")
+# Any column or expression of the given type (a mapped attribute, a subquery's column, a computed one).
+Column = SQLCoreOperations
+
+
+def _within(column: Column[datetime | None], start: datetime, end: datetime) -> ColumnElement[bool]:
     return and_(column >= start, column < end)
 
 
-def _decided(due, answered_at, now: datetime):
+def _decided(due: Column[datetime | None], answered_at: Column[datetime | None], now: datetime) -> ColumnElement[bool]:
     """Answered, or still unanswered after its due time; an item still within its window is undecided."""
     return or_(answered_at.is_not(None), due <= now)
 
 
-def _by(column, user_id: uuid.UUID | None):
+def _by(column: Column[uuid.UUID | None], user_id: uuid.UUID | None) -> ColumnElement[bool]:
     """Rows of one person (`column` names them), or every row."""
     return true() if user_id is None else column == user_id
 
@@ -96,23 +105,29 @@ async def target(session: AsyncSession, start: datetime, end: datetime, user_id:
 async def satisfaction(
     session: AsyncSession, start: datetime, end: datetime, user_id: uuid.UUID | None
 ) -> tuple[int, int, int]:
-    """(sum of scores, number of scores, number of 4–5 scores) of feedback recorded in the period; for a
+    """(sum of scores, number of scores, number of satisfied scores, 4–5) of feedback recorded in the period; for a
     person, feedback on the customers they own."""
     scope = (
         true() if user_id is None else Feedback.customer_id.in_(select(Customer.id).where(Customer.owner_id == user_id))
     )
     stmt = select(
-        func.coalesce(func.sum(Feedback.score), 0), func.count(), func.count().filter(Feedback.score >= 4)
+        func.coalesce(func.sum(Feedback.score), 0),
+        func.count(),
+        func.count().filter(Feedback.score.in_(SATISFIED_SCORES)),
     ).where(_within(Feedback.recorded_at, start, end), scope)
     total, count, satisfied = (await session.execute(stmt)).one()
     return int(total), int(count), int(satisfied)
 
 
-def _handoffs(confirmation_window: timedelta, before: datetime):
+def _next(column: Column[T]) -> Over[T]:
+    """The value of `column` in the same order's next event of the sequence."""
+    return func.lead(column).over(partition_by=Event.entity_id, order_by=Event.id)
+
+
+def _handoffs(confirmation_window: timedelta, before: datetime) -> Subquery:
     """One row per order handoff (an ORDER_HANDED_OFF event) with service's answer to it: the next of the
     order's CONFIRMED / RETURNED / CANCELLED events. The due time is the one fixed at the handoff."""
     answers = ("ORDER_HANDED_OFF", "ORDER_CONFIRMED", "ORDER_RETURNED", "ORDER_CANCELLED")
-    window = {"partition_by": Event.entity_id, "order_by": Event.id}
     handed_off = select(Event.entity_id).where(Event.type == "ORDER_HANDED_OFF", Event.occurred_at < before)
     seq = (
         select(
@@ -120,9 +135,9 @@ def _handoffs(confirmation_window: timedelta, before: datetime):
             Event.type,
             Event.occurred_at,
             cast(Event.payload["confirmationDueAt"].astext, TSTZ).label("due_at"),
-            func.lead(Event.type).over(**window).label("next_type"),
-            func.lead(Event.occurred_at).over(**window).label("next_at"),
-            func.lead(Event.actor_id).over(**window).label("next_actor"),
+            _next(Event.type).label("next_type"),
+            _next(Event.occurred_at).label("next_at"),
+            _next(Event.actor_id).label("next_actor"),
         )
         .where(Event.entity_type == "Order", Event.type.in_(answers), Event.entity_id.in_(handed_off))
         .subquery()
@@ -244,5 +259,5 @@ async def answers_on_time(
     return Ratio(int(on_time), int(total))
 
 
-def _withdrawn(condition):
+def _withdrawn(condition: ColumnElement[bool]) -> Label[bool]:
     return func.coalesce(condition, false()).label("withdrawn")

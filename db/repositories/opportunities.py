@@ -23,6 +23,11 @@ async def get(session: AsyncSession, opportunity_id: uuid.UUID, *, for_update: b
     return (await session.scalars(stmt)).one_or_none()
 
 
+async def customer_of(session: AsyncSession, opportunity_id: uuid.UUID) -> uuid.UUID | None:
+    """The customer of an opportunity, or None when there is no such opportunity."""
+    return await session.scalar(select(Opportunity.customer_id).where(Opportunity.id == opportunity_id))
+
+
 async def by_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[Opportunity]:
     return list((await session.scalars(select(Opportunity).where(Opportunity.id.in_(list(ids))))).all())
 
@@ -34,7 +39,7 @@ async def page(
     after: str | None,
     stages: Sequence[str] | None = None,
     customer_id: uuid.UUID | None = None,
-) -> Page:
+) -> Page[Opportunity]:
     stmt = select(Opportunity)
     if stages:
         stmt = stmt.where(Opportunity.stage.in_(list(stages)))

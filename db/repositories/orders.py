@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import datetime
-from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import flag_modified
 
 from db.models import Order, OrderItem
-from db.repositories import guarded
+from db.repositories import rows
 from db.repositories.pagination import Page, by_datetime, by_uuid, fetch_page
 
 # Newest first; the id breaks ties between orders created in the same instant.
@@ -21,9 +18,12 @@ _KEYS = [by_datetime(Order.created_at), by_uuid(Order.id)]
 
 async def get(session: AsyncSession, order_id: uuid.UUID, *, for_update: bool = False) -> Order | None:
     stmt = select(Order).where(Order.id == order_id)
-    if for_update:  # and re-read: a row loaded earlier in this session may be older than the lock
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    return (await session.scalars(stmt)).one_or_none()
+    return (await session.scalars(rows.for_update(stmt) if for_update else stmt)).one_or_none()
+
+
+async def customer_of(session: AsyncSession, order_id: uuid.UUID) -> uuid.UUID | None:
+    """The customer of an order, or None when there is no such order."""
+    return await session.scalar(select(Order.customer_id).where(Order.id == order_id))
 
 
 async def by_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[Order]:
@@ -37,13 +37,6 @@ async def add(session: AsyncSession, order: Order) -> Order:
     return order
 
 
-def touch(row: Any, now: datetime) -> None:
-    """Mark a versioned row as changed at `now`: its UPDATE (and version bump) happens even when only
-    its child rows changed or the clock did not move."""
-    row.updated_at = now
-    flag_modified(row, "updated_at")
-
-
 async def page(
     session: AsyncSession,
     *,
@@ -51,7 +44,7 @@ async def page(
     after: str | None,
     statuses: Sequence[str] | None = None,
     customer_id: uuid.UUID | None = None,
-) -> Page:
+) -> Page[Order]:
     stmt = select(Order)
     if statuses:
         stmt = stmt.where(Order.status.in_(list(statuses)))
@@ -73,8 +66,3 @@ async def replace_items(session: AsyncSession, order_id: uuid.UUID, items: Seque
     await session.execute(delete(OrderItem).where(OrderItem.order_id == order_id))
     session.add_all(items)
     await session.flush()
-
-
-async def opportunity_customer(session: AsyncSession, opportunity_id: uuid.UUID) -> uuid.UUID | None:
-    """The customer of an opportunity, or None when there is no such opportunity (or no pre-sale table yet)."""
-    return await guarded.customer_of(session, "opportunities", opportunity_id)

@@ -83,7 +83,7 @@ def decode_cursor(cursor: str, keys: Sequence[SortKey]) -> list[Any]:
         raw = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if not isinstance(raw, list) or len(raw) != len(keys):
             raise ValueError("shape")
-        return [key.parse(value) for key, value in zip(keys, raw)]
+        return [key.parse(value) for key, value in zip(keys, raw, strict=True)]  # lengths checked above
     except Exception as exc:  # any malformed cursor is the client's mistake, not ours
         raise InvalidCursor(f"invalid cursor {cursor!r}") from exc
 
@@ -94,7 +94,7 @@ class Page(Generic[T]):
     cursors: list[str]
     has_next: bool
     has_previous: bool
-    count_query: Select
+    count_query: Select[int]
 
     async def total_count(self, session: AsyncSession) -> int:
         """Counted only when a client asks for totalCount (one extra statement)."""
@@ -103,13 +103,13 @@ class Page(Generic[T]):
 
 async def fetch_page(
     session: AsyncSession,
-    stmt: Select,
+    stmt: Select[T],
     keys: Sequence[SortKey],
     *,
     first: int,
     after: str | None,
     descending: bool = False,
-) -> Page:
+) -> Page[T]:
     """Run `stmt` (already filtered) as one page ordered by `keys` (all ascending or all descending)."""
     count_query = select(func.count()).select_from(stmt.order_by(None).subquery())
     exprs = [k.expr for k in keys]

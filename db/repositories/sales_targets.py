@@ -57,7 +57,7 @@ async def page(
     after: str | None,
     user_id: uuid.UUID | None = None,
     department_wide: bool = False,
-) -> Page:
+) -> Page[SalesTarget]:
     stmt = select(SalesTarget)
     if user_id is not None:
         stmt = stmt.where(SalesTarget.user_id == user_id)

@@ -9,9 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import ServiceJob
+from db.repositories import rows
 from db.repositories.pagination import Page, by_datetime, by_uuid, fetch_page
-
-OPEN_STATUSES = ("SCHEDULED", "IN_PROGRESS")
 
 # Latest scheduled first; the id breaks ties.
 _KEYS = [by_datetime(ServiceJob.scheduled_start), by_uuid(ServiceJob.id)]
@@ -19,9 +18,7 @@ _KEYS = [by_datetime(ServiceJob.scheduled_start), by_uuid(ServiceJob.id)]
 
 async def get(session: AsyncSession, job_id: uuid.UUID, *, for_update: bool = False) -> ServiceJob | None:
     stmt = select(ServiceJob).where(ServiceJob.id == job_id)
-    if for_update:  # and re-read: a row loaded earlier in this session may be older than the lock
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    return (await session.scalars(stmt)).one_or_none()
+    return (await session.scalars(rows.for_update(stmt) if for_update else stmt)).one_or_none()
 
 
 async def by_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[ServiceJob]:
@@ -44,9 +41,7 @@ async def of_orders(
         .where(ServiceJob.order_id.in_(list(order_ids)))
         .order_by(ServiceJob.order_id, ServiceJob.scheduled_start, ServiceJob.number)
     )
-    if for_update:
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    return list((await session.scalars(stmt)).all())
+    return list((await session.scalars(rows.for_update(stmt) if for_update else stmt)).all())
 
 
 async def page(
@@ -58,7 +53,7 @@ async def page(
     order_id: uuid.UUID | None = None,
     technician_id: uuid.UUID | None = None,
     customer_id: uuid.UUID | None = None,
-) -> Page:
+) -> Page[ServiceJob]:
     stmt = select(ServiceJob)
     if statuses:
         stmt = stmt.where(ServiceJob.status.in_(list(statuses)))

@@ -32,15 +32,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ColumnElement, SQLCoreOperations
 
 from db.models import Escalation, Opportunity, Order, SlaAnnouncement, Solution, Ticket, TicketComment
-from db.models.realtime import SLA_ANNOUNCED_STATES
+from services.rules.sla import SLA_ANNOUNCED_STATES
+from services.rules.tickets import TICKET_DONE_STATUSES
+
+# A query of running clock instances: subject_id, owner_id, started_at, due_at (`_columns`).
+Instances = Select[*tuple[Any, ...]]
 
 # (start, due) of a running clock -> 'ON_TRACK' | 'AT_RISK' | 'BREACHED' at the caller's instant.
 StateOf = Callable[[Any, Any], ColumnElement[str]]
-
-_TICKET_DONE = ("RESOLVED", "CLOSED")
 
 
 @dataclass(frozen=True)
@@ -70,28 +72,30 @@ def _columns(subject_id: Any, owner_id: Any, started_at: Any, due_at: Any) -> li
 LATE_LOOKBACK = timedelta(days=1)
 
 
-def _late(done_at: Any, due_at: Any, now: datetime | None) -> ColumnElement[bool]:
+def _late(
+    done_at: SQLCoreOperations[datetime | None], due_at: SQLCoreOperations[datetime | None], now: datetime | None
+) -> ColumnElement[bool]:
     """Finished after its due time (recently): its state evaluates to BREACHED like a running overdue clock."""
     late = (done_at.is_not(None)) & (done_at > due_at)
     return late & (done_at >= now - LATE_LOOKBACK) if now is not None else late
 
 
-def _first_response(_: timedelta, now: datetime | None = None) -> Select:
+def _first_response(_: timedelta, now: datetime | None = None) -> Instances:
     # Stopped by the first acknowledgement or customer-visible reply, or by resolving/closing the ticket.
-    running = Ticket.first_responded_at.is_(None) & Ticket.status.not_in(_TICKET_DONE)
+    running = Ticket.first_responded_at.is_(None) & Ticket.status.not_in(TICKET_DONE_STATUSES)
     return select(*_columns(Ticket.id, Ticket.id, Ticket.sla_started_at, Ticket.first_response_due_at)).where(
         running | _late(Ticket.first_responded_at, Ticket.first_response_due_at, now)
     )
 
 
-def _resolution(_: timedelta, now: datetime | None = None) -> Select:
+def _resolution(_: timedelta, now: datetime | None = None) -> Instances:
     # A reopened ticket's resolution clock runs again towards its original due time.
     return select(*_columns(Ticket.id, Ticket.id, Ticket.sla_started_at, Ticket.resolution_due_at)).where(
         Ticket.resolved_at.is_(None) | _late(Ticket.resolved_at, Ticket.resolution_due_at, now)
     )
 
 
-def _order_confirmation(_: timedelta, now: datetime | None = None) -> Select:
+def _order_confirmation(_: timedelta, now: datetime | None = None) -> Instances:
     # Runs while service has neither confirmed nor returned the order; a new hand-off is a new instance.
     running = (Order.status == "HANDED_OFF") & Order.handed_off_at.is_not(None)
     answered_late = _late(Order.confirmed_at, Order.confirmation_due_at, now) | _late(
@@ -102,7 +106,7 @@ def _order_confirmation(_: timedelta, now: datetime | None = None) -> Select:
     )
 
 
-def _solution_review(_: timedelta, now: datetime | None = None) -> Select:
+def _solution_review(_: timedelta, now: datetime | None = None) -> Instances:
     # The latest solution while its opportunity waits in REVIEW (a lost opportunity stops the clock).
     return (
         select(*_columns(Solution.id, Solution.opportunity_id, Solution.submitted_at, Solution.review_due_at))
@@ -114,7 +118,7 @@ def _solution_review(_: timedelta, now: datetime | None = None) -> Select:
     )
 
 
-def _registration_ack(_: timedelta, now: datetime | None = None) -> Select:
+def _registration_ack(_: timedelta, now: datetime | None = None) -> Instances:
     return select(
         *_columns(Opportunity.id, Opportunity.id, Opportunity.registered_at, Opportunity.registration_ack_due_at)
     ).where(
@@ -125,7 +129,7 @@ def _registration_ack(_: timedelta, now: datetime | None = None) -> Select:
     )
 
 
-def _consultation_update(window: timedelta, now: datetime | None = None) -> Select:
+def _consultation_update(window: timedelta, now: datetime | None = None) -> Instances:
     """An open consultation owes the customer a visible progress update every `window`: the clock starts
     when the consultation opens and restarts at each customer-visible reply on the ticket after that."""
     latest_reply = (
@@ -148,7 +152,7 @@ def _consultation_update(window: timedelta, now: datetime | None = None) -> Sele
 
 
 # clock name -> (subject type, running instances)
-CLOCKS: dict[str, tuple[str, Callable[[timedelta, datetime | None], Select]]] = {
+CLOCKS: dict[str, tuple[str, Callable[[timedelta, datetime | None], Instances]]] = {
     "first_response": ("Ticket", _first_response),
     "resolution": ("Ticket", _resolution),
     "order_confirmation": ("Order", _order_confirmation),
@@ -160,7 +164,8 @@ CLOCKS: dict[str, tuple[str, Callable[[timedelta, datetime | None], Select]]] = 
 
 def _pending(
     clock: str, state_of: StateOf, consultation_window: timedelta, subject_id: uuid.UUID | None, now: datetime | None
-) -> Select:
+) -> Select[*tuple[Any, ...]]:
+    """The instances of `clock` due for an announcement, as `DueClock` columns."""
     subject_type, instances = CLOCKS[clock]
     inst = instances(consultation_window, now).subquery()
     state = state_of(inst.c.started_at, inst.c.due_at)

@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import exists, or_, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.sql.elements import ColumnElement
 
 from db.models import (
@@ -26,6 +25,7 @@ from db.models import (
     TicketComment,
     User,
 )
+from db.repositories import rows
 from db.repositories.customers import escape_like
 from db.repositories.pagination import Page, by_datetime, by_int, by_uuid, fetch_page
 
@@ -36,17 +36,17 @@ _ESCALATION_KEYS = [by_datetime(Escalation.requested_at), by_uuid(Escalation.id)
 _COMMENT_KEYS = [by_int(TicketComment.seq)]
 
 
-def _locked(stmt):
-    # FOR UPDATE, and re-read: a row loaded earlier in this session may be older than the lock.
-    return stmt.with_for_update().execution_options(populate_existing=True)
-
-
 # ----------------------------------------------------------------------------- tickets
 
 
 async def get(session: AsyncSession, ticket_id: uuid.UUID, *, for_update: bool = False) -> Ticket | None:
     stmt = select(Ticket).where(Ticket.id == ticket_id)
-    return (await session.scalars(_locked(stmt) if for_update else stmt)).one_or_none()
+    return (await session.scalars(rows.for_update(stmt) if for_update else stmt)).one_or_none()
+
+
+async def customer_of(session: AsyncSession, ticket_id: uuid.UUID) -> uuid.UUID | None:
+    """The customer of a ticket, or None when there is no such ticket."""
+    return await session.scalar(select(Ticket.customer_id).where(Ticket.id == ticket_id))
 
 
 async def by_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[Ticket]:
@@ -60,12 +60,15 @@ async def add(session: AsyncSession, ticket: Ticket) -> Ticket:
     return ticket
 
 
-async def save(session: AsyncSession, row: Ticket | Escalation, now: datetime | None = None) -> None:
-    """Write a changed row now (the version guard fires here, not at commit). With `now`, the ticket is
-    marked as changed at that instant, so its version moves even when only its children changed."""
-    if now is not None:
-        row.updated_at = now
-        flag_modified(row, "updated_at")
+async def save(session: AsyncSession, ticket: Ticket, now: datetime) -> None:
+    """Write the changed ticket now (the version guard fires here, not at commit), marked as changed at
+    `now`: its version moves even when only its children changed."""
+    rows.touch(ticket, now)
+    await session.flush()
+
+
+async def save_escalation(session: AsyncSession, escalation: Escalation) -> None:
+    """Write the changed consultation now (its version guard fires here, not at commit)."""
     await session.flush()
 
 
@@ -84,7 +87,7 @@ class TicketFilters:
     sla: ColumnElement[bool] | None = None  # a predicate from services.sla (a state computed at an instant)
 
 
-async def page(session: AsyncSession, filters: TicketFilters, *, first: int, after: str | None) -> Page:
+async def page(session: AsyncSession, filters: TicketFilters, *, first: int, after: str | None) -> Page[Ticket]:
     stmt = select(Ticket)
     for column, values in (
         (Ticket.status, filters.status),
@@ -93,13 +96,13 @@ async def page(session: AsyncSession, filters: TicketFilters, *, first: int, aft
     ):
         if values:
             stmt = stmt.where(column.in_(list(values)))
-    for column, value in (
+    for id_column, value in (
         (Ticket.assignee_id, filters.assignee_id),
         (Ticket.customer_id, filters.customer_id),
         (Ticket.order_id, filters.order_id),
     ):
         if value is not None:
-            stmt = stmt.where(column == value)
+            stmt = stmt.where(id_column == value)
     if filters.escalated is not None:
         has_escalation = exists().where(Escalation.ticket_id == Ticket.id)
         stmt = stmt.where(has_escalation if filters.escalated else ~has_escalation)
@@ -132,7 +135,7 @@ def add_comment(session: AsyncSession, comment: TicketComment) -> None:
 
 async def comments_page(
     session: AsyncSession, ticket_id: uuid.UUID, *, include_internal: bool, first: int, after: str | None
-) -> Page:
+) -> Page[TicketComment]:
     """Replies on the ticket (consultation notes are not replies: see `notes_of`)."""
     stmt = select(TicketComment).where(TicketComment.ticket_id == ticket_id, TicketComment.escalation_id.is_(None))
     if not include_internal:
@@ -147,11 +150,6 @@ async def notes_of(session: AsyncSession, escalation_ids: Iterable[uuid.UUID]) -
     return list((await session.scalars(stmt)).all())
 
 
-async def has_customer_comment(session: AsyncSession, ticket_id: uuid.UUID) -> bool:
-    stmt = select(exists().where(TicketComment.ticket_id == ticket_id, TicketComment.visibility == "CUSTOMER"))
-    return bool(await session.scalar(stmt))
-
-
 # ----------------------------------------------------------------------------- escalations
 
 
@@ -159,7 +157,7 @@ async def open_escalation(
     session: AsyncSession, ticket_id: uuid.UUID, *, for_update: bool = False
 ) -> Escalation | None:
     stmt = select(Escalation).where(Escalation.ticket_id == ticket_id, Escalation.status == "OPEN")
-    return (await session.scalars(_locked(stmt) if for_update else stmt)).one_or_none()
+    return (await session.scalars(rows.for_update(stmt) if for_update else stmt)).one_or_none()
 
 
 async def current_escalations(session: AsyncSession, ticket_ids: Iterable[uuid.UUID]) -> list[Escalation]:
@@ -182,7 +180,9 @@ async def escalations_by_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) ->
     return list((await session.scalars(select(Escalation).where(Escalation.id.in_(list(ids))))).all())
 
 
-async def escalations_page(session: AsyncSession, *, status: str | None, first: int, after: str | None) -> Page:
+async def escalations_page(
+    session: AsyncSession, *, status: str | None, first: int, after: str | None
+) -> Page[Escalation]:
     stmt = select(Escalation)
     if status:
         stmt = stmt.where(Escalation.status == status)
@@ -221,7 +221,7 @@ async def participants_of(session: AsyncSession, escalation_ids: Iterable[uuid.U
 
 async def sla_policy(session: AsyncSession, priority: str, *, for_update: bool = False) -> SlaPolicy | None:
     stmt = select(SlaPolicy).where(SlaPolicy.priority == priority)
-    return (await session.scalars(_locked(stmt) if for_update else stmt)).one_or_none()
+    return (await session.scalars(rows.for_update(stmt) if for_update else stmt)).one_or_none()
 
 
 async def sla_policies(session: AsyncSession) -> list[SlaPolicy]:
@@ -230,7 +230,7 @@ async def sla_policies(session: AsyncSession) -> list[SlaPolicy]:
 
 async def root_cause(session: AsyncSession, code: str, *, for_update: bool = False) -> RootCauseCategory | None:
     stmt = select(RootCauseCategory).where(RootCauseCategory.code == code)
-    return (await session.scalars(_locked(stmt) if for_update else stmt)).one_or_none()
+    return (await session.scalars(rows.for_update(stmt) if for_update else stmt)).one_or_none()
 
 
 async def root_causes(session: AsyncSession, *, active: bool | None = None) -> list[RootCauseCategory]:

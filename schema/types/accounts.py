@@ -1,8 +1,7 @@
-"""User and API key types."""
+"""Staff accounts and API keys: the User and ApiKey types and the enums of accounts."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -11,10 +10,13 @@ from strawberry import relay
 
 from db.models import ApiKey as ApiKeyRow
 from db.models import User as UserRow
-from db.repositories import accounts as accounts_repo
+from schema.context import Info
+from schema.loaders import load_nodes, node_resolver, uuid_key
 from schema.permissions import Allowed, Forbidden
-from schema.types.enums import ApiKeyScope, Department, Role
 from services.access import Action, allowed
+from services.rules.accounts import ApiKeyScope, Department, Role
+
+__all__ = ["ApiKey", "ApiKeyScope", "Department", "Role", "User"]
 
 
 @strawberry.type
@@ -26,6 +28,7 @@ class User(relay.Node):
     active: bool
     version: int
     _email: strawberry.Private[str]
+    resolve_nodes = node_resolver(lambda loaders: loaders.users)  # node(id:)
 
     @strawberry.field(permission_classes=[Allowed(Action.READ_CONTACT_DETAILS)])
     def email(self) -> str:
@@ -42,10 +45,6 @@ class User(relay.Node):
             version=row.version,
             _email=row.email,
         )
-
-    @classmethod
-    async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False):
-        return await info.context.loaders.load_many("user", node_ids, cls.from_row)
 
 
 @strawberry.type
@@ -71,16 +70,10 @@ class ApiKey(relay.Node):
         )
 
     @classmethod
-    async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False):
+    async def resolve_nodes(  # type: ignore[override]  # strawberry's overloads, one implementation
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[ApiKey | None]:
         # `node(id:)` must not be a way around `apiKeys`, which only admins may read.
         if not allowed(info.context.principal, Action.MANAGE_ACCOUNTS):
             raise Forbidden("forbidden: your account may not manage accounts")
-        node_ids = [str(i) for i in node_ids]
-        keys = []
-        for raw in node_ids:
-            try:
-                keys.append(uuid.UUID(raw))
-            except ValueError:
-                continue
-        rows = {str(r.id): r for r in await info.context.read(lambda s: accounts_repo.api_keys_by_ids(s, keys))}
-        return [cls.from_row(rows[k]) if k in rows else None for k in node_ids]
+        return await load_nodes(info.context.loaders.api_keys, node_ids, cls.from_row, uuid_key)

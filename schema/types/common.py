@@ -4,37 +4,21 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from enum import Enum
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 from graphql import GraphQLError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.repositories.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, InvalidCursor, Page
+from schema.context import Info
 from schema.ids import decode_id
-from services.errors import DomainError, ValidationFailed
+from services.errors import DomainError, ErrorCode, ValidationFailed
 
 T = TypeVar("T")
 
-UserErrorCode = strawberry.enum(
-    Enum(
-        "UserErrorCode",
-        {
-            c: c
-            for c in (
-                "VALIDATION",
-                "NOT_FOUND",
-                "INVALID_TRANSITION",
-                "VERSION_CONFLICT",
-                "FORBIDDEN",
-                "DUPLICATE",
-                "UNAUTHENTICATED",
-                "RATE_LIMITED",
-            )
-        },
-    )
-)
+# The GraphQL enum `UserErrorCode` is services.errors.ErrorCode itself: its values, in its order.
+UserErrorCode = Annotated[ErrorCode, strawberry.enum(name="UserErrorCode")]
 
 
 @strawberry.type
@@ -46,7 +30,7 @@ class UserError:
 
 def user_errors(error: DomainError) -> list[UserError]:
     problems = error.problems if isinstance(error, ValidationFailed) else [error]
-    return [UserError(code=UserErrorCode[p.code.value], field=p.field, message=p.message) for p in problems]
+    return [UserError(code=p.code, field=p.field, message=p.message) for p in problems]
 
 
 @strawberry.type
@@ -99,7 +83,7 @@ def page_size(first: int | None) -> int:
 
 
 async def connection(
-    info: strawberry.Info,
+    info: Info,
     fetch: Callable[[AsyncSession, int], Awaitable[Page]],
     first: int | None,
     convert: Callable[[Any], T],
@@ -111,7 +95,7 @@ async def connection(
         page = await ctx.read(lambda session: fetch(session, size))
     except InvalidCursor as exc:
         raise BadUserInput(str(exc)) from None
-    edges = [Edge(cursor=c, node=convert(row)) for c, row in zip(page.cursors, page.rows)]
+    edges = [Edge(cursor=c, node=convert(row)) for c, row in zip(page.cursors, page.rows, strict=True)]
     return Connection(
         edges=edges,
         page_info=PageInfo(

@@ -1,4 +1,4 @@
-"""KPI reports (reporting): the period input, one KPI, a report."""
+"""KPI reports (reporting): one KPI, a report, and the period a report covers (an argument of `kpis`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime
 import strawberry
 
 from schema.ids import to_global_id
-from schema.types.enums import Department
+from schema.types.accounts import Department
 from services import kpis as kpis_service
 
 

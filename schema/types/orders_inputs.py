@@ -1,14 +1,13 @@
-"""Inputs and payloads of the order and service-job mutations."""
+"""Orders' write side: the inputs and payloads of the order mutations."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 
 import strawberry
 
 from schema.types.common import UserError
-from schema.types.orders import Order, QualityResult, ServiceJob, ServiceJobKind
+from schema.types.orders import Order
 
 
 @strawberry.input
@@ -50,43 +49,4 @@ class OrderActionInput:
 @strawberry.type
 class OrderPayload:
     order: Order | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-@strawberry.input
-class ScheduleServiceJobInput:
-    kind: ServiceJobKind
-    scheduled_start: datetime
-    order_id: strawberry.ID | None = None
-    customer_id: strawberry.ID | None = None
-    technician_id: strawberry.ID | None = None
-    scheduled_end: datetime | None = None
-    notes: str | None = None
-    idempotency_key: str | None = None
-
-
-@strawberry.input
-class ServiceJobActionInput:
-    service_job_id: strawberry.ID
-    expected_version: int | None = None
-
-
-@strawberry.input
-class CompleteServiceJobInput:
-    service_job_id: strawberry.ID
-    quality_result: QualityResult
-    notes: str | None = None
-    expected_version: int | None = None
-
-
-@strawberry.input
-class ReassignServiceJobInput:
-    service_job_id: strawberry.ID
-    technician_id: strawberry.ID
-    expected_version: int | None = None
-
-
-@strawberry.type
-class ServiceJobPayload:
-    service_job: ServiceJob | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)

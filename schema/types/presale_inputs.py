@@ -1,15 +1,11 @@
-"""Inputs and payloads of the pre-sale and sales-target mutations."""
+"""Pre-sale's write side: the inputs and payloads of the opportunity mutations."""
 
 from __future__ import annotations
-
-from datetime import date
-from decimal import Decimal
 
 import strawberry
 
 from schema.types.common import UserError
-from schema.types.enums import Department
-from schema.types.presale import Opportunity, ReviewDecision, SalesTarget
+from schema.types.presale import Opportunity, ReviewDecision
 
 
 @strawberry.input
@@ -92,23 +88,4 @@ class MarkLostInput:
 @strawberry.type
 class OpportunityPayload:
     opportunity: Opportunity | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-@strawberry.input
-class SetSalesTargetInput:
-    period_start: date = strawberry.field(description="First day of the period.")
-    period_end: date = strawberry.field(description="Last day of the period (inclusive).")
-    amount: Decimal
-    department: Department = Department.MARKETING
-    user_id: strawberry.ID | None = strawberry.field(default=None, description="Null: a department-wide target.")
-    expected_version: int | None = strawberry.field(
-        default=None,
-        description="When changing an existing target (the same person or department and the same period).",
-    )
-
-
-@strawberry.type
-class SalesTargetPayload:
-    sales_target: SalesTarget | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)

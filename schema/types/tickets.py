@@ -1,11 +1,10 @@
-"""Ticket, its SLA, comments, joint consultations (Escalation), root causes and SLA policies."""
+"""Tickets (after-sale): Ticket with its SLA, comments and joint consultations (Escalation), root causes,
+SLA policies, the TicketFilter of ticket lists, and the enums of tickets."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from datetime import datetime
-from enum import Enum
 
 import strawberry
 from strawberry import relay
@@ -16,76 +15,34 @@ from db.models import SlaPolicy as SlaPolicyRow
 from db.models import Ticket as TicketRow
 from db.models import TicketComment as CommentRow
 from db.repositories import tickets as tickets_repo
+from schema.context import Info
 from schema.ids import to_global_id
-from schema.loaders import Loaders
+from schema.loaders import load_list, load_one, load_required, node_resolver
 from schema.types.accounts import User
 from schema.types.common import Connection, connection, query_id
-from schema.types.customers import Customer
-from schema.types.orders import Order, ServiceJob
+from schema.types.customers import Customer, customer_field, may_read_internal
+from schema.types.orders import Order, order_field
+from schema.types.service_jobs import ServiceJob
 from services import sla
-from services.access import Action, allowed
+from services.rules.tickets import CommentVisibility, EscalationStatus, TicketKind, TicketPriority, TicketStatus
+from services.sla import SlaState
 
-
-@Loaders.extend
-def _loaders(loaders: Loaders) -> None:
-    loaders.register("ticket", tickets_repo.by_ids, lambda r: str(r.id))
-    loaders.register("escalation", tickets_repo.escalations_by_ids, lambda r: str(r.id))
-    # Per ticket: the open consultation, else the latest one.
-    loaders.register("ticket_escalation", tickets_repo.current_escalations, lambda r: str(r.ticket_id))
-    loaders.register("ticket_root_cause", tickets_repo.root_causes_of_tickets, lambda r: str(r.id))
-    loaders.register_grouped("escalation_participants", tickets_repo.participants_of, lambda r: str(r.escalation_id))
-    loaders.register_grouped("escalation_notes", tickets_repo.notes_of, lambda r: str(r.escalation_id))
-
-
-@strawberry.enum
-class TicketKind(Enum):
-    INQUIRY = "INQUIRY"
-    COMPLAINT = "COMPLAINT"
-    QUALITY_ISSUE = "QUALITY_ISSUE"
-    SUGGESTION = "SUGGESTION"
-    SERVICE_REQUEST = "SERVICE_REQUEST"
-
-
-@strawberry.enum
-class TicketPriority(Enum):
-    LOW = "LOW"
-    NORMAL = "NORMAL"
-    HIGH = "HIGH"
-    URGENT = "URGENT"
-
-
-@strawberry.enum
-class TicketStatus(Enum):
-    NEW = "NEW"
-    ACKNOWLEDGED = "ACKNOWLEDGED"
-    IN_PROGRESS = "IN_PROGRESS"
-    ESCALATED = "ESCALATED"
-    RESOLVED = "RESOLVED"
-    CLOSED = "CLOSED"
-    REOPENED = "REOPENED"
-
-
-SlaState = strawberry.enum(sla.SlaState, name="SlaState")
-
-
-@strawberry.enum
-class CommentVisibility(Enum):
-    INTERNAL = "INTERNAL"
-    CUSTOMER = "CUSTOMER"
-
-
-@strawberry.enum
-class EscalationStatus(Enum):
-    OPEN = "OPEN"
-    CLOSED = "CLOSED"
-
-
-def _str(value: uuid.UUID | None) -> str | None:
-    return str(value) if value else None
-
-
-def _may_read_internal(info: strawberry.Info) -> bool:
-    return allowed(info.context.principal, Action.READ_INTERNAL_COMMENTS)
+__all__ = [
+    "Comment",
+    "CommentVisibility",
+    "Escalation",
+    "EscalationStatus",
+    "RootCauseCategory",
+    "SlaPolicy",
+    "SlaState",
+    "Ticket",
+    "TicketFilter",
+    "TicketKind",
+    "TicketPriority",
+    "TicketSla",
+    "TicketStatus",
+    "ticket_connection",
+]
 
 
 @strawberry.type
@@ -145,11 +102,11 @@ class Comment:
     body: str
     visibility: CommentVisibility
     created_at: datetime
-    _author_id: strawberry.Private[str]
+    _row: strawberry.Private[CommentRow]
 
     @strawberry.field
-    async def author(self, info: strawberry.Info) -> User:
-        return await info.context.loaders.load_optional("user", self._author_id, User.from_row)
+    async def author(self, info: Info) -> User:
+        return await load_required(info.context.loaders.users, self._row.author_id, User.from_row)
 
     @classmethod
     def from_row(cls, row: CommentRow) -> Comment:
@@ -158,7 +115,7 @@ class Comment:
             body=row.body,
             visibility=CommentVisibility(row.visibility),
             created_at=row.created_at,
-            _author_id=str(row.author_id),
+            _row=row,
         )
 
 
@@ -171,32 +128,29 @@ class Escalation:
     plan: str | None
     closed_at: datetime | None
     version: int
-    _id: strawberry.Private[str]
-    _ticket_id: strawberry.Private[str]
-    _requested_by_id: strawberry.Private[str]
-    _closed_by_id: strawberry.Private[str | None]
+    _row: strawberry.Private[EscalationRow]
 
     @strawberry.field
-    async def ticket(self, info: strawberry.Info) -> Ticket:
-        return await info.context.loaders.load_optional("ticket", self._ticket_id, Ticket.from_row)
+    async def ticket(self, info: Info) -> Ticket:
+        return await load_required(info.context.loaders.tickets, self._row.ticket_id, Ticket.from_row)
 
     @strawberry.field
-    async def requested_by(self, info: strawberry.Info) -> User:
-        return await info.context.loaders.load_optional("user", self._requested_by_id, User.from_row)
+    async def requested_by(self, info: Info) -> User:
+        return await load_required(info.context.loaders.users, self._row.requested_by_id, User.from_row)
 
     @strawberry.field
-    async def closed_by(self, info: strawberry.Info) -> User | None:
-        return await info.context.loaders.load_optional("user", self._closed_by_id, User.from_row)
+    async def closed_by(self, info: Info) -> User | None:
+        return await load_one(info.context.loaders.users, self._row.closed_by_id, User.from_row)
 
     @strawberry.field(description="Everyone at the table, by name.")
-    async def participants(self, info: strawberry.Info) -> list[User]:
-        return [User.from_row(r.User) for r in await info.context.loaders.group("escalation_participants", self._id)]
+    async def participants(self, info: Info) -> list[User]:
+        return await load_list(info.context.loaders.participants_by_escalation, self._row.id, User.from_row)
 
     @strawberry.field(description="Notes of the consultation, oldest first (internal: never shown to API keys).")
-    async def notes(self, info: strawberry.Info) -> list[Comment]:
-        if not _may_read_internal(info):
+    async def notes(self, info: Info) -> list[Comment]:
+        if not may_read_internal(info):
             return []
-        return [Comment.from_row(r) for r in await info.context.loaders.group("escalation_notes", self._id)]
+        return await load_list(info.context.loaders.notes_by_escalation, self._row.id, Comment.from_row)
 
     @classmethod
     def from_row(cls, row: EscalationRow) -> Escalation:
@@ -208,10 +162,7 @@ class Escalation:
             plan=row.plan,
             closed_at=row.closed_at,
             version=row.version,
-            _id=str(row.id),
-            _ticket_id=str(row.ticket_id),
-            _requested_by_id=str(row.requested_by_id),
-            _closed_by_id=_str(row.closed_by_id),
+            _row=row,
         )
 
 
@@ -232,49 +183,39 @@ class Ticket(relay.Node):
     resolution_summary: str | None
     version: int
     _row: strawberry.Private[TicketRow]
-
-    @strawberry.field
-    async def customer(self, info: strawberry.Info) -> Customer:
-        return await info.context.loaders.load_optional("customer", self._row.customer_id, Customer.from_row)
-
-    @strawberry.field
-    async def order(self, info: strawberry.Info) -> Order | None:
-        return await info.context.loaders.load_optional("order", _str(self._row.order_id), Order.from_row)
+    resolve_nodes = node_resolver(lambda loaders: loaders.tickets)  # node(id:)
+    customer: Customer = customer_field()
+    order: Order | None = order_field()
 
     @strawberry.field(description="The service job a technician reported this problem from.")
-    async def service_job(self, info: strawberry.Info) -> ServiceJob | None:
-        return await info.context.loaders.load_optional(
-            "service_job", _str(self._row.service_job_id), ServiceJob.from_row
-        )
+    async def service_job(self, info: Info) -> ServiceJob | None:
+        return await load_one(info.context.loaders.service_jobs, self._row.service_job_id, ServiceJob.from_row)
 
     @strawberry.field
-    async def assignee(self, info: strawberry.Info) -> User | None:
-        return await info.context.loaders.load_optional("user", _str(self._row.assignee_id), User.from_row)
+    async def assignee(self, info: Info) -> User | None:
+        return await load_one(info.context.loaders.users, self._row.assignee_id, User.from_row)
 
     @strawberry.field
-    async def created_by(self, info: strawberry.Info) -> User:
-        return await info.context.loaders.load_optional("user", self._row.created_by_id, User.from_row)
+    async def created_by(self, info: Info) -> User:
+        return await load_required(info.context.loaders.users, self._row.created_by_id, User.from_row)
 
     @strawberry.field
-    def sla(self, info: strawberry.Info) -> TicketSla:
+    def sla(self, info: Info) -> TicketSla:
         return TicketSla.of(self._row, info.context.clock.now())
 
     @strawberry.field(description="The open joint consultation, else the latest one; null if never escalated.")
-    async def escalation(self, info: strawberry.Info) -> Escalation | None:
-        return await info.context.loaders.load_optional("ticket_escalation", self.id, Escalation.from_row)
+    async def escalation(self, info: Info) -> Escalation | None:
+        return await load_one(info.context.loaders.escalation_by_ticket, self._row.id, Escalation.from_row)
 
     @strawberry.field
-    async def root_cause(self, info: strawberry.Info) -> RootCauseCategory | None:
+    async def root_cause(self, info: Info) -> RootCauseCategory | None:
         if self._row.root_cause_code is None:
             return None
-        row = await info.context.loaders.row("ticket_root_cause", self.id)
-        return RootCauseCategory.from_row(row.RootCauseCategory) if row is not None else None
+        return await load_one(info.context.loaders.root_cause_by_ticket, self._row.id, RootCauseCategory.from_row)
 
     @strawberry.field(description="Replies, oldest first. Internal comments are not shown to API keys.")
-    async def comments(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None
-    ) -> Connection[Comment]:
-        ticket_id, internal = self._row.id, _may_read_internal(info)
+    async def comments(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Comment]:
+        ticket_id, internal = self._row.id, may_read_internal(info)
         return await connection(
             info,
             lambda s, size: tickets_repo.comments_page(
@@ -304,10 +245,6 @@ class Ticket(relay.Node):
             _row=row,
         )
 
-    @classmethod
-    async def resolve_nodes(cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False):
-        return await info.context.loaders.load_many("ticket", node_ids, cls.from_row)
-
 
 @strawberry.input(description="Every field given narrows the list (all must hold); null or an empty list means any.")
 class TicketFilter:
@@ -325,8 +262,12 @@ class TicketFilter:
     )
 
 
-def ticket_filters(info: strawberry.Info, f: TicketFilter | None, **fixed) -> tickets_repo.TicketFilters:
-    filters = tickets_repo.TicketFilters(**fixed)
+def ticket_filters(
+    info: Info, f: TicketFilter | None, *, customer_id: uuid.UUID | None = None, order_id: uuid.UUID | None = None
+) -> tickets_repo.TicketFilters:
+    """The repository's filters for a TicketFilter; `customer_id` / `order_id` fix the list to one customer's
+    or one order's tickets (`Customer.tickets`, `Order.tickets`)."""
+    filters = tickets_repo.TicketFilters(customer_id=customer_id, order_id=order_id)
     if f is None:
         return filters
     filters.status = [s.value for s in f.status or []]
@@ -345,22 +286,16 @@ def ticket_filters(info: strawberry.Info, f: TicketFilter | None, **fixed) -> ti
 
 
 async def ticket_connection(
-    info: strawberry.Info, first: int | None, after: str | None, f: TicketFilter | None, **fixed
+    info: Info,
+    first: int | None,
+    after: str | None,
+    f: TicketFilter | None,
+    *,
+    customer_id: uuid.UUID | None = None,
+    order_id: uuid.UUID | None = None,
 ) -> Connection[Ticket]:
     """`tickets`, `Customer.tickets` (customer_id fixed) and `Order.tickets` (order_id fixed), newest first."""
-    filters = ticket_filters(info, f, **fixed)
+    filters = ticket_filters(info, f, customer_id=customer_id, order_id=order_id)
     return await connection(
         info, lambda s, size: tickets_repo.page(s, filters, first=size, after=after), first, Ticket.from_row
     )
-
-
-async def customer_tickets(
-    info: strawberry.Info, customer_id: str, first: int | None, after: str | None, f: TicketFilter | None
-) -> Connection[Ticket]:
-    return await ticket_connection(info, first, after, f, customer_id=uuid.UUID(customer_id))
-
-
-async def order_tickets(
-    info: strawberry.Info, order_id: str, first: int | None, after: str | None
-) -> Connection[Ticket]:
-    return await ticket_connection(info, first, after, None, order_id=uuid.UUID(order_id))

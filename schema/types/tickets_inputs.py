@@ -1,4 +1,5 @@
-"""Inputs and payloads of the ticket, consultation, SLA-policy and root-cause mutations."""
+"""Tickets' write side: the inputs and payloads of the ticket, consultation, SLA-policy and root-cause
+mutations."""
 
 from __future__ import annotations
 

@@ -23,13 +23,15 @@ from collections.abc import Callable
 from urllib.parse import urlparse
 
 from broadcaster import Broadcast
+from broadcaster._backends.base import BroadcastBackend
+from broadcaster._base import Subscriber, Unsubscribed
 
 log = logging.getLogger("tandem.bus")
 
 CHANNEL = "tandem_events"
 
 
-def _backend(url: str):
+def _backend(url: str) -> BroadcastBackend:
     scheme = urlparse(url).scheme
     if scheme in ("redis", "rediss"):
         from broadcaster._backends.redis import RedisBackend
@@ -67,7 +69,7 @@ class EventBus:
         self._publish_lock = asyncio.Lock()
         self._pending_id = 0
         self._last_heartbeat_seen = 0.0
-        self._supervisor: asyncio.Task | None = None
+        self._supervisor: asyncio.Task[None] | None = None
         self._listener: Broadcast | None = None
         self._stopping = False
         self.connected = asyncio.Event()
@@ -109,7 +111,8 @@ class EventBus:
                 self._publisher = publisher
             await asyncio.wait_for(self._publisher.publish(CHANNEL, message), 5)
             return True
-        except Exception as exc:  # broken connection: rebuild it on the next publish
+        except Exception as exc:  # noqa: BLE001 - broadcaster does not wrap its backends' errors: any is a broken
+            # connection, rebuilt on the next publish; subscribers catch up by polling the log meanwhile.
             log.warning("bus publish failed (%s: %s); relying on the poll", type(exc).__name__, exc)
             await self._drop_publisher()
             return False
@@ -137,7 +140,8 @@ class EventBus:
                             await reader
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:
+            # Whatever the backend raised, the listener is gone: log it and reconnect (with back-off).
+            except Exception as exc:  # noqa: BLE001 - a supervisor loop must outlive any backend failure
                 log.warning(
                     "event bus %s lost (%s: %s); reconnecting in %.1f s",
                     _redact(self.url),
@@ -157,7 +161,7 @@ class EventBus:
             backoff = min(backoff * 2, 15.0)
             self._on_wake(0)  # whatever was missed while disconnected comes from the log
 
-    async def _confirm_and_watch(self, reader: asyncio.Task) -> None:
+    async def _confirm_and_watch(self, reader: asyncio.Task[None]) -> None:
         """Heartbeats through the bus prove the listener really receives; silence means it died."""
         loop = asyncio.get_running_loop()
         self._last_heartbeat_seen = 0.0
@@ -180,13 +184,19 @@ class EventBus:
                 raise TimeoutError(f"no heartbeat for {self._patience:.0f} s")
 
     @staticmethod
-    def _check(reader: asyncio.Task) -> None:
+    def _check(reader: asyncio.Task[None]) -> None:
         if reader.done():
             raise RuntimeError("bus reader stopped") from (None if reader.cancelled() else reader.exception())
 
-    async def _read(self, subscriber) -> None:
+    async def _read(self, subscriber: Subscriber) -> None:
         loop = asyncio.get_running_loop()
-        async for event in subscriber:
+        while True:
+            # What `async for event in subscriber` does, spelled out: broadcaster 0.3.1 types the
+            # iterator's items as optional, though the end of the subscription ends the loop instead.
+            try:
+                event = await subscriber.get()
+            except Unsubscribed:
+                return
             message = event.message
             if message.startswith("hb:"):
                 if message[3:] == self._nonce:

@@ -24,7 +24,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from services.access import Action, allowed
 from services.principal import Principal, PrincipalKind
@@ -41,6 +41,13 @@ TOO_MANY_CONNECTIONS = 4429
 Key = tuple[str, str]  # (principal kind, id)
 
 
+class SocketContext(Protocol):
+    """What the registry needs of a socket's context (schema.context.Context): whom the socket speaks
+    for. Every render and resolver of the socket reads it, so re-scoping swaps it there."""
+
+    principal: Principal | None
+
+
 class TooManyConnections(Exception):
     """The credential already holds its cap of open connections on this process."""
 
@@ -50,7 +57,7 @@ class Connection:
     """One open WebSocket whose credential was accepted at connection_init."""
 
     key: Key
-    context: Any  # the socket's schema.context.Context: every render and resolver reads its `principal`
+    context: SocketContext
     generation: int | None  # the login token's generation (people only)
     closer: Callable[[int, str], None]  # starts closing the socket with that code; returns at once
     closing: bool = False  # set the moment it is revoked: its handler sends nothing more
@@ -58,7 +65,9 @@ class Connection:
 
     @property
     def principal(self) -> Principal:
-        return self.context.principal
+        principal = self.context.principal
+        assert principal is not None  # admitted with an accepted credential
+        return principal
 
     def close(self, code: int, reason: str) -> None:
         if self.closing:
@@ -89,7 +98,7 @@ class ConnectionRegistry:
 
     def admit(
         self,
-        context: Any,
+        context: SocketContext,
         *,
         closer: Callable[[int, str], None],
         generation: int | None = None,
@@ -102,6 +111,7 @@ class ConnectionRegistry:
         a change committed after that check may already have been read by the hub (before this
         socket was registered), so the credential events read since are applied to it now."""
         principal = context.principal
+        assert principal is not None  # the credential was just accepted
         key = key_of(principal)
         limit = self.per_user if principal.is_user else self.per_key
         connections = self._open.get(key)

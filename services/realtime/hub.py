@@ -52,13 +52,17 @@ class CursorExpired(Exception):
 Match = Callable[[LoggedEvent], bool]
 
 
-_CUT_OFF = object()  # queued after the last event a too-slow subscriber will get
+class _CutOff:
+    """Queued after the last event a too-slow subscriber will get."""
+
+
+_CUT_OFF = _CutOff()
 
 
 @dataclass(eq=False)
 class _Subscriber:
     match: Match
-    queue: asyncio.Queue  # one slot more than the limit, so the cut-off marker always fits
+    queue: asyncio.Queue[LoggedEvent | _CutOff]  # one slot more than the limit, so the cut-off marker always fits
     start: int  # hub position at registration: live events are those after it
     on_cut_off: Callable[[], None] | None = None
     overflowed: bool = False
@@ -83,7 +87,7 @@ class EventHub:
         self.position = 0
         self._subscribers: set[_Subscriber] = set()
         self._wake = asyncio.Event()
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
         self.started = asyncio.Event()
 
     @property
@@ -194,7 +198,7 @@ class EventHub:
     @staticmethod
     async def _next(sub: _Subscriber) -> LoggedEvent:
         item = await sub.queue.get()
-        if item is _CUT_OFF:
+        if isinstance(item, _CutOff):
             raise SubscriberTooSlow("subscriber fell behind; resume with `after` set to the last cursor received")
         return item
 

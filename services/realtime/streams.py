@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 
 from services import sla
@@ -54,7 +53,9 @@ def board(f: BoardFilter) -> Match:
         if _fits(f, p, event.occurred_at):
             return True
         previous = p.get("previous")
-        return bool(previous) and _fits(f, {**p, **previous}, event.occurred_at)
+        if not previous:
+            return False
+        return _fits(f, {**p, **previous}, event.occurred_at)
 
     return match
 
@@ -79,16 +80,14 @@ def _fits(f: BoardFilter, p: dict[str, Any], at: datetime) -> bool:
 
 def _sla_state(p: dict[str, Any], at: datetime) -> str | None:
     """The ticket's overall SLA state as of the event, by the same rules as queries use."""
-    ticket = SimpleNamespace(
-        sla_started_at=_when(p.get("slaStartedAt")),
-        first_response_due_at=_when(p.get("firstResponseDueAt")),
-        resolution_due_at=_when(p.get("resolutionDueAt")),
-        first_responded_at=_when(p.get("firstRespondedAt")),
-        resolved_at=_when(p.get("resolvedAt")),
+    started, first_due, resolution_due = (
+        _when(p.get(k)) for k in ("slaStartedAt", "firstResponseDueAt", "resolutionDueAt")
     )
-    if None in (ticket.sla_started_at, ticket.first_response_due_at, ticket.resolution_due_at):
+    if started is None or first_due is None or resolution_due is None:
         return None
-    return sla.ticket_state(ticket, at).value
+    first = sla.clock_state(started, first_due, _when(p.get("firstRespondedAt")), at)
+    resolution = sla.clock_state(started, resolution_due, _when(p.get("resolvedAt")), at)
+    return sla.combined_state(first, resolution).value  # = sla.ticket_state, from the payload's clocks
 
 
 def _when(value: Any) -> datetime | None:

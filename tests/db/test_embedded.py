@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import pathlib
@@ -96,14 +97,11 @@ def make_data_dir(tmp_path: pathlib.Path):
     made: list[pathlib.Path] = []
 
     def make(suffix: str = "") -> pathlib.Path:
-        if IS_ROOT:
-            # As root the server runs as tandem-postgres, which must traverse every parent of
-            # the data folder. pytest's tmp_path sits under /tmp/pytest-of-root (0700), which the
-            # module rightly refuses (see test_root_refuses_untraversable_data_dir), so use a
-            # private folder directly in /tmp: the module only adds o+x to the data folder itself.
-            d = pathlib.Path(tempfile.mkdtemp(prefix=f"tandem-pg-test-{suffix}"))
-        else:
-            d = tmp_path / f"data{suffix}"
+        # As root the server runs as tandem-postgres, which must traverse every parent of
+        # the data folder. pytest's tmp_path sits under /tmp/pytest-of-root (0700), which the
+        # module rightly refuses (see test_root_refuses_untraversable_data_dir), so as root use a
+        # private folder directly in /tmp: the module only adds o+x to the data folder itself.
+        d = pathlib.Path(tempfile.mkdtemp(prefix=f"tandem-pg-test-{suffix}")) if IS_ROOT else tmp_path / f"data{suffix}"
         made.append(d)
         return d
 
@@ -136,10 +134,8 @@ async def test_restart_keeps_data(make_data_dir, tmp_path):
     assert server.ppid() == os.getpid()  # a foreground child, not a pg_ctl daemon
     # Unix socket only: postmaster.pid's listen-address line is empty, and no inet sockets.
     assert (data / "pg" / "postmaster.pid").read_text().split("\n")[5].strip() == ""
-    try:
+    with contextlib.suppress(psutil.AccessDenied):  # root without CAP_SYS_PTRACE (Docker's default)
         assert server.net_connections("inet") == []
-    except psutil.AccessDenied:  # root without CAP_SYS_PTRACE (Docker's default)
-        pass
     if IS_ROOT:
         assert server.uids().effective == pwd.getpwnam(SYSTEM_USER).pw_uid
 

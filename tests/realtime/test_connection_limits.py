@@ -8,13 +8,12 @@ import json
 
 import pytest
 
-from tests.realtime_support import Server, Subscriber, health, token_for, wait_for_health
+from tests.support.realtime import UPDATE_CUSTOMER, Server, Subscriber, health, token_for, wait_for_health
 
 pytestmark = pytest.mark.timeout(180)
 
 EVENTS = "subscription { events(types: [CUSTOMER_UPDATED]) { cursor type } }"
 CREATE = 'mutation { createCustomer(input: {name: "Acme"}) { customer { id } errors { message } } }'
-UPDATE = "mutation($c: ID!, $r: String) { updateCustomer(input: {customerId: $c, region: $r}) { customer { version } errors { message } } }"
 
 
 def refused_code(sub: Subscriber) -> int | None:
@@ -40,7 +39,7 @@ async def test_connections_per_key_and_per_user_are_capped_and_freed_slots_are_r
         # The accepted ones work; closing two frees two slots, and only two.
         await asyncio.sleep(0.3)
         customer = (await server.mutate(person, CREATE))["createCustomer"]["customer"]["id"]
-        await server.mutate(person, UPDATE, {"c": customer, "r": "North"})
+        await server.mutate(person, UPDATE_CUSTOMER, {"c": customer, "r": "North"})
         for sub in [*sockets[:3], other]:
             assert (await sub.next())["events"]["type"] == "CUSTOMER_UPDATED"
         for sub in sockets[:2]:
@@ -48,7 +47,7 @@ async def test_connections_per_key_and_per_user_are_capped_and_freed_slots_are_r
         await wait_for_health(server, "connections", 2)
         again = [await Subscriber(server.ws, board, EVENTS).connect() for _ in range(3)]
         assert [refused_code(s) for s in again] == [None, None, 4429]
-        await server.mutate(person, UPDATE, {"c": customer, "r": "South"})
+        await server.mutate(person, UPDATE_CUSTOMER, {"c": customer, "r": "South"})
         for sub in again[:2]:
             assert (await sub.next())["events"]["type"] == "CUSTOMER_UPDATED"
 
@@ -77,7 +76,7 @@ async def test_subscriptions_per_connection_are_capped(db_url, users):
         assert "limit" in refused["payload"][0]["message"].lower()
         await asyncio.sleep(0.3)
         customer = (await server.mutate(token, CREATE))["createCustomer"]["customer"]["id"]
-        await server.mutate(token, UPDATE, {"c": customer, "r": "North"})
+        await server.mutate(token, UPDATE_CUSTOMER, {"c": customer, "r": "North"})
         got = {json.loads(await asyncio.wait_for(sub.ws.recv(), 10))["id"] for _ in range(2)}
         assert got == {sub.id, "second"}  # the two admitted ones run; the socket stays open
         await sub.close()

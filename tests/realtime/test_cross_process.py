@@ -6,19 +6,20 @@ import asyncio
 import os
 import shutil
 import subprocess
+from collections.abc import Awaitable, Callable
 
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from db.models import Event
-from tests.realtime_support import Server, Subscriber, free_port, token_for
+from tests.support.realtime import UPDATE_CUSTOMER, Server, Subscriber, token_for
+from tests.support.server import free_port
 
 pytestmark = pytest.mark.timeout(240)
 
 EVENTS = "subscription($after: String) { events(types: [CUSTOMER_UPDATED], after: $after) { cursor type } }"
 CREATE = "mutation($n: String!) { createCustomer(input: {name: $n}) { customer { id } errors { message } } }"
-UPDATE = "mutation($c: ID!, $r: String) { updateCustomer(input: {customerId: $c, region: $r}) { customer { version } errors { message } } }"
 
 
 def pg_bus_url(db_url: str) -> str:
@@ -63,8 +64,8 @@ async def two_servers_deliver_both_ways(db_url: str, broadcast_url: str, token: 
         on_b = await Subscriber(b.ws, token, EVENTS).connect()
         await asyncio.sleep(0.5)
         (customer,) = await make_customers(a, token, 1)
-        await a.mutate(token, UPDATE, {"c": customer, "r": "North"})  # written on A
-        await b.mutate(token, UPDATE, {"c": customer, "r": "South"})  # written on B
+        await a.mutate(token, UPDATE_CUSTOMER, {"c": customer, "r": "North"})  # written on A
+        await b.mutate(token, UPDATE_CUSTOMER, {"c": customer, "r": "South"})  # written on B
         got_a = [e["events"]["cursor"] for e in await on_a.collect(2)]
         got_b = [e["events"]["cursor"] for e in await on_b.collect(2)]
         assert got_a == got_b and len(set(got_a)) == 2
@@ -95,7 +96,7 @@ async def test_fifty_concurrent_writers_every_subscriber_gets_all_in_log_order(d
 
         async def write(customer: str) -> None:
             for i in range(20):
-                await server.mutate(marketing, UPDATE, {"c": customer, "r": f"R{i}"})
+                await server.mutate(marketing, UPDATE_CUSTOMER, {"c": customer, "r": f"R{i}"})
 
         collectors = [asyncio.create_task(s.collect(1000, timeout=150)) for s in subscribers]
         await asyncio.gather(*(write(c) for c in customers))
@@ -136,7 +137,7 @@ async def test_sigkilled_server_client_resumes_with_after_and_misses_nothing(db_
 
         async def writes() -> None:
             for i in range(60):
-                await b.mutate(token, UPDATE, {"c": customer, "r": f"R{i}"})
+                await b.mutate(token, UPDATE_CUSTOMER, {"c": customer, "r": f"R{i}"})
                 await asyncio.sleep(0.02)
 
         writing = asyncio.create_task(writes())
@@ -153,9 +154,8 @@ async def test_sigkilled_server_client_resumes_with_after_and_misses_nothing(db_
         b.stop()
 
 
-async def test_cut_postgres_bus_connection_loses_nothing(db_url, writer):
-    token = token_for(writer.user)
-    bus = pg_bus_url(db_url)
+async def nothing_lost_across_a_cut(db_url: str, token: str, bus: str, cut: Callable[[], Awaitable[None]]) -> None:
+    """40 updates through server b, `cut()` after the 11th: a subscriber on server a gets every one, in order."""
     a = await Server(db_url, bus).start()
     b = await Server(db_url, bus).start()
     try:
@@ -163,30 +163,38 @@ async def test_cut_postgres_bus_connection_loses_nothing(db_url, writer):
         sub = await Subscriber(a.ws, token, EVENTS).connect()
         await asyncio.sleep(0.5)
         collecting = asyncio.create_task(sub.collect(40, timeout=60))
-        engine = create_async_engine(db_url, isolation_level="AUTOCOMMIT")
-        try:
-            for i in range(40):
-                await b.mutate(token, UPDATE, {"c": customer, "r": f"R{i}"})
-                if i == 10:  # cut every LISTEN connection of this database's bus
-                    async with engine.connect() as conn:
-                        killed = (
-                            await conn.execute(
-                                text(
-                                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                                    "WHERE datname = current_database() AND query ILIKE 'LISTEN%'"
-                                )
-                            )
-                        ).scalar()
-                    assert killed >= 1
-                await asyncio.sleep(0.02)
-        finally:
-            await engine.dispose()
+        for i in range(40):
+            await b.mutate(token, UPDATE_CUSTOMER, {"c": customer, "r": f"R{i}"})
+            if i == 10:
+                await cut()
+            await asyncio.sleep(0.02)
         cursors = [int(e["events"]["cursor"]) for e in await collecting]
         assert cursors == await customer_updated_ids(db_url)
         await sub.close()
     finally:
         a.stop()
         b.stop()
+
+
+async def test_cut_postgres_bus_connection_loses_nothing(db_url, writer):
+    engine = create_async_engine(db_url, isolation_level="AUTOCOMMIT")
+
+    async def cut() -> None:  # every LISTEN connection of this database's bus
+        async with engine.connect() as conn:
+            killed = (
+                await conn.execute(
+                    text(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND query ILIKE 'LISTEN%'"
+                    )
+                )
+            ).scalar()
+        assert killed >= 1
+
+    try:
+        await nothing_lost_across_a_cut(db_url, token_for(writer.user), pg_bus_url(db_url), cut)
+    finally:
+        await engine.dispose()
 
 
 async def test_redis_restart_loses_nothing(db_url, writer):
@@ -204,28 +212,17 @@ async def test_redis_restart_loses_nothing(db_url, writer):
         )
 
     redis = start_redis()
-    await asyncio.sleep(0.5)
-    bus = f"redis://127.0.0.1:{port}/0"
-    a = await Server(db_url, bus).start()
-    b = await Server(db_url, bus).start()
-    try:
-        (customer,) = await make_customers(b, token, 1)
-        sub = await Subscriber(a.ws, token, EVENTS).connect()
+
+    async def cut() -> None:
+        nonlocal redis
+        redis.kill()
+        redis.wait(5)
         await asyncio.sleep(0.5)
-        collecting = asyncio.create_task(sub.collect(40, timeout=60))
-        for i in range(40):
-            await b.mutate(token, UPDATE, {"c": customer, "r": f"R{i}"})
-            if i == 10:
-                redis.kill()
-                redis.wait(5)
-                await asyncio.sleep(0.5)
-                redis = start_redis()
-            await asyncio.sleep(0.02)
-        cursors = [int(e["events"]["cursor"]) for e in await collecting]
-        assert cursors == await customer_updated_ids(db_url)
-        await sub.close()
+        redis = start_redis()
+
+    await asyncio.sleep(0.5)
+    try:
+        await nothing_lost_across_a_cut(db_url, token, f"redis://127.0.0.1:{port}/0", cut)
     finally:
-        a.stop()
-        b.stop()
         redis.kill()
         redis.wait(5)

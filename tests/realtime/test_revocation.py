@@ -12,14 +12,13 @@ import jwt
 import pytest
 
 from services.auth import TokenService
-from tests.helpers import PASSWORD
-from tests.realtime_support import SECRET, Server, Subscriber, closed_at, health, token_for
+from tests.support.accounts import PASSWORD
+from tests.support.realtime import SECRET, UPDATE_CUSTOMER, Server, Subscriber, closed_at, health, token_for
 
 pytestmark = pytest.mark.timeout(180)
 
 EVENTS = "subscription { events(types: [CUSTOMER_UPDATED]) { cursor type } }"
 CREATE = 'mutation { createCustomer(input: {name: "Acme"}) { customer { id } errors { message } } }'
-UPDATE = "mutation($c: ID!, $r: String) { updateCustomer(input: {customerId: $c, region: $r}) { customer { version } errors { message } } }"
 DEACTIVATE = "mutation($u: ID!) { deactivateUser(input: {userId: $u}) { user { active } errors { code message } } }"
 REACTIVATE = "mutation($u: ID!) { reactivateUser(input: {userId: $u}) { user { active } errors { code message } } }"
 REVOKE = "mutation($k: ID!) { revokeApiKey(input: {apiKeyId: $k}) { apiKey { revokedAt } errors { code message } } }"
@@ -77,14 +76,14 @@ async def test_deactivated_user_and_revoked_key_are_cut_off_on_both_processes(tw
     colleague_subs = await subscribe(two_servers, colleague)
     await asyncio.sleep(0.5)
     customer = (await a.mutate(admin, CREATE))["createCustomer"]["customer"]["id"]
-    await a.mutate(admin, UPDATE, {"c": customer, "r": "North"})
+    await a.mutate(admin, UPDATE_CUSTOMER, {"c": customer, "r": "North"})
     await all_receive(employee_subs + board_subs + colleague_subs)  # all live before
 
     # Deactivated through server A: both of the employee's sockets close with 4401 within a second.
     closes = await closes_after(lambda: a.mutate(admin, DEACTIVATE, {"u": employee.gid}), employee_subs)
     assert [code for code, _ in closes] == [4401, 4401]
     assert max(seconds for _, seconds in closes) < 1.0, closes
-    await b.mutate(admin, UPDATE, {"c": customer, "r": "South"})
+    await b.mutate(admin, UPDATE_CUSTOMER, {"c": customer, "r": "South"})
     await all_receive(board_subs + colleague_subs)  # nobody else is touched
 
     # The board key revoked through server B: both of its sockets, on A and on B.
@@ -92,7 +91,7 @@ async def test_deactivated_user_and_revoked_key_are_cut_off_on_both_processes(tw
     closes = await closes_after(lambda: b.mutate(admin, REVOKE, {"k": key}), board_subs)
     assert [code for code, _ in closes] == [4401, 4401]
     assert max(seconds for _, seconds in closes) < 1.0, closes
-    await a.mutate(admin, UPDATE, {"c": customer, "r": "East"})
+    await a.mutate(admin, UPDATE_CUSTOMER, {"c": customer, "r": "East"})
     await all_receive(colleague_subs)
 
     # Re-activation touches no socket; the employee signs in again with a new token and is live.
@@ -100,7 +99,7 @@ async def test_deactivated_user_and_revoked_key_are_cut_off_on_both_processes(tw
     employee.user.token_generation += 2  # deactivation and re-activation each bumped it
     again = await subscribe(two_servers, token_for(employee.user))
     await asyncio.sleep(0.3)
-    await b.mutate(admin, UPDATE, {"c": customer, "r": "West"})
+    await b.mutate(admin, UPDATE_CUSTOMER, {"c": customer, "r": "West"})
     await all_receive(again + colleague_subs)
     assert [(await health(s))["connections"] for s in two_servers] == [2, 2]  # the colleague's and the new one
     for sub in again + colleague_subs:
@@ -111,9 +110,9 @@ async def renders_for_one_event(
     servers: list[Server], admin: str, customer: str, region: str, subscribers: list[Subscriber]
 ) -> list[int]:
     before = [(await health(s))["renders"] for s in servers]
-    await servers[0].mutate(admin, UPDATE, {"c": customer, "r": region})
+    await servers[0].mutate(admin, UPDATE_CUSTOMER, {"c": customer, "r": region})
     await all_receive(subscribers)
-    return [(await health(s))["renders"] - was for s, was in zip(servers, before)]
+    return [(await health(s))["renders"] - was for s, was in zip(servers, before, strict=True)]
 
 
 async def test_a_role_change_re_scopes_the_open_sockets(two_servers, users):
@@ -160,7 +159,7 @@ async def test_login_tokens_are_cut_off_when_they_expire(db_url, users):
         lasting = await Subscriber(server.ws, lasting_token, EVENTS).connect()
         await asyncio.sleep(0.3)
         customer = (await server.mutate(lasting_token, CREATE))["createCustomer"]["customer"]["id"]
-        await server.mutate(lasting_token, UPDATE, {"c": customer, "r": "North"})
+        await server.mutate(lasting_token, UPDATE_CUSTOMER, {"c": customer, "r": "North"})
         await all_receive([*expiring, lasting])  # live until they expire
 
         async def closed_wall_clock(sub: Subscriber) -> tuple[int | None, float]:
@@ -168,12 +167,12 @@ async def test_login_tokens_are_cut_off_when_they_expire(db_url, users):
             return code, datetime.now(UTC).timestamp()
 
         closes = await asyncio.gather(*(closed_wall_clock(sub) for sub in expiring))
-        for token, (code, when) in zip(tokens, closes):
+        for token, (code, when) in zip(tokens, closes, strict=True):
             expires = jwt.decode(token, options={"verify_signature": False})["exp"]
             assert code == 4401
             assert expires - 0.2 <= when <= expires + 1.0, (when, expires)  # at the token's `exp`
         # The same person's socket with a token still valid stays.
-        await server.mutate(lasting_token, UPDATE, {"c": customer, "r": "South"})
+        await server.mutate(lasting_token, UPDATE_CUSTOMER, {"c": customer, "r": "South"})
         await all_receive([lasting])
         await lasting.close()
     finally:

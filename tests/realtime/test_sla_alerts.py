@@ -9,7 +9,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from db.models import Event
-from tests.realtime_support import Server, Subscriber, token_for
+from tests.support.database import run_sql_autocommit
+from tests.support.realtime import Server, Subscriber, token_for
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -34,14 +35,12 @@ async def test_at_risk_and_breached_are_announced_once_each_with_two_servers(db_
         engine = create_async_engine(db_url)
         try:
             # Compress the first-response window: 80 % of it has passed, and it ends in 3 seconds.
-            async with engine.begin() as conn:
-                await conn.execute(
-                    text(
-                        "UPDATE tickets SET sla_started_at = now() - interval '200 seconds', "
-                        "first_response_due_at = now() + interval '3 seconds', "
-                        "resolution_due_at = now() + interval '1 day'"
-                    )
-                )
+            await run_sql_autocommit(
+                db_url,
+                "UPDATE tickets SET sla_started_at = now() - interval '200 seconds', "
+                "first_response_due_at = now() + interval '3 seconds', "
+                "resolution_due_at = now() + interval '1 day'",
+            )
             for sub in subscribers:
                 at_risk, breached = [e["slaAlerts"] for e in await sub.collect(2, timeout=30)]
                 assert (at_risk["type"], at_risk["state"], at_risk["clock"]) == (

@@ -11,7 +11,7 @@ import httpx
 import pytest
 import websockets
 
-from tests.realtime_support import Server, Subscriber, health, tcp_connected, token_for, wait_for_health
+from tests.support.realtime import Server, Subscriber, health, tcp_connected, token_for, wait_for_health
 
 pytestmark = pytest.mark.timeout(180)
 

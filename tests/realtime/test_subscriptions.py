@@ -6,18 +6,36 @@ import asyncio
 
 import pytest
 
-from tests.realtime_support import Server, Subscriber, token_for, wait_closed
+from tests.support.realtime import Server, Subscriber, health, token_for, wait_closed
 
 pytestmark = pytest.mark.timeout(180)
 
-HANDOFFS = "subscription($after: String) { orderHandoffs(after: $after) { cursor type actor { name } order { number status customer { name contacts { name phone } } } } }"
-ESCALATIONS = "subscription { complaintEscalations { cursor type ticket { number status } escalation { status participants { name } } } }"
-CREATE_CUSTOMER = 'mutation($n: String!) { createCustomer(input: {name: $n, contacts: [{name: "Dana", phone: "+49 30 1234567"}]}) { customer { id } errors { message } } }'
-CREATE_ORDER = 'mutation($c: ID!) { createOrder(input: {customerId: $c, items: [{productModel: "X1", quantity: 1}], deliveryDate: "2026-12-01", contractValue: "100.00"}) { order { id } errors { message } } }'
+HANDOFFS = (
+    "subscription($after: String) { orderHandoffs(after: $after) { cursor type actor { name } "
+    "order { number status customer { name contacts { name phone } } } } }"
+)
+ESCALATIONS = (
+    "subscription { complaintEscalations { cursor type ticket { number status } "
+    "escalation { status participants { name } } } }"
+)
+CREATE_CUSTOMER = (
+    'mutation($n: String!) { createCustomer(input: {name: $n, contacts: [{name: "Dana", phone: "+49 30 1234567"}]}) '
+    "{ customer { id } errors { message } } }"
+)
+CREATE_ORDER = (
+    'mutation($c: ID!) { createOrder(input: {customerId: $c, items: [{productModel: "X1", quantity: 1}], '
+    'deliveryDate: "2026-12-01", contractValue: "100.00"}) { order { id } errors { message } } }'
+)
 HAND_OFF = "mutation($o: ID!) { handOffOrder(input: {orderId: $o}) { order { status } errors { message } } }"
-OPEN_TICKET = 'mutation($c: ID!) { openTicket(input: {customerId: $c, kind: COMPLAINT, priority: HIGH, subject: "Noise", description: "Loud at night"}) { ticket { id } errors { message } } }'
+OPEN_TICKET = (
+    "mutation($c: ID!) { openTicket(input: {customerId: $c, kind: COMPLAINT, priority: HIGH, "
+    'subject: "Noise", description: "Loud at night"}) { ticket { id } errors { message } } }'
+)
 ACK = "mutation($t: ID!) { acknowledgeTicket(input: {ticketId: $t}) { ticket { status } errors { message } } }"
-ESCALATE = 'mutation($t: ID!, $p: [ID!]!) { escalateTicket(input: {ticketId: $t, reason: "Design issue", participantIds: $p}) { ticket { status } errors { message } } }'
+ESCALATE = (
+    'mutation($t: ID!, $p: [ID!]!) { escalateTicket(input: {ticketId: $t, reason: "Design issue", participantIds: $p}) '
+    "{ ticket { status } errors { message } } }"
+)
 
 
 @pytest.fixture
@@ -115,14 +133,10 @@ BOARD = (
     "subscription($f: TicketFilter, $after: String) { ticketBoard(filter: $f, after: $after) "
     "{ cursor type ticket { number status priority } } }"
 )
-PRIORITY = "mutation($t: ID!, $p: TicketPriority!) { changeTicketPriority(input: {ticketId: $t, priority: $p}) { ticket { priority } errors { message } } }"
-
-
-async def health(server: Server) -> dict:
-    import httpx
-
-    async with httpx.AsyncClient() as client:
-        return (await client.get(f"{server.http}/healthz")).json()
+PRIORITY = (
+    "mutation($t: ID!, $p: TicketPriority!) { changeTicketPriority(input: {ticketId: $t, priority: $p}) "
+    "{ ticket { priority } errors { message } } }"
+)
 
 
 async def test_one_render_per_event_for_subscribers_sharing_query_and_scope(server, people):

@@ -115,7 +115,7 @@ def test_contact_details_are_guarded_wherever_they_appear():
     """Every `phone`/`email` output field of any object type needs the contact-details permission."""
     schema = build_schema()
     seen = []
-    for type_name in schema._schema.type_map.keys():
+    for type_name in schema._schema.type_map:
         if type_name.startswith("__"):
             continue
         definition = schema.get_type_by_name(type_name)

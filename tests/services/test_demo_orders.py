@@ -10,8 +10,8 @@ from sqlalchemy import text
 
 from services import demo
 from services.demo_orders import seed_orders
-from services.orders import STATUSES as ORDER_STATUSES
-from services.service_jobs import STATUSES as JOB_STATUSES
+from services.rules.orders import ORDER_STATUSES
+from services.rules.service_jobs import SERVICE_JOB_STATUSES as JOB_STATUSES
 
 
 async def query(services, sql: str) -> list:

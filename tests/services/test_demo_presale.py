@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from services import demo, kpis
 from services.demo_presale import seed_presale
-from services.opportunities import STAGES
+from services.rules.opportunities import OPPORTUNITY_STAGES as STAGES
 
 
 async def query(services, sql: str) -> list:

@@ -13,7 +13,7 @@ from db.models import Escalation, Event, Ticket, TicketComment
 from db.models.tickets import TICKET_STATUSES
 from services import sla
 from services.demo_tickets import seed_tickets
-from tests.tickets_support import cast, new_customer, new_order
+from tests.support.tickets import cast, new_customer, new_order
 
 
 async def test_demo_tickets_cover_the_workflow(services, clock):

@@ -23,8 +23,8 @@ from services.feedback import NewFeedback
 from services.opportunities import NewOpportunity, RequirementData, ReviewData
 from services.service_jobs import NewServiceJob
 from services.tickets import NewTicket
-from tests.helpers import Account
-from tests.presale_support import act, customer, order
+from tests.support.accounts import Account
+from tests.support.presale import act, customer, order
 
 START, END = datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 16, tzinfo=UTC)
 

@@ -16,9 +16,11 @@ from db.models import User
 from db.repositories import opportunities as opportunities_repo
 from db.repositories import orders as orders_repo
 from services import opportunities as presale
+from services import opportunity_transitions
 from services.errors import DomainError
 from services.opportunities import RequirementData, ReviewData
-from tests.presale_support import STATES, Team, act, customer, events_of, log_counts, opportunity_in, order
+from services.rules.opportunities import OPPORTUNITY_ACTIONS
+from tests.support.presale import STATES, Team, act, customer, events_of, log_counts, opportunity_in, order
 
 # (state, action) -> stage after it; absent = refused with INVALID_TRANSITION.
 ALLOWED = {
@@ -62,8 +64,8 @@ REASONS = {
 def test_the_table_is_the_workflow_of_domain_md():
     stage_of = {"REVIEW_APPROVED": "REVIEW", "REGISTERED_ACKNOWLEDGED": "REGISTERED"}
     expected = {(stage_of.get(s, s), a): nxt for (s, a), nxt in ALLOWED.items()}
-    assert expected == presale.TRANSITIONS
-    assert set(presale.ACTIONS) == {a for _, a in ALLOWED} == set(EVENT_OF)
+    assert expected == opportunity_transitions.TRANSITIONS
+    assert set(OPPORTUNITY_ACTIONS) == {a for _, a in ALLOWED} == set(EVENT_OF)
 
 
 async def _call(services, team: Team, opp, action: str):
@@ -90,7 +92,7 @@ async def _call(services, team: Team, opp, action: str):
 async def test_every_action_in_every_state(services, users, state):
     team = await Team.create(users)
     c = await customer(services, team.seller)
-    for action in presale.ACTIONS:
+    for action in OPPORTUNITY_ACTIONS:
         opp = await opportunity_in(services, team, c.id, state)
         who, fn, args = await _call(services, team, opp, action)
         before = await log_counts(services)
@@ -101,7 +103,9 @@ async def test_every_action_in_every_state(services, users, state):
             assert refused.value.code == "INVALID_TRANSITION", (state, action, refused.value.message)
             if (state, action) in REASONS:
                 assert REASONS[(state, action)] in refused.value.message, (state, action)
-            after = await act(services, team.seller, lambda uow: opportunities_repo.get(uow.session, opp.id))
+            after = await act(
+                services, team.seller, lambda uow, opp_id=opp.id: opportunities_repo.get(uow.session, opp_id)
+            )
             assert (after.stage, after.version) == (opp.stage, opp.version), (state, action)
             assert await log_counts(services) == before, (state, action)
         else:

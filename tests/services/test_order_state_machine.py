@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import pytest
 
+from services import order_transitions
 from services import orders as order_service
 from services import service_jobs as job_service
 from services.errors import DomainError, ErrorCode
-from tests.orders_helpers import Workflow, event_types, fast_account, new_customer, snapshot
+from services.rules import orders as order_rules
+from services.rules import service_jobs as job_rules
+from tests.support.accounts import fast_account
+from tests.support.orders import Workflow, event_types, new_customer, snapshot
 
 ORDER_STATES = ["DRAFT", "HANDED_OFF", "RETURNED", "CONFIRMED", "IN_SERVICE", "COMPLETED", "CANCELLED"]
 ORDER_ACTIONS = ["update", "hand_off", "confirm", "return", "start_service", "complete", "cancel"]
@@ -47,11 +51,11 @@ JOB_ALLOWED = {
 
 
 def test_the_code_tables_are_exactly_the_domain_rules():
-    assert {k: v[0] for k, v in ORDER_ALLOWED.items()} == order_service.TRANSITIONS
+    assert {k: v[0] for k, v in ORDER_ALLOWED.items()} == order_transitions.TRANSITIONS
     assert {k: v[0] for k, v in JOB_ALLOWED.items()} == job_service.TRANSITIONS
-    assert set(order_service.STATUSES) == set(ORDER_STATES)
-    assert set(order_service.ACTIONS) == set(ORDER_ACTIONS)
-    assert set(job_service.ACTIONS) == set(JOB_ACTIONS)
+    assert set(order_rules.ORDER_STATUSES) == set(ORDER_STATES)
+    assert set(order_rules.ORDER_ACTIONS) == set(ORDER_ACTIONS)
+    assert set(job_rules.SERVICE_JOB_ACTIONS) == set(JOB_ACTIONS)
 
 
 @pytest.fixture
@@ -75,8 +79,8 @@ def order_action(action: str, order_id):
             return await order_service.return_order(uow, order_id, None, "Quantities differ from the contract")
         if action == "cancel":
             return await order_service.cancel_order(uow, order_id, None, "Customer withdrew")
-        order = await order_service.locked_order(uow, order_id)
-        await (order_service.start_service if action == "start_service" else order_service.complete)(uow, order)
+        order = await order_transitions.locked_order(uow, order_id)
+        await (order_transitions.start_service if action == "start_service" else order_transitions.complete)(uow, order)
         return order
 
     return call

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from db.models import Ticket
 from services import sla
 from services.sla import SlaState
-from tests.tickets_support import READ_TICKET, activity_of, cast, mutation, open_ticket, tid
+from tests.support.tickets import READ_TICKET, activity_of, cast, mutation, open_ticket, tid
 
 BOARD = """query($f: TicketFilter) { tickets(first: 100, filter: $f) { totalCount edges { node { id number
   sla { firstResponseState resolutionState state } } } } }"""
@@ -222,6 +222,15 @@ def random_rows(rng: random.Random, base: datetime, customer_id, user_id, n: int
     """Rows on a one-minute grid (so due times, 80 % marks and `now` often coincide exactly), plus some
     with odd microsecond windows (where 80 % is not a whole microsecond)."""
     rows = []
+
+    def done(due: datetime, start: datetime) -> datetime | None:
+        roll = rng.random()
+        if roll < 0.4:
+            return None
+        if roll < 0.55:
+            return due  # exactly on time
+        return start + timedelta(minutes=rng.randint(0, 900))
+
     for i in range(n):
         start = base + timedelta(minutes=rng.randint(-600, 0))
         if rng.random() < 0.25:
@@ -231,16 +240,7 @@ def random_rows(rng: random.Random, base: datetime, customer_id, user_id, n: int
             fr_window = timedelta(minutes=rng.choice([0, 5, 10, 15, 30, 60, 120, 480]))
             res_window = fr_window + timedelta(minutes=rng.choice([0, 5, 60, 240, 1440]))
         fr_due, res_due = start + fr_window, start + res_window
-
-        def done(due: datetime) -> datetime | None:
-            roll = rng.random()
-            if roll < 0.4:
-                return None
-            if roll < 0.55:
-                return due  # exactly on time
-            return start + timedelta(minutes=rng.randint(0, 900))
-
-        responded, resolved = done(fr_due), done(res_due)
+        responded, resolved = done(fr_due, start), done(res_due, start)
         rows.append(
             Ticket(
                 id=uuid.uuid4(),

@@ -16,8 +16,9 @@ from services import opportunities as presale
 from services import orders as order_service
 from services import tickets as ticket_service
 from services.sla_watcher import SLA_WATCHER_LOCK, SlaWatcher
-from tests.presale_support import Team, act, customer, opportunity_in
-from tests.tickets_support import cast, new_order, open_ticket, step, ticket_in
+from services.ticket_transitions import event_payload
+from tests.support.presale import Team, act, customer, opportunity_in
+from tests.support.tickets import cast, new_order, open_ticket, step, ticket_in
 
 
 def jsonable(value):
@@ -73,7 +74,7 @@ async def assert_one_event_each(services) -> None:
 
 async def eventually(predicate, timeout: float = 5.0) -> None:
     async with asyncio.timeout(timeout):
-        while not await predicate():
+        while not await predicate():  # noqa: ASYNC110 - polls the database the watchers write to
             await asyncio.sleep(0.02)
 
 
@@ -103,7 +104,7 @@ async def test_unacknowledged_high_ticket_is_announced_at_risk_then_breached_onc
     # The tickets service's payload fields (what boards filter on), plus the clock's.
     assert at_risk.payload == jsonable(
         {
-            **ticket_service.event_payload(ticket, escalated=False),
+            **event_payload(ticket, escalated=False),
             "customerId": c.customer_id,
             "orderId": None,
             "clock": "first_response",

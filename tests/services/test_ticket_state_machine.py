@@ -1,7 +1,7 @@
 """The ticket state machine: every (status, action) pair, through the services on a real database.
 
 The expected table is written out by hand from DOMAIN.md (and the issue's rules for the actions that
-keep the status), not derived from `services.tickets.TRANSITIONS`: allowed pairs must succeed with the
+keep the status), not derived from `services.ticket_transitions.TRANSITIONS`: allowed pairs must succeed with the
 right next status and exactly one activity row and one event; every other pair must be refused with
 INVALID_TRANSITION and leave the ticket and every related table exactly as they were.
 """
@@ -12,8 +12,8 @@ import pytest
 
 from db.models.tickets import TICKET_STATUSES
 from services.errors import DomainError, ErrorCode
-from services.tickets import ACTIONS, TRANSITIONS
-from tests.tickets_support import cast, counts, events_of, step, ticket_in, ticket_row
+from services.ticket_transitions import ACTIONS, TRANSITIONS
+from tests.support.tickets import cast, counts, events_of, step, ticket_in, ticket_row
 
 OPEN = ["NEW", "ACKNOWLEDGED", "IN_PROGRESS", "ESCALATED", "REOPENED"]
 

@@ -10,31 +10,31 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from db.models import Activity, Contact, Customer, Event, IdempotencyRecord
+from db.models import Activity, Customer, Event
 from db.repositories import customers as customers_repo
 from services import customers as customer_service
 from services.customers import ContactData, NewCustomer
 from services.errors import DomainError, ErrorCode
 from services.principal import Principal, PrincipalKind
 from services.unit_of_work import unit_of_work
-
-TABLES = (
-    ("customers", Customer),
-    ("contacts", Contact),
-    ("activity", Activity),
-    ("events", Event),
-    ("idempotency", IdempotencyRecord),
-)
-
-
-async def counts(services) -> dict[str, int]:
-    async with services.db.sessions() as session:
-        return {name: await session.scalar(select(func.count()).select_from(model)) for name, model in TABLES}
+from tests.support.database import CUSTOMER_AND_CONTACT_WRITES, row_counts
 
 
 async def events_in_db(services) -> list[Event]:
     async with services.db.sessions() as session:
         return list((await session.scalars(select(Event).order_by(Event.id))).all())
+
+
+async def create_idempotently(uow, data: NewCustomer, key: str | None):
+    """`createCustomer` under an idempotency key, as the mutation does it."""
+    return await uow.idempotent(
+        "createCustomer",
+        key,
+        data,
+        create=lambda: customer_service.create_customer(uow, data),
+        load=lambda i: customers_repo.get(uow.session, i),
+        result_id=lambda c: c.id,
+    )
 
 
 def principal(account) -> Principal:
@@ -64,19 +64,12 @@ def new(name: str, *contacts: str) -> NewCustomer:
 
 async def test_domain_error_rolls_back_everything(services, users):
     rep = await users.create()
-    before = await counts(services)
+    before = await row_counts(services, CUSTOMER_AND_CONTACT_WRITES)
     announcer = RecordingAnnouncer(services)
     with pytest.raises(DomainError) as raised:
         async with unit_of_work(services.db.sessions, principal(rep), services.clock, announcer) as uow:
             data = new("Acme", "A", "B")
-            await uow.idempotent(
-                "createCustomer",
-                "key-1",
-                data,
-                create=lambda: customer_service.create_customer(uow, data),
-                load=lambda i: customers_repo.get(uow.session, i),
-                result_id=lambda c: c.id,
-            )
+            await create_idempotently(uow, data, "key-1")
             await customer_service.create_customer(uow, new("Beta"))
             # Rows are written (flushed) by now: the rollback has to undo them.
             async with services.db.sessions() as other:
@@ -84,31 +77,24 @@ async def test_domain_error_rolls_back_everything(services, users):
             assert await uow.session.scalar(select(func.count()).select_from(Customer)) == before["customers"] + 2
             raise DomainError(ErrorCode.INVALID_TRANSITION, "refused after the writes")
     assert raised.value.code is ErrorCode.INVALID_TRANSITION
-    assert await counts(services) == before
+    assert await row_counts(services, CUSTOMER_AND_CONTACT_WRITES) == before
     assert uow.committed_events == []
     assert announcer.calls == []
     # The key was not used up: a retry with it creates the customer.
     async with unit_of_work(services.db.sessions, principal(rep), services.clock) as uow:
         data = new("Acme", "A", "B")
-        customer = await uow.idempotent(
-            "createCustomer",
-            "key-1",
-            data,
-            create=lambda: customer_service.create_customer(uow, data),
-            load=lambda i: customers_repo.get(uow.session, i),
-            result_id=lambda c: c.id,
-        )
+        customer = await create_idempotently(uow, data, "key-1")
     assert customer.name == "Acme"
-    assert (await counts(services))["idempotency"] == before["idempotency"] + 1
+    assert (await row_counts(services, CUSTOMER_AND_CONTACT_WRITES))["idempotency"] == before["idempotency"] + 1
 
 
 async def test_unexpected_exception_rolls_back_and_propagates(services):
-    before = await counts(services)
+    before = await row_counts(services, CUSTOMER_AND_CONTACT_WRITES)
     with pytest.raises(ZeroDivisionError):
         async with unit_of_work(services.db.sessions, None, services.clock) as uow:
             await customer_service.create_customer(uow, new("Acme", "A"))
-            1 / 0
-    assert await counts(services) == before
+            raise ZeroDivisionError("an unexpected error")
+    assert await row_counts(services, CUSTOMER_AND_CONTACT_WRITES) == before
 
 
 async def test_events_are_appended_in_order_at_commit(services, users, clock):
@@ -210,7 +196,7 @@ async def test_a_failing_announcer_does_not_undo_the_commit(services, caplog):
 async def test_concurrent_write_becomes_version_conflict(services):
     async with unit_of_work(services.db.sessions, None, services.clock) as uow:
         customer = await customer_service.create_customer(uow, new("Acme"))
-    before = await counts(services)
+    before = await row_counts(services, CUSTOMER_AND_CONTACT_WRITES)
     with pytest.raises(DomainError) as raised:
         async with unit_of_work(services.db.sessions, None, services.clock) as slow:
             stale = await customers_repo.get(slow.session, customer.id)  # read without a lock
@@ -228,7 +214,7 @@ async def test_concurrent_write_becomes_version_conflict(services):
             await slow.session.flush()
     assert raised.value.code is ErrorCode.VERSION_CONFLICT
     assert raised.value.field == ["expectedVersion"]
-    after = await counts(services)
+    after = await row_counts(services, CUSTOMER_AND_CONTACT_WRITES)
     assert after["activity"] == before["activity"] + 1 and after["events"] == before["events"] + 1  # fast's only
     async with services.db.sessions() as session:
         assert (await session.get(Customer, customer.id)).name == "Fast"
@@ -239,20 +225,13 @@ async def test_idempotency_at_the_service_level(services, users):
 
     async def create(account, data: NewCustomer, key: str | None):
         async with unit_of_work(services.db.sessions, principal(account) if account else None, services.clock) as uow:
-            return await uow.idempotent(
-                "createCustomer",
-                key,
-                data,
-                create=lambda: customer_service.create_customer(uow, data),
-                load=lambda i: customers_repo.get(uow.session, i),
-                result_id=lambda c: c.id,
-            )
+            return await create_idempotently(uow, data, key)
 
     first = await create(a, new("Acme", "A"), "k")
-    before = await counts(services)
+    before = await row_counts(services, CUSTOMER_AND_CONTACT_WRITES)
     again = await create(a, new("Acme", "A"), "k")
     assert again.id == first.id
-    assert await counts(services) == before
+    assert await row_counts(services, CUSTOMER_AND_CONTACT_WRITES) == before
     with pytest.raises(DomainError) as raised:
         await create(a, new("Acme", "B"), "k")
     assert raised.value.code is ErrorCode.DUPLICATE and raised.value.field == ["idempotencyKey"]
@@ -264,4 +243,4 @@ async def test_idempotency_at_the_service_level(services, users):
     # Without a key every call creates.
     x, y = await create(a, new("Acme"), None), await create(a, new("Acme"), None)
     assert x.id != y.id
-    assert (await counts(services))["idempotency"] == before["idempotency"] + 1
+    assert (await row_counts(services, CUSTOMER_AND_CONTACT_WRITES))["idempotency"] == before["idempotency"] + 1

@@ -10,12 +10,10 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import text
 
-from db.models import User
-from tests.conftest import TEST_SECRET
-from tests.helpers import PASSWORD, Account, error_codes
+from tests.support.accounts import FAST_HASH, PASSWORD, TEST_SECRET, fast_account
+from tests.support.graphql import error_codes
 
 # Sign-in is about passwords: keep the production Argon2 parameters (rehash and stall tests rely on them).
 pytestmark = pytest.mark.real_password_hashing
@@ -29,38 +27,15 @@ CUSTOMERS = "{ customers(first: 1) { totalCount } }"
 CREATE_CUSTOMER = """
 mutation($i: CreateCustomerInput!) { createCustomer(input: $i) { customer { id name } errors { code } } }"""
 UPDATE_USER = """
-mutation($i: UpdateUserInput!) { updateUser(input: $i) { user { id role department version } errors { code field message } } }"""
+mutation($i: UpdateUserInput!) {
+  updateUser(input: $i) { user { id role department version } errors { code field message } }
+}"""
 USER_ACTION = """
 mutation %s($i: UserActionInput!) { %s(input: $i) { user { id active } errors { code field message } } }"""
 CREATE_USER = """
 mutation($i: CreateUserInput!) { createUser(input: $i) { user { id email } errors { code field message } } }"""
 
 INVALID = [{"code": "UNAUTHENTICATED", "field": None, "message": "invalid email or password"}]
-
-
-# A real argon2 hash of PASSWORD with tiny parameters: accounts that many tests sign in to (or fail to)
-# would otherwise spend most of the suite's time in the deliberately slow production hashing. Sign-in
-# with the production parameters is covered too (accounts made with `users.create`).
-FAST_HASH = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
-
-
-async def fast_account(
-    services, department: str, role: str, *, name: str | None = None, email: str | None = None
-) -> Account:
-    n = uuid.uuid4().hex[:8]
-    user = User(
-        id=uuid.uuid4(),
-        email=(email or f"{role.lower()}.{n}@example.com").lower(),
-        name=name or f"{department.title()} {role.title()} {n}",
-        department=department,
-        role=role,
-        active=True,
-        password_hash=FAST_HASH,
-        token_generation=0,
-    )
-    async with services.db.sessions() as session, session.begin():
-        session.add(user)
-    return Account(user, services.tokens.issue(user, services.clock.now()))
 
 
 async def login(gql, email: str, password: str = PASSWORD) -> dict:

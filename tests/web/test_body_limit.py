@@ -8,7 +8,6 @@ import json
 import socket
 import threading
 import time
-import uuid
 
 import httpx
 import psutil
@@ -18,9 +17,9 @@ import websockets
 from db.session import Database
 from schema.context import AppServices
 from services.clock import SystemClock
-from tests.conftest import _admin, database_url
-from tests.helpers import UserFactory
-from tests.realtime_support import TOKENS, Server
+from tests.support.accounts import UserFactory
+from tests.support.database import clone_database, database_url, drop_database
+from tests.support.realtime import TOKENS, Server
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -32,10 +31,9 @@ BIG = 20 * 1024 * 1024
 @pytest.fixture(scope="module")
 async def module_db(pg_server_url, template_db):
     """One database for this module's servers (db_url is per test; the servers are per module)."""
-    name = f"tandem_t_{uuid.uuid4().hex[:12]}"
-    await _admin(pg_server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template_db}" STRATEGY FILE_COPY')
+    name = await clone_database(pg_server_url, template_db)
     yield database_url(pg_server_url, name)
-    await _admin(pg_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await drop_database(pg_server_url, name)
 
 
 @pytest.fixture(scope="module")

@@ -6,14 +6,31 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from db.models import Event
-from tests.helpers import error_codes
+from tests.support.graphql import error_codes
+from tests.support.tickets import INPUT_TYPES as TICKET_INPUT_TYPES
 
 ORDER_FIELDS = "id status version"
-TICKET_FIELDS = "id status version sla { firstResponseState resolutionState } escalation { status plan participants { name } notes { body } }"
+TICKET_FIELDS = (
+    "id status version sla { firstResponseState resolutionState } "
+    "escalation { status plan participants { name } notes { body } }"
+)
+INPUT_TYPES = {
+    **TICKET_INPUT_TYPES,
+    "createCustomer": "CreateCustomerInput",
+    "createOrder": "CreateOrderInput",
+    "updateOrder": "UpdateOrderInput",
+    "handOffOrder": "OrderActionInput",
+    "returnOrder": "OrderActionInput",
+    "confirmOrder": "OrderActionInput",
+    "scheduleServiceJob": "ScheduleServiceJobInput",
+    "startServiceJob": "ServiceJobActionInput",
+    "completeServiceJob": "CompleteServiceJobInput",
+    "recordFeedback": "RecordFeedbackInput",
+}
 
 
-def payload_query(name: str, input_type: str, fields: str) -> str:
-    return f"mutation($i: {input_type}!) {{ {name}(input: $i) {{ {fields} errors {{ code field message }} }} }}"
+def payload_query(name: str, fields: str) -> str:
+    return f"mutation($i: {INPUT_TYPES[name]}!) {{ {name}(input: $i) {{ {fields} errors {{ code field message }} }} }}"
 
 
 async def events_in_log(services) -> list[str]:
@@ -33,11 +50,20 @@ def refresh_tokens(services, *accounts) -> None:
 
 
 class Api:
+    """Mutations that must succeed: their payload, or the order / ticket in it (ORDER_FIELDS /
+    TICKET_FIELDS, and `more` fields)."""
+
     def __init__(self, gql):
         self.gql = gql
 
-    async def __call__(self, token: str, name: str, input_type: str, fields: str, input: dict) -> dict:
-        return await self.gql.mutate(name, payload_query(name, input_type, fields), {"i": input}, token)
+    async def __call__(self, token: str, name: str, fields: str, input: dict) -> dict:
+        return await self.gql.mutate(name, payload_query(name, fields), {"i": input}, token)
+
+    async def order(self, token: str, name: str, input: dict, more: str = "") -> dict:
+        return (await self(token, name, f"order {{ {ORDER_FIELDS} {more} }}", input))["order"]
+
+    async def ticket(self, token: str, name: str, input: dict, more: str = "") -> dict:
+        return (await self(token, name, f"ticket {{ {TICKET_FIELDS} {more} }}", input))["ticket"]
 
 
 async def test_order_to_feedback_scenario(gql, users, services, clock):
@@ -50,77 +76,55 @@ async def test_order_to_feedback_scenario(gql, users, services, clock):
         await api(
             marketing.token,
             "createCustomer",
-            "CreateCustomerInput",
             "customer { id }",
             {"name": "Harbor Foods", "contacts": [{"name": "Dana", "phone": "+49 30 1234567"}]},
         )
     )["customer"]
-    order = (
-        await api(
-            marketing.token,
-            "createOrder",
-            "CreateOrderInput",
-            f"order {{ {ORDER_FIELDS} }}",
-            {
-                "customerId": customer["id"],
-                "items": [{"productModel": "CH-200 chiller", "quantity": 2, "unitPrice": "5000.00"}],
-                "deliveryDate": "2026-04-01",
-                "contractValue": "10000.00",
-            },
-        )
-    )["order"]
+    order = await api.order(
+        marketing.token,
+        "createOrder",
+        {
+            "customerId": customer["id"],
+            "items": [{"productModel": "CH-200 chiller", "quantity": 2, "unitPrice": "5000.00"}],
+            "deliveryDate": "2026-04-01",
+            "contractValue": "10000.00",
+        },
+    )
     steps = ["CUSTOMER_CREATED", "ORDER_CREATED"]
 
-    order = (
-        await api(
-            marketing.token,
-            "handOffOrder",
-            "OrderActionInput",
-            f"order {{ {ORDER_FIELDS} confirmationDueAt }}",
-            {"orderId": order["id"], "expectedVersion": order["version"]},
-        )
-    )["order"]
+    order = await api.order(
+        marketing.token,
+        "handOffOrder",
+        {"orderId": order["id"], "expectedVersion": order["version"]},
+        "confirmationDueAt",
+    )
     assert order["status"] == "HANDED_OFF" and order["confirmationDueAt"].startswith("2026-03-03T09:00")
     clock.advance(hours=2)
-    order = (
-        await api(
-            service.token,
-            "returnOrder",
-            "OrderActionInput",
-            f"order {{ {ORDER_FIELDS} returnReason }}",
-            {"orderId": order["id"], "reason": "Quantity must be 3 per the signed contract"},
-        )
-    )["order"]
+    order = await api.order(
+        service.token,
+        "returnOrder",
+        {"orderId": order["id"], "reason": "Quantity must be 3 per the signed contract"},
+        "returnReason",
+    )
     assert order["status"] == "RETURNED" and order["returnReason"].startswith("Quantity")
-    order = (
-        await api(
-            marketing.token,
-            "updateOrder",
-            "UpdateOrderInput",
-            f"order {{ {ORDER_FIELDS} }}",
-            {
-                "orderId": order["id"],
-                "expectedVersion": order["version"],
-                "contractValue": "15000.00",
-                "items": [{"productModel": "CH-200 chiller", "quantity": 3, "unitPrice": "5000.00"}],
-            },
-        )
-    )["order"]
-    order = (
-        await api(
-            marketing.token, "handOffOrder", "OrderActionInput", f"order {{ {ORDER_FIELDS} }}", {"orderId": order["id"]}
-        )
-    )["order"]
+    order = await api.order(
+        marketing.token,
+        "updateOrder",
+        {
+            "orderId": order["id"],
+            "expectedVersion": order["version"],
+            "contractValue": "15000.00",
+            "items": [{"productModel": "CH-200 chiller", "quantity": 3, "unitPrice": "5000.00"}],
+        },
+    )
+    order = await api.order(marketing.token, "handOffOrder", {"orderId": order["id"]})
     clock.advance(hours=1)
-    order = (
-        await api(
-            service.token,
-            "confirmOrder",
-            "OrderActionInput",
-            f"order {{ {ORDER_FIELDS} confirmedBy {{ name }} }}",
-            {"orderId": order["id"], "expectedVersion": order["version"]},
-        )
-    )["order"]
+    order = await api.order(
+        service.token,
+        "confirmOrder",
+        {"orderId": order["id"], "expectedVersion": order["version"]},
+        "confirmedBy { name }",
+    )
     assert order["status"] == "CONFIRMED" and order["confirmedBy"]["name"] == "Sam Service"
     steps += ["ORDER_HANDED_OFF", "ORDER_RETURNED", "ORDER_UPDATED", "ORDER_HANDED_OFF", "ORDER_CONFIRMED"]
 
@@ -128,7 +132,6 @@ async def test_order_to_feedback_scenario(gql, users, services, clock):
         await api(
             service.token,
             "scheduleServiceJob",
-            "ScheduleServiceJobInput",
             "serviceJob { id status version }",
             {
                 "orderId": order["id"],
@@ -144,14 +147,12 @@ async def test_order_to_feedback_scenario(gql, users, services, clock):
     await api(
         technician.token,
         "startServiceJob",
-        "ServiceJobActionInput",
         "serviceJob { status }",
         {"serviceJobId": job["id"]},
     )
     done = await api(
         technician.token,
         "completeServiceJob",
-        "CompleteServiceJobInput",
         "serviceJob { status qualityResult order { status } }",
         {"serviceJobId": job["id"], "qualityResult": "PASSED", "notes": "Commissioned, pressure test ok"},
     )
@@ -166,99 +167,67 @@ async def test_order_to_feedback_scenario(gql, users, services, clock):
 
     clock.advance(days=10)
     refresh_tokens(services, marketing, service, technician)
-    ticket = (
-        await api(
-            marketing.token,
-            "openTicket",
-            "OpenTicketInput",
-            f"ticket {{ {TICKET_FIELDS} }}",
-            {
-                "customerId": customer["id"],
-                "orderId": order["id"],
-                "kind": "COMPLAINT",
-                "priority": "HIGH",
-                "subject": "Chiller trips every night",
-                "description": "Customer reports a nightly compressor trip.",
-            },
-        )
-    )["ticket"]
+    ticket = await api.ticket(
+        marketing.token,
+        "openTicket",
+        {
+            "customerId": customer["id"],
+            "orderId": order["id"],
+            "kind": "COMPLAINT",
+            "priority": "HIGH",
+            "subject": "Chiller trips every night",
+            "description": "Customer reports a nightly compressor trip.",
+        },
+    )
     assert ticket["status"] == "NEW"
     clock.advance(minutes=30)
-    ticket = (
-        await api(
-            service.token,
-            "acknowledgeTicket",
-            "TicketActionInput",
-            f"ticket {{ {TICKET_FIELDS} }}",
-            {"ticketId": ticket["id"], "expectedVersion": ticket["version"]},
-        )
-    )["ticket"]
+    ticket = await api.ticket(
+        service.token, "acknowledgeTicket", {"ticketId": ticket["id"], "expectedVersion": ticket["version"]}
+    )
     assert ticket["status"] == "ACKNOWLEDGED" and ticket["sla"]["firstResponseState"] == "MET"
-    ticket = (
-        await api(
-            service.token,
-            "escalateTicket",
-            "EscalateTicketInput",
-            f"ticket {{ {TICKET_FIELDS} }}",
-            {
-                "ticketId": ticket["id"],
-                "reason": "Possible design issue: needs sales and engineering",
-                "participantIds": [marketing.gid],
-            },
-        )
-    )["ticket"]
+    ticket = await api.ticket(
+        service.token,
+        "escalateTicket",
+        {
+            "ticketId": ticket["id"],
+            "reason": "Possible design issue: needs sales and engineering",
+            "participantIds": [marketing.gid],
+        },
+    )
     assert ticket["status"] == "ESCALATED" and ticket["escalation"]["status"] == "OPEN"
     assert {p["name"] for p in ticket["escalation"]["participants"]} == {"Mia Marketing", "Sam Service"}
     await api(
         marketing.token,
         "addEscalationNote",
-        "EscalationNoteInput",
         "ticket { id }",
         {"ticketId": ticket["id"], "body": "Customer runs it at 110 % load at night."},
     )
     await api(
         service.token,
         "addEscalationNote",
-        "EscalationNoteInput",
         "ticket { id }",
         {"ticketId": ticket["id"], "body": "Then the unit is undersized; propose a second unit."},
     )
-    ticket = (
-        await api(
-            service.token,
-            "closeEscalation",
-            "CloseEscalationInput",
-            f"ticket {{ {TICKET_FIELDS} }}",
-            {"ticketId": ticket["id"], "plan": "Limit load to 90 %; marketing offers a second unit."},
-        )
-    )["ticket"]
+    ticket = await api.ticket(
+        service.token,
+        "closeEscalation",
+        {"ticketId": ticket["id"], "plan": "Limit load to 90 %; marketing offers a second unit."},
+    )
     assert ticket["status"] == "IN_PROGRESS" and ticket["escalation"]["status"] == "CLOSED"
     assert len(ticket["escalation"]["notes"]) == 2
-    ticket = (
-        await api(
-            service.token,
-            "resolveTicket",
-            "ResolveTicketInput",
-            f"ticket {{ {TICKET_FIELDS} rootCause {{ code }} }}",
-            {"ticketId": ticket["id"], "rootCause": "USAGE", "resolutionSummary": "Load limited; sizing corrected."},
-        )
-    )["ticket"]
+    ticket = await api.ticket(
+        service.token,
+        "resolveTicket",
+        {"ticketId": ticket["id"], "rootCause": "USAGE", "resolutionSummary": "Load limited; sizing corrected."},
+        "rootCause { code }",
+    )
     assert ticket["status"] == "RESOLVED" and ticket["rootCause"]["code"] == "USAGE"
-    ticket = (
-        await api(
-            service.token,
-            "closeTicket",
-            "TicketActionInput",
-            f"ticket {{ {TICKET_FIELDS} }}",
-            {"ticketId": ticket["id"]},
-        )
-    )["ticket"]
+    ticket = await api.ticket(service.token, "closeTicket", {"ticketId": ticket["id"]})
     assert ticket["status"] == "CLOSED" and ticket["sla"]["resolutionState"] == "MET"
     feedback = (
         await api(
             marketing.token,
             "recordFeedback",
-            "RecordFeedbackInput",
             "feedback { score }",
             {
                 "customerId": customer["id"],
@@ -288,7 +257,8 @@ async def test_order_to_feedback_scenario(gql, users, services, clock):
 
     timelines = await gql.ok(
         """query($c: ID!, $o: ID!) {
-      c: node(id: $c) { ... on Customer { timeline(first: 100) { totalCount edges { node { action at actor { name } } } } } }
+      c: node(id: $c) { ... on Customer {
+        timeline(first: 100) { totalCount edges { node { action at actor { name } } } } } }
       o: node(id: $o) { ... on Order { timeline(first: 100) { totalCount edges { node { action at } } } } } }""",
         {"c": customer["id"], "o": order["id"]},
         marketing.token,
@@ -309,56 +279,44 @@ async def test_refused_steps_change_nothing_and_write_no_event(gql, users, servi
     marketing = await users.create("MARKETING", "STAFF")
     service = await users.create("SERVICE", "STAFF")
     board = await users.api_key("board")
-    customer = (
-        await api(marketing.token, "createCustomer", "CreateCustomerInput", "customer { id }", {"name": "Summit Labs"})
-    )["customer"]
-    order = (
-        await api(
-            marketing.token,
-            "createOrder",
-            "CreateOrderInput",
-            f"order {{ {ORDER_FIELDS} }}",
-            {"customerId": customer["id"], "items": [{"productModel": "X1", "quantity": 1}], "contractValue": "100.00"},
-        )
-    )["order"]
-    ticket = (
-        await api(
-            marketing.token,
-            "openTicket",
-            "OpenTicketInput",
-            f"ticket {{ {TICKET_FIELDS} }}",
-            {
-                "customerId": customer["id"],
-                "kind": "INQUIRY",
-                "priority": "LOW",
-                "subject": "Manual?",
-                "description": "Where is the manual?",
-            },
-        )
-    )["ticket"]
+    customer = (await api(marketing.token, "createCustomer", "customer { id }", {"name": "Summit Labs"}))["customer"]
+    order = await api.order(
+        marketing.token,
+        "createOrder",
+        {"customerId": customer["id"], "items": [{"productModel": "X1", "quantity": 1}], "contractValue": "100.00"},
+    )
+    ticket = await api.ticket(
+        marketing.token,
+        "openTicket",
+        {
+            "customerId": customer["id"],
+            "kind": "INQUIRY",
+            "priority": "LOW",
+            "subject": "Manual?",
+            "description": "Where is the manual?",
+        },
+    )
     before = await event_count(services)
 
     confirm = await gql(
-        payload_query("confirmOrder", "OrderActionInput", f"order {{ {ORDER_FIELDS} }}"),
+        payload_query("confirmOrder", f"order {{ {ORDER_FIELDS} }}"),
         {"i": {"orderId": order["id"]}},
         service.token,
     )
     assert [e["code"] for e in confirm["data"]["confirmOrder"]["errors"]] == ["INVALID_TRANSITION"]
     close = await gql(
-        payload_query("closeTicket", "TicketActionInput", f"ticket {{ {TICKET_FIELDS} }}"),
+        payload_query("closeTicket", f"ticket {{ {TICKET_FIELDS} }}"),
         {"i": {"ticketId": ticket["id"]}},
         service.token,
     )
     assert [e["code"] for e in close["data"]["closeTicket"]["errors"]] == ["INVALID_TRANSITION"]
     resolve = await gql(
-        payload_query("resolveTicket", "ResolveTicketInput", "ticket { id }"),
+        payload_query("resolveTicket", "ticket { id }"),
         {"i": {"ticketId": ticket["id"], "rootCause": "USAGE", "resolutionSummary": "x"}},
         marketing.token,
     )
     assert error_codes(resolve) == ["FORBIDDEN"]
-    write = await gql(
-        payload_query("handOffOrder", "OrderActionInput", "order { id }"), {"i": {"orderId": order["id"]}}, board
-    )
+    write = await gql(payload_query("handOffOrder", "order { id }"), {"i": {"orderId": order["id"]}}, board)
     assert error_codes(write) == ["FORBIDDEN"]
 
     assert await event_count(services) == before

@@ -11,13 +11,14 @@ import asyncio
 import re
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from db.models import Activity, Contact, Customer, Event, IdempotencyRecord
+from db.models import Activity, Event
 from schema.ids import parse_global_id, to_global_id
 from services import accounts
 from services.unit_of_work import unit_of_work
-from tests.helpers import error_codes
+from tests.support.database import CUSTOMER_AND_CONTACT_WRITES, row_counts
+from tests.support.graphql import error_codes, refused
 
 CUSTOMER_FIELDS = """
 fragment C on Customer {
@@ -32,12 +33,12 @@ fragment C on Customer {
 """
 
 CREATE = (
-    "mutation($i: CreateCustomerInput!) { createCustomer(input: $i) { customer { ...C } errors { code field message } } }"
-    + CUSTOMER_FIELDS
+    "mutation($i: CreateCustomerInput!) { createCustomer(input: $i) "
+    "{ customer { ...C } errors { code field message } } }" + CUSTOMER_FIELDS
 )
 UPDATE = (
-    "mutation($i: UpdateCustomerInput!) { updateCustomer(input: $i) { customer { ...C } errors { code field message } } }"
-    + CUSTOMER_FIELDS
+    "mutation($i: UpdateCustomerInput!) { updateCustomer(input: $i) "
+    "{ customer { ...C } errors { code field message } } }" + CUSTOMER_FIELDS
 )
 ADD_CONTACT = (
     "mutation($i: AddContactInput!) { addContact(input: $i) { customer { ...C } errors { code field message } } }"
@@ -58,27 +59,16 @@ SEARCH = "query($s: String) { customers(first: 100, search: $s) { totalCount edg
 # ----------------------------------------------------------------------------- helpers
 
 
-async def table_counts(services) -> dict[str, int]:
-    async with services.db.sessions() as session:
-        return {
-            name: await session.scalar(select(func.count()).select_from(model))
-            for name, model in (
-                ("activity", Activity),
-                ("events", Event),
-                ("customers", Customer),
-                ("contacts", Contact),
-                ("idempotency", IdempotencyRecord),
-            )
-        }
-
-
 async def read_customer(gql, token: str, gid: str) -> dict:
     return (await gql.ok(READ, {"id": gid}, token))["node"]
 
 
 async def snapshot(gql, services, token: str, gid: str | None = None) -> dict:
     """Everything a refused write must leave untouched."""
-    return {"customer": await read_customer(gql, token, gid) if gid else None, "counts": await table_counts(services)}
+    return {
+        "customer": await read_customer(gql, token, gid) if gid else None,
+        "counts": await row_counts(services, CUSTOMER_AND_CONTACT_WRITES),
+    }
 
 
 async def events_of(services, gid: str) -> list[str]:
@@ -89,17 +79,6 @@ async def events_of(services, gid: str) -> list[str]:
     ids = [r.id for r in rows]
     assert ids == sorted(ids)
     return [r.type for r in rows]
-
-
-async def refused(gql, name: str, query: str, variables: dict, token: str) -> list[dict]:
-    """The user errors of a refused mutation; the payload's object must be null."""
-    body = await gql(query, variables, token)
-    assert not body.get("errors"), body["errors"]
-    payload = body["data"][name]
-    key = next(k for k in payload if k != "errors")
-    assert payload[key] is None, payload
-    assert payload["errors"], "the mutation should have been refused"
-    return payload["errors"]
 
 
 async def create(gql, token: str, **input) -> dict:
@@ -372,11 +351,11 @@ async def test_retry_with_the_same_key_returns_the_first_customer(gql, users, se
     rep = await users.create()
     input = {"name": "Acme", "contacts": [{"name": "A"}], "idempotencyKey": "create-acme-1"}
     first = await create(gql, rep.token, **input)
-    counts = await table_counts(services)
+    counts = await row_counts(services, CUSTOMER_AND_CONTACT_WRITES)
     second = await create(gql, rep.token, **input)
     assert second["id"] == first["id"]
     assert second == first
-    assert await table_counts(services) == counts
+    assert await row_counts(services, CUSTOMER_AND_CONTACT_WRITES) == counts
     assert counts["customers"] == 1 and counts["contacts"] == 1
     assert await events_of(services, first["id"]) == ["CUSTOMER_CREATED"]
 
@@ -386,7 +365,7 @@ async def test_idempotency_keys_belong_to_one_caller_and_one_request(gql, users,
     b = await users.create()
     # A refused create does not use the key up.
     await refused(gql, "createCustomer", CREATE, {"i": {"name": " ", "idempotencyKey": "k"}}, a.token)
-    assert (await table_counts(services))["idempotency"] == 0
+    assert (await row_counts(services, CUSTOMER_AND_CONTACT_WRITES))["idempotency"] == 0
     first = await create(gql, a.token, name="Acme", idempotencyKey="k")
     # The same key with another request is refused and changes nothing.
     before = await snapshot(gql, services, a.token, first["id"])
@@ -397,7 +376,7 @@ async def test_idempotency_keys_belong_to_one_caller_and_one_request(gql, users,
     second = await create(gql, b.token, name="Acme", idempotencyKey="k")
     assert second["id"] != first["id"]
     assert second["owner"]["id"] == b.gid
-    counts = await table_counts(services)
+    counts = await row_counts(services, CUSTOMER_AND_CONTACT_WRITES)
     assert counts["customers"] == 2 and counts["idempotency"] == 2
 
 
@@ -408,7 +387,7 @@ async def test_concurrent_creates_with_the_same_key_create_one_customer(gql, use
     payloads = [b["data"]["createCustomer"] for b in bodies]
     assert [p["errors"] for p in payloads] == [[], []], payloads
     assert payloads[0]["customer"]["id"] == payloads[1]["customer"]["id"]
-    counts = await table_counts(services)
+    counts = await row_counts(services, CUSTOMER_AND_CONTACT_WRITES)
     assert (counts["customers"], counts["contacts"], counts["idempotency"]) == (1, 1, 1)
     assert await events_of(services, payloads[0]["customer"]["id"]) == ["CUSTOMER_CREATED"]
 
@@ -516,7 +495,7 @@ async def test_removing_the_primary_promotes_another(gql, users, services):
         "contact.removed",
     ]
     assert await events_of(services, c["id"]) == ["CUSTOMER_CREATED"] + ["CUSTOMER_UPDATED"] * 3
-    assert (await table_counts(services))["contacts"] == 0
+    assert (await row_counts(services, CUSTOMER_AND_CONTACT_WRITES))["contacts"] == 0
 
 
 async def test_refused_contact_changes_change_nothing(gql, users, services):

@@ -7,35 +7,22 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from sqlalchemy import func, select
 
 import resolvers.customers
 import services.customers as customer_service
-from db.models import Activity, Customer, Event, IdempotencyRecord
+from db.models import Customer
 from db.repositories import customers as customers_repo
 from db.session import Database
 from schema.context import AppServices
 from services.auth import TokenService
 from settings import Settings
-from tests.conftest import TEST_SECRET
-from tests.helpers import GraphQLClient, error_codes
+from tests.support.accounts import TEST_SECRET
+from tests.support.database import CUSTOMER_WRITES, row_counts
+from tests.support.graphql import GraphQLClient, error_codes
 from web.app import create_app
 
 CREATE = """mutation($i: CreateCustomerInput!) { createCustomer(input: $i) {
   customer { id name } errors { code field message } } }"""
-
-
-async def table_counts(services) -> dict[str, int]:
-    async with services.db.sessions() as session:
-        return {
-            name: await session.scalar(select(func.count()).select_from(model))
-            for name, model in (
-                ("activity", Activity),
-                ("events", Event),
-                ("customers", Customer),
-                ("idempotency", IdempotencyRecord),
-            )
-        }
 
 
 def make_settings(env: str, db_url: str) -> Settings:
@@ -55,7 +42,7 @@ async def prod(services, db_url):
 
 async def test_unexpected_exception_is_masked_and_logged(gql, users, services, monkeypatch, caplog):
     rep = await users.create()
-    before = await table_counts(services)
+    before = await row_counts(services, CUSTOMER_WRITES)
 
     async def boom(uow, data):
         uow.session.add(Customer(name="half-written", lifecycle_stage="LEAD"))  # must be rolled back
@@ -87,7 +74,7 @@ async def test_unexpected_exception_is_masked_and_logged(gql, users, services, m
     assert record.exc_info and isinstance(record.exc_info[1], RuntimeError)
     assert "secret detail" in caplog.text and "Traceback" in caplog.text
     # The failed mutation rolled back (its idempotency claim included).
-    assert await table_counts(services) == before
+    assert await row_counts(services, CUSTOMER_WRITES) == before
 
 
 async def test_client_request_id_is_echoed_and_used(gql, users, services, monkeypatch, caplog):

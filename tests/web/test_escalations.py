@@ -6,11 +6,21 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from db.models import Escalation
-from tests.tickets_support import activity_of, cast, counts, events_of, fast_account, mutation, step, ticket_in, tid
-from tests.web.test_tickets import call, codes, ok, refused
+from tests.support import tickets
+from tests.support.accounts import fast_account
+from tests.support.tickets import call, cast, codes, ok, refused, step, ticket_in, tid
 
 ESCALATION = """query($id: ID!) { node(id: $id) { ... on Ticket { status version escalation {
-  id status reason plan requestedBy { id } closedBy { id } participants { id name } notes { body visibility author { id } } } } } }"""
+  id status reason plan requestedBy { id } closedBy { id } participants { id name }
+  notes { body visibility author { id } } } } } }"""
+
+
+async def escalate(gql, c, ticket_gid: str, reason: str, participant_ids: list[str]) -> dict:
+    """The ticket, escalated by the service user."""
+    payload = await ok(
+        gql, "escalateTicket", c.service, ticketId=ticket_gid, reason=reason, participantIds=participant_ids
+    )
+    return payload["ticket"]
 
 
 async def escalation_of(gql, token, ticket_id) -> dict:
@@ -45,16 +55,7 @@ async def test_escalate_note_and_close_with_a_plan(gql, services, clock):
     c = await cast(services)
     ticket = await ticket_in(c, "IN_PROGRESS")
     gid = tid(ticket.id)
-    t = (
-        await ok(
-            gql,
-            "escalateTicket",
-            c.service,
-            ticketId=gid,
-            reason="Repeated failures",
-            participantIds=[c.marketing.gid, c.service2.gid, c.marketing.gid],
-        )
-    )["ticket"]
+    t = await escalate(gql, c, gid, "Repeated failures", [c.marketing.gid, c.service2.gid, c.marketing.gid])
     assert t["status"] == "ESCALATED"
     esc = t["escalation"]
     assert (esc["status"], esc["reason"], esc["plan"], esc["requestedBy"]["id"]) == (
@@ -65,7 +66,7 @@ async def test_escalate_note_and_close_with_a_plan(gql, services, clock):
     )
     # The requester takes part too; participants are listed by name, each once.
     assert [p["name"] for p in esc["participants"]] == ["Mia Marketing", "Sam Service", "Sue Service"]
-    (escalated,) = [e for e in await events_of(services, ticket.id) if e.type == "TICKET_ESCALATED"]
+    (escalated,) = [e for e in await tickets.events_of(services, ticket.id) if e.type == "TICKET_ESCALATED"]
     assert escalated.payload["escalationId"] and escalated.payload["status"] == "ESCALATED"
     assert sorted(escalated.payload["participantIds"]) == sorted(
         str(a.user.id) for a in (c.marketing, c.service, c.service2)
@@ -97,7 +98,7 @@ async def test_escalate_note_and_close_with_a_plan(gql, services, clock):
         ("Approved: replace it", "INTERNAL", c.supervisor.gid),
         ("Noted", "INTERNAL", c.admin.gid),
     ]
-    notes = [e for e in await events_of(services, ticket.id) if e.type == "ESCALATION_UPDATED"]
+    notes = [e for e in await tickets.events_of(services, ticket.id) if e.type == "ESCALATION_UPDATED"]
     assert len(notes) == 3 and all(n.payload["escalationId"] == escalated.payload["escalationId"] for n in notes)
     # Consultation notes are not ticket comments.
     comments = await gql.ok(
@@ -112,13 +113,13 @@ async def test_escalate_note_and_close_with_a_plan(gql, services, clock):
     t = (await ok(gql, "closeEscalation", c.service2, ticketId=gid, plan="Replace the unit on Monday"))["ticket"]
     assert t["status"] == "IN_PROGRESS"
     assert (t["escalation"]["status"], t["escalation"]["plan"]) == ("CLOSED", "Replace the unit on Monday")
-    closed = [e for e in await events_of(services, ticket.id) if e.type == "ESCALATION_CLOSED"]
+    closed = [e for e in await tickets.events_of(services, ticket.id) if e.type == "ESCALATION_CLOSED"]
     assert len(closed) == 1 and sorted(closed[0].payload["participantIds"]) == sorted(
         escalated.payload["participantIds"]
     )
     errors = await refused(gql, services, "addEscalationNote", c.marketing, ticketId=gid, body="late")
     assert codes(errors) == ["INVALID_TRANSITION"]
-    actions = [a.action for a in await activity_of(services, ticket.id)]
+    actions = [a.action for a in await tickets.activity_of(services, ticket.id)]
     assert actions[-5:] == [
         "ticket.escalated",
         "ticket.escalation_note",
@@ -128,16 +129,7 @@ async def test_escalate_note_and_close_with_a_plan(gql, services, clock):
     ]
 
     # A later consultation: `Ticket.escalation` is the open one; closed ones stay in the history.
-    t = (
-        await ok(
-            gql,
-            "escalateTicket",
-            c.service,
-            ticketId=gid,
-            reason="Replacement failed too",
-            participantIds=[c.marketing2.gid],
-        )
-    )["ticket"]
+    t = await escalate(gql, c, gid, "Replacement failed too", [c.marketing2.gid])
     assert (t["escalation"]["status"], t["escalation"]["reason"]) == ("OPEN", "Replacement failed too")
     assert t["escalation"]["notes"] == []
     data = await gql.ok("{ escalations(first: 10) { totalCount edges { node { status } } } }", token=c.service.token)
@@ -147,7 +139,7 @@ async def test_escalate_note_and_close_with_a_plan(gql, services, clock):
 async def test_resolving_in_the_consultation_closes_it(gql, services):
     c = await cast(services)
     ticket = await ticket_in(c, "ESCALATED")
-    before = await counts(services)
+    before = await tickets.counts(services)
     t = (
         await ok(
             gql,
@@ -160,8 +152,8 @@ async def test_resolving_in_the_consultation_closes_it(gql, services):
     )["ticket"]
     assert t["status"] == "RESOLVED"
     assert (t["escalation"]["status"], t["escalation"]["plan"]) == ("CLOSED", "Firmware fixed by the factory")
-    assert (await counts(services))["events"] == before["events"] + 1  # exactly one event: TICKET_RESOLVED
-    resolved = (await events_of(services, ticket.id))[-1]
+    assert (await tickets.counts(services))["events"] == before["events"] + 1  # exactly one event: TICKET_RESOLVED
+    resolved = (await tickets.events_of(services, ticket.id))[-1]
     assert resolved.type == "TICKET_RESOLVED" and resolved.payload["escalationId"]
     assert resolved.payload["participantIds"]
 
@@ -198,6 +190,6 @@ async def test_note_by_a_participant_from_marketing_needs_no_handling_right(gql,
     """Marketing staff cannot handle tickets, yet as participants they post in the consultation."""
     c = await cast(services)
     ticket = await ticket_in(c, "ESCALATED")
-    body = await gql(mutation("acknowledgeTicket"), {"i": {"ticketId": tid(ticket.id)}}, c.marketing.token)
+    body = await gql(tickets.mutation("acknowledgeTicket"), {"i": {"ticketId": tid(ticket.id)}}, c.marketing.token)
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     await ok(gql, "addEscalationNote", c.marketing, ticketId=tid(ticket.id), body="I know this customer well")

@@ -6,35 +6,11 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from sqlalchemy import event
 
 from services.unit_of_work import unit_of_work
-from tests.helpers import error_codes
-from tests.orders_helpers import (
-    RECORD,
-    Workflow,
-    event_types,
-    fast_account,
-    gid,
-    new_customer,
-    refused,
-    rows,
-    scalar,
-    snapshot,
-)
-
-
-@pytest.fixture
-async def people(services):
-    return {
-        "seller": await fast_account(services, "MARKETING", name="Marco Rossi"),
-        "servicer": await fast_account(services, "SERVICE", name="Sofia Alvarez"),
-    }
-
-
-@pytest.fixture
-async def customer(services):
-    return await new_customer(services, "Acme Robotics")
+from tests.support.database import rows, scalar, statements
+from tests.support.graphql import error_codes, refused
+from tests.support.orders import RECORD, Workflow, event_types, gid, new_customer, snapshot
 
 
 async def record(gql, token, customer_id, score=5, **fields) -> dict:
@@ -172,18 +148,9 @@ async def test_satisfaction_of_a_page_of_customers_is_one_statement(gql, service
         for score in range(1, i + 2 if i < 5 else 6):
             await record(gql, token, customer.id, score)
     query = "{ customers(first: 10) { edges { node { name satisfaction { count meanScore } } } } }"
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    engine = services.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements(services.db.engine) as seen:
         edges = (await gql.ok(query, None, token))["customers"]["edges"]
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    assert len([s for s in statements if "FROM feedback" in s]) == 1, statements
+    assert len([s for s in seen if "FROM feedback" in s]) == 1, seen
     assert [(e["node"]["name"], e["node"]["satisfaction"]["count"]) for e in edges] == [
         (f"Customer {i}", min(i + 1, 5)) for i in range(6)
     ]

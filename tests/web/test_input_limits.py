@@ -10,14 +10,12 @@ import time
 
 import httpx
 import pytest
-from sqlalchemy import func, select
 
-from db.models import Activity, Customer, Event, IdempotencyRecord
 from schema.limits import STRING_CAPS, Limits
 from settings import Settings
-from tests.conftest import TEST_SECRET
-from tests.helpers import GraphQLClient, error_codes
-from tests.web.test_query_counts import statements
+from tests.support.accounts import TEST_SECRET
+from tests.support.database import CUSTOMER_WRITES, row_counts, statements
+from tests.support.graphql import GraphQLClient, error_codes
 from web.app import create_app
 
 LOGIN = "mutation($i: AuthInput!) { login(input: $i) { token errors { code message } } }"
@@ -40,19 +38,6 @@ async def post_raw_json(gql: GraphQLClient, body: dict, token: str | None = None
     return await gql.http.post("/graphql", content=json.dumps(body, ensure_ascii=True), headers=headers)
 
 
-async def table_counts(services) -> dict[str, int]:
-    async with services.db.sessions() as session:
-        return {
-            name: await session.scalar(select(func.count()).select_from(model))
-            for name, model in (
-                ("activity", Activity),
-                ("events", Event),
-                ("customers", Customer),
-                ("idempotency", IdempotencyRecord),
-            )
-        }
-
-
 def refusal(body: dict) -> dict:
     """The single BAD_USER_INPUT error of a request that did not execute."""
     assert body.get("data") is None, body
@@ -68,29 +53,21 @@ async def customer_id(gql, users):
     return data["customer"]["id"]
 
 
+async def new_ticket(gql, token: str, customer_id: str, subject: str, description: str) -> str:
+    """The global id of a HIGH complaint opened over the API."""
+    ticket = {"customerId": customer_id, "kind": "COMPLAINT", "priority": "HIGH", "subject": subject}
+    payload = await gql.mutate("openTicket", OPEN, {"i": {**ticket, "description": description}}, token)
+    return payload["ticket"]["id"]
+
+
 # ----------------------------------------------------------------------------- unstorable strings
 
 
 async def test_nul_in_any_variable_is_refused_before_anything_runs(gql, users, services, customer_id, no_error_logs):
     rep = await users.create()
     service = await users.create("SERVICE")
-    ticket = (
-        await gql.mutate(
-            "openTicket",
-            OPEN,
-            {
-                "i": {
-                    "customerId": customer_id,
-                    "kind": "COMPLAINT",
-                    "priority": "HIGH",
-                    "subject": "Noise",
-                    "description": "Loud",
-                }
-            },
-            service.token,
-        )
-    )["ticket"]["id"]
-    before = await table_counts(services)
+    ticket = await new_ticket(gql, service.token, customer_id, "Noise", "Loud")
+    before = await row_counts(services, CUSTOMER_WRITES)
     cases = [
         (LOGIN, {"i": {"email": "dana\x00@acme.example", "password": "x"}}, None, "$i.email"),
         (LOGIN, {"i": {"email": "dana@acme.example", "password": "pass\x00word"}}, None, "$i.password"),
@@ -115,12 +92,12 @@ async def test_nul_in_any_variable_is_refused_before_anything_runs(gql, users, s
         assert all("customers" not in s and "tickets" not in s and "login_throttle" not in s for s in seen), seen
         if token is None:
             assert seen == []
-    assert await table_counts(services) == before
+    assert await row_counts(services, CUSTOMER_WRITES) == before
 
 
 async def test_nul_in_literal_arguments_is_refused_naming_the_argument(gql, users, services, no_error_logs):
     rep = await users.create()
-    before = await table_counts(services)
+    before = await row_counts(services, CUSTOMER_WRITES)
     body = await gql('mutation { login(input: {email: "dana\\u0000@acme.example", password: "x"}) { token } }')
     error = refusal(body)
     assert error["message"] == "`input.email` contains a NUL character (U+0000), which cannot be stored"
@@ -141,12 +118,12 @@ async def test_nul_in_literal_arguments_is_refused_naming_the_argument(gql, user
     assert refusal(body)["extensions"]["argument"] == "search"
     body = await gql('query($q: String = "\\u0000") { customers(search: $q) { totalCount } }', token=rep.token)
     assert refusal(body)["extensions"]["variable"] == "$q"
-    assert await table_counts(services) == before
+    assert await row_counts(services, CUSTOMER_WRITES) == before
 
 
 async def test_lone_surrogates_are_refused_wherever_they_are(gql, users, services, no_error_logs):
     rep = await users.create()
-    before = await table_counts(services)
+    before = await row_counts(services, CUSTOMER_WRITES)
     cases = [
         ({"query": LOGIN, "variables": {"i": {"email": "\ud800@x.example", "password": "x"}}}, None, "$i.email"),
         ({"query": CREATE, "variables": {"i": {"name": "Acme \udfff"}}}, rep.token, "$i.name"),
@@ -166,7 +143,7 @@ async def test_lone_surrogates_are_refused_wherever_they_are(gql, users, service
     # A whole emoji (a valid surrogate pair in JSON) is fine, and is stored.
     response = await post_raw_json(gql, {"query": CREATE, "variables": {"i": {"name": "Café 😀"}}}, rep.token)
     assert response.json()["data"]["createCustomer"]["errors"] == []
-    after = await table_counts(services)
+    after = await row_counts(services, CUSTOMER_WRITES)
     assert after["customers"] == before["customers"] + 1
 
 
@@ -206,7 +183,7 @@ async def test_names_and_texts_are_capped_above_what_the_services_accept(
 ):
     rep = await users.create()
     service = await users.create("SERVICE")
-    before = await table_counts(services)
+    before = await row_counts(services, CUSTOMER_WRITES)
     # A name the service refuses (over 200) is still the service's VALIDATION user error...
     payload = (await gql(CREATE, {"i": {"name": "x" * 201}}, rep.token))["data"]["createCustomer"]
     assert [(e["code"], e["field"]) for e in payload["errors"]] == [("VALIDATION", ["name"])]
@@ -228,29 +205,14 @@ async def test_names_and_texts_are_capped_above_what_the_services_accept(
     # Any other string (an id, a cursor) has the long cap too.
     error = refusal(await gql("query($id: ID!) { node(id: $id) { id } }", {"id": "i" * 20_001}, rep.token))
     assert error["message"] == "`$id` is longer than 20,000 characters"
-    after = await table_counts(services)
+    after = await row_counts(services, CUSTOMER_WRITES)
     assert after["customers"] == before["customers"] and after["idempotency"] == before["idempotency"]
 
 
 async def test_lists_are_capped(gql, users, customer_id, no_error_logs):
     rep = await users.create()
     service = await users.create("SERVICE")
-    ticket = (
-        await gql.mutate(
-            "openTicket",
-            OPEN,
-            {
-                "i": {
-                    "customerId": customer_id,
-                    "kind": "COMPLAINT",
-                    "priority": "HIGH",
-                    "subject": "S",
-                    "description": "D",
-                }
-            },
-            service.token,
-        )
-    )["ticket"]["id"]
+    ticket = await new_ticket(gql, service.token, customer_id, "S", "D")
     error = refusal(
         await gql(
             ESCALATE, {"i": {"ticketId": ticket, "reason": "r", "participantIds": [rep.gid] * 101}}, service.token
@@ -339,7 +301,7 @@ async def test_a_lone_surrogate_in_the_operation_name_gets_a_clear_answer(gql, u
 async def test_an_idempotency_key_longer_than_its_column_is_a_validation_error(gql, users, services, no_error_logs):
     """Regression: 201-320 characters passed the input cap but not the 200-character column (a masked 500)."""
     rep = await users.create()
-    before = await table_counts(services)
+    before = await row_counts(services, CUSTOMER_WRITES)
     data = (await gql.ok(CREATE, {"i": {"name": "Acme", "idempotencyKey": "k" * 250}}, rep.token))["createCustomer"]
     assert [(e["code"], e["field"]) for e in data["errors"]] == [("VALIDATION", ["idempotencyKey"])]
-    assert await table_counts(services) == before
+    assert await row_counts(services, CUSTOMER_WRITES) == before

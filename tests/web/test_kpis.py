@@ -9,8 +9,8 @@ from schema.ids import to_global_id
 from services import feedback as feedback_service
 from services import orders as order_service
 from services.feedback import NewFeedback
-from tests.helpers import error_codes
-from tests.presale_support import act, customer, log_counts, order
+from tests.support.graphql import error_codes
+from tests.support.presale import act, customer, log_counts, order
 
 KPIS = """query($p: PeriodInput!, $d: Department!, $u: ID) { kpis(period: $p, department: $d, userId: $u) {
   department period userId kpis { key label value numerator denominator } } }"""

@@ -19,7 +19,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from db.migrate import alembic_config
 from db.models import User
 from services import auth
-from tests.helpers import PASSWORD, GraphQLClient
+from tests.support.accounts import PASSWORD
+from tests.support.database import rows, run_sql_autocommit
+from tests.support.graphql import GraphQLClient
 
 LOGIN = """mutation($i: AuthInput!) { login(input: $i) { token user { id } errors { code field message } } }"""
 INVALID = [{"code": "UNAUTHENTICATED", "field": None, "message": "invalid email or password"}]
@@ -82,11 +84,6 @@ def limited(what: str, seconds: int) -> list[dict]:
     return [
         {"code": "RATE_LIMITED", "field": None, "message": f"too many failed sign-ins {what}; try again in {seconds} s"}
     ]
-
-
-async def rows(services, sql: str) -> list[tuple]:
-    async with services.db.sessions() as s:
-        return [tuple(r) for r in (await s.execute(text(sql))).all()]
 
 
 async def test_failures_elsewhere_never_lock_the_owner_out(client_at, services, clock, cheap_unknown_emails):
@@ -226,14 +223,12 @@ async def test_downgrade_keeps_one_counter_per_email(db_url):
     """Migration 0006's downgrade folds the per-address counters back into one per email."""
     engine = create_async_engine(db_url)
     try:
-        async with engine.begin() as conn:
-            await conn.execute(
-                text(
-                    "INSERT INTO login_throttle (email, address, failures, last_failure_at, forget_at) VALUES "
-                    "('v@example.com', '192.0.2.1', 3, '2026-03-02T09:00Z', '2026-03-02T10:00Z'), "
-                    "('v@example.com', '192.0.2.2', 4, '2026-03-02T09:05Z', '2026-03-02T10:05Z')"
-                )
-            )
+        await run_sql_autocommit(
+            db_url,
+            "INSERT INTO login_throttle (email, address, failures, last_failure_at, forget_at) VALUES "
+            "('v@example.com', '192.0.2.1', 3, '2026-03-02T09:00Z', '2026-03-02T10:00Z'), "
+            "('v@example.com', '192.0.2.2', 4, '2026-03-02T09:05Z', '2026-03-02T10:05Z')",
+        )
         await asyncio.to_thread(command.downgrade, alembic_config(db_url), "0005")
         async with engine.connect() as conn:
             rows_ = (await conn.execute(text("SELECT email, failures, last_failure_at FROM login_throttle"))).all()

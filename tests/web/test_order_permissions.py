@@ -13,38 +13,11 @@ from typing import Any
 import pytest
 
 from schema.schema import build_schema
-from tests.helpers import error_codes
-from tests.orders_helpers import (
-    CANCEL,
-    CANCEL_JOB,
-    COMPLETE,
-    CONFIRM,
-    CREATE_ORDER,
-    HAND_OFF,
-    REASSIGN,
-    RECORD,
-    RETURN,
-    SCHEDULE,
-    START,
-    UPDATE_ORDER,
-    Workflow,
-    fast_account,
-    gid,
-    new_customer,
-    order_input,
-    scalar,
-    snapshot,
-)
-
-PEOPLE = {
-    "marketing staff": ("MARKETING", "STAFF"),
-    "service staff": ("SERVICE", "STAFF"),
-    "management staff": ("MANAGEMENT", "STAFF"),
-    "supervisor": ("MANAGEMENT", "SUPERVISOR"),
-    "admin": ("MANAGEMENT", "ADMIN"),
-}
-KEYS = ["reporting key", "board key"]
-PRINCIPALS = list(PEOPLE) + KEYS
+from tests.support import orders
+from tests.support.accounts import PEOPLE, PRINCIPALS, credential, fast_account
+from tests.support.database import scalar
+from tests.support.graphql import error_codes
+from tests.support.orders import Workflow, gid, new_customer, order_input, snapshot
 
 # DOMAIN.md: orders (create, hand off, cancel) marketing + admin; confirm/return order and service jobs
 # service + admin; record feedback every person (marketing, service, supervisor, admin); keys never write.
@@ -152,18 +125,18 @@ async def prep_record_feedback(w: World) -> Prepared:
 
 
 CASES: dict[str, tuple[str, Callable[[World], Awaitable[Prepared]]]] = {
-    "createOrder": (CREATE_ORDER, prep_create_order),
-    "updateOrder": (UPDATE_ORDER, prep_update_order),
-    "handOffOrder": (HAND_OFF, _order_action("DRAFT", "HANDED_OFF")),
-    "cancelOrder": (CANCEL, _order_action("HANDED_OFF", "CANCELLED")),
-    "confirmOrder": (CONFIRM, _order_action("HANDED_OFF", "CONFIRMED")),
-    "returnOrder": (RETURN, _order_action("HANDED_OFF", "RETURNED", reason="Wrong voltage")),
-    "scheduleServiceJob": (SCHEDULE, prep_schedule),
-    "startServiceJob": (START, _job_action("SCHEDULED", "IN_PROGRESS")),
-    "completeServiceJob": (COMPLETE, _job_action("IN_PROGRESS", "COMPLETED", qualityResult="PASSED")),
-    "cancelServiceJob": (CANCEL_JOB, _job_action("SCHEDULED", "CANCELLED")),
-    "reassignServiceJob": (REASSIGN, prep_reassign),
-    "recordFeedback": (RECORD, prep_record_feedback),
+    "createOrder": (orders.CREATE_ORDER, prep_create_order),
+    "updateOrder": (orders.UPDATE_ORDER, prep_update_order),
+    "handOffOrder": (orders.HAND_OFF, _order_action("DRAFT", "HANDED_OFF")),
+    "cancelOrder": (orders.CANCEL, _order_action("HANDED_OFF", "CANCELLED")),
+    "confirmOrder": (orders.CONFIRM, _order_action("HANDED_OFF", "CONFIRMED")),
+    "returnOrder": (orders.RETURN, _order_action("HANDED_OFF", "RETURNED", reason="Wrong voltage")),
+    "scheduleServiceJob": (orders.SCHEDULE, prep_schedule),
+    "startServiceJob": (orders.START, _job_action("SCHEDULED", "IN_PROGRESS")),
+    "completeServiceJob": (orders.COMPLETE, _job_action("IN_PROGRESS", "COMPLETED", qualityResult="PASSED")),
+    "cancelServiceJob": (orders.CANCEL_JOB, _job_action("SCHEDULED", "CANCELLED")),
+    "reassignServiceJob": (orders.REASSIGN, prep_reassign),
+    "recordFeedback": (orders.RECORD, prep_record_feedback),
 }
 
 
@@ -172,9 +145,13 @@ def test_the_table_covers_every_mutation_of_this_part():
     names = {schema.config.name_converter.get_graphql_name(f) for f in schema.get_type_by_name("Mutation").fields}
     assert set(CASES) == set(ALLOWED)
     assert set(CASES) <= names
-    from schema.roots import orders as roots  # every mutation this part adds is in the table
+    from schema.roots import feedback, orders, service_jobs  # every mutation these parts add is in the table
 
-    mine = {schema.config.name_converter.get_graphql_name(f) for f in roots.Mutation.__strawberry_definition__.fields}
+    mine = {
+        schema.config.name_converter.get_graphql_name(f)
+        for roots in (orders, service_jobs, feedback)
+        for f in roots.Mutation.__strawberry_definition__.fields
+    }
     assert mine == set(CASES)
 
 
@@ -182,10 +159,7 @@ def test_the_table_covers_every_mutation_of_this_part():
 async def test_order_mutations_follow_the_matrix(principal, gql, services, users):
     seller, servicer = await fast_account(services, "MARKETING"), await fast_account(services, "SERVICE")
     world = World(services, Workflow(services, seller.user, servicer.user), await fast_account(services, "SERVICE"))
-    if principal in KEYS:
-        token = await users.api_key(principal.split()[0])
-    else:
-        token = (await fast_account(services, *PEOPLE[principal])).token
+    token = await credential(services, users, principal)
     wrong: list[str] = []
     for name, (document, prepare) in CASES.items():
         variables, applied = await prepare(world)

@@ -6,10 +6,11 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from sqlalchemy import event
 
-from tests.helpers import error_codes
-from tests.orders_helpers import (
+from tests.support.accounts import fast_account
+from tests.support.database import rows, statements
+from tests.support.graphql import error_codes
+from tests.support.orders import (
     COMPLETE,
     CONFIRM,
     CREATE_ORDER,
@@ -20,23 +21,11 @@ from tests.orders_helpers import (
     START,
     UPDATE_ORDER,
     Workflow,
-    fast_account,
     gid,
     new_customer,
     order_input,
     raw_id,
-    rows,
 )
-
-
-@pytest.fixture
-async def people(services):
-    return {
-        "seller": await fast_account(services, "MARKETING", name="Marco Rossi"),
-        "servicer": await fast_account(services, "SERVICE", name="Sofia Alvarez"),
-        "technician": await fast_account(services, "SERVICE", name="Tom Becker"),
-    }
-
 
 TIMELINE = """query($id: ID!, $after: String) { node(id: $id) { ... on Order {
   timeline(first: 4, after: $after) { totalCount pageInfo { hasNextPage endCursor }
@@ -252,25 +241,16 @@ async def test_a_page_costs_the_same_number_of_statements_for_5_or_50_orders(gql
         await flow.job(order.id, technician_id=technicians[i % 3].user.id)
         await flow.job(order.id, technician_id=technicians[(i + 1) % 3].user.id)
 
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    engine = services.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements(services.db.engine) as seen:
         costs = {}
         for n in (5, 50):
-            statements.clear()
+            seen.clear()
             data = await gql.ok(PAGE, {"n": n}, people["seller"].token)
             edges = data["orders"]["edges"]
             assert len(edges) == n
             assert all(len(e["node"]["items"]) == 2 and len(e["node"]["serviceJobs"]) == 2 for e in edges)
             assert all(j["technician"]["name"] for e in edges for j in e["node"]["serviceJobs"])
-            costs[n] = len(statements)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+            costs[n] = len(seen)
     assert costs[5] == costs[50], costs
     assert costs[50] <= 10, costs  # page + customers + users (owners, technicians) + items + jobs, and auth
 

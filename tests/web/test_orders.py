@@ -11,8 +11,11 @@ from datetime import timedelta
 
 import pytest
 
-from services.orders import CONFIRMATION_WINDOW
-from tests.orders_helpers import (
+from services.sla import CONFIRMATION_WINDOW
+from tests.support.accounts import fast_account
+from tests.support.database import rows, scalar
+from tests.support.graphql import refused
+from tests.support.orders import (
     CANCEL,
     COMPLETE,
     CONFIRM,
@@ -25,31 +28,12 @@ from tests.orders_helpers import (
     UPDATE_ORDER,
     Workflow,
     event_types,
-    fast_account,
     gid,
     item,
-    new_customer,
     order_input,
     raw_id,
-    refused,
-    rows,
-    scalar,
     snapshot,
 )
-
-
-@pytest.fixture
-async def people(services):
-    return {
-        "seller": await fast_account(services, "MARKETING", name="Marco Rossi"),
-        "servicer": await fast_account(services, "SERVICE", name="Sofia Alvarez"),
-        "technician": await fast_account(services, "SERVICE", name="Tom Becker"),
-    }
-
-
-@pytest.fixture
-async def customer(services):
-    return await new_customer(services, "Acme Robotics")
 
 
 async def create(gql, token, customer_gid, **overrides) -> dict:

@@ -12,7 +12,7 @@ from services import customers as customer_service
 from services.customers import NewCustomer
 from services.principal import Principal, PrincipalKind
 from services.unit_of_work import unit_of_work
-from tests.helpers import error_codes
+from tests.support.graphql import error_codes
 
 CUSTOMERS = """query($first: Int, $after: String, $search: String) {
   customers(first: $first, after: $after, search: $search) {

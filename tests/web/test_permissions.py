@@ -12,33 +12,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from graphql.pyutils import Undefined
-from sqlalchemy import text
 
-from db.models import User
 from schema.ids import to_global_id
 from schema.schema import build_schema
 from services import customers as customer_service
 from services.accounts import set_user_active
 from services.customers import ContactData, NewCustomer
 from services.unit_of_work import unit_of_work
-from tests.helpers import PASSWORD, Account, UserFactory, error_codes
-
-# A real argon2 hash of PASSWORD with tiny parameters: these tests are about authorization, so their
-# accounts skip the deliberately slow production hashing (tests/web/test_auth.py covers sign-in).
-FAST_HASH = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
-
-PEOPLE = ["marketing staff", "service staff", "management staff", "supervisor", "admin"]
-KEYS = ["reporting key", "board key"]
-PRINCIPALS = PEOPLE + KEYS
-PERSON_OF = {
-    "marketing staff": ("MARKETING", "STAFF"),
-    "service staff": ("SERVICE", "STAFF"),
-    "management staff": ("MANAGEMENT", "STAFF"),
-    "supervisor": ("MANAGEMENT", "SUPERVISOR"),
-    "admin": ("MANAGEMENT", "ADMIN"),
-}
+from tests.support.accounts import PEOPLE, PRINCIPALS, Account, UserFactory, credential, fast_account
+from tests.support.database import all_rows, scalar
+from tests.support.graphql import error_codes
 
 # DOMAIN.md: "customers, contacts" ✓ for marketing, service, supervisor, admin (and management staff,
 # who have every person's rights); "users, API keys" admin only; API keys never write.
@@ -68,40 +52,9 @@ SNAPSHOT_TABLES = (
 )
 
 
-async def fast_account(services, department: str, role: str, name: str | None = None) -> Account:
-    n = uuid.uuid4().hex[:8]
-    user = User(
-        id=uuid.uuid4(),
-        email=f"{role.lower()}.{n}@example.com",
-        name=name or f"{department} {role} {n}",
-        department=department,
-        role=role,
-        active=True,
-        password_hash=FAST_HASH,
-        token_generation=0,
-    )
-    async with services.db.sessions() as session, session.begin():
-        session.add(user)
-    return Account(user, services.tokens.issue(user, services.clock.now()))
-
-
 async def snapshot(services) -> dict[str, list]:
     """Every row of every table a mutation here could touch (API keys' use stamp aside)."""
-    out = {}
-    async with services.db.sessions() as s:
-        for table in SNAPSHOT_TABLES:
-            result = await s.execute(text(f"SELECT * FROM {table}"))
-            columns = list(result.keys())
-            rows = [dict(zip(columns, r)) for r in result.all()]
-            for row in rows:
-                row.pop("last_used_at", None)
-            out[table] = sorted(rows, key=repr)
-    return out
-
-
-async def scalar(services, sql: str, **params) -> Any:
-    async with services.db.sessions() as s:
-        return (await s.execute(text(sql), params)).scalar()
+    return await all_rows(services, SNAPSHOT_TABLES, ignore={"last_used_at"})
 
 
 async def seed_customer(services, name: str = "Acme Ltd") -> tuple[uuid.UUID, uuid.UUID]:
@@ -276,12 +229,6 @@ def mutation_text(name: str) -> str:
     return f"mutation($i: {input_type}!) {{ {name}(input: $i) {{ {selection} }} }}"
 
 
-async def credential(services, users, principal: str) -> str:
-    if principal in KEYS:
-        return await users.api_key(principal.split()[0], name=principal)
-    return (await fast_account(services, *PERSON_OF[principal])).token
-
-
 def schema_mutations() -> set[str]:
     schema = build_schema()
     return {schema.config.name_converter.get_graphql_name(f) for f in schema.get_type_by_name("Mutation").fields}
@@ -424,7 +371,8 @@ async def check_mutations(principal: str, token: str, gql, services) -> None:
         assert error_codes(body) == ["FORBIDDEN"]
 
 
-CONTACTS_QUERY = """{ customers(first: 10) { edges { node { name owner { name } contacts { name title isPrimary phone email } } } } }"""
+CONTACTS_QUERY = """{ customers(first: 10) { edges { node {
+  name owner { name } contacts { name title isPrimary phone email } } } } }"""
 
 
 async def check_reads(principal: str, token: str, gql, services) -> None:

@@ -18,11 +18,11 @@ from graphql import OperationDefinitionNode, parse, validate
 from schema.limits import query_cost
 from schema.schema import build_schema
 from settings import Settings
-from tests.conftest import TEST_SECRET
-from tests.helpers import GraphQLClient, error_codes
+from tests.support.accounts import TEST_SECRET
+from tests.support.database import statements
+from tests.support.graphql import GraphQLClient, error_codes
 from tests.web.test_order_reads import PAGE as ORDERS_PAGE
 from tests.web.test_query_counts import LIST as CUSTOMERS_PAGE
-from tests.web.test_query_counts import statements
 from tests.web.test_ticket_board import BOARD
 from web.app import create_app
 
@@ -89,7 +89,8 @@ async def test_first_from_variables_and_fragments_count_the_same(gql, users):
       fragment Comments on Ticket { comments(first: 100) { edges { node { body } } } }"""
     assert too_complex(await gql(fragments, token=rep.token))["extensions"]["cost"] == 1_020_201
     via_node = """query($id: ID!) { node(id: $id) { ... on Customer { tickets(first: 100) { edges { node {
-      customer { tickets(first: 100) { edges { node { comments(first: 10) { edges { node { body } } } } } } } } } } } } }"""
+      customer { tickets(first: 100) { edges { node {
+        comments(first: 10) { edges { node { body } } } } } } } } } } } } }"""
     cost = 1 + (1 + 100 * (1 + 1 + (1 + 100 * (1 + (1 + 10)))))
     assert too_complex(await gql(via_node, {"id": "x"}, rep.token))["extensions"]["cost"] == cost
 
@@ -265,7 +266,7 @@ async def test_every_limit_is_read_from_the_settings(services, db_url, users, no
 @pytest.mark.timeout(120)
 async def test_subscriptions_are_checked_the_same_way(db_url, users):
     """Over a real WebSocket to a real server: inputs and cost are checked before the subscription starts."""
-    from tests.realtime_support import Server, Subscriber, token_for
+    from tests.support.realtime import Server, Subscriber, token_for
 
     account = await users.create("SERVICE")
     server = await Server(db_url).start()

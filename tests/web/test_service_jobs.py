@@ -7,41 +7,21 @@ import re
 
 import pytest
 
-from tests.orders_helpers import (
+from tests.support.accounts import fast_account
+from tests.support.database import scalar
+from tests.support.graphql import refused
+from tests.support.orders import (
     CANCEL_JOB,
     COMPLETE,
     READ_JOB,
     REASSIGN,
     SCHEDULE,
     START,
-    Workflow,
     event_types,
-    fast_account,
     gid,
     new_customer,
-    refused,
-    scalar,
     snapshot,
 )
-
-
-@pytest.fixture
-async def people(services):
-    return {
-        "seller": await fast_account(services, "MARKETING", name="Marco Rossi"),
-        "servicer": await fast_account(services, "SERVICE", name="Sofia Alvarez"),
-        "technician": await fast_account(services, "SERVICE", name="Tom Becker"),
-    }
-
-
-@pytest.fixture
-async def flow(services, people):
-    return Workflow(services, people["seller"].user, people["servicer"].user)
-
-
-@pytest.fixture
-async def customer(services):
-    return await new_customer(services, "Acme Robotics")
 
 
 def schedule_input(**fields) -> dict:

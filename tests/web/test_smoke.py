@@ -1,4 +1,4 @@
-from tests.helpers import PASSWORD
+from tests.support.accounts import PASSWORD
 
 
 async def test_login_and_me(gql, users):

@@ -9,17 +9,17 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 
-from db.models import Activity, Customer, Event, IdempotencyRecord
 from db.repositories import activity as activity_repo
 from db.repositories import customers as customers_repo
 from db.session import Database
 from schema.context import AppServices
 from services.auth import TokenService
 from settings import Settings
-from tests.conftest import TEST_SECRET
-from tests.helpers import GraphQLClient, UserFactory
+from tests.support.accounts import TEST_SECRET, UserFactory
+from tests.support.database import CUSTOMER_WRITES, row_counts
+from tests.support.graphql import GraphQLClient
 from web.app import build_services, create_app
 
 TIMEOUT_MS = 300
@@ -52,19 +52,6 @@ def sleep_first(monkeypatch, name: str, seconds: float = 5, module=customers_rep
         return await original(session, *args, **kwargs)
 
     monkeypatch.setattr(module, name, slow)
-
-
-async def table_counts(services) -> dict[str, int]:
-    async with services.db.sessions() as session:
-        return {
-            name: await session.scalar(select(func.count()).select_from(model))
-            for name, model in (
-                ("activity", Activity),
-                ("events", Event),
-                ("customers", Customer),
-                ("idempotency", IdempotencyRecord),
-            )
-        }
 
 
 async def test_a_slow_read_is_stopped_and_said_so(quick, monkeypatch, no_error_logs):
@@ -109,12 +96,12 @@ async def test_later_reads_of_the_same_snapshot_are_stopped_too(quick, monkeypat
 async def test_a_slow_mutation_is_stopped_and_rolled_back(quick, monkeypatch, no_error_logs):
     services, gql, users = quick
     rep = await users.create()
-    before = await table_counts(services)
+    before = await row_counts(services, CUSTOMER_WRITES)
     sleep_first(monkeypatch, "add")
     body = await gql(CREATE, {"i": {"name": "Acme", "idempotencyKey": "form-1"}}, rep.token)
     [error] = body["errors"]
     assert error["extensions"]["code"] == "TIMEOUT" and error["path"] == ["createCustomer"]
-    assert await table_counts(services) == before
+    assert await row_counts(services, CUSTOMER_WRITES) == before
     # The key was not taken: the retry creates the customer.
     monkeypatch.undo()
     created = await gql.mutate("createCustomer", CREATE, {"i": {"name": "Acme", "idempotencyKey": "form-1"}}, rep.token)

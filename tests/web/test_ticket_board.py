@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
-from sqlalchemy import event
-
 from services import escalations as escalation_service
 from services import tickets as ticket_service
-from tests.tickets_support import cast, new_customer, new_order, open_ticket
+from tests.support.database import statements
+from tests.support.tickets import cast, new_customer, new_order, open_ticket
 
 BOARD = """query { eventCursor tickets(first: 50) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node {
   id number kind priority status subject createdAt
@@ -20,20 +17,6 @@ BOARD = """query { eventCursor tickets(first: 50) { totalCount pageInfo { hasNex
   escalation { id status reason requestedBy { name } participants { id name department } }
   rootCause { code label }
 } } } }"""
-
-
-@contextmanager
-def counting(engine):
-    statements: list[str] = []
-
-    def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", before_cursor_execute)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", before_cursor_execute)
 
 
 async def add_tickets(c, n: int, customers: list, orders: list) -> None:
@@ -63,15 +46,15 @@ async def test_board_query_statement_count_does_not_grow_with_the_page(gql, serv
     c = await cast(services)
     customers = [c.customer_id] + [await new_customer(c, f"Customer {i}") for i in range(4)]
     orders = [(await new_order(c, customer_id=cid)).id for cid in customers]
-    engine = services.db.engine.sync_engine
+    engine = services.db.engine
 
     await add_tickets(c, 5, customers, orders)
-    with counting(engine) as small:
+    with statements(engine) as small:
         data = await gql.ok(BOARD, token=c.service.token)
     assert len(data["tickets"]["edges"]) == 5
 
     await add_tickets(c, 45, customers, orders)
-    with counting(engine) as large:
+    with statements(engine) as large:
         data = await gql.ok(BOARD, token=c.service.token)
     edges = data["tickets"]["edges"]
     assert len(edges) == 50 and data["tickets"]["totalCount"] == 50

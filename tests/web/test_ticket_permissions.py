@@ -11,23 +11,15 @@ import uuid
 from collections.abc import Awaitable, Callable
 
 import pytest
-from sqlalchemy import text
 
 from schema.ids import to_global_id
 from services import escalations as escalation_service
 from services import tickets as ticket_service
-from tests.helpers import error_codes
-from tests.tickets_support import Cast, cast, fast_account, mutation, new_job, ticket_in, tid
+from tests.support.accounts import KEYS, PEOPLE, PRINCIPALS, credential
+from tests.support.database import all_rows, scalar
+from tests.support.graphql import error_codes
+from tests.support.tickets import Cast, cast, mutation, new_job, ticket_in, tid
 
-PEOPLE = ["marketing staff", "service staff", "management staff", "supervisor", "admin"]
-KEYS = ["reporting key", "board key"]
-PERSON_OF = {
-    "marketing staff": ("MARKETING", "STAFF"),
-    "service staff": ("SERVICE", "STAFF"),
-    "management staff": ("MANAGEMENT", "STAFF"),
-    "supervisor": ("MANAGEMENT", "SUPERVISOR"),
-    "admin": ("MANAGEMENT", "ADMIN"),
-}
 HANDLERS = {"service staff", "admin"}  # "acknowledge, assign, escalate, resolve, close ticket": service, admin
 
 # Written out from DOMAIN.md, not derived from services/access.py.
@@ -53,11 +45,6 @@ ALLOWED: dict[str, set[str]] = {
 PARTICIPANT_RULE = {("addEscalationNote", p) for p in ("marketing staff", "service staff", "management staff")}
 
 Check = Callable[[dict], Awaitable[None]]
-
-
-async def scalar(services, sql: str, **params):
-    async with services.db.sessions() as s:
-        return (await s.execute(text(sql), params)).scalar()
 
 
 async def status_is(services, ticket_id: uuid.UUID, status: str) -> None:
@@ -202,30 +189,19 @@ SNAPSHOT = (
 
 
 async def snapshot(services) -> dict:
-    out = {}
-    async with services.db.sessions() as s:
-        for table in SNAPSHOT:
-            result = await s.execute(text(f"SELECT * FROM {table}"))
-            out[table] = sorted((tuple(r) for r in result.all()), key=repr)
-    return out
-
-
-async def credential(c: Cast, users, principal: str) -> str:
-    if principal in KEYS:
-        return await users.api_key(principal.split()[0])
-    return (await fast_account(c.services, *PERSON_OF[principal])).token
+    return await all_rows(services, SNAPSHOT)
 
 
 def test_the_table_covers_every_after_sale_mutation():
-    from tests.tickets_support import INPUT_TYPES
+    from tests.support.tickets import INPUT_TYPES
 
     assert set(ALLOWED) == set(INPUT_TYPES)
 
 
-@pytest.mark.parametrize("principal", PEOPLE + KEYS)
+@pytest.mark.parametrize("principal", PRINCIPALS)
 async def test_after_sale_mutations_per_the_matrix(principal, gql, users, services):
     c = await cast(services)
-    token = await credential(c, users, principal)
+    token = await credential(c.services, users, principal)
     wrong = []
     for name in ALLOWED:
         variables, applied = await prepare(c, name)

@@ -11,18 +11,21 @@ from sqlalchemy import select, text
 
 from db.models import Ticket
 from schema.ids import parse_global_id, to_global_id
-from tests.tickets_support import (
+from tests.support.accounts import fast_account
+from tests.support.tickets import (
     READ_TICKET,
     activity_of,
+    call,
     cast,
+    codes,
     counts,
     events_of,
-    fast_account,
-    mutation,
     new_customer,
     new_job,
     new_order,
+    ok,
     open_ticket,
+    refused,
     step,
     ticket_in,
     tid,
@@ -32,34 +35,10 @@ LIST = """query($f: TicketFilter, $first: Int, $after: String) { tickets(first: 
   totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id number subject } } } }"""
 
 
-async def call(gql, name: str, account, **input) -> dict:
-    """The payload of mutation `name` (user errors included)."""
-    return (await gql.ok(mutation(name), {"i": input}, account.token))[name]
-
-
-async def ok(gql, name: str, account, **input) -> dict:
-    payload = await call(gql, name, account, **input)
-    assert payload["errors"] == [], payload["errors"]
-    return payload
-
-
-async def refused(gql, services, name: str, account, **input) -> list[dict]:
-    before = await counts(services)
-    payload = await call(gql, name, account, **input)
-    assert payload["errors"], "expected a refusal"
-    assert next(v for k, v in payload.items() if k != "errors") is None
-    assert await counts(services) == before
-    return payload["errors"]
-
-
 def raw(gid: str) -> uuid.UUID:
     type_name, value = parse_global_id(gid)
     assert type_name == "Ticket"
     return uuid.UUID(value)
-
-
-def codes(errors: list[dict]) -> list[str]:
-    return [e["code"] for e in errors]
 
 
 async def listed(gql, token: str, f: dict | None = None, first: int = 100) -> list[str]:
@@ -358,7 +337,8 @@ async def test_ticket_list_filters_and_keyset_pages(gql, services, clock):
     # Customer.tickets (with a filter) and Order.tickets
     data = await gql.ok(
         """query($c: ID!, $o: ID!) {
-      c: node(id: $c) { ... on Customer { tickets(first: 10, filter: {kind: [COMPLAINT, INQUIRY]}) { totalCount edges { node { subject } } } } }
+      c: node(id: $c) { ... on Customer {
+        tickets(first: 10, filter: {kind: [COMPLAINT, INQUIRY]}) { totalCount edges { node { subject } } } } }
       o: node(id: $o) { ... on Order { tickets(first: 10) { totalCount edges { node { subject } } } } } }""",
         {"c": to_global_id("Customer", c.customer_id), "o": to_global_id("Order", order.id)},
         tok,
@@ -422,7 +402,10 @@ async def test_escalations_query_and_node_by_id(gql, services):
     open_one = await ticket_in(c, "ESCALATED")
     closed_one = await ticket_in(c, "ESCALATED")
     await step(c, closed_one.id, "close_escalation")
-    query = "query($s: EscalationStatus) { escalations(first: 10, status: $s) { totalCount edges { node { status ticket { id } } } } }"
+    query = (
+        "query($s: EscalationStatus) { escalations(first: 10, status: $s) "
+        "{ totalCount edges { node { status ticket { id } } } } }"
+    )
     data = await gql.ok(query, {"s": "OPEN"}, c.marketing.token)
     assert [e["node"]["ticket"]["id"] for e in data["escalations"]["edges"]] == [tid(open_one.id)]
     data = await gql.ok(query, {"s": None}, c.marketing.token)
@@ -436,16 +419,10 @@ async def test_escalations_query_and_node_by_id(gql, services):
 async def test_a_technician_reports_a_problem_from_a_job(gql, services):
     c = await cast(services)
     job = await new_job(c, with_order=True)
-    payload = await ok(
-        gql,
-        "reportServiceJobProblem",
-        c.service,
-        serviceJobId=to_global_id("ServiceJob", job.id),
-        subject="Wrong voltage on site",
-        description="The site has 110 V, the unit needs 230 V",
-        priority="HIGH",
-        idempotencyKey="job-problem-1",
-    )
+    job_gid = to_global_id("ServiceJob", job.id)
+    problem = {"subject": "Wrong voltage on site", "description": "The site has 110 V, the unit needs 230 V"}
+    report = {"serviceJobId": job_gid, **problem, "priority": "HIGH", "idempotencyKey": "job-problem-1"}
+    payload = await ok(gql, "reportServiceJobProblem", c.service, **report)
     t = payload["ticket"]
     assert (t["kind"], t["priority"], t["status"]) == ("QUALITY_ISSUE", "HIGH", "NEW")
     assert t["customer"]["id"] == to_global_id("Customer", c.customer_id)
@@ -463,16 +440,7 @@ async def test_a_technician_reports_a_problem_from_a_job(gql, services):
     assert event.payload["serviceJobId"] == str(job.id) and event.payload["orderId"] == str(job.order_id)
     (row,) = await activity_of(services, ticket_id)
     assert row.changes["notifyUserIds"] == [str(c.marketing.user.id)] and job.number in row.summary
-    again = await ok(
-        gql,
-        "reportServiceJobProblem",
-        c.service,
-        serviceJobId=to_global_id("ServiceJob", job.id),
-        subject="Wrong voltage on site",
-        description="The site has 110 V, the unit needs 230 V",
-        priority="HIGH",
-        idempotencyKey="job-problem-1",
-    )
+    again = await ok(gql, "reportServiceJobProblem", c.service, **report)
     assert again["ticket"]["id"] == t["id"]
     errors = await refused(
         gql,

@@ -12,8 +12,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from db.migrate import alembic_config
 from schema.ids import to_global_id
-from tests.tickets_support import cast, new_order, open_ticket, tid
-from tests.web.test_tickets import ok
+from tests.support.tickets import cast, new_order, ok, open_ticket, tid
 
 TIMELINE = (
     "timeline(first: $first, after: $after) { totalCount edges { cursor node { id action summary } } "

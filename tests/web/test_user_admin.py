@@ -5,12 +5,10 @@ from __future__ import annotations
 import hashlib
 import uuid
 
-from argon2 import PasswordHasher
-from sqlalchemy import text
-
-from db.models import User
 from schema.ids import to_global_id
-from tests.helpers import PASSWORD, Account, error_codes
+from tests.support.accounts import Account, fast_account
+from tests.support.database import rows
+from tests.support.graphql import error_codes
 
 USER_FIELDS = "user { id email name department role active version } errors { code field message }"
 CREATE_USER = f"mutation($i: CreateUserInput!) {{ createUser(input: $i) {{ {USER_FIELDS} }} }}"
@@ -19,7 +17,8 @@ DEACTIVATE = f"mutation($i: UserActionInput!) {{ deactivateUser(input: $i) {{ {U
 REACTIVATE = f"mutation($i: UserActionInput!) {{ reactivateUser(input: $i) {{ {USER_FIELDS} }} }}"
 LOGIN = "mutation($i: AuthInput!) { login(input: $i) { token user { id email } errors { code message } } }"
 CREATE_KEY = """mutation($i: CreateApiKeyInput!) {
-  createApiKey(input: $i) { apiKey { id name scope prefix createdAt lastUsedAt revokedAt } key errors { code field message } } }"""
+  createApiKey(input: $i) {
+    apiKey { id name scope prefix createdAt lastUsedAt revokedAt } key errors { code field message } } }"""
 REVOKE_KEY = """mutation($i: RevokeApiKeyInput!) {
   revokeApiKey(input: $i) { apiKey { id revokedAt } key errors { code field message } } }"""
 API_KEYS = "{ apiKeys { id name scope prefix createdAt lastUsedAt revokedAt } }"
@@ -27,9 +26,6 @@ USERS_PAGE = """query($first: Int, $after: String, $department: Department, $act
   users(first: $first, after: $after, department: $department, active: $active) {
     totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
     edges { cursor node { name department active } } } }"""
-
-# Real argon2 hashes of PASSWORD with tiny parameters, for bulk accounts that are not about sign-in.
-FAST_HASH = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
 
 
 def new_user(email: str = "new.person@example.com", **overrides) -> dict:
@@ -45,11 +41,6 @@ def new_user(email: str = "new.person@example.com", **overrides) -> dict:
     }
 
 
-async def rows(services, sql: str, **params) -> list:
-    async with services.db.sessions() as s:
-        return [tuple(r) for r in (await s.execute(text(sql), params)).all()]
-
-
 async def user_row(services, user_id) -> tuple:
     (row,) = await rows(
         services,
@@ -60,19 +51,7 @@ async def user_row(services, user_id) -> tuple:
 
 
 async def fast_user(services, name: str, department: str, active: bool = True, role: str = "STAFF") -> Account:
-    user = User(
-        id=uuid.uuid4(),
-        email=f"{uuid.uuid4().hex[:10]}@example.com",
-        name=name,
-        department=department,
-        role=role,
-        active=active,
-        password_hash=FAST_HASH,
-        token_generation=0,
-    )
-    async with services.db.sessions() as session, session.begin():
-        session.add(user)
-    return Account(user, services.tokens.issue(user, services.clock.now()))
+    return await fast_account(services, department, role, name=name, active=active)
 
 
 # ----------------------------------------------------------------------------------------- users

@@ -1,0 +1,130 @@
+"""The event log: the cursor of a request's snapshot, and the subscriptions (a stream of the log's
+matching events, replayed from `after` first)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, AsyncIterator
+
+from graphql import GraphQLError
+
+from db.repositories import events as events_repo
+from schema.context import Info
+from schema.types.common import BadUserInput, query_id
+from schema.types.events import (
+    EscalationEvent,
+    Event,
+    EventType,
+    OrderHandoffEvent,
+    SlaAlertEvent,
+    TicketEvent,
+    as_graphql,
+    common_fields,
+    sla_alert,
+)
+from schema.types.tickets import TicketFilter
+from services.realtime import streams
+from services.realtime.hub import CursorExpired, LoggedEvent, Match, SubscriberTooSlow
+from web.ws import DEFAULT_GRACE, close_socket
+
+
+async def event_cursor(info: Info) -> str:
+    """Newest event id in this request's snapshot (the same snapshot as the rest of the query)."""
+    return str(await info.context.read(events_repo.latest_id))
+
+
+def parse_cursor(after: str | None) -> int | None:
+    if after is None:
+        return None
+    try:
+        value = int(after)
+    except ValueError:
+        raise BadUserInput(f"invalid cursor {after!r}: use an event's `cursor` or `eventCursor`") from None
+    if value < 0:
+        raise BadUserInput(f"invalid cursor {after!r}")
+    return value
+
+
+async def _events(info: Info, match: Match, after: str | None) -> AsyncIterator[LoggedEvent]:
+    cursor = parse_cursor(after)
+    services = info.context.services
+    oldest = None
+    if cursor is not None:
+        from services.event_retention import oldest_allowed_cursor
+
+        async with services.db.sessions() as session:
+            oldest = await oldest_allowed_cursor(session)
+    try:
+        async for event in services.hub.stream(
+            match, cursor, oldest_allowed=oldest, on_cut_off=lambda: _close_slow(info)
+        ):
+            yield event
+    except CursorExpired as exc:
+        raise GraphQLError(str(exc), extensions={"code": "CURSOR_EXPIRED"}) from None
+    except SubscriberTooSlow as exc:
+        raise GraphQLError(str(exc), extensions={"code": "SUBSCRIBER_TOO_SLOW"}) from None
+
+
+# Close code for a subscriber that fell behind by a whole queue; it may reconnect with `after`.
+SLOW_SUBSCRIBER_CLOSE_CODE = 4413
+
+
+def _close_slow(info: Info) -> None:
+    # The client stopped reading: it gets 4413 if it reads again within the grace, and loses its
+    # TCP connection (and the server its send queue) after the grace in any case.
+    settings = info.context.services.settings
+    grace = settings.slow_subscriber_grace if settings is not None else DEFAULT_GRACE
+    close_socket(
+        info.context.request,
+        SLOW_SUBSCRIBER_CLOSE_CODE,
+        "subscriber too slow: reconnect with after=<last cursor>",
+        grace,
+    )
+
+
+async def order_handoffs(info: Info, after: str | None = None) -> AsyncGenerator[OrderHandoffEvent, None]:
+    async for event in _events(info, streams.handoffs, after):
+        yield OrderHandoffEvent(**common_fields(event))
+
+
+async def complaint_escalations(info: Info, after: str | None = None) -> AsyncGenerator[EscalationEvent, None]:
+    async for event in _events(info, streams.escalations, after):
+        yield EscalationEvent(**common_fields(event))
+
+
+async def ticket_board(
+    info: Info, filter: TicketFilter | None = None, after: str | None = None
+) -> AsyncGenerator[TicketEvent, None]:
+    async for event in _events(info, streams.board(board_filter(filter)), after):
+        yield TicketEvent(**common_fields(event))
+
+
+async def sla_alerts(info: Info, after: str | None = None) -> AsyncGenerator[SlaAlertEvent, None]:
+    async for event in _events(info, streams.sla_alerts, after):
+        yield sla_alert(event)
+
+
+async def events(
+    info: Info,
+    types: list[EventType] | None = None,
+    after: str | None = None,
+) -> AsyncGenerator[Event, None]:
+    wanted = frozenset(t.value for t in types) if types else None
+    async for event in _events(info, streams.of_types(wanted), after):
+        yield as_graphql(event)
+
+
+def board_filter(f: TicketFilter | None) -> streams.BoardFilter:
+    if f is None:
+        return streams.BoardFilter()
+    assignee = query_id(f.assignee_id, "User", "filter.assigneeId")
+    customer = query_id(f.customer_id, "Customer", "filter.customerId")
+    return streams.BoardFilter(
+        statuses=frozenset(s.value for s in f.status or []),
+        kinds=frozenset(k.value for k in f.kind or []),
+        priorities=frozenset(p.value for p in f.priority or []),
+        assignee_id=str(assignee) if assignee else None,
+        customer_id=str(customer) if customer else None,
+        escalated=f.escalated,
+        sla_state=f.sla_state.value if f.sla_state else None,
+        search=f.search.strip().lower() if f.search and f.search.strip() else None,
+    )

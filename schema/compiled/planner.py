@@ -1,0 +1,301 @@
+"""Walk a validated query operation and build its ONE statement (SQLAlchemy Core, compiled once).
+
+The statement is `SELECT json_build_object(<root key>, <root value>, …)::text`: every root field is a
+scalar subquery in the same statement, so all of them (and `eventCursor`) read one snapshot. A list
+is a CTE page (keyset, `first + 1` rows, as db/repositories/pagination.py) aggregated with `json_agg`;
+a relation is a correlated scalar subquery building its object with `json_build_object` (the shape
+PostGraphile v4 generates; v5 and Hasura use LATERAL joins for the same result).
+
+The plan is built from one request's variables but holds only bind parameters: `bindings` turn the
+next request's variables into parameter values, and refuse (the reference runs) when those variables
+would need another statement (another filter shape) or an error (`first` out of range, bad cursor).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLIncludeDirective,
+    GraphQLSchema,
+    GraphQLSkipDirective,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    get_named_type,
+    is_abstract_type,
+)
+from graphql.execution.values import get_directive_values
+from sqlalchemy import Text, cast, func, literal_column, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
+from sqlalchemy.sql import util as sql_util
+
+from db.models import EscalationParticipant, Event
+from schema.compiled import sql
+from schema.compiled.mapping import FIELDS, SLA_FIELDS, TABLES, Scalar, Special, ToOne
+from schema.compiled.roots import ROOTS, RootList
+from services import sla
+from services.access import Action
+
+_DIALECT = asyncpg_dialect()
+_MAX_PAIRS = 50  # json_build_object takes at most 100 arguments
+_EMPTY: Any = literal_column("'[]'::json")
+
+
+class NotCompilable(Exception):
+    """The operation (or these variables) needs the reference executor."""
+
+
+@dataclass
+class Plan:
+    sql: str
+    order: list[str]  # bind parameter names, in the order of $1, $2, …
+    fixed: dict[str, Any]  # constants of the statement (enum values, ratios of services/sla.py)
+    roots: list[RootList]
+    costs: dict[tuple[Any, ...], int] = field(default_factory=dict)
+
+    def parameters(self, variables: Any, now: Any) -> list[Any] | None:
+        values: dict[str, Any] = {sql.NOW: now}
+        for root in self.roots:
+            bound = root.bind(variables)
+            if bound is None:
+                return None
+            values.update(bound)
+        fixed = self.fixed
+        return [values[name] if name in values else fixed[name] for name in self.order]
+
+    def firsts(self, variables: Any) -> tuple[Any, ...]:
+        return tuple(root.arguments(variables).get("first") for root in self.roots)
+
+
+class Planner:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        document: Any,
+        operation: OperationDefinitionNode,
+        variables: Any,
+        actions: frozenset[Action],
+        refused: set[tuple[str, str]],
+    ):
+        self.schema, self.operation, self.variables, self.actions = schema, operation, variables, actions
+        self.refused = refused  # (type, field) pairs the mapping must not compile
+        self.fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+        self.aliases = 0
+        self.roots: list[RootList] = []
+
+    # ------------------------------------------------------------------ selections, as graphql-core collects them
+
+    def _included(self, node: Any) -> bool:
+        skip = get_directive_values(GraphQLSkipDirective, node, self.variables)
+        if skip and skip.get("if"):
+            return False
+        include = get_directive_values(GraphQLIncludeDirective, node, self.variables)
+        return not (include is not None and not include.get("if"))
+
+    def _matches(self, condition: Any, type_: Any) -> bool:
+        if condition is None:
+            return True
+        wanted = self.schema.get_type(condition.name.value)
+        if wanted is type_:
+            return True
+        return bool(wanted is not None and is_abstract_type(wanted) and self.schema.is_sub_type(wanted, type_))
+
+    def collect(self, type_: Any, nodes: list[FieldNode]) -> dict[str, list[FieldNode]]:
+        """Response key -> its field nodes, in first-appearance order (graphql-core's collect_subfields)."""
+        fields: dict[str, list[FieldNode]] = {}
+        visited: set[str] = set()
+
+        def walk(selection_set: Any) -> None:
+            for selection in selection_set.selections:
+                if not self._included(selection):
+                    continue
+                if isinstance(selection, FieldNode):
+                    key = selection.alias.value if selection.alias else selection.name.value
+                    fields.setdefault(key, []).append(selection)
+                elif isinstance(selection, InlineFragmentNode):
+                    if self._matches(selection.type_condition, type_):
+                        walk(selection.selection_set)
+                elif isinstance(selection, FragmentSpreadNode):
+                    name = selection.name.value
+                    if name in visited:
+                        continue
+                    visited.add(name)
+                    fragment = self.fragments[name]
+                    if self._matches(fragment.type_condition, type_):
+                        walk(fragment.selection_set)
+
+        for node in nodes:
+            if node.selection_set is not None:
+                walk(node.selection_set)
+        return fields
+
+    def _alias(self, type_name: str) -> Any:
+        self.aliases += 1
+        return TABLES[type_name].alias(f"r{self.aliases}")
+
+    # ------------------------------------------------------------------ objects
+
+    def object_json(self, type_name: str, nodes: list[FieldNode], source: Any) -> Any:
+        fields = self.collect(self.schema.get_type(type_name), nodes)
+        pairs = []
+        for key, field_nodes in fields.items():
+            name = field_nodes[0].name.value
+            if name == "__typename":
+                pairs.append((key, sql.quoted(type_name)))
+                continue
+            spec = FIELDS.get(type_name, {}).get(name)
+            if spec is None or (type_name, name) in self.refused:
+                raise NotCompilable(f"{type_name}.{name}")
+            pairs.append((key, self.field_value(type_name, spec, field_nodes, source)))
+        if len(pairs) > _MAX_PAIRS:
+            raise NotCompilable("too many fields in one object")
+        return sql.json_object(pairs)
+
+    def field_value(self, type_name: str, spec: Any, nodes: list[FieldNode], source: Any) -> Any:
+        if isinstance(spec, Scalar):
+            if spec.gate is not None and spec.gate not in self.actions:
+                raise NotCompilable(f"{type_name}.{spec.column} is gated")  # the reference writes FORBIDDEN
+            column = source.c[spec.column]
+            if spec.kind == "id":
+                return sql.global_id(type_name, column)
+            return sql.iso_datetime(column) if spec.kind == "datetime" else column
+        if isinstance(spec, ToOne):
+            target = self._alias(spec.target)
+            body = self.object_json(spec.target, nodes, target)
+            return select(body).where(target.c[spec.key] == source.c[spec.column]).scalar_subquery()
+        assert isinstance(spec, Special)
+        return getattr(self, "_" + spec.name)(nodes, source)
+
+    def _sla(self, nodes: list[FieldNode], source: Any) -> Any:
+        """services/sla.py's SQL rules over this ticket's row, `now` bound per request."""
+        adapt = sql_util.ClauseAdapter(source).traverse
+        rules = {
+            "first_response": sla.first_response_state_sql,
+            "resolution": sla.resolution_state_sql,
+            "ticket": sla.ticket_state_sql,
+        }
+        pairs = []
+        for key, field_nodes in self.collect(self.schema.get_type("TicketSla"), nodes).items():
+            name = field_nodes[0].name.value
+            if name == "__typename":
+                pairs.append((key, sql.quoted("TicketSla")))
+            elif SLA_FIELDS[name] in rules:
+                pairs.append((key, adapt(sql.with_now_param(rules[SLA_FIELDS[name]](sql.NOW_STAND_IN)))))
+            else:
+                pairs.append((key, sql.iso_datetime(source.c[SLA_FIELDS[name]])))
+        return sql.json_object(pairs)
+
+    def _current_escalation(self, nodes: list[FieldNode], source: Any) -> Any:
+        """The open consultation, else the latest (db/repositories/tickets.py current_escalations)."""
+        e = self._alias("Escalation")
+        return (
+            select(self.object_json("Escalation", nodes, e))
+            .where(e.c.ticket_id == source.c.id)
+            .order_by((e.c.status == "OPEN").desc(), e.c.requested_at.desc(), e.c.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    def _contacts(self, nodes: list[FieldNode], source: Any) -> Any:
+        """Primary first, then oldest first (db/repositories/customers.py contacts_of)."""
+        c = self._alias("Contact")
+        body = self.object_json("Contact", nodes, c)
+        aggregate = func.json_agg(aggregate_order_by(body, c.c.is_primary.desc(), c.c.created_at, c.c.id))
+        return select(func.coalesce(aggregate, _EMPTY)).where(c.c.customer_id == source.c.id).scalar_subquery()
+
+    def _participants(self, nodes: list[FieldNode], source: Any) -> Any:
+        """By name (db/repositories/tickets.py participants_of)."""
+        u = self._alias("User")
+        self.aliases += 1
+        link = EscalationParticipant.__table__.alias(f"r{self.aliases}")
+        body = self.object_json("User", nodes, u)
+        aggregate = func.json_agg(aggregate_order_by(body, u.c.name, u.c.id))
+        return (
+            select(func.coalesce(aggregate, _EMPTY))
+            .select_from(link.join(u, u.c.id == link.c.user_id))
+            .where(link.c.escalation_id == source.c.id)
+            .scalar_subquery()
+        )
+
+    # ------------------------------------------------------------------ connections and the root
+
+    def connection(self, root: RootList, nodes: list[FieldNode]) -> Any:
+        page, count, first, has_previous = root.statements()
+        connection_type: Any = get_named_type(root.field.type)
+        edge_type: Any = get_named_type(connection_type.fields["edges"].type)
+        node_type_name = get_named_type(edge_type.fields["node"].type).name
+        pairs: list[tuple[str, Any]] = []
+        for key, field_nodes in self.collect(connection_type, nodes).items():
+            name = field_nodes[0].name.value
+            if name == "__typename":
+                pairs.append((key, sql.quoted(connection_type.name)))
+            elif name == "totalCount":
+                pairs.append((key, count))
+            elif name == "pageInfo":
+                pairs.append((key, self._page_info(field_nodes, page, first, has_previous)))
+            elif name == "edges":
+                edge_pairs: list[tuple[str, Any]] = []
+                for edge_key, edge_nodes in self.collect(edge_type, field_nodes).items():
+                    edge_field = edge_nodes[0].name.value
+                    if edge_field == "__typename":
+                        edge_pairs.append((edge_key, sql.quoted(edge_type.name)))
+                    elif edge_field == "cursor":
+                        edge_pairs.append((edge_key, page.c._cursor))
+                    else:
+                        edge_pairs.append((edge_key, self.object_json(node_type_name, edge_nodes, page)))
+                aggregate = func.json_agg(aggregate_order_by(sql.json_object(edge_pairs), page.c._rn))
+                edges = select(func.coalesce(aggregate, _EMPTY)).select_from(page).where(page.c._rn <= first)
+                pairs.append((key, edges.scalar_subquery()))
+        return sql.json_object(pairs)
+
+    def _page_info(self, nodes: list[FieldNode], page: Any, first: Any, has_previous: Any) -> Any:
+        pairs: list[tuple[str, Any]] = []
+        for key, field_nodes in self.collect(self.schema.get_type("PageInfo"), nodes).items():
+            name = field_nodes[0].name.value
+            if name == "__typename":
+                value: Any = sql.quoted("PageInfo")
+            elif name == "hasNextPage":
+                value = select(func.count()).select_from(page).scalar_subquery() > first
+            elif name == "hasPreviousPage":
+                value = has_previous
+            elif name == "startCursor":
+                value = select(page.c._cursor).where(page.c._rn == 1, page.c._rn <= first).scalar_subquery()
+            else:  # endCursor
+                last = select(page.c._cursor).where(page.c._rn <= first).order_by(page.c._rn.desc()).limit(1)
+                value = last.scalar_subquery()
+            pairs.append((key, value))
+        return sql.json_object(pairs)
+
+    def plan(self) -> Plan:
+        query_type: Any = self.schema.query_type
+        pairs: list[tuple[str, Any]] = []
+        fields = self.collect(query_type, [self.operation])  # type: ignore[list-item]
+        for key, nodes in fields.items():
+            name = nodes[0].name.value
+            if name == "__typename":
+                pairs.append((key, sql.quoted(query_type.name)))
+                continue
+            if Action.READ not in self.actions:
+                raise NotCompilable("may not read")
+            if name == "eventCursor":
+                latest = select(cast(func.coalesce(func.max(Event.id), 0), Text))
+                pairs.append((key, latest.scalar_subquery()))
+            elif name in ROOTS:
+                field_def = query_type.fields[name]
+                root = ROOTS[name](f"f{len(self.roots)}_", field_def, nodes[0], self.variables)
+                self.roots.append(root)
+                pairs.append((key, self.connection(root, nodes)))
+            else:
+                raise NotCompilable(f"Query.{name}")
+        if not self.roots and all(name == "__typename" for name in (n[0].name.value for n in fields.values())):
+            raise NotCompilable("nothing to read")  # the reference answers without the database
+        if len(pairs) > _MAX_PAIRS:
+            raise NotCompilable("too many root fields")
+        compiled = select(cast(sql.json_object(pairs), Text)).compile(dialect=_DIALECT)
+        fixed = compiled.construct_params()
+        return Plan(compiled.string, list(compiled.positiontup or []), dict(fixed), self.roots)

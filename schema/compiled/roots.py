@@ -1,0 +1,210 @@
+"""The lists the compiler answers at the root: `tickets(first, after, filter)` and `customers(first,
+after, search)`, with the repositories' filters, orderings and cursors (db/repositories/tickets.py
+`page`, customers.py `page`, pagination.py `fetch_page`).
+
+`values` reads one request's arguments the way the reference resolvers do and returns the statement's
+shape (`features`) with the parameter values; None when the reference would answer with an error.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from graphql import FieldNode
+from graphql.execution.values import get_argument_values
+from sqlalchemy import Boolean, DateTime, Integer, String, Text, Uuid, any_, exists, func, or_, select, tuple_
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.sql.elements import BindParameter
+
+from db.models import Customer, Escalation, Ticket
+from db.repositories.customers import _KEYS as CUSTOMER_KEYS  # the reference's own ordering, by construction
+from db.repositories.customers import escape_like
+from db.repositories.pagination import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    InvalidCursor,
+    SortKey,
+    aware_datetime,
+    decode_cursor,
+)
+from db.repositories.tickets import _TICKET_KEYS as TICKET_KEYS
+from schema.compiled import sql
+from schema.ids import decode_id
+from services import sla
+from services.errors import DomainError
+
+
+def _enum_values(values: Any) -> list[str]:
+    return [getattr(v, "value", v) for v in values or []]
+
+
+class RootList:
+    table: Any
+    keys: list[SortKey]
+    descending = False
+
+    def __init__(self, prefix: str, field: Any, node: FieldNode, variables: Any):
+        self.prefix, self.field, self.node = prefix, field, node
+        bound = self.values(self.arguments(variables))
+        if bound is None:
+            from schema.compiled.planner import NotCompilable
+
+            raise NotCompilable("these arguments are answered with an error")
+        self.features: tuple[Any, ...] = bound[0]
+
+    def arguments(self, variables: Any) -> dict[str, Any]:
+        return get_argument_values(self.field, self.node, variables)
+
+    def bind(self, variables: Any) -> dict[str, Any] | None:
+        """Parameter values for another request of the same plan; None: not this statement's shape."""
+        try:
+            bound = self.values(self.arguments(variables))
+        except Exception:  # noqa: BLE001 - anything odd goes to the reference, which reports it
+            return None
+        if bound is None or bound[0] != self.features:
+            return None
+        return {self.prefix + name: value for name, value in bound[1].items()}
+
+    def param(self, name: str, type_: Any) -> BindParameter[Any]:
+        return BindParameter(self.prefix + name, None, type_=type_)
+
+    def values(self, args: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]] | None:
+        first, after = args.get("first"), args.get("after")
+        size = DEFAULT_PAGE_SIZE if first is None else first
+        if not 0 <= size <= MAX_PAGE_SIZE:
+            return None  # the reference's "first must be between 0 and 100" error
+        values: dict[str, Any] = {"first": size, "first1": size + 1, "has_previous": bool(after)}
+        if after:
+            try:
+                decoded = decode_cursor(after, self.keys)
+            except InvalidCursor:
+                return None
+            values.update({f"a{i}": v for i, v in enumerate(decoded)})
+        filtered = self.filter_values(args, values)
+        if filtered is None:
+            return None
+        return (("after", bool(after)), *filtered), values
+
+    def filter_values(self, args: dict[str, Any], values: dict[str, Any]) -> tuple[Any, ...] | None:
+        raise NotImplementedError
+
+    def filters(self) -> list[Any]:
+        raise NotImplementedError
+
+    def _key_type(self, key: SortKey) -> Any:
+        if key.parse is aware_datetime:
+            return DateTime(timezone=True)
+        return Uuid() if key.parse is uuid.UUID else Text()
+
+    def _cursor_value(self, key: SortKey) -> Any:
+        if key.parse is aware_datetime:
+            return sql.iso_datetime(key.expr)
+        return key.expr.cast(Text) if key.parse is uuid.UUID else key.expr
+
+    def statements(self) -> tuple[Any, Any, Any, Any]:
+        """(page CTE with `_rn` and `_cursor`, totalCount subquery, `first` parameter, hasPreviousPage)."""
+        base = select(self.table).where(*self.filters())
+        count = select(func.count()).select_from(base.subquery()).scalar_subquery()
+        exprs = [k.expr for k in self.keys]
+        page = base
+        if dict(self.features)["after"]:
+            cursor_values = tuple_(*(self.param(f"a{i}", self._key_type(k)) for i, k in enumerate(self.keys)))
+            page = page.where(tuple_(*exprs) < cursor_values if self.descending else tuple_(*exprs) > cursor_values)
+        order = [e.desc() for e in exprs] if self.descending else exprs
+        first = self.param("first", Integer())
+        page_cte = (
+            page.add_columns(
+                func.row_number().over(order_by=order).label("_rn"),
+                sql.cursor([self._cursor_value(k) for k in self.keys]).label("_cursor"),
+            )
+            .order_by(*order)
+            .limit(self.param("first1", Integer()))
+            .cte(self.prefix + "page")
+        )
+        return page_cte, count, first, self.param("has_previous", Boolean())
+
+
+def _search(term: Any) -> str | None:
+    return f"%{escape_like(term.strip())}%" if term and term.strip() else None
+
+
+class TicketList(RootList):
+    table = Ticket.__table__
+    keys = TICKET_KEYS
+    descending = True
+
+    def filter_values(self, args: dict[str, Any], values: dict[str, Any]) -> tuple[Any, ...] | None:
+        f = args.get("filter") or {}
+        features: list[tuple[str, Any]] = []
+        for name in ("status", "kind", "priority"):
+            listed = _enum_values(f.get(name))
+            features.append((name, bool(listed)))
+            if listed:
+                values[name] = listed
+        for name, type_name in (("assigneeId", "User"), ("customerId", "Customer")):
+            raw = f.get(name)
+            features.append((name, raw is not None))
+            if raw is not None:
+                try:
+                    values[name] = decode_id(raw, type_name, f"filter.{name}")
+                except DomainError:
+                    return None  # the reference's BAD_USER_INPUT
+        features.append(("escalated", f.get("escalated")))
+        pattern = _search(f.get("search"))
+        features.append(("search", pattern is not None))
+        if pattern is not None:
+            values["search"] = pattern
+        state = f.get("slaState")
+        features.append(("slaState", state is not None))
+        if state is not None:
+            values["slaState"] = sla.SlaState(getattr(state, "value", state)).value
+        return tuple(features)
+
+    def filters(self) -> list[Any]:
+        features, out = dict(self.features), []
+        for name, column in (("status", Ticket.status), ("kind", Ticket.kind), ("priority", Ticket.priority)):
+            if features[name]:
+                out.append(column == any_(self.param(name, ARRAY(String()))))
+        ids: list[tuple[str, Any]] = [("assigneeId", Ticket.assignee_id), ("customerId", Ticket.customer_id)]
+        for name, column in ids:
+            if features[name]:
+                out.append(column == self.param(name, Uuid()))
+        if features["escalated"] is not None:
+            has_escalation = exists().where(Escalation.ticket_id == Ticket.id)
+            out.append(has_escalation if features["escalated"] else ~has_escalation)
+        if features["search"]:
+            pattern = self.param("search", Text())
+            customers = select(Customer.id).where(Customer.name.ilike(pattern, escape="\\"))
+            out.append(
+                or_(
+                    Ticket.number.ilike(pattern, escape="\\"),
+                    Ticket.subject.ilike(pattern, escape="\\"),
+                    Ticket.customer_id.in_(customers),
+                )
+            )
+        if features["slaState"]:
+            # sla.ticket_state_is(state, now) with both the state and `now` as parameters.
+            state = sql.with_now_param(sla.ticket_state_sql(sql.NOW_STAND_IN))
+            out.append(state == self.param("slaState", String()))
+        return out
+
+
+class CustomerList(RootList):
+    table = Customer.__table__
+    keys = CUSTOMER_KEYS
+
+    def filter_values(self, args: dict[str, Any], values: dict[str, Any]) -> tuple[Any, ...] | None:
+        pattern = _search(args.get("search"))
+        if pattern is not None:
+            values["search"] = pattern
+        return (("search", pattern is not None),)
+
+    def filters(self) -> list[Any]:
+        if not dict(self.features)["search"]:
+            return []
+        pattern = self.param("search", Text())
+        return [or_(Customer.name.ilike(pattern, escape="\\"), Customer.code.ilike(pattern, escape="\\"))]
+
+
+ROOTS: dict[str, type[RootList]] = {"tickets": TicketList, "customers": CustomerList}

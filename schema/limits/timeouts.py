@@ -1,0 +1,35 @@
+"""Statement timeouts: a statement PostgreSQL cancelled (`statement_timeout`, db/session.py) is a TIMEOUT."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import GraphQLError
+
+QUERY_CANCELED = "57014"  # raised by statement_timeout
+IN_FAILED_TRANSACTION = "25P02"  # later statements of a transaction whose statement was cancelled
+
+
+def _sqlstate(exc: BaseException | None) -> str | None:
+    return getattr(getattr(exc, "orig", None), "sqlstate", None)
+
+
+def timed_out(error: GraphQLError, errors: list[GraphQLError]) -> bool:
+    """The error is a statement cancelled by statement_timeout, or a later statement of the same read
+    snapshot that PostgreSQL refused because of it (when the cancelled one is among `errors`)."""
+    state = _sqlstate(error.original_error)
+    if state == QUERY_CANCELED:
+        return True
+    return state == IN_FAILED_TRANSACTION and any(_sqlstate(e.original_error) == QUERY_CANCELED for e in errors)
+
+
+def timeout_error(error: GraphQLError, context: Any) -> GraphQLError:
+    services = getattr(context, "services", None)
+    ms = getattr(getattr(services, "db", None), "statement_timeout_ms", None)
+    limit = f"longer than {ms} ms" if ms else "too long"
+    return GraphQLError(
+        f"the request took {limit} and was stopped",
+        nodes=error.nodes,
+        path=error.path,
+        extensions={"code": "TIMEOUT", **({"timeoutMs": ms} if ms else {})},
+    )

@@ -1,0 +1,53 @@
+"""Checks that the records a new work item links to exist and belong to the same customer."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Customer
+from db.repositories import customers as customers_repo
+from db.repositories import opportunities as opportunities_repo
+from db.repositories import orders as orders_repo
+from db.repositories import tickets as tickets_repo
+from services.errors import invalid, not_found
+from services.unit_of_work import UnitOfWork
+
+# The customer of a linked record, or None when there is no such record.
+CustomerOf = Callable[[AsyncSession, uuid.UUID], Awaitable[uuid.UUID | None]]
+
+
+async def existing_customer(uow: UnitOfWork, customer_id: uuid.UUID) -> Customer:
+    customer = await customers_repo.get(uow.session, customer_id)
+    if customer is None:
+        raise not_found("customer", "customerId")
+    return customer
+
+
+async def check_order_of(uow: UnitOfWork, customer_id: uuid.UUID, order_id: uuid.UUID | None) -> None:
+    """A linked order must exist and be the same customer's (None: no order linked)."""
+    await _check(uow, customer_id, order_id, orders_repo.customer_of, "order", "orderId")
+
+
+async def check_opportunity_of(uow: UnitOfWork, customer_id: uuid.UUID, opportunity_id: uuid.UUID | None) -> None:
+    """A linked opportunity must exist and be the same customer's (None: no opportunity linked)."""
+    await _check(uow, customer_id, opportunity_id, opportunities_repo.customer_of, "opportunity", "opportunityId")
+
+
+async def check_ticket_of(uow: UnitOfWork, customer_id: uuid.UUID, ticket_id: uuid.UUID | None) -> None:
+    """A linked ticket must exist and be the same customer's (None: no ticket linked)."""
+    await _check(uow, customer_id, ticket_id, tickets_repo.customer_of, "ticket", "ticketId")
+
+
+async def _check(
+    uow: UnitOfWork, customer_id: uuid.UUID, linked_id: uuid.UUID | None, customer_of: CustomerOf, what: str, field: str
+) -> None:
+    if linked_id is None:
+        return
+    owner = await customer_of(uow.session, linked_id)
+    if owner is None:
+        raise not_found(what, field)
+    if owner != customer_id:
+        raise invalid(f"the {what} belongs to another customer", field)

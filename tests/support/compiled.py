@@ -1,0 +1,94 @@
+"""Two apps over one database, one clock and one token service: `compiled` and `reference` executors.
+
+Every request is sent to both; the two HTTP answers must be the same JSON after key order (orjson
+with sorted keys, byte for byte: `1` and `true` differ, as do `"1"` and `1`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import orjson
+
+from schema.compiled import executor
+from services import demo
+from tests.support.accounts import UserFactory
+
+# The callers the tests use: staff of both departments, a supervisor, and the two API key scopes.
+PRINCIPALS = ("marketing", "service", "supervisor", "board key", "reporting key")
+
+
+def canonical(body: Any) -> bytes:
+    return orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+
+
+@dataclass
+class Outcome:
+    compiled: Any
+    reference: Any
+    answered_compiled: bool  # the compiled executor answered (not the fallback)
+
+    @property
+    def same(self) -> bool:
+        return canonical(self.compiled) == canonical(self.reference)
+
+
+@dataclass
+class Pair:
+    services: Any
+    clients: dict[str, httpx.AsyncClient]
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    async def start(cls, services: Any, *, customers: int = 40) -> Pair:
+        from web.app import create_app
+
+        clients = {}
+        for mode in ("compiled", "reference"):
+            settings = dataclasses.replace(services.settings, read_executor=mode)
+            app = create_app(settings, dataclasses.replace(services, settings=settings))
+            transport = httpx.ASGITransport(app=app)
+            clients[mode] = httpx.AsyncClient(transport=transport, base_url="http://tandem.test")
+        pair = cls(services, clients)
+        await demo.seed(services.db.sessions, services.clock, customers=customers)
+        users = UserFactory(services)
+        pair.tokens = {
+            "marketing": (await users.create("MARKETING")).token,
+            "service": (await users.create("SERVICE")).token,
+            "supervisor": (await users.create("SERVICE", "SUPERVISOR")).token,
+            "board key": await users.api_key("board"),
+            "reporting key": await users.api_key("reporting"),
+            "nobody": "",
+        }
+        return pair
+
+    async def close(self) -> None:
+        for client in self.clients.values():
+            await client.aclose()
+
+    async def send(self, mode: str, query: str, variables: Any, principal: str) -> Any:
+        token = self.tokens[principal]
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        body = {"query": query, "variables": variables or {}}
+        response = await self.clients[mode].post("/graphql", json=body, headers=headers)
+        return {"status": response.status_code, "body": response.json()}
+
+    async def both(self, query: str, variables: Any = None, principal: str = "service") -> Outcome:
+        before = executor.COUNTS["compiled"]
+        compiled = await self.send("compiled", query, variables, principal)
+        answered = executor.COUNTS["compiled"] > before
+        reference = await self.send("reference", query, variables, principal)
+        return Outcome(compiled, reference, answered)
+
+    async def agree(self, query: str, variables: Any = None, principal: str = "service", *, compiles: bool) -> Any:
+        outcome = await self.both(query, variables, principal)
+        assert outcome.same, (
+            f"executors disagree for {principal}: {query} {variables}\n"
+            f"compiled:  {canonical(outcome.compiled).decode()[:3000]}\n"
+            f"reference: {canonical(outcome.reference).decode()[:3000]}"
+        )
+        assert outcome.answered_compiled == compiles, f"compiled={outcome.answered_compiled} for {variables} {query}"
+        return outcome.reference["body"]
