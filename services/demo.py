@@ -18,6 +18,7 @@ from services.demo_orders import seed_orders
 from services.demo_people import DEMO_PASSWORD, DEMO_USERS, sellers
 from services.demo_presale import seed_presale
 from services.demo_tickets import seed_tickets
+from services.demo_world import DemoWorld
 from services.event_retention import DEFAULT_RETENTION_DAYS
 from services.unit_of_work import unit_of_work
 
@@ -111,7 +112,8 @@ async def seed(
         async with unit_of_work(sessions, owners[i % len(owners)], clock) as uow:
             created.append(await customer_service.create_customer(uow, data))
     horizon = event_horizon(clock.now(), event_retention_days)
-    orders = await seed_orders(sessions, clock, users, created, rng, event_horizon=horizon)
+    world = DemoWorld(sessions, clock, users, created, rng, event_horizon=horizon)
+    orders = await seed_orders(world)
     await seed_tickets(sessions, clock, users, created, orders, rng, event_horizon=horizon)
-    await seed_presale(sessions, clock, users, created, rng, event_horizon=horizon)
+    await seed_presale(world)
     return [(email, department, role) for email, _, department, role in DEMO_USERS]

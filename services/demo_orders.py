@@ -16,17 +16,16 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from db.models import Customer, Order, User
 from db.repositories import orders as orders_repo
 from services import feedback as feedback_service
 from services import orders as order_service
 from services import service_jobs as job_service
 from services.auth import principal_of_user
-from services.clock import Clock, ManualClock
+from services.clock import ManualClock
 from services.demo_events import demo_unit_of_work
 from services.demo_people import sellers as demo_sellers
+from services.demo_world import DemoWorld
 from services.feedback import NewFeedback
 from services.orders import ItemData, NewOrder
 from services.service_jobs import NewServiceJob
@@ -168,16 +167,10 @@ class _Run:
         return self.order
 
 
-async def seed_orders(
-    sessions: async_sessionmaker[AsyncSession],
-    clock: Clock,
-    users: dict[str, User],
-    customers: list[Customer],
-    rng: random.Random,
-    *,
-    event_horizon: datetime | None = None,
-) -> list[Order]:
-    """`event_horizon`: the earliest instant an event may carry (services/demo_events.py)."""
+async def seed_orders(world: DemoWorld) -> list[Order]:
+    """Orders in every state, with their service jobs and feedback."""
+    sessions, clock, users, customers, rng = world.sessions, world.clock, world.users, world.customers, world.rng
+    event_horizon = world.event_horizon
     if not customers:
         return []
     now = clock.now()

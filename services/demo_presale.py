@@ -24,9 +24,10 @@ from db.repositories import opportunities as opportunities_repo
 from services import opportunities as presale
 from services import sales_targets
 from services.auth import principal_of_user
-from services.clock import Clock, ManualClock
+from services.clock import ManualClock
 from services.demo_events import demo_unit_of_work
 from services.demo_people import sellers as demo_sellers
+from services.demo_world import DemoWorld
 from services.opportunities import NewOpportunity, RequirementData, ReviewData
 from services.unit_of_work import UnitOfWork
 
@@ -91,20 +92,13 @@ class _Run:
         return self.opportunity
 
 
-async def seed_presale(
-    sessions: async_sessionmaker[AsyncSession],
-    clock: Clock,
-    users: dict[str, User],
-    customers: list[Customer],
-    rng: random.Random,
-    *,
-    event_horizon: datetime | None = None,
-) -> list[Opportunity]:
+async def seed_presale(world: DemoWorld) -> list[Opportunity]:
     """Opportunities in every stage (with solution revisions; the won ones with their order) and monthly
-    sales targets of the last 3 months, for the department and each seller. `event_horizon`: the
-    earliest instant an event may carry (services/demo_events.py)."""
-    if not customers:
+    sales targets of the last 3 months, for the department and each seller."""
+    if not world.customers:
         return []
+    sessions, clock, users, customers, rng = world.sessions, world.clock, world.users, world.customers, world.rng
+    event_horizon = world.event_horizon
     now = clock.now()
     sellers = demo_sellers(users)
     service = [users[e] for e in ("service.lead@tandem.example", "service@tandem.example")]

@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from services import demo
 from services.demo_orders import seed_orders
+from services.demo_world import DemoWorld
 from services.rules.orders import ORDER_STATUSES
 from services.rules.service_jobs import SERVICE_JOB_STATUSES as JOB_STATUSES
 
@@ -64,4 +65,4 @@ async def test_demo_covers_every_state_over_the_last_90_days(services, clock):
 
 
 async def test_no_customers_no_orders(services, clock):
-    assert await seed_orders(services.db.sessions, clock, {}, [], random.Random(1)) == []
+    assert await seed_orders(DemoWorld(services.db.sessions, clock, {}, [], random.Random(1))) == []

@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from services import demo, kpis
 from services.demo_presale import seed_presale
+from services.demo_world import DemoWorld
 from services.rules.opportunities import OPPORTUNITY_STAGES as STAGES
 
 
@@ -65,4 +66,4 @@ async def test_demo_covers_every_stage_and_three_months_of_targets(services, clo
 
 
 async def test_no_customers_no_opportunities(services, clock):
-    assert await seed_presale(services.db.sessions, clock, {}, [], random.Random(1)) == []
+    assert await seed_presale(DemoWorld(services.db.sessions, clock, {}, [], random.Random(1))) == []
