@@ -82,3 +82,19 @@ async def test_subscriptions_per_connection_are_capped(db_url, users):
         await sub.close()
     finally:
         server.stop()
+
+
+async def test_three_hundred_sockets_of_one_key_with_the_default_cap(db_url, users):
+    """The issue's case as it was measured (300 of 300 accepted): with the default settings the key's
+    first 50 sockets are acknowledged and the other 250 are refused with 4429."""
+    server = await Server(db_url).start()
+    try:
+        board = await users.api_key("board")
+        sockets = await asyncio.gather(*(Subscriber(server.ws, board, EVENTS).connect() for _ in range(300)))
+        codes = [refused_code(s) for s in sockets]
+        assert codes.count(None) == 50 and codes.count(4429) == 250, codes
+        assert (await health(server))["connections"] == 50
+        await asyncio.gather(*(s.close() for s in sockets if refused_code(s) is None))
+        await wait_for_health(server, "connections", 0)
+    finally:
+        server.stop()
