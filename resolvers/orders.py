@@ -92,45 +92,29 @@ async def update_order(info: Info, input: UpdateOrderInput) -> OrderPayload:
     return _payload(await mutate(info, action))
 
 
-async def hand_off_order(info: Info, input: OrderActionInput) -> OrderPayload:
+async def _order_action(info: Info, input: OrderActionInput, act: Any) -> OrderPayload:
+    """One transition of an order: `act(uow, order_id, expected_version)` inside the mutation boundary
+    (the id is decoded inside it too, so a malformed id is a user error like any other refusal)."""
     return _payload(
-        await mutate(
-            info,
-            lambda uow: service.hand_off_order(
-                uow, decode_id(input.order_id, "Order", "orderId"), input.expected_version
-            ),
-        )
+        await mutate(info, lambda uow: act(uow, decode_id(input.order_id, "Order", "orderId"), input.expected_version))
     )
+
+
+async def hand_off_order(info: Info, input: OrderActionInput) -> OrderPayload:
+    return await _order_action(info, input, service.hand_off_order)
 
 
 async def confirm_order(info: Info, input: OrderActionInput) -> OrderPayload:
-    return _payload(
-        await mutate(
-            info,
-            lambda uow: service.confirm_order(
-                uow, decode_id(input.order_id, "Order", "orderId"), input.expected_version
-            ),
-        )
-    )
+    return await _order_action(info, input, service.confirm_order)
 
 
 async def return_order(info: Info, input: OrderActionInput) -> OrderPayload:
-    return _payload(
-        await mutate(
-            info,
-            lambda uow: service.return_order(
-                uow, decode_id(input.order_id, "Order", "orderId"), input.expected_version, input.reason
-            ),
-        )
+    return await _order_action(
+        info, input, lambda uow, oid, version: service.return_order(uow, oid, version, input.reason)
     )
 
 
 async def cancel_order(info: Info, input: OrderActionInput) -> OrderPayload:
-    return _payload(
-        await mutate(
-            info,
-            lambda uow: service.cancel_order(
-                uow, decode_id(input.order_id, "Order", "orderId"), input.expected_version, input.reason
-            ),
-        )
+    return await _order_action(
+        info, input, lambda uow, oid, version: service.cancel_order(uow, oid, version, input.reason)
     )
