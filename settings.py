@@ -44,9 +44,9 @@ class Settings:
     login_failures_per_account: int = 5  # failed sign-ins per (account, client address) before back-off
     login_failures_per_address: int = 50  # failed sign-ins per client address (any account) before back-off
     retry_after_seconds: int = 5  # Retry-After of a 503 while the database is unreachable
-    # Query execution (schema/compiled): `compiled`, `reference` (strawberry only) or `compare` (both must agree).
-    # `reference` until the whole suite passes with `compiled` (tests that monkeypatch repositories do not yet).
-    read_executor: str = "reference"
+    # Query execution (schema/compiled): `compiled`, `reference` (strawberry only) or `compare` (both run,
+    # the reference answers, a difference is an error: the test suite runs this way).
+    read_executor: str = "compiled"
 
     @property
     def is_development(self) -> bool:
@@ -59,7 +59,7 @@ class Settings:
         if mode not in ("development", "production"):
             raise ValueError(f"TANDEM_ENV must be 'development' or 'production', not {mode!r}")
         origins = tuple(o.strip() for o in env.get("TANDEM_CORS_ORIGINS", "").split(",") if o.strip())
-        read_executor = env.get("TANDEM_READ_EXECUTOR", "reference").strip().lower() or "reference"
+        read_executor = env.get("TANDEM_READ_EXECUTOR", "compiled").strip().lower() or "compiled"
         if read_executor not in ("compiled", "reference", "compare"):
             raise ValueError(f"TANDEM_READ_EXECUTOR must be compiled, reference or compare, not {read_executor!r}")
         return cls(

@@ -41,11 +41,17 @@ def _state(due: Any, done: Any) -> str:
     return "MET" if done is not None and done <= due else ("BREACHED" if done is not None else "ON_TRACK")
 
 
-async def board(pool: asyncpg.Pool) -> dict[str, Any]:
+async def _first_page(pool: asyncpg.Pool, sql: str, table: str) -> tuple[list[Any], int, bool]:
+    """The first 50 rows of `sql` (which asks for 51), the table's row count from the same snapshot, and
+    whether more rows follow."""
     async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
-        rows = await conn.fetch(BOARD_SQL)
-        total = await conn.fetchval("SELECT count(*) FROM tickets")
-    page = rows[:50]
+        rows = await conn.fetch(sql)
+        total = await conn.fetchval(f"SELECT count(*) FROM {table}")
+    return rows[:50], total, len(rows) > 50
+
+
+async def board(pool: asyncpg.Pool) -> dict[str, Any]:
+    page, total, more = await _first_page(pool, BOARD_SQL, "tickets")
     edges = [
         {
             "node": {
@@ -68,22 +74,12 @@ async def board(pool: asyncpg.Pool) -> dict[str, Any]:
         for r in page
     ]
     end = _cursor(page[-1]["created_at"], page[-1]["id"]) if page else None
-    return {
-        "data": {
-            "tickets": {
-                "totalCount": total,
-                "pageInfo": {"hasNextPage": len(rows) > 50, "endCursor": end},
-                "edges": edges,
-            }
-        }
-    }
+    page_info = {"hasNextPage": more, "endCursor": end}
+    return {"data": {"tickets": {"totalCount": total, "pageInfo": page_info, "edges": edges}}}
 
 
 async def customers(pool: asyncpg.Pool) -> dict[str, Any]:
-    async with pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
-        rows = await conn.fetch(CUSTOMERS_SQL)
-        total = await conn.fetchval("SELECT count(*) FROM customers")
-    page = rows[:50]
+    page, total, more = await _first_page(pool, CUSTOMERS_SQL, "customers")
     edges = [
         {
             "node": {
@@ -97,15 +93,8 @@ async def customers(pool: asyncpg.Pool) -> dict[str, Any]:
         for r in page
     ]
     end = _cursor(page[-1]["name"], page[-1]["id"]) if page else None
-    return {
-        "data": {
-            "customers": {
-                "totalCount": total,
-                "edges": edges,
-                "pageInfo": {"hasNextPage": len(rows) > 50, "endCursor": end},
-            }
-        }
-    }
+    page_info = {"hasNextPage": more, "endCursor": end}
+    return {"data": {"customers": {"totalCount": total, "edges": edges, "pageInfo": page_info}}}
 
 
 _ROUTES = {"/board": board, "/customers": customers}

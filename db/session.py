@@ -25,6 +25,10 @@ class Database:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     statement_timeout_ms: int | None = None
+    # Single-statement reads (schema/compiled): AUTOCOMMIT, and no pre-ping. A ping is a round trip
+    # per checkout, as much as the read itself; a connection found dead fails that one statement, the
+    # pool drops it, and the caller answers from `engine` instead (which pings).
+    reads_engine: AsyncEngine | None = None
 
     @classmethod
     def connect(
@@ -37,17 +41,23 @@ class Database:
         connect_args: dict[str, Any] = {"timeout": CONNECT_TIMEOUT_SECONDS}
         if statement_timeout_ms:
             connect_args["server_settings"] = {"statement_timeout": str(int(statement_timeout_ms))}
-        engine = create_async_engine(
-            normalise_url(url),
-            pool_size=pool_size,
-            max_overflow=pool_size,
-            pool_pre_ping=True,
-            pool_timeout=POOL_TIMEOUT_SECONDS,
-            echo=echo,
-            connect_args=connect_args,
-        )
+        options: dict[str, Any] = {
+            "pool_size": pool_size,
+            "max_overflow": pool_size,
+            "pool_timeout": POOL_TIMEOUT_SECONDS,
+            "echo": echo,
+            "connect_args": connect_args,
+        }
+        engine = create_async_engine(normalise_url(url), pool_pre_ping=True, **options)
+        # Twice the connections and no overflow: an overflow connection is closed when it comes back to
+        # a full pool, and under load that is a new backend (a fork, a TLS attempt) per request.
+        reads_options = {**options, "pool_size": 2 * pool_size, "max_overflow": 0}
+        reads = create_async_engine(normalise_url(url), isolation_level="AUTOCOMMIT", **reads_options)
         # expire_on_commit=False: objects returned by a mutation stay readable after its commit.
-        return cls(engine, async_sessionmaker(engine, expire_on_commit=False, autoflush=False), statement_timeout_ms)
+        sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        return cls(engine, sessions, statement_timeout_ms, reads)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.reads_engine is not None:
+            await self.reads_engine.dispose()

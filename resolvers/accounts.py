@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from db.models import User as UserRow
 from db.repositories import accounts as accounts_repo
-from resolvers.mutation_boundary import mutate
+from resolvers.mutation_boundary import Answer, mutate
+from resolvers.pages import page
 from schema.context import Info
 from schema.ids import decode_id
 from schema.types.accounts import ApiKey, Department, User
@@ -17,7 +17,7 @@ from schema.types.accounts_inputs import (
     UserActionInput,
     UserPayload,
 )
-from schema.types.common import Connection, UserError, connection
+from schema.types.common import Connection
 from services import accounts as service
 from services.accounts import NewUser
 
@@ -29,19 +29,11 @@ async def users(
     department: Department | None = None,
     active: bool | None = None,
 ) -> Connection[User]:
-    return await connection(
-        info,
-        lambda s, size: accounts_repo.users_page(
-            s, first=size, after=after, department=department.value if department else None, active=active
-        ),
-        first,
-        User.from_row,
-    )
+    value = department.value if department else None
+    return await page(info, accounts_repo.users_page, User.from_row, first, after, department=value, active=active)
 
 
-def _user_payload(result: tuple[UserRow | None, list[UserError]]) -> UserPayload:
-    user, errors = result
-    return UserPayload(user=User.from_row(user) if user else None, errors=errors)
+_user = Answer(UserPayload, user=User.from_row)
 
 
 async def create_user(info: Info, input: CreateUserInput) -> UserPayload:
@@ -52,45 +44,38 @@ async def create_user(info: Info, input: CreateUserInput) -> UserPayload:
         role=input.role.value,
         password=input.password,
     )
-    return _user_payload(await mutate(info, lambda uow: service.create_user(uow, data)))
+    return await _user(info, lambda uow: service.create_user(uow, data))
 
 
 async def update_user(info: Info, input: UpdateUserInput) -> UserPayload:
-    return _user_payload(
-        await mutate(
-            info,
-            lambda uow: service.update_user(
-                uow,
-                decode_id(input.user_id, "User", "userId"),
-                expected_version=input.expected_version,
-                name=input.name,
-                department=input.department.value if input.department else None,
-                role=input.role.value if input.role else None,
-            ),
-        )
+    return await _user(
+        info,
+        lambda uow: service.update_user(
+            uow,
+            decode_id(input.user_id, "User", "userId"),
+            expected_version=input.expected_version,
+            name=input.name,
+            department=input.department.value if input.department else None,
+            role=input.role.value if input.role else None,
+        ),
+    )
+
+
+async def _set_user_active(info: Info, input: UserActionInput, active: bool) -> UserPayload:
+    return await _user(
+        info,
+        lambda uow: service.set_user_active(
+            uow, decode_id(input.user_id, "User", "userId"), active, input.expected_version
+        ),
     )
 
 
 async def deactivate_user(info: Info, input: UserActionInput) -> UserPayload:
-    return _user_payload(
-        await mutate(
-            info,
-            lambda uow: service.set_user_active(
-                uow, decode_id(input.user_id, "User", "userId"), False, input.expected_version
-            ),
-        )
-    )
+    return await _set_user_active(info, input, False)
 
 
 async def reactivate_user(info: Info, input: UserActionInput) -> UserPayload:
-    return _user_payload(
-        await mutate(
-            info,
-            lambda uow: service.set_user_active(
-                uow, decode_id(input.user_id, "User", "userId"), True, input.expected_version
-            ),
-        )
-    )
+    return await _set_user_active(info, input, True)
 
 
 async def create_api_key(info: Info, input: CreateApiKeyInput) -> ApiKeyPayload:
@@ -101,11 +86,13 @@ async def create_api_key(info: Info, input: CreateApiKeyInput) -> ApiKeyPayload:
     return ApiKeyPayload(api_key=ApiKey.from_row(row), key=secret)
 
 
+_api_key = Answer(ApiKeyPayload, api_key=ApiKey.from_row)
+
+
 async def revoke_api_key(info: Info, input: RevokeApiKeyInput) -> ApiKeyPayload:
-    row, errors = await mutate(
+    return await _api_key(
         info, lambda uow: service.revoke_api_key(uow, decode_id(input.api_key_id, "ApiKey", "apiKeyId"))
     )
-    return ApiKeyPayload(api_key=ApiKey.from_row(row) if row else None, errors=errors)
 
 
 async def api_keys(info: Info) -> list[ApiKey]:

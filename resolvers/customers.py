@@ -6,10 +6,11 @@ from typing import Any
 
 from db.models import Customer as CustomerRow
 from db.repositories import customers as customers_repo
-from resolvers.mutation_boundary import create_once, given, mutate
+from resolvers.mutation_boundary import Answer, create_once, given
+from resolvers.pages import page
 from schema.context import Info
 from schema.ids import decode_id, decode_optional_id
-from schema.types.common import Connection, UserError, connection
+from schema.types.common import Connection
 from schema.types.customers import Customer
 from schema.types.customers_inputs import (
     AddContactInput,
@@ -28,40 +29,28 @@ from services.unit_of_work import UnitOfWork
 async def customers(
     info: Info, first: int | None = None, after: str | None = None, search: str | None = None
 ) -> Connection[Customer]:
-    return await connection(
-        info, lambda s, size: customers_repo.page(s, search=search, first=size, after=after), first, Customer.from_row
-    )
+    return await page(info, customers_repo.page, Customer.from_row, first, after, search=search)
 
 
 def _contact(data: ContactInput) -> ContactData:
     return ContactData(name=data.name, title=data.title, phone=data.phone, email=data.email, is_primary=data.is_primary)
 
 
-def _payload(result: tuple[CustomerRow | None, list[UserError]]) -> CustomerPayload:
-    customer, errors = result
-    return CustomerPayload(customer=Customer.from_row(customer) if customer else None, errors=errors)
+_customer = Answer(CustomerPayload, customer=Customer.from_row)
 
 
 async def create_customer(info: Info, input: CreateCustomerInput) -> CustomerPayload:
-    data = NewCustomer(
-        name=input.name,
-        industry=input.industry,
-        region=input.region,
-        lifecycle_stage=input.lifecycle_stage.value if input.lifecycle_stage else None,
-        contacts=[_contact(c) for c in input.contacts or []],
-    )
-
-    async def action(uow: UnitOfWork) -> CustomerRow:
-        return await create_once(
-            uow,
-            "createCustomer",
-            input.idempotency_key,
-            data,
-            lambda: service.create_customer(uow, data),
-            customers_repo.get,
+    def request() -> NewCustomer:
+        return NewCustomer(
+            name=input.name,
+            industry=input.industry,
+            region=input.region,
+            lifecycle_stage=input.lifecycle_stage.value if input.lifecycle_stage else None,
+            contacts=[_contact(c) for c in input.contacts or []],
         )
 
-    return _payload(await mutate(info, action))
+    action = create_once("createCustomer", input.idempotency_key, request, service.create_customer, customers_repo.get)
+    return await _customer(info, action)
 
 
 async def update_customer(info: Info, input: UpdateCustomerInput) -> CustomerPayload:
@@ -77,17 +66,15 @@ async def update_customer(info: Info, input: UpdateCustomerInput) -> CustomerPay
         customer_id = decode_id(input.customer_id, "Customer", "customerId")
         return await service.update_customer(uow, customer_id, input.expected_version, **fields)
 
-    return _payload(await mutate(info, action))
+    return await _customer(info, action)
 
 
 async def add_contact(info: Info, input: AddContactInput) -> CustomerPayload:
-    return _payload(
-        await mutate(
-            info,
-            lambda uow: service.add_contact(
-                uow, decode_id(input.customer_id, "Customer", "customerId"), _contact(input.contact)
-            ),
-        )
+    return await _customer(
+        info,
+        lambda uow: service.add_contact(
+            uow, decode_id(input.customer_id, "Customer", "customerId"), _contact(input.contact)
+        ),
     )
 
 
@@ -98,14 +85,12 @@ async def update_contact(info: Info, input: UpdateContactInput) -> CustomerPaylo
             for f in ("name", "title", "phone", "email", "is_primary")
         }
     )
-    return _payload(
-        await mutate(
-            info, lambda uow: service.update_contact(uow, decode_id(input.contact_id, "Contact", "contactId"), data)
-        )
+    return await _customer(
+        info, lambda uow: service.update_contact(uow, decode_id(input.contact_id, "Contact", "contactId"), data)
     )
 
 
 async def remove_contact(info: Info, input: RemoveContactInput) -> CustomerPayload:
-    return _payload(
-        await mutate(info, lambda uow: service.remove_contact(uow, decode_id(input.contact_id, "Contact", "contactId")))
+    return await _customer(
+        info, lambda uow: service.remove_contact(uow, decode_id(input.contact_id, "Contact", "contactId"))
     )

@@ -9,10 +9,11 @@ import strawberry
 
 from db.models import Order as OrderRow
 from db.repositories import orders as orders_repo
-from resolvers.mutation_boundary import create_once, given, mutate
+from resolvers.mutation_boundary import Answer, create_once, given
+from resolvers.pages import page
 from schema.context import Info
 from schema.ids import decode_id, decode_optional_id
-from schema.types.common import Connection, UserError, connection, query_id
+from schema.types.common import Connection, query_id
 from schema.types.orders import Order, OrderStatus
 from schema.types.orders_inputs import (
     CreateOrderInput,
@@ -36,12 +37,7 @@ async def orders(
     """Orders, newest first."""
     statuses = [s.value for s in status or []]
     cid = query_id(customer_id, "Customer", "customerId")
-    return await connection(
-        info,
-        lambda s, size: orders_repo.page(s, first=size, after=after, statuses=statuses, customer_id=cid),
-        first,
-        Order.from_row,
-    )
+    return await page(info, orders_repo.page, Order.from_row, first, after, statuses=statuses, customer_id=cid)
 
 
 def _items(items: Iterable[OrderItemInput]) -> list[ItemData]:
@@ -51,14 +47,12 @@ def _items(items: Iterable[OrderItemInput]) -> list[ItemData]:
     ]
 
 
-def _payload(result: tuple[OrderRow | None, list[UserError]]) -> OrderPayload:
-    order, errors = result
-    return OrderPayload(order=Order.from_row(order) if order else None, errors=errors)
+_order = Answer(OrderPayload, order=Order.from_row)
 
 
 async def create_order(info: Info, input: CreateOrderInput) -> OrderPayload:
-    async def action(uow: UnitOfWork) -> OrderRow:
-        data = NewOrder(
+    def request() -> NewOrder:
+        return NewOrder(
             customer_id=decode_id(input.customer_id, "Customer", "customerId"),
             items=_items(input.items),
             contract_value=input.contract_value,
@@ -66,16 +60,9 @@ async def create_order(info: Info, input: CreateOrderInput) -> OrderPayload:
             delivery_date=input.delivery_date,
             special_requirements=input.special_requirements,
         )
-        return await create_once(
-            uow,
-            "createOrder",
-            input.idempotency_key,
-            data,
-            lambda: service.create_order(uow, data),
-            orders_repo.get,
-        )
 
-    return _payload(await mutate(info, action))
+    action = create_once("createOrder", input.idempotency_key, request, service.create_order, orders_repo.get)
+    return await _order(info, action)
 
 
 async def update_order(info: Info, input: UpdateOrderInput) -> OrderPayload:
@@ -89,14 +76,14 @@ async def update_order(info: Info, input: UpdateOrderInput) -> OrderPayload:
         order_id = decode_id(input.order_id, "Order", "orderId")
         return await service.update_order(uow, order_id, input.expected_version, items=items, **fields)
 
-    return _payload(await mutate(info, action))
+    return await _order(info, action)
 
 
 async def _order_action(info: Info, input: OrderActionInput, act: Any) -> OrderPayload:
     """One transition of an order: `act(uow, order_id, expected_version)` inside the mutation boundary
     (the id is decoded inside it too, so a malformed id is a user error like any other refusal)."""
-    return _payload(
-        await mutate(info, lambda uow: act(uow, decode_id(input.order_id, "Order", "orderId"), input.expected_version))
+    return await _order(
+        info, lambda uow: act(uow, decode_id(input.order_id, "Order", "orderId"), input.expected_version)
     )
 
 

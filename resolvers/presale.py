@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from typing import Protocol
 
 import strawberry
 
-from db.models import Opportunity as OpportunityRow
 from db.repositories import opportunities as opportunities_repo
-from resolvers.mutation_boundary import create_once, mutate
+from resolvers.mutation_boundary import Answer, create_once
+from resolvers.pages import page
 from schema.context import Info
 from schema.ids import decode_id, decode_optional_id
-from schema.types.common import Connection, connection, query_id
+from schema.types.common import Connection, query_id
 from schema.types.presale import Opportunity, OpportunityStage
 from schema.types.presale_inputs import (
     AcknowledgeRegistrationInput,
@@ -30,7 +30,6 @@ from schema.types.presale_inputs import (
 )
 from services import opportunities as service
 from services.opportunities import NewOpportunity, RequirementData, ReviewData
-from services.unit_of_work import UnitOfWork
 
 
 async def opportunities(
@@ -43,21 +42,14 @@ async def opportunities(
     """Opportunities, newest first."""
     stages = [s.value for s in stage or []]
     cid = query_id(customer_id, "Customer", "customerId")
-    return await connection(
-        info,
-        lambda s, size: opportunities_repo.page(s, first=size, after=after, stages=stages, customer_id=cid),
-        first,
-        Opportunity.from_row,
-    )
+    return await page(info, opportunities_repo.page, Opportunity.from_row, first, after, stages=stages, customer_id=cid)
 
 
 def _requirements(items: Iterable[RequirementInput] | None) -> list[RequirementData]:
     return [RequirementData(description=r.description, priority=r.priority) for r in items or []]
 
 
-async def _opportunity(info: Info, action: Callable[[UnitOfWork], Awaitable[OpportunityRow]]) -> OpportunityPayload:
-    opportunity, errors = await mutate(info, action)
-    return OpportunityPayload(opportunity=Opportunity.from_row(opportunity) if opportunity else None, errors=errors)
+_opportunity = Answer(OpportunityPayload, opportunity=Opportunity.from_row)
 
 
 class _AboutAnOpportunity(Protocol):
@@ -72,22 +64,17 @@ def _id(input: _AboutAnOpportunity) -> tuple[uuid.UUID, int | None]:
 
 
 async def create_opportunity(info: Info, input: CreateOpportunityInput) -> OpportunityPayload:
-    async def action(uow: UnitOfWork) -> OpportunityRow:
-        data = NewOpportunity(
+    def request() -> NewOpportunity:
+        return NewOpportunity(
             customer_id=decode_id(input.customer_id, "Customer", "customerId"),
             title=input.title,
             owner_id=decode_optional_id(input.owner_id, "User", "ownerId"),
             requirements=_requirements(input.requirements),
         )
-        return await create_once(
-            uow,
-            "createOpportunity",
-            input.idempotency_key,
-            data,
-            lambda: service.create_opportunity(uow, data),
-            opportunities_repo.get,
-        )
 
+    action = create_once(
+        "createOpportunity", input.idempotency_key, request, service.create_opportunity, opportunities_repo.get
+    )
     return await _opportunity(info, action)
 
 

@@ -6,10 +6,11 @@ import strawberry
 
 from db.models import SalesTarget as SalesTargetRow
 from db.repositories import sales_targets as targets_repo
-from resolvers.mutation_boundary import mutate
+from resolvers.mutation_boundary import Answer
+from resolvers.pages import page
 from schema.context import Info
 from schema.ids import decode_optional_id
-from schema.types.common import Connection, connection, query_id
+from schema.types.common import Connection, query_id
 from schema.types.sales_targets import SalesTarget
 from schema.types.sales_targets_inputs import SalesTargetPayload, SetSalesTargetInput
 from services import sales_targets as service
@@ -26,12 +27,12 @@ async def sales_targets(
     """Sales targets, latest period first: one person's (`userId`), the department-wide ones
     (`departmentWide`), or all."""
     uid = query_id(user_id, "User", "userId")
-    return await connection(
-        info,
-        lambda s, size: targets_repo.page(s, first=size, after=after, user_id=uid, department_wide=department_wide),
-        first,
-        SalesTarget.from_row,
+    return await page(
+        info, targets_repo.page, SalesTarget.from_row, first, after, user_id=uid, department_wide=department_wide
     )
+
+
+_sales_target = Answer(SalesTargetPayload, sales_target=SalesTarget.from_row)
 
 
 async def set_sales_target(info: Info, input: SetSalesTargetInput) -> SalesTargetPayload:
@@ -46,5 +47,4 @@ async def set_sales_target(info: Info, input: SetSalesTargetInput) -> SalesTarge
         )
         return await service.set_sales_target(uow, data)
 
-    target, errors = await mutate(info, action)
-    return SalesTargetPayload(sales_target=SalesTarget.from_row(target) if target else None, errors=errors)
+    return await _sales_target(info, action)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable
 from typing import Any, Protocol
 
 from db.models import Ticket as TicketRow
 from db.repositories import tickets as tickets_repo
-from resolvers.mutation_boundary import create_once, mutate
+from resolvers.mutation_boundary import Answer, create_once
+from resolvers.pages import page
 from schema.context import Info
 from schema.ids import decode_id, decode_optional_id
-from schema.types.common import Connection, UserError, connection
+from schema.types.common import Connection
 from schema.types.tickets import (
     Escalation,
     EscalationStatus,
@@ -37,7 +39,8 @@ from schema.types.tickets_inputs import (
     UpdateSlaPolicyInput,
     UpsertRootCauseCategoryInput,
 )
-from services import escalations, ticket_settings
+from services import escalations as escalation_service
+from services import ticket_settings
 from services import tickets as service
 from services.rules.tickets import TICKET_PRIORITIES
 from services.tickets import NewTicket
@@ -53,17 +56,12 @@ async def tickets(
     return await ticket_connection(info, first, after, filter)
 
 
-async def escalations_query(
+async def escalations(
     info: Info, first: int | None = None, after: str | None = None, status: EscalationStatus | None = None
 ) -> Connection[Escalation]:
     """Joint consultations, newest first."""
     value = status.value if status else None
-    return await connection(
-        info,
-        lambda s, size: tickets_repo.escalations_page(s, status=value, first=size, after=after),
-        first,
-        Escalation.from_row,
-    )
+    return await page(info, tickets_repo.escalations_page, Escalation.from_row, first, after, status=value)
 
 
 async def root_cause_categories(info: Info, active: bool | None = None) -> list[RootCauseCategory]:
@@ -81,9 +79,7 @@ async def sla_policies(info: Info) -> list[SlaPolicy]:
 # ----------------------------------------------------------------------------- mutations
 
 
-def _ticket(result: tuple[TicketRow | None, list[UserError]]) -> TicketPayload:
-    ticket, errors = result
-    return TicketPayload(ticket=Ticket.from_row(ticket) if ticket else None, errors=errors)
+_ticket = Answer(TicketPayload, ticket=Ticket.from_row)
 
 
 class _AboutATicket(Protocol):
@@ -96,8 +92,8 @@ def _id(input: _AboutATicket) -> uuid.UUID:
 
 
 async def open_ticket(info: Info, input: OpenTicketInput) -> TicketPayload:
-    async def action(uow: UnitOfWork) -> TicketRow:
-        data = NewTicket(
+    def request() -> NewTicket:
+        return NewTicket(
             customer_id=decode_id(input.customer_id, "Customer", "customerId"),
             order_id=decode_optional_id(input.order_id, "Order", "orderId"),
             kind=input.kind.value,
@@ -105,127 +101,107 @@ async def open_ticket(info: Info, input: OpenTicketInput) -> TicketPayload:
             subject=input.subject,
             description=input.description,
         )
-        return await create_once(
-            uow,
-            "openTicket",
-            input.idempotency_key,
-            data,
-            lambda: service.open_ticket(uow, data),
-            tickets_repo.get,
-        )
 
-    return _ticket(await mutate(info, action))
+    action = create_once("openTicket", input.idempotency_key, request, service.open_ticket, tickets_repo.get)
+    return await _ticket(info, action)
 
 
 async def report_service_job_problem(info: Info, input: ReportServiceJobProblemInput) -> TicketPayload:
-    async def action(uow: UnitOfWork) -> TicketRow:
-        job_id = decode_id(input.service_job_id, "ServiceJob", "serviceJobId")
-        request: dict[str, Any] = {
-            "job": job_id,
+    def request() -> dict[str, Any]:
+        return {
+            "job": decode_id(input.service_job_id, "ServiceJob", "serviceJobId"),
             "subject": input.subject,
             "description": input.description,
             "priority": input.priority.value,
         }
-        return await create_once(
-            uow,
-            "reportServiceJobProblem",
-            input.idempotency_key,
-            request,
-            lambda: service.report_service_job_problem(
-                uow, job_id, subject=input.subject, description=input.description, priority=input.priority.value
-            ),
-            tickets_repo.get,
+
+    def report(uow: UnitOfWork, request: dict[str, Any]) -> Awaitable[TicketRow]:
+        return service.report_service_job_problem(
+            uow, request["job"], subject=input.subject, description=input.description, priority=input.priority.value
         )
 
-    return _ticket(await mutate(info, action))
+    action = create_once("reportServiceJobProblem", input.idempotency_key, request, report, tickets_repo.get)
+    return await _ticket(info, action)
 
 
 async def acknowledge_ticket(info: Info, input: TicketActionInput) -> TicketPayload:
-    return _ticket(await mutate(info, lambda uow: service.acknowledge(uow, _id(input), input.expected_version)))
+    return await _ticket(info, lambda uow: service.acknowledge(uow, _id(input), input.expected_version))
 
 
 async def assign_ticket(info: Info, input: AssignTicketInput) -> TicketPayload:
-    return _ticket(
-        await mutate(
-            info,
-            lambda uow: service.assign(
-                uow, _id(input), decode_id(input.assignee_id, "User", "assigneeId"), input.expected_version
-            ),
-        )
+    return await _ticket(
+        info,
+        lambda uow: service.assign(
+            uow, _id(input), decode_id(input.assignee_id, "User", "assigneeId"), input.expected_version
+        ),
     )
 
 
 async def start_ticket_work(info: Info, input: TicketActionInput) -> TicketPayload:
-    return _ticket(await mutate(info, lambda uow: service.start_work(uow, _id(input), input.expected_version)))
+    return await _ticket(info, lambda uow: service.start_work(uow, _id(input), input.expected_version))
 
 
 async def add_ticket_comment(info: Info, input: CommentInput) -> TicketPayload:
-    return _ticket(
-        await mutate(info, lambda uow: service.add_comment(uow, _id(input), input.body, input.visibility.value))
-    )
+    return await _ticket(info, lambda uow: service.add_comment(uow, _id(input), input.body, input.visibility.value))
 
 
 async def change_ticket_priority(info: Info, input: ChangeTicketPriorityInput) -> TicketPayload:
-    return _ticket(
-        await mutate(
-            info, lambda uow: service.change_priority(uow, _id(input), input.priority.value, input.expected_version)
-        )
+    return await _ticket(
+        info, lambda uow: service.change_priority(uow, _id(input), input.priority.value, input.expected_version)
     )
 
 
 async def escalate_ticket(info: Info, input: EscalateTicketInput) -> TicketPayload:
     async def action(uow: UnitOfWork) -> TicketRow:
         participants = [decode_id(p, "User", "participantIds", str(i)) for i, p in enumerate(input.participant_ids)]
-        return await escalations.escalate(uow, _id(input), input.reason, participants, input.expected_version)
+        return await escalation_service.escalate(uow, _id(input), input.reason, participants, input.expected_version)
 
-    return _ticket(await mutate(info, action))
+    return await _ticket(info, action)
 
 
 async def add_escalation_note(info: Info, input: EscalationNoteInput) -> TicketPayload:
-    return _ticket(await mutate(info, lambda uow: escalations.add_note(uow, _id(input), input.body)))
+    return await _ticket(info, lambda uow: escalation_service.add_note(uow, _id(input), input.body))
 
 
 async def close_escalation(info: Info, input: CloseEscalationInput) -> TicketPayload:
-    return _ticket(
-        await mutate(
-            info, lambda uow: escalations.close_escalation(uow, _id(input), input.plan, input.expected_version)
-        )
+    return await _ticket(
+        info, lambda uow: escalation_service.close_escalation(uow, _id(input), input.plan, input.expected_version)
     )
 
 
 async def resolve_ticket(info: Info, input: ResolveTicketInput) -> TicketPayload:
-    return _ticket(
-        await mutate(
-            info,
-            lambda uow: service.resolve(
-                uow, _id(input), input.root_cause, input.resolution_summary, input.expected_version
-            ),
-        )
+    return await _ticket(
+        info,
+        lambda uow: service.resolve(
+            uow, _id(input), input.root_cause, input.resolution_summary, input.expected_version
+        ),
     )
 
 
 async def close_ticket(info: Info, input: TicketActionInput) -> TicketPayload:
-    return _ticket(await mutate(info, lambda uow: service.close(uow, _id(input), input.expected_version)))
+    return await _ticket(info, lambda uow: service.close(uow, _id(input), input.expected_version))
 
 
 async def reopen_ticket(info: Info, input: TicketActionInput) -> TicketPayload:
-    return _ticket(await mutate(info, lambda uow: service.reopen(uow, _id(input), input.expected_version)))
+    return await _ticket(info, lambda uow: service.reopen(uow, _id(input), input.expected_version))
+
+
+_sla_policy = Answer(SlaPolicyPayload, sla_policy=SlaPolicy.from_row)
 
 
 async def update_sla_policy(info: Info, input: UpdateSlaPolicyInput) -> SlaPolicyPayload:
-    policy, errors = await mutate(
+    return await _sla_policy(
         info,
         lambda uow: ticket_settings.update_sla_policy(
             uow, input.priority.value, input.first_response_minutes, input.resolution_minutes, input.expected_version
         ),
     )
-    return SlaPolicyPayload(sla_policy=SlaPolicy.from_row(policy) if policy else None, errors=errors)
+
+
+_root_cause_category = Answer(RootCauseCategoryPayload, root_cause_category=RootCauseCategory.from_row)
 
 
 async def upsert_root_cause_category(info: Info, input: UpsertRootCauseCategoryInput) -> RootCauseCategoryPayload:
-    category, errors = await mutate(
+    return await _root_cause_category(
         info, lambda uow: ticket_settings.upsert_root_cause(uow, input.code, input.label, input.active)
-    )
-    return RootCauseCategoryPayload(
-        root_cause_category=RootCauseCategory.from_row(category) if category else None, errors=errors
     )

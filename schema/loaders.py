@@ -3,18 +3,25 @@ many objects of a page ask.
 
 `DataLoaders.for_request(reads)` builds them all for one request (and anew after a mutation commits, so
 later reads see the change); they run in the request's ReadScope (one snapshot). Keys are the rows' own
-ids (uuid, or the activity's number); a loader yields db model rows, the GraphQL types convert them:
+ids (uuid, or the activity's number); a loader yields db model rows, the GraphQL types convert them.
+A type declares a relation in one line with the field factories of schema/types/common.py, which name
+the loader:
 
-    await load_one(info.context.loaders.users, self._row.owner_id, User.from_row)      # nullable relation
-    await load_required(info.context.loaders.customers, self._row.customer_id, ...)   # non-null relation
-    await load_list(info.context.loaders.items_by_order, self._row.id, OrderItem.from_row)
-    resolve_nodes = node_resolver(lambda loaders: loaders.orders)                     # node(id:)
+    owner: User | None = to_one("users", "owner_id", lambda: User)                  # nullable relation
+    customer: Customer = required("customers", "customer_id", lambda: Customer)     # non-null relation
+    items: list[OrderItem] = to_many("items_by_order", lambda: OrderItem)           # the rows of self._row.id
+    resolve_nodes = node_resolver(lambda loaders: loaders.orders)                   # node(id:)
+
+and a resolver with a rule of its own calls `load_one`, `load_required` or `load_list` itself:
+
+    await load_required(info.context.loaders.users, principal.id, User.from_row)  # the caller (`me`)
 
 Adding a relation = one field in `DataLoaders` and one line in `for_request`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
@@ -77,6 +84,19 @@ def _same(row: R) -> R:
     return row
 
 
+class SharedLoader(DataLoader[K, V]):
+    """A DataLoader whose answers may be awaited by several fields at once.
+
+    `load` hands every field asking for a key the same future. When one field of an object fails,
+    graphql-core cancels the object's other fields, and cancelling a task cancels the future it
+    awaits: the shared one, so every other field waiting on that key (elsewhere in the response)
+    got a CancelledError and the whole request crashed. Shielded, a cancellation stays with the
+    field that was cancelled."""
+
+    def load(self, key: K) -> Awaitable[V]:
+        return asyncio.shield(super().load(key))
+
+
 def _rows(
     reads: ReadScope, fetch: Fetch[K, R], key: Callable[[R], K], value: Callable[[R], V]
 ) -> DataLoader[K, V | None]:
@@ -87,7 +107,7 @@ def _rows(
         found = {key(row): value(row) for row in rows}
         return [found.get(k) for k in keys]
 
-    return DataLoader(load_fn=load)
+    return SharedLoader(load_fn=load)
 
 
 def _by_id(reads: ReadScope, fetch: Fetch[uuid.UUID, RowT]) -> DataLoader[uuid.UUID, RowT | None]:
@@ -107,7 +127,7 @@ def _groups(
             groups[key(row)].append(value(row))
         return [groups.get(k, []) for k in keys]
 
-    return DataLoader(load_fn=load)
+    return SharedLoader(load_fn=load)
 
 
 @dataclass(frozen=True)

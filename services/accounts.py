@@ -12,7 +12,7 @@ from db.repositories import accounts as accounts_repo
 from services import auth
 from services.errors import DomainError, ErrorCode, check_version, not_found
 from services.rules.accounts import API_KEY_SCOPES, DEPARTMENTS, ROLES
-from services.unit_of_work import UnitOfWork
+from services.unit_of_work import Subject, UnitOfWork
 from services.validation import Validator
 
 # One "@" with something before it and a dotted domain after it, no spaces: catches typos; not RFC 5322.
@@ -56,12 +56,7 @@ async def create_user(uow: UnitOfWork, data: NewUser) -> User:
     )
     uow.session.add(user)
     await uow.session.flush()
-    uow.record(
-        action="user.created",
-        entity_type="User",
-        entity_id=user.id,
-        summary=f"User {name} ({data.department} {data.role}) created",
-    )
+    uow.record_about(Subject("User", user.id), "user.created", f"User {name} ({data.department} {data.role}) created")
     return user
 
 
@@ -92,13 +87,12 @@ async def update_user(
         await uow.session.flush()
         # The event carries the user's new values: every server process re-scopes the user's open
         # WebSockets from it (services/realtime/connections.py).
-        uow.record(
-            action="user.updated",
-            entity_type="User",
-            entity_id=user.id,
-            summary=f"User {user.name} updated: {', '.join(changes)}",
+        uow.record_about(
+            Subject("User", user.id),
+            "user.updated",
+            f"User {user.name} updated: {', '.join(changes)}",
+            "USER_UPDATED",
             changes=changes,
-            event="USER_UPDATED",
             payload={"fields": sorted(changes), "name": user.name, "department": user.department, "role": user.role},
         )
     return user
@@ -114,13 +108,12 @@ async def set_user_active(uow: UnitOfWork, user_id: uuid.UUID, active: bool, exp
         user.token_generation += 1
         await uow.session.flush()
         # On USER_DEACTIVATED every server process closes the user's sockets opened with an older token.
-        uow.record(
-            action="user.activated" if active else "user.deactivated",
-            entity_type="User",
-            entity_id=user.id,
-            summary=f"User {user.name} {'re' if active else 'de'}activated",
+        uow.record_about(
+            Subject("User", user.id),
+            "user.activated" if active else "user.deactivated",
+            f"User {user.name} {'re' if active else 'de'}activated",
+            "USER_REACTIVATED" if active else "USER_DEACTIVATED",
             changes={"active": [not active, active]},
-            event="USER_REACTIVATED" if active else "USER_DEACTIVATED",
             payload={"tokenGeneration": user.token_generation},
         )
     return user
@@ -143,12 +136,7 @@ async def create_api_key(uow: UnitOfWork, name: str, scope: str) -> tuple[ApiKey
     )
     uow.session.add(key)
     await uow.session.flush()
-    uow.record(
-        action="api_key.created",
-        entity_type="ApiKey",
-        entity_id=key.id,
-        summary=f"API key {clean_name} ({scope}) created",
-    )
+    uow.record_about(Subject("ApiKey", key.id), "api_key.created", f"API key {clean_name} ({scope}) created")
     return key, secret
 
 
@@ -159,13 +147,8 @@ async def revoke_api_key(uow: UnitOfWork, key_id: uuid.UUID) -> ApiKey:
     if key.revoked_at is None:
         key.revoked_at = uow.now
         await uow.session.flush()
-        uow.record(
-            action="api_key.revoked",
-            entity_type="ApiKey",
-            entity_id=key.id,
-            summary=f"API key {key.name} revoked",
-            event="API_KEY_REVOKED",
-        )  # closes its sockets
+        uow.record_about(Subject("ApiKey", key.id), "api_key.revoked", f"API key {key.name} revoked", "API_KEY_REVOKED")
+        # API_KEY_REVOKED closes the key's sockets.
     return key
 
 

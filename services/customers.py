@@ -12,7 +12,7 @@ from db.repositories import accounts as accounts_repo
 from db.repositories import customers as customers_repo
 from services.errors import check_version, not_found
 from services.rules.customers import LIFECYCLE_STAGES
-from services.unit_of_work import UnitOfWork
+from services.unit_of_work import Subject, UnitOfWork
 from services.validation import Validator
 
 
@@ -90,18 +90,14 @@ async def create_customer(uow: UnitOfWork, data: NewCustomer) -> Customer:
         region=region,
         lifecycle_stage=stage,
         owner_id=owner_id,
-        created_at=uow.now,
-        updated_at=uow.now,
     )
-    await customers_repo.add(uow.session, customer)
+    await customers_repo.add(uow.session, customer, uow.now)
     for values in contacts:
         customers_repo.add_contact(uow.session, Contact(id=uuid.uuid4(), customer_id=customer.id, **values))
     await uow.session.flush()
-    uow.record(
+    uow.record_about(
+        _subject(customer),
         action="customer.created",
-        entity_type="Customer",
-        entity_id=customer.id,
-        customer_id=customer.id,
         summary=f"Customer {customer.code} {name} created",
         event="CUSTOMER_CREATED",
         changes={"contacts": len(contacts)},
@@ -132,11 +128,9 @@ async def update_customer(
         for attr, (_, new) in changes.items():
             setattr(customer, attr, new)
         await customers_repo.touch(uow.session, customer, uow.now)
-        uow.record(
+        uow.record_about(
+            _subject(customer),
             action="customer.updated",
-            entity_type="Customer",
-            entity_id=customer.id,
-            customer_id=customer.id,
             summary=f"Customer {customer.code} updated: {', '.join(changes)}",
             changes=changes,
             event="CUSTOMER_UPDATED",
@@ -215,13 +209,16 @@ async def _locked_customer(uow: UnitOfWork, customer_id: uuid.UUID) -> Customer:
 async def _touch(uow: UnitOfWork, customer: Customer, action: str, summary: str, details: dict[str, Any]) -> None:
     """Contact changes are changes of the customer record: bump its version and tell subscribers."""
     await customers_repo.touch(uow.session, customer, uow.now)
-    uow.record(
+    uow.record_about(
+        _subject(customer),
         action=action,
-        entity_type="Customer",
-        entity_id=customer.id,
-        customer_id=customer.id,
         summary=summary,
         changes=details,
         event="CUSTOMER_UPDATED",
         payload={"fields": ["contacts"]},
     )
+
+
+def _subject(customer: Customer) -> Subject:
+    """What the activity rows and events about a customer name: it, on its own timeline."""
+    return Subject("Customer", customer.id, customer.id)

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -90,6 +91,10 @@ class _Run:
     def current(self) -> Opportunity:
         assert self.opportunity is not None, "every scenario creates its opportunity first"
         return self.opportunity
+
+    async def take(self, uow: UnitOfWork, step: Callable[..., Awaitable[Opportunity]], *args: Any) -> None:
+        """Take one step of the opportunity's workflow (at whatever version it is now) with `args`."""
+        self.opportunity = await step(uow, self.current.id, None, *args)
 
 
 async def seed_presale(world: DemoWorld) -> list[Opportunity]:
@@ -177,81 +182,61 @@ async def _create(uow: UnitOfWork, run: _Run, rng: random.Random) -> None:
 
 async def _record(uow: UnitOfWork, run: _Run, rng: random.Random) -> None:
     needs = rng.sample(_NEEDS, 3)
-    run.opportunity = await presale.record_requirements(
-        uow, run.current.id, None, [RequirementData(t, p) for t, p in needs]
-    )
+    await run.take(uow, presale.record_requirements, [RequirementData(t, p) for t, p in needs])
 
 
 async def _confirm(uow: UnitOfWork, run: _Run, rng: random.Random) -> None:
-    run.opportunity = await presale.confirm_requirements(uow, run.current.id, None, rng.choice(_BUYERS))
+    await run.take(uow, presale.confirm_requirements, rng.choice(_BUYERS))
 
 
 async def _submit(uow: UnitOfWork, run: _Run, rng: random.Random) -> None:
     revision = "revised " if run.current.stage == "SOLUTION" and run.current.solution_review_due_at else ""
-    run.opportunity = await presale.submit_solution(
-        uow,
-        run.current.id,
-        None,
-        f"{revision}proposal: 2 lines, commissioning in 6 weeks",
-        "Bill of materials, layout drawing and service plan attached in the shared folder.",
-    )
+    summary = f"{revision}proposal: 2 lines, commissioning in 6 weeks"
+    details = "Bill of materials, layout drawing and service plan attached in the shared folder."
+    await run.take(uow, presale.submit_solution, summary, details)
+
+
+_CHANGES = [
+    "Add a local spare-parts stock",
+    "Plan the installation outside the peak season",
+    "Include operator training in the offer",
+]
 
 
 async def _request_changes(uow: UnitOfWork, run: _Run, rng: random.Random) -> None:
-    run.opportunity = await presale.review_solution(
-        uow,
-        run.current.id,
-        None,
-        ReviewData(
-            "CHANGES_REQUESTED",
-            "Feasible with a reinforced foundation",
-            "Spare parts lead time is 10 weeks",
-            rng.choice(
-                [
-                    "Add a local spare-parts stock",
-                    "Plan the installation outside the peak season",
-                    "Include operator training in the offer",
-                ]
-            ),
-        ),
+    review = ReviewData(
+        "CHANGES_REQUESTED",
+        "Feasible with a reinforced foundation",
+        "Spare parts lead time is 10 weeks",
+        rng.choice(_CHANGES),
     )
+    await run.take(uow, presale.review_solution, review)
 
 
 async def _approve(uow: UnitOfWork, run: _Run, rng: random.Random) -> None:
-    run.opportunity = await presale.review_solution(
-        uow,
-        run.current.id,
-        None,
-        ReviewData("APPROVED", "Feasible", "Serviceable from the regional hub", "Approved for registration"),
-    )
+    review = ReviewData("APPROVED", "Feasible", "Serviceable from the regional hub", "Approved for registration")
+    await run.take(uow, presale.review_solution, review)
 
 
 async def _register(uow: UnitOfWork, run: _Run, rng: random.Random) -> None:
-    run.opportunity = await presale.register_project(uow, run.current.id, None)
+    await run.take(uow, presale.register_project)
 
 
 async def _acknowledge(uow: UnitOfWork, run: _Run, rng: random.Random) -> None:
-    run.opportunity = await presale.acknowledge_registration(
-        uow,
-        run.current.id,
-        None,
-        run.service.id,
-        "Two technicians booked, lifting gear and calibration kit reserved",
-    )
+    notes = "Two technicians booked, lifting gear and calibration kit reserved"
+    await run.take(uow, presale.acknowledge_registration, run.service.id, notes)
 
 
 async def _win(uow: UnitOfWork, run: _Run, rng: random.Random) -> None:
     assert run.order is not None
-    run.opportunity = await presale.mark_won(uow, run.current.id, None, run.order.id)
+    await run.take(uow, presale.mark_won, run.order.id)
+
+
+_LOSS_REASONS = ["Budget frozen for this year", "Went with a cheaper competitor", "Project postponed indefinitely"]
 
 
 async def _lose(uow: UnitOfWork, run: _Run, rng: random.Random) -> None:
-    run.opportunity = await presale.mark_lost(
-        uow,
-        run.current.id,
-        None,
-        rng.choice(["Budget frozen for this year", "Went with a cheaper competitor", "Project postponed indefinitely"]),
-    )
+    await run.take(uow, presale.mark_lost, rng.choice(_LOSS_REASONS))
 
 
 _STEPS: dict[str, Callable[[UnitOfWork, _Run, random.Random], Awaitable[None]]] = {

@@ -19,10 +19,19 @@ from db.repositories import rows
 from services import sla
 from services.errors import DomainError, ErrorCode
 from services.linked_records import existing_customer
-from services.opportunity_transitions import move, next_stage, opportunity_to_change, refuse, subject, touch
+from services.opportunity_transitions import (
+    move,
+    next_stage,
+    opportunity_for,
+    opportunity_to_change,
+    refuse,
+    solution_payload,
+    subject,
+    touch,
+)
 from services.order_transitions import locked_order
 from services.unit_of_work import UnitOfWork
-from services.validation import Validator
+from services.validation import Validator, checked_text
 
 MAX_REQUIREMENTS = 100
 
@@ -65,8 +74,8 @@ def _check_requirements(v: Validator, items: list[RequirementData], *path: str) 
 
 
 async def _requirement_rows(uow: UnitOfWork, opportunity_id: uuid.UUID, checked: list[dict[str, Any]]) -> None:
-    rows = [Requirement(id=uuid.uuid4(), opportunity_id=opportunity_id, **values) for values in checked]
-    await repo.replace_requirements(uow.session, opportunity_id, rows)
+    requirements = [Requirement(id=uuid.uuid4(), opportunity_id=opportunity_id, **values) for values in checked]
+    await repo.replace_requirements(uow.session, opportunity_id, requirements)
 
 
 async def _active_user(uow: UnitOfWork, user_id: uuid.UUID, department: str, label: str, field_name: str) -> None:
@@ -91,10 +100,8 @@ async def create_opportunity(uow: UnitOfWork, data: NewOpportunity) -> Opportuni
         customer_id=customer.id,
         owner_id=owner_id,
         stage="REQUIREMENTS",
-        created_at=uow.now,
-        updated_at=uow.now,
     )
-    await repo.add(uow.session, opportunity)
+    await repo.add(uow.session, opportunity, uow.now)
     await _requirement_rows(uow, opportunity.id, requirements)
     uow.record_about(
         subject(opportunity),
@@ -110,8 +117,7 @@ async def record_requirements(
     uow: UnitOfWork, opportunity_id: uuid.UUID, expected_version: int | None, items: list[RequirementData]
 ) -> Opportunity:
     """Replace the whole list (it is only editable before the customer confirmed it)."""
-    opportunity = await opportunity_to_change(uow, opportunity_id, expected_version)
-    next_stage(opportunity.stage, "record_requirements")
+    opportunity, _ = await opportunity_for(uow, opportunity_id, expected_version, "record_requirements")
     v = Validator()
     checked = _check_requirements(v, items, "requirements")
     v.raise_if_any()
@@ -135,11 +141,8 @@ async def record_requirements(
 async def confirm_requirements(
     uow: UnitOfWork, opportunity_id: uuid.UUID, expected_version: int | None, confirmed_by: str | None
 ) -> Opportunity:
-    opportunity = await opportunity_to_change(uow, opportunity_id, expected_version)
-    stage = next_stage(opportunity.stage, "confirm_requirements")
-    v = Validator()
-    who = v.text(confirmed_by, "the customer's person who confirmed", "confirmedBy", required=True)
-    v.raise_if_any()
+    opportunity, stage = await opportunity_for(uow, opportunity_id, expected_version, "confirm_requirements")
+    who = checked_text(confirmed_by, "the customer's person who confirmed", "confirmedBy", required=True)
     if not await repo.requirements_of(uow.session, [opportunity.id]):
         raise DomainError(ErrorCode.VALIDATION, "record at least one requirement before confirming", ["requirements"])
     previous = move(uow, opportunity, stage)
@@ -159,8 +162,7 @@ async def confirm_requirements(
 async def submit_solution(
     uow: UnitOfWork, opportunity_id: uuid.UUID, expected_version: int | None, summary: str | None, details: str | None
 ) -> Opportunity:
-    opportunity = await opportunity_to_change(uow, opportunity_id, expected_version)
-    stage = next_stage(opportunity.stage, "submit_solution")
+    opportunity, stage = await opportunity_for(uow, opportunity_id, expected_version, "submit_solution")
     v = Validator()
     clean_summary = v.text(summary, "summary", "summary", required=True, max_len=2000)
     clean_details = v.text(details, "details", "details", max_len=20000)
@@ -177,10 +179,8 @@ async def submit_solution(
         submitted_by_id=uow.actor_id,
         submitted_at=uow.now,
         review_due_at=due,
-        created_at=uow.now,
-        updated_at=uow.now,
     )
-    await repo.add_solution(uow.session, solution)
+    await repo.add_solution(uow.session, solution, uow.now)
     previous = move(uow, opportunity, stage)
     opportunity.solution_review_due_at = due
     uow.record_about(
@@ -189,7 +189,7 @@ async def submit_solution(
         f"Solution v{solution.revision} of {opportunity.title!r} submitted for review",
         "SOLUTION_SUBMITTED",
         changes={"stage": [previous, stage], "solution": solution.revision},
-        payload={"solutionId": solution.id, "solutionVersion": solution.revision, "reviewDueAt": due},
+        payload={**solution_payload(solution), "reviewDueAt": due},
     )
     return opportunity
 
@@ -236,19 +236,13 @@ async def review_solution(
         f"Solution v{solution.revision} of {opportunity.title!r} reviewed: {review.decision}",
         "SOLUTION_REVIEWED",
         changes={"stage": [previous, stage], "decision": review.decision, "solution": solution.revision},
-        payload={
-            "solutionId": solution.id,
-            "solutionVersion": solution.revision,
-            "decision": review.decision,
-            "onTime": on_time,
-        },
+        payload={**solution_payload(solution), "decision": review.decision, "onTime": on_time},
     )
     return opportunity
 
 
 async def register_project(uow: UnitOfWork, opportunity_id: uuid.UUID, expected_version: int | None) -> Opportunity:
-    opportunity = await opportunity_to_change(uow, opportunity_id, expected_version)
-    stage = next_stage(opportunity.stage, "register")
+    opportunity, stage = await opportunity_for(uow, opportunity_id, expected_version, "register")
     solution = await repo.latest_solution(uow.session, opportunity.id)
     if solution is None or solution.decision != "APPROVED":
         raise refuse("registration needs an approved solution")
@@ -273,15 +267,12 @@ async def acknowledge_registration(
     service_lead_id: uuid.UUID,
     preparation_notes: str | None,
 ) -> Opportunity:
-    opportunity = await opportunity_to_change(uow, opportunity_id, expected_version)
-    stage = next_stage(opportunity.stage, "acknowledge_registration")
+    opportunity, stage = await opportunity_for(uow, opportunity_id, expected_version, "acknowledge_registration")
     if opportunity.registration_acknowledged_at is not None:
         raise refuse("the registration was already acknowledged")
-    v = Validator()
-    notes = v.text(
+    notes = checked_text(
         preparation_notes, "preparation notes (staff, tools, material)", "preparationNotes", required=True, max_len=4000
     )
-    v.raise_if_any()
     await _active_user(uow, service_lead_id, "SERVICE", "the service lead", "serviceLeadId")
     move(uow, opportunity, stage)
     opportunity.registration_acknowledged_at = uow.now
@@ -304,8 +295,7 @@ async def mark_won(
     uow: UnitOfWork, opportunity_id: uuid.UUID, expected_version: int | None, order_id: uuid.UUID
 ) -> Opportunity:
     """WON links the signed order (the same customer's); the order points back at the opportunity."""
-    opportunity = await opportunity_to_change(uow, opportunity_id, expected_version)
-    stage = next_stage(opportunity.stage, "win")
+    opportunity, stage = await opportunity_for(uow, opportunity_id, expected_version, "win")
     if opportunity.registration_acknowledged_at is None:
         raise refuse("service has not acknowledged the registration yet")
     order = await locked_order(uow, order_id, "orderId")
@@ -338,11 +328,8 @@ async def mark_won(
 async def mark_lost(
     uow: UnitOfWork, opportunity_id: uuid.UUID, expected_version: int | None, reason: str | None
 ) -> Opportunity:
-    opportunity = await opportunity_to_change(uow, opportunity_id, expected_version)
-    stage = next_stage(opportunity.stage, "lose")
-    v = Validator()
-    clean = v.text(reason, "a reason", "reason", required=True, max_len=4000)
-    v.raise_if_any()
+    opportunity, stage = await opportunity_for(uow, opportunity_id, expected_version, "lose")
+    clean = checked_text(reason, "a reason", "reason", required=True, max_len=4000)
     previous = move(uow, opportunity, stage)
     opportunity.lost_reason = clean
     opportunity.closed_at = uow.now

@@ -7,35 +7,37 @@ in services/opportunities.py.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from db.models.presale import Opportunity
+from db.models.presale import Opportunity, Solution
 from db.repositories import opportunities as repo
 from db.repositories import rows
 from services.errors import DomainError, ErrorCode, check_version, not_found
 from services.rules.opportunities import OPPORTUNITY_OPEN_STAGES
+from services.state_machine import StateMachine, steps
 from services.unit_of_work import Subject, UnitOfWork
 
 # (current stage, action) -> next stage. Nothing else is allowed. The stages and actions are
-# services/rules/opportunities.py's.
+# services/rules/opportunities.py's; `steps` writes an action taken in several stages, or keeping the stage.
 TRANSITIONS: dict[tuple[str, str], str] = {
-    ("REQUIREMENTS", "record_requirements"): "REQUIREMENTS",
+    **steps("record_requirements", "REQUIREMENTS"),
     ("REQUIREMENTS", "confirm_requirements"): "SOLUTION",  # the customer confirmed: drafting may start
     ("SOLUTION", "submit_solution"): "REVIEW",  # service reviews within sla.SOLUTION_REVIEW
-    ("REVIEW", "approve_solution"): "REVIEW",  # approved: waits for marketing to register the project
+    **steps("approve_solution", "REVIEW"),  # approved: waits for marketing to register the project
     ("REVIEW", "request_changes"): "SOLUTION",  # the next solution is revision n+1
     ("REVIEW", "register"): "REGISTERED",  # only with the latest solution approved
-    ("REGISTERED", "acknowledge_registration"): "REGISTERED",  # once, with the service lead and preparation
+    **steps("acknowledge_registration", "REGISTERED"),  # once, with the service lead and preparation
     ("REGISTERED", "win"): "WON",  # only once service acknowledged the registration
-    **{(stage, "lose"): "LOST" for stage in OPPORTUNITY_OPEN_STAGES},
+    **steps("lose", *OPPORTUNITY_OPEN_STAGES, to="LOST"),
 }
 
+# How a refusal names an action (where its own name does not read well).
 _VERBS = {
     "record_requirements": "record requirements of",
     "confirm_requirements": "confirm the requirements of",
     "submit_solution": "submit a solution for",
     "approve_solution": "review the solution of",
     "request_changes": "review the solution of",
-    "register": "register",
     "acknowledge_registration": "acknowledge the registration of",
     "win": "mark as won",
     "lose": "mark as lost",
@@ -48,18 +50,8 @@ _HINTS = {
     ("SOLUTION", "register"): "registration needs an approved solution",
     ("SOLUTION", "confirm_requirements"): "the requirements are already confirmed",
 }
-
-
-def next_stage(current: str, action: str) -> str:
-    nxt = TRANSITIONS.get((current, action))
-    if nxt is None:
-        hint = _HINTS.get((current, action))
-        raise DomainError(
-            ErrorCode.INVALID_TRANSITION,
-            hint or f"cannot {_VERBS[action]} an opportunity that is {current}",
-            ["opportunityId"],
-        )
-    return nxt
+OPPORTUNITIES = StateMachine("an opportunity", "opportunityId", TRANSITIONS, _VERBS, _HINTS)
+next_stage = OPPORTUNITIES.next
 
 
 def refuse(message: str) -> DomainError:
@@ -75,6 +67,15 @@ async def opportunity_to_change(
         raise not_found("opportunity", "opportunityId")
     check_version("opportunity", expected_version, opportunity.version)
     return opportunity
+
+
+async def opportunity_for(
+    uow: UnitOfWork, opportunity_id: uuid.UUID, expected_version: int | None, action: str
+) -> tuple[Opportunity, str]:
+    """The opportunity, locked, at the version the caller saw, and the stage `action` takes it to
+    (refused unless the table allows the step, before any input of the step is looked at)."""
+    opportunity = await opportunity_to_change(uow, opportunity_id, expected_version)
+    return opportunity, next_stage(opportunity.stage, action)
 
 
 def touch(uow: UnitOfWork, opportunity: Opportunity) -> None:
@@ -98,3 +99,9 @@ def subject(opportunity: Opportunity, order_id: uuid.UUID | None = None) -> Subj
         order_id,
         {"stage": opportunity.stage, "title": opportunity.title},
     )
+
+
+def solution_payload(solution: Solution) -> dict[str, Any]:
+    """What every event about a solution carries of it: its id and its revision (the API's
+    `Solution.version`)."""
+    return {"solutionId": solution.id, "solutionVersion": solution.revision}

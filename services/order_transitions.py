@@ -13,45 +13,26 @@ from typing import Any
 from db.models import Order
 from db.repositories import orders as orders_repo
 from db.repositories import rows
-from services.errors import DomainError, ErrorCode, check_version, not_found
+from services.errors import check_version, not_found
+from services.state_machine import StateMachine, steps
 from services.unit_of_work import Subject, UnitOfWork
 
 # (current status, action) -> next status. Nothing else is allowed. The statuses and actions are
-# services/rules/orders.py's.
+# services/rules/orders.py's; `steps` writes an action taken in several statuses, or keeping the status.
 TRANSITIONS: dict[tuple[str, str], str] = {
-    ("DRAFT", "update"): "DRAFT",
-    ("RETURNED", "update"): "RETURNED",
-    ("DRAFT", "hand_off"): "HANDED_OFF",
-    ("RETURNED", "hand_off"): "HANDED_OFF",
+    **steps("update", "DRAFT", "RETURNED"),
+    **steps("hand_off", "DRAFT", "RETURNED", to="HANDED_OFF"),
     ("HANDED_OFF", "confirm"): "CONFIRMED",
     ("HANDED_OFF", "return"): "RETURNED",
     ("CONFIRMED", "start_service"): "IN_SERVICE",  # its first service job started
     ("IN_SERVICE", "complete"): "COMPLETED",  # all its non-cancelled service jobs completed
-    ("DRAFT", "cancel"): "CANCELLED",
-    ("HANDED_OFF", "cancel"): "CANCELLED",
-    ("RETURNED", "cancel"): "CANCELLED",
-    ("CONFIRMED", "cancel"): "CANCELLED",
-    ("IN_SERVICE", "cancel"): "CANCELLED",
+    **steps("cancel", "DRAFT", "HANDED_OFF", "RETURNED", "CONFIRMED", "IN_SERVICE", to="CANCELLED"),
 }
 
-_VERBS = {
-    "update": "edit",
-    "hand_off": "hand off",
-    "confirm": "confirm",
-    "return": "return",
-    "start_service": "start service on",
-    "complete": "complete",
-    "cancel": "cancel",
-}
-
-
-def next_status(current: str, action: str) -> str:
-    nxt = TRANSITIONS.get((current, action))
-    if nxt is None:
-        raise DomainError(
-            ErrorCode.INVALID_TRANSITION, f"cannot {_VERBS[action]} an order that is {current}", ["orderId"]
-        )
-    return nxt
+# How a refusal names an action (where its own name does not read well).
+_VERBS = {"update": "edit", "start_service": "start service on"}
+ORDERS = StateMachine("an order", "orderId", TRANSITIONS, _VERBS)
+next_status = ORDERS.next
 
 
 async def locked_order(uow: UnitOfWork, order_id: uuid.UUID, *field: str) -> Order:
@@ -68,11 +49,20 @@ async def order_to_change(uow: UnitOfWork, order_id: uuid.UUID, expected_version
     return order
 
 
-def move(uow: UnitOfWork, order: Order, action: str) -> dict[str, Any]:
-    """Take `action` (refused unless the table allows it); the change of status, for the audit row."""
-    previous, order.status = order.status, next_status(order.status, action)
+async def order_for(
+    uow: UnitOfWork, order_id: uuid.UUID, expected_version: int | None, action: str
+) -> tuple[Order, str]:
+    """The order, locked, at the version the caller saw, and the status `action` takes it to (refused
+    unless the table allows the step, before any input of the step is looked at)."""
+    order = await order_to_change(uow, order_id, expected_version)
+    return order, next_status(order.status, action)
+
+
+def move(uow: UnitOfWork, order: Order, status: str) -> dict[str, Any]:
+    """Put the order in `status` (from `next_status`), changed now; the change of status, for the audit row."""
+    previous, order.status = order.status, status
     rows.touch(order, uow.now)
-    return {"status": [previous, order.status]}
+    return {"status": [previous, status]}
 
 
 def subject(order: Order) -> Subject:
@@ -82,7 +72,7 @@ def subject(order: Order) -> Subject:
 
 async def start_service(uow: UnitOfWork, order: Order) -> None:
     """The order's first service job started (order row already locked by the caller)."""
-    changes = move(uow, order, "start_service")
+    changes = move(uow, order, next_status(order.status, "start_service"))
     uow.record_about(
         subject(order),
         "order.in_service",
@@ -95,7 +85,7 @@ async def start_service(uow: UnitOfWork, order: Order) -> None:
 
 async def complete(uow: UnitOfWork, order: Order) -> None:
     """All the order's non-cancelled service jobs are completed (order row already locked by the caller)."""
-    changes = move(uow, order, "complete")
+    changes = move(uow, order, next_status(order.status, "complete"))
     order.completed_at = uow.now
     uow.record_about(
         subject(order),

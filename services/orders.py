@@ -18,10 +18,10 @@ from db.repositories import orders as orders_repo
 from db.repositories import rows
 from services import service_jobs
 from services.linked_records import check_opportunity_of, existing_customer
-from services.order_transitions import next_status, order_to_change, subject
+from services.order_transitions import move, order_for, subject
 from services.sla import CONFIRMATION_WINDOW
 from services.unit_of_work import UnitOfWork
-from services.validation import Validator
+from services.validation import Validator, checked_text
 
 
 @dataclass
@@ -102,10 +102,8 @@ async def create_order(uow: UnitOfWork, data: NewOrder) -> Order:
         delivery_date=delivery,
         special_requirements=special,
         contract_value=contract_value,
-        created_at=uow.now,
-        updated_at=uow.now,
     )
-    await orders_repo.add(uow.session, order)
+    await orders_repo.add(uow.session, order, uow.now)
     await orders_repo.replace_items(uow.session, order.id, _item_rows(order.id, items))
     uow.record_about(
         subject(order),
@@ -126,8 +124,7 @@ async def update_order(
     **fields: Any,
 ) -> Order:
     """`fields` holds only what the caller gave: delivery_date, special_requirements, contract_value."""
-    order = await order_to_change(uow, order_id, expected_version)
-    next_status(order.status, "update")
+    order, _ = await order_for(uow, order_id, expected_version, "update")
     v = Validator()
     new_items = _check_items(v, items) if items is not None else None
     values: dict[str, Any] = {}
@@ -168,8 +165,7 @@ async def update_order(
 
 
 async def hand_off_order(uow: UnitOfWork, order_id: uuid.UUID, expected_version: int | None) -> Order:
-    order = await order_to_change(uow, order_id, expected_version)
-    status = next_status(order.status, "hand_off")
+    order, status = await order_for(uow, order_id, expected_version, "hand_off")
     v = Validator()
     items = await orders_repo.items_of(uow.session, [order.id])
     v.require(bool(items), "at least one item is required before handing off", "items")
@@ -178,79 +174,67 @@ async def hand_off_order(uow: UnitOfWork, order_id: uuid.UUID, expected_version:
     v.require(order.delivery_date is not None, "a delivery date is required before handing off", "deliveryDate")
     v.require(order.contract_value > 0, "the contract value must be greater than 0 before handing off", "contractValue")
     v.raise_if_any()
-    previous = order.status
-    order.status = status
+    again = " again" if order.status == "RETURNED" else ""
+    changes = move(uow, order, status)
     order.handed_off_at = uow.now
     order.handed_off_by_id = uow.actor_id
     order.confirmation_due_at = uow.now + CONFIRMATION_WINDOW  # fixed now: a later policy change keeps it
-    rows.touch(order, uow.now)
-    again = " again" if previous == "RETURNED" else ""
     uow.record_about(
         subject(order),
         "order.handed_off",
         f"Order {order.number} handed off to service{again}",
         "ORDER_HANDED_OFF",
-        changes={"status": [previous, status]},
+        changes=changes,
         payload={"number": order.number, "confirmationDueAt": order.confirmation_due_at},
     )
     return order
 
 
 async def confirm_order(uow: UnitOfWork, order_id: uuid.UUID, expected_version: int | None) -> Order:
-    order = await order_to_change(uow, order_id, expected_version)
-    status = next_status(order.status, "confirm")
-    previous, order.status = order.status, status
+    order, status = await order_for(uow, order_id, expected_version, "confirm")
+    changes = move(uow, order, status)
     order.confirmed_at = uow.now
     order.confirmed_by_id = uow.actor_id
-    rows.touch(order, uow.now)
     on_time = order.confirmation_due_at is None or uow.now <= order.confirmation_due_at
     uow.record_about(
         subject(order),
         "order.confirmed",
         f"Order {order.number} confirmed by service",
         "ORDER_CONFIRMED",
-        changes={"status": [previous, status]},
+        changes=changes,
         payload={"number": order.number, "onTime": on_time},
     )
     return order
 
 
 async def return_order(uow: UnitOfWork, order_id: uuid.UUID, expected_version: int | None, reason: str | None) -> Order:
-    order = await order_to_change(uow, order_id, expected_version)
-    status = next_status(order.status, "return")
-    v = Validator()
-    clean = v.text(reason, "a reason (the discrepancy found)", "reason", required=True, max_len=4000)
-    v.raise_if_any()
-    previous, order.status = order.status, status
+    order, status = await order_for(uow, order_id, expected_version, "return")
+    clean = checked_text(reason, "a reason (the discrepancy found)", "reason", required=True, max_len=4000)
+    changes = move(uow, order, status)
     order.return_reason = clean  # the latest return's reason; earlier ones stay on the timeline
     order.returned_at = uow.now
-    rows.touch(order, uow.now)
     uow.record_about(
         subject(order),
         "order.returned",
         f"Order {order.number} returned to marketing: {clean}",
         "ORDER_RETURNED",
-        changes={"status": [previous, status], "reason": clean},
+        changes={**changes, "reason": clean},
         payload={"number": order.number, "reason": clean},
     )
     return order
 
 
 async def cancel_order(uow: UnitOfWork, order_id: uuid.UUID, expected_version: int | None, reason: str | None) -> Order:
-    order = await order_to_change(uow, order_id, expected_version)
-    status = next_status(order.status, "cancel")
-    v = Validator()
-    clean = v.text(reason, "reason", "reason", max_len=4000)
-    v.raise_if_any()
-    previous, order.status = order.status, status
+    order, status = await order_for(uow, order_id, expected_version, "cancel")
+    clean = checked_text(reason, "reason", "reason", max_len=4000)
+    changes = move(uow, order, status)
     order.cancelled_at = uow.now
-    rows.touch(order, uow.now)
     uow.record_about(
         subject(order),
         "order.cancelled",
         f"Order {order.number} cancelled" + (f": {clean}" if clean else ""),
         "ORDER_CANCELLED",
-        changes={"status": [previous, status], "reason": clean},
+        changes={**changes, "reason": clean},
         payload={"number": order.number},
     )
     await service_jobs.cancel_open_jobs_of(uow, order)  # nothing is left to do for a cancelled order

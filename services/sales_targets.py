@@ -78,10 +78,8 @@ async def set_sales_target(uow: UnitOfWork, data: TargetData) -> SalesTarget:
             period_start=data.period_start,
             period_end=data.period_end,
             amount=amount,
-            created_at=uow.now,
-            updated_at=uow.now,
         )
-        await repo.add(uow.session, target)
+        await repo.add(uow.session, target, uow.now)
         action, changes = "sales_target.set", {"amount": [None, amount]}
     await uow.session.flush()
     uow.record(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from db.models import Order, ServiceJob, User
 from db.repositories import accounts as accounts_repo
@@ -21,28 +22,20 @@ from services import order_transitions
 from services.errors import DomainError, ErrorCode, check_version, not_found
 from services.linked_records import existing_customer
 from services.rules.service_jobs import QUALITY_RESULTS, SCHEDULABLE_ORDER_STATUSES, SERVICE_JOB_KINDS
+from services.state_machine import StateMachine, steps
 from services.unit_of_work import Subject, UnitOfWork
 from services.validation import Validator
 
 # (current status, action) -> next status. Nothing else is allowed. The statuses and actions are
-# services/rules/service_jobs.py's.
+# services/rules/service_jobs.py's; `steps` writes an action taken in several statuses, or keeping the status.
 TRANSITIONS: dict[tuple[str, str], str] = {
     ("SCHEDULED", "start"): "IN_PROGRESS",
     ("IN_PROGRESS", "complete"): "COMPLETED",
-    ("SCHEDULED", "cancel"): "CANCELLED",
-    ("IN_PROGRESS", "cancel"): "CANCELLED",
-    ("SCHEDULED", "reassign"): "SCHEDULED",
-    ("IN_PROGRESS", "reassign"): "IN_PROGRESS",
+    **steps("cancel", "SCHEDULED", "IN_PROGRESS", to="CANCELLED"),
+    **steps("reassign", "SCHEDULED", "IN_PROGRESS"),
 }
-
-
-def next_status(current: str, action: str) -> str:
-    nxt = TRANSITIONS.get((current, action))
-    if nxt is None:
-        raise DomainError(
-            ErrorCode.INVALID_TRANSITION, f"cannot {action} a service job that is {current}", ["serviceJobId"]
-        )
-    return nxt
+JOBS = StateMachine("a service job", "serviceJobId", TRANSITIONS)
+next_status = JOBS.next
 
 
 @dataclass
@@ -96,10 +89,8 @@ async def schedule_service_job(uow: UnitOfWork, data: NewServiceJob) -> ServiceJ
         scheduled_start=data.scheduled_start,
         scheduled_end=data.scheduled_end,
         notes=notes,
-        created_at=uow.now,
-        updated_at=uow.now,
     )
-    await jobs_repo.add(uow.session, job)
+    await jobs_repo.add(uow.session, job, uow.now)
     where = f" for order {order.number}" if order else ""
     uow.record_about(
         _subject(job),
@@ -114,15 +105,14 @@ async def schedule_service_job(uow: UnitOfWork, data: NewServiceJob) -> ServiceJ
 
 async def start_service_job(uow: UnitOfWork, job_id: uuid.UUID, expected_version: int | None) -> ServiceJob:
     order, job = await _locked(uow, job_id, expected_version)
-    previous, job.status = job.status, next_status(job.status, "start")
+    changes = _move(uow, job, next_status(job.status, "start"))
     job.started_at = uow.now
-    rows.touch(job, uow.now)
     uow.record_about(
         _subject(job),
         "service_job.started",
         f"Service job {job.number} started",
         "SERVICE_JOB_STARTED",
-        changes={"status": [previous, job.status]},
+        changes=changes,
     )
     if order is not None and order.status != "IN_SERVICE":
         await order_transitions.start_service(uow, order)  # refuses (and rolls back) for any other order state
@@ -140,18 +130,17 @@ async def complete_service_job(
     )
     clean = v.text(notes, "notes", "notes", max_len=4000)
     v.raise_if_any()
-    previous, job.status = job.status, status
+    changes = _move(uow, job, status)
     job.completed_at = uow.now
     job.quality_result = quality_result
     if clean is not None:
         job.notes = clean
-    rows.touch(job, uow.now)
     uow.record_about(
         _subject(job),
         "service_job.completed",
         f"Service job {job.number} completed, quality check {quality_result.lower()}",
         "SERVICE_JOB_COMPLETED",
-        changes={"status": [previous, status], "qualityResult": quality_result},
+        changes={**changes, "qualityResult": quality_result},
         payload={"qualityResult": quality_result},
     )
     await _complete_order_if_done(uow, order)
@@ -194,15 +183,14 @@ async def cancel_open_jobs_of(uow: UnitOfWork, order: Order) -> None:
 
 
 def _cancel(uow: UnitOfWork, job: ServiceJob, status: str, because: str = "") -> None:
-    previous, job.status = job.status, status
+    changes = _move(uow, job, status)
     job.cancelled_at = uow.now
-    rows.touch(job, uow.now)
     uow.record_about(
         _subject(job),
         "service_job.cancelled",
         f"Service job {job.number} cancelled{because}",
         "SERVICE_JOB_CANCELLED",
-        changes={"status": [previous, status]},
+        changes=changes,
     )
 
 
@@ -234,6 +222,13 @@ async def _check_technician(uow: UnitOfWork, technician_id: uuid.UUID) -> User:
             ErrorCode.VALIDATION, "the technician must be an active member of the service department", ["technicianId"]
         )
     return user
+
+
+def _move(uow: UnitOfWork, job: ServiceJob, status: str) -> dict[str, Any]:
+    """Put the job in `status` (from `next_status`), changed now; the change of status, for the audit row."""
+    previous, job.status = job.status, status
+    rows.touch(job, uow.now)
+    return {"status": [previous, status]}
 
 
 def _subject(job: ServiceJob) -> Subject:

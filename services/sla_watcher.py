@@ -35,6 +35,7 @@ from db.repositories import tickets as tickets_repo
 from db.repositories.sla_alerts import DueClock, StateOf
 from services import event_retention, sla
 from services.clock import Clock
+from services.opportunity_transitions import solution_payload
 from services.ticket_transitions import event_payload as ticket_payload
 from services.unit_of_work import EventAnnouncer, unit_of_work
 
@@ -280,7 +281,7 @@ async def _describe(session: AsyncSession, item: DueClock) -> _Subject:
             f"Solution v{solution.revision} of {opportunity.title!r}",
             opportunity.customer_id,
             opportunity.order_id,
-            {**payload, "solutionId": solution.id, "solutionVersion": solution.revision},
+            {**payload, **solution_payload(solution)},
         )
     return _Subject(f"Project {opportunity.title!r}", opportunity.customer_id, opportunity.order_id, payload)
 

@@ -12,59 +12,40 @@ from typing import Any
 
 from db.models import Ticket
 from db.repositories import tickets as repo
-from services.errors import DomainError, ErrorCode, check_version, not_found
+from services.errors import check_version, not_found
 from services.rules.tickets import TICKET_OPEN_STATUSES
+from services.state_machine import StateMachine, steps
 from services.unit_of_work import UnitOfWork
 
 # The whole state machine: (status, action) -> status after it. Nothing else is allowed.
 # Actions that keep the status (assign, comment, change_priority, note) are listed too, so the
-# statuses in which they are allowed are written down here and nowhere else.
+# statuses in which they are allowed are written down here and nowhere else. `steps` writes an action
+# taken in several statuses, or keeping the status.
 TRANSITIONS: dict[tuple[str, str], str] = {
     ("NEW", "acknowledge"): "ACKNOWLEDGED",
-    ("ACKNOWLEDGED", "start"): "IN_PROGRESS",
-    ("REOPENED", "start"): "IN_PROGRESS",
-    ("ACKNOWLEDGED", "escalate"): "ESCALATED",
-    ("IN_PROGRESS", "escalate"): "ESCALATED",
-    ("REOPENED", "escalate"): "ESCALATED",
-    ("ESCALATED", "note"): "ESCALATED",
+    **steps("start", "ACKNOWLEDGED", "REOPENED", to="IN_PROGRESS"),
+    **steps("escalate", "ACKNOWLEDGED", "IN_PROGRESS", "REOPENED", to="ESCALATED"),
+    **steps("note", "ESCALATED"),
     ("ESCALATED", "close_escalation"): "IN_PROGRESS",
-    ("IN_PROGRESS", "resolve"): "RESOLVED",
-    ("ESCALATED", "resolve"): "RESOLVED",  # closes the consultation too
-    ("REOPENED", "resolve"): "RESOLVED",
+    **steps("resolve", "IN_PROGRESS", "ESCALATED", "REOPENED", to="RESOLVED"),  # from ESCALATED: closes it too
     ("RESOLVED", "close"): "CLOSED",
-    ("RESOLVED", "reopen"): "REOPENED",
-    ("CLOSED", "reopen"): "REOPENED",
-    **{(status, "assign"): status for status in TICKET_OPEN_STATUSES},
-    **{(status, "change_priority"): status for status in TICKET_OPEN_STATUSES},
-    **{(status, "comment"): status for status in (*TICKET_OPEN_STATUSES, "RESOLVED")},  # not on CLOSED tickets
+    **steps("reopen", "RESOLVED", "CLOSED", to="REOPENED"),
+    **steps("assign", *TICKET_OPEN_STATUSES),
+    **steps("change_priority", *TICKET_OPEN_STATUSES),
+    **steps("comment", *TICKET_OPEN_STATUSES, "RESOLVED"),  # not on CLOSED tickets
 }
 ACTIONS = sorted({action for _, action in TRANSITIONS})
 
+# How a refusal names an action (where its own name does not read well).
 _VERBS = {
-    "acknowledge": "acknowledge",
     "start": "start work on",
-    "escalate": "escalate",
     "note": "add a note to",
     "close_escalation": "close the consultation of",
-    "resolve": "resolve",
-    "close": "close",
-    "reopen": "reopen",
-    "assign": "assign",
     "change_priority": "change the priority of",
     "comment": "comment on",
 }
-
-
-def next_status(status: str, action: str) -> str:
-    try:
-        return TRANSITIONS[(status, action)]
-    except KeyError:
-        allowed_from = sorted(s for s, a in TRANSITIONS if a == action)
-        raise DomainError(
-            ErrorCode.INVALID_TRANSITION,
-            f"cannot {_VERBS[action]} a ticket that is {status} (only when {', '.join(allowed_from)})",
-            ["ticketId"],
-        ) from None
+TICKETS = StateMachine("a ticket", "ticketId", TRANSITIONS, _VERBS, names_allowed_states=True)
+next_status = TICKETS.next
 
 
 async def locked_ticket(uow: UnitOfWork, ticket_id: uuid.UUID, expected_version: int | None = None) -> Ticket:

@@ -69,13 +69,11 @@ async def open_ticket(
         subject=subject,
         description=description,
         created_by_id=uow.actor_id,
-        created_at=uow.now,
-        updated_at=uow.now,
         sla_started_at=uow.now,
         first_response_due_at=due.first_response,
         resolution_due_at=due.resolution,
     )
-    await repo.add(uow.session, ticket)
+    await repo.add(uow.session, ticket, uow.now)
     extra: dict[str, Any] = {}
     if notify_user_ids is not None:
         extra["notifyUserIds"] = sorted(str(u) for u in notify_user_ids)

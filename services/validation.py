@@ -53,3 +53,11 @@ class Validator:
             raise self.problems[0]
         if self.problems:
             raise ValidationFailed(self.problems)
+
+
+def checked_text(value: str | None, label: str, *field: str, required: bool = False, max_len: int = 200) -> str | None:
+    """`Validator.text` for a step whose input is this one text: its problem is raised at once."""
+    v = Validator()
+    text = v.text(value, label, *field, required=required, max_len=max_len)
+    v.raise_if_any()
+    return text

@@ -99,10 +99,24 @@ def clock() -> ManualClock:
     return ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
 
 
+READ_EXECUTOR_IN_TESTS = "compare"
+
+
 @pytest.fixture
-async def services(db_url: str, clock: ManualClock) -> AsyncIterator[AppServices]:
+async def services(request: pytest.FixtureRequest, db_url: str, clock: ManualClock) -> AsyncIterator[AppServices]:
+    # A test that breaks a repository on purpose checks the reference executor's handling of it: the
+    # compiled one never calls repositories, so comparing the two there would only report that.
+    marker = request.node.get_closest_marker("read_executor")
+    executor = marker.args[0] if marker else os.environ.get("TANDEM_READ_EXECUTOR", READ_EXECUTOR_IN_TESTS)
     settings = Settings.from_env(
-        {"DATABASE_URL": db_url, "TANDEM_ENV": "development", "TANDEM_SECRET_KEY": TEST_SECRET}
+        {
+            "DATABASE_URL": db_url,
+            "TANDEM_ENV": "development",
+            "TANDEM_SECRET_KEY": TEST_SECRET,
+            # Every query a test sends runs on both executors, which must agree (schema/compiled): a
+            # difference is a COMPILED_MISMATCH error and an ERROR log, and fails the test.
+            "TANDEM_READ_EXECUTOR": executor,
+        }
     )
     db = Database.connect(db_url, pool_size=5, statement_timeout_ms=settings.statement_timeout_ms)
     yield AppServices(db=db, clock=clock, tokens=TokenService(TEST_SECRET, timedelta(hours=12)), settings=settings)

@@ -112,6 +112,7 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
 
     graphql = TandemGraphQL(
         services=services,  # replaced in lifespan when the app builds its own
+        settings=settings,
         schema=build_schema(production=not settings.is_development, settings=settings),
         graphql_ide="graphiql" if settings.is_development else None,
         keep_alive=True,

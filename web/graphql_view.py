@@ -24,6 +24,7 @@ from schema.context import AppServices, Context
 from services import auth, outage
 from services.access import Action, allowed
 from settings import Settings
+from web import compiled_http
 from web.ws import LegacyWSHandler, Refused, TransportWSHandler
 
 log = logging.getLogger("tandem.web")
@@ -56,9 +57,12 @@ class TandemGraphQL(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = TransportWSHandler
     graphql_ws_handler_class = LegacyWSHandler
 
-    def __init__(self, services: AppServices | None, **kwargs: Any):
+    def __init__(self, services: AppServices | None, settings: Settings | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         self._services = services
+        # The app's settings, those its schema was built with (limits, executor); the services' own
+        # settings may differ where a test builds an app over shared services.
+        self.settings = settings
 
     @property
     def services(self) -> AppServices:
@@ -206,7 +210,10 @@ class TandemGraphQL(GraphQL[Context, None]):
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         if isinstance(request, WebSocket):
             return await super().run(request, context=context, root_value=root_value)
-        ctx = await self._http_context(request)
+        credential = bearer(request.headers.get("authorization"))
+        if (fast := await compiled_http.answer(self, request, credential)) is not None:
+            return fast
+        ctx = await self._http_context(request, credential)
         settings = self.services.settings
         retry_after = settings.retry_after_seconds if settings else Settings.retry_after_seconds
         if ctx.database_unavailable:
@@ -222,10 +229,9 @@ class TandemGraphQL(GraphQL[Context, None]):
             response.headers["Retry-After"] = str(retry_after)
         return response
 
-    async def _http_context(self, request: Request) -> Context:
+    async def _http_context(self, request: Request, credential: str | None) -> Context:
         ctx = Context(services=self.services, request=request)
         ctx.request_id = request.scope.get("state", {}).get("request_id", ctx.request_id)
-        credential = bearer(request.headers.get("authorization"))
         if credential:
             try:
                 ctx.principal = await authenticate(self.services, credential)
@@ -237,6 +243,9 @@ class TandemGraphQL(GraphQL[Context, None]):
                 return ctx
             if ctx.principal is None:
                 ctx.auth_error = "invalid, expired or revoked credential"
+            elif (reads := compiled_reads.for_view(self)).mode == "compiled":
+                # Its next compiled reads check it inside their own statement (schema/compiled/credentials.py).
+                reads.credentials.remember(credential, ctx.principal, self.services.clock.now())
         return ctx
 
     async def get_context(self, request: Any, response: Any) -> Context:

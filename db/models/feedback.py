@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, uuid_pk
+from db.models.keysets import keyset_indexes
 from services.rules.feedback import FEEDBACK_SOURCES, MAX_SCORE, MIN_SCORE
 
 
@@ -18,8 +19,7 @@ class Feedback(Base):
         CheckConstraint(f"source IN {FEEDBACK_SOURCES}", name="source"),
         CheckConstraint(f"score BETWEEN {MIN_SCORE} AND {MAX_SCORE}", name="score"),
         # Lists are newest first; the per-customer list and summary use the customer index.
-        Index("ix_feedback_recorded_id", "recorded_at", "id"),
-        Index("ix_feedback_customer_recorded_id", "customer_id", "recorded_at", "id"),
+        *keyset_indexes("feedback", "recorded", "recorded_at", "customer_id"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

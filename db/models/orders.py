@@ -10,6 +10,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, Sequen
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, Timestamped, Versioned, uuid_pk
+from db.models.keysets import keyset_indexes
 from services.rules.orders import ORDER_STATUSES
 from services.rules.service_jobs import QUALITY_RESULTS, SERVICE_JOB_KINDS, SERVICE_JOB_STATUSES
 
@@ -25,9 +26,7 @@ class Order(Timestamped, Versioned, Base):
         CheckConstraint(f"status IN {ORDER_STATUSES}", name="status"),
         CheckConstraint("contract_value >= 0", name="contract_value"),
         # Lists are newest first; each filter has its own keyset index.
-        Index("ix_orders_created_id", "created_at", "id"),
-        Index("ix_orders_customer_created_id", "customer_id", "created_at", "id"),
-        Index("ix_orders_status_created_id", "status", "created_at", "id"),
+        *keyset_indexes("orders", "created", "created_at", "customer_id", "status"),
         # The 24 h confirmation clock: only handed-off orders are waiting for service.
         Index("ix_orders_confirmation_due", "confirmation_due_at", postgresql_where=text("status = 'HANDED_OFF'")),
         Index("ix_orders_confirmed_at", "confirmed_at"),
@@ -85,11 +84,9 @@ class ServiceJob(Timestamped, Versioned, Base):
         CheckConstraint("status <> 'COMPLETED' OR quality_result IS NOT NULL", name="completed_has_quality"),
         CheckConstraint("scheduled_end IS NULL OR scheduled_end > scheduled_start", name="window"),
         # Lists are newest-scheduled first; each filter has its own keyset index.
-        Index("ix_service_jobs_start_id", "scheduled_start", "id"),
-        Index("ix_service_jobs_order_start_id", "order_id", "scheduled_start", "id"),
-        Index("ix_service_jobs_status_start_id", "status", "scheduled_start", "id"),
-        Index("ix_service_jobs_technician_start_id", "technician_id", "scheduled_start", "id"),
-        Index("ix_service_jobs_customer_start_id", "customer_id", "scheduled_start", "id"),
+        *keyset_indexes(
+            "service_jobs", "start", "scheduled_start", "order_id", "status", "technician_id", "customer_id"
+        ),
         Index("ix_service_jobs_completed_at", "completed_at"),
     )
 

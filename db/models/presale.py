@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, Timestamped, Versioned, uuid_pk
+from db.models.keysets import keyset_indexes
 from db.models.orders import MONEY, Order
 from services.rules.opportunities import OPPORTUNITY_STAGES, REVIEW_DECISIONS
 from services.rules.opportunities import TARGET_DEPARTMENTS as TARGET_DEPARTMENTS  # re-exported (services)
@@ -34,9 +35,7 @@ class Opportunity(Timestamped, Versioned, Base):
         CheckConstraint("stage <> 'WON' OR order_id IS NOT NULL", name="won_has_order"),
         CheckConstraint("stage <> 'LOST' OR lost_reason IS NOT NULL", name="lost_has_reason"),
         # Lists are newest first; each filter has its own keyset index.
-        Index("ix_opportunities_created_id", "created_at", "id"),
-        Index("ix_opportunities_stage_created_id", "stage", "created_at", "id"),
-        Index("ix_opportunities_customer_created_id", "customer_id", "created_at", "id"),
+        *keyset_indexes("opportunities", "created", "created_at", "stage", "customer_id"),
         # The SLA watcher's two handoff clocks: only open ones are waiting for service.
         Index("ix_opportunities_review_due", "solution_review_due_at", postgresql_where=text("stage = 'REVIEW'")),
         Index(

@@ -12,6 +12,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from db.base import Base
 from services.rules.sla import SLA_ANNOUNCED_STATES
 
+# What makes an announcement: its clock instance and state (the unique constraint's columns).
+ANNOUNCEMENT_IDENTITY = ("subject_type", "subject_id", "clock", "state", "due_at")
+
 
 class SlaAnnouncement(Base):
     """One row per announced (clock instance, state): the unique constraint makes announcing idempotent
@@ -25,7 +28,7 @@ class SlaAnnouncement(Base):
 
     __tablename__ = "sla_announcements"
     __table_args__ = (
-        UniqueConstraint("subject_type", "subject_id", "clock", "state", "due_at"),
+        UniqueConstraint(*ANNOUNCEMENT_IDENTITY),
         CheckConstraint(f"state IN {SLA_ANNOUNCED_STATES}", name="state"),
     )
 

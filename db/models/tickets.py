@@ -9,6 +9,7 @@ from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Identity, Index,
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, Versioned, uuid_pk
+from db.models.keysets import keyset_indexes
 from services.rules.tickets import (
     COMMENT_VISIBILITIES,
     ESCALATION_STATUSES,
@@ -37,13 +38,9 @@ class Ticket(Versioned, Base):
             "first_response_due_at >= sla_started_at AND resolution_due_at >= sla_started_at", name="sla_window"
         ),
         # Lists are newest first; every filter that narrows by a column has its own keyset index.
-        Index("ix_tickets_created_id", "created_at", "id"),
-        Index("ix_tickets_status_created_id", "status", "created_at", "id"),
-        Index("ix_tickets_kind_created_id", "kind", "created_at", "id"),
-        Index("ix_tickets_priority_created_id", "priority", "created_at", "id"),
-        Index("ix_tickets_customer_created_id", "customer_id", "created_at", "id"),
-        Index("ix_tickets_assignee_created_id", "assignee_id", "created_at", "id"),
-        Index("ix_tickets_order_created_id", "order_id", "created_at", "id"),
+        *keyset_indexes(
+            "tickets", "created", "created_at", "status", "kind", "priority", "customer_id", "assignee_id", "order_id"
+        ),
         # SLA clocks still running (alerts, KPIs): only open clocks are scanned.
         Index(
             "ix_tickets_first_response_due",
@@ -114,9 +111,7 @@ class Escalation(Versioned, Base):
         CheckConstraint("(status = 'CLOSED') = (closed_at IS NOT NULL)", name="closed_at"),
         # At most one open consultation per ticket, enforced by the database.
         Index("uq_escalations_open_ticket", "ticket_id", unique=True, postgresql_where=text("status = 'OPEN'")),
-        Index("ix_escalations_ticket_requested_id", "ticket_id", "requested_at", "id"),
-        Index("ix_escalations_requested_id", "requested_at", "id"),
-        Index("ix_escalations_status_requested_id", "status", "requested_at", "id"),
+        *keyset_indexes("escalations", "requested", "requested_at", "ticket_id", "status"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

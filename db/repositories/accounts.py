@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -13,18 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import ApiKey, LoginThrottle, User
 from db.models.accounts import LoginAddressThrottle
+from db.repositories import rows
 from db.repositories.pagination import Page, SortKey, by_uuid, fetch_page
 
-
-async def user_by_id(session: AsyncSession, user_id: uuid.UUID, *, for_update: bool = False) -> User | None:
-    stmt = select(User).where(User.id == user_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    return (await session.scalars(stmt)).one_or_none()
-
-
-async def users_by_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[User]:
-    return list((await session.scalars(select(User).where(User.id.in_(list(ids))))).all())
+_users = rows.Table(User)
+user_by_id = _users.get
+users_by_ids = _users.by_ids
 
 
 async def user_by_email(session: AsyncSession, email: str) -> User | None:
@@ -35,6 +28,10 @@ async def any_user(session: AsyncSession) -> bool:
     return (await session.scalar(select(User.id).limit(1))) is not None
 
 
+# The order of `users` lists (also the compiled read path's, schema/compiled/lists.py).
+USER_PAGE_KEYS = [SortKey(func.lower(User.name)), by_uuid(User.id)]
+
+
 async def users_page(
     session: AsyncSession, *, first: int, after: str | None, department: str | None, active: bool | None
 ) -> Page[User]:
@@ -43,8 +40,7 @@ async def users_page(
         stmt = stmt.where(User.department == department)
     if active is not None:
         stmt = stmt.where(User.active.is_(active))
-    keys = [SortKey(func.lower(User.name)), by_uuid(User.id)]
-    return await fetch_page(session, stmt, keys, first=first, after=after)
+    return await fetch_page(session, stmt, USER_PAGE_KEYS, first=first, after=after)
 
 
 async def api_key_by_hash(session: AsyncSession, key_hash: str) -> ApiKey | None:
@@ -55,8 +51,7 @@ async def api_key_by_id(session: AsyncSession, key_id: uuid.UUID) -> ApiKey | No
     return await session.get(ApiKey, key_id)
 
 
-async def api_keys_by_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[ApiKey]:
-    return list((await session.scalars(select(ApiKey).where(ApiKey.id.in_(list(ids))))).all())
+api_keys_by_ids = rows.Table(ApiKey).by_ids
 
 
 async def touch_api_key(session: AsyncSession, key_id: uuid.UUID, now: datetime) -> None:

@@ -14,22 +14,17 @@ from db.repositories import rows
 from db.repositories.pagination import Page, SortKey, by_uuid, fetch_page
 
 # Alphabetical, as people look customers up; the id breaks ties between equal names.
-_KEYS = [SortKey(func.lower(Customer.name)), by_uuid(Customer.id)]
+PAGE_KEYS = [SortKey(func.lower(Customer.name)), by_uuid(Customer.id)]
 
 
 def escape_like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-async def get(session: AsyncSession, customer_id: uuid.UUID, *, for_update: bool = False) -> Customer | None:
-    stmt = select(Customer).where(Customer.id == customer_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    return (await session.scalars(stmt)).one_or_none()
-
-
-async def by_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[Customer]:
-    return list((await session.scalars(select(Customer).where(Customer.id.in_(list(ids))))).all())
+_customers = rows.Table(Customer, generated=["code", "created_at", "updated_at"])
+get = _customers.get
+by_ids = _customers.by_ids
+add = _customers.add
 
 
 async def page(session: AsyncSession, *, search: str | None, first: int, after: str | None) -> Page[Customer]:
@@ -37,14 +32,7 @@ async def page(session: AsyncSession, *, search: str | None, first: int, after: 
     if search and search.strip():
         pattern = f"%{escape_like(search.strip())}%"
         stmt = stmt.where(or_(Customer.name.ilike(pattern, escape="\\"), Customer.code.ilike(pattern, escape="\\")))
-    return await fetch_page(session, stmt, _KEYS, first=first, after=after)
-
-
-async def add(session: AsyncSession, customer: Customer) -> Customer:
-    session.add(customer)
-    await session.flush()
-    await session.refresh(customer, ["code", "created_at", "updated_at"])
-    return customer
+    return await fetch_page(session, stmt, PAGE_KEYS, first=first, after=after)
 
 
 async def refresh_timestamps(session: AsyncSession, row: Customer | Contact) -> None:
@@ -89,5 +77,4 @@ async def delete_contact(session: AsyncSession, contact: Contact) -> None:
     await session.delete(contact)
 
 
-async def contacts_by_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[Contact]:
-    return list((await session.scalars(select(Contact).where(Contact.id.in_(list(ids))))).all())
+contacts_by_ids = rows.Table(Contact).by_ids

@@ -10,11 +10,12 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Feedback
+from db.repositories import rows
 from db.repositories.pagination import Page, by_datetime, by_uuid, fetch_page
 from services.rules.feedback import SATISFIED_SCORES
 
 # Newest first; the id breaks ties.
-_KEYS = [by_datetime(Feedback.recorded_at), by_uuid(Feedback.id)]
+PAGE_KEYS = [by_datetime(Feedback.recorded_at), by_uuid(Feedback.id)]
 
 
 @dataclass(frozen=True)
@@ -25,18 +26,13 @@ class Satisfaction:
     satisfied_count: int  # satisfied scores (4 or 5)
 
 
-async def add(session: AsyncSession, row: Feedback) -> Feedback:
-    session.add(row)
-    await session.flush()
-    return row
+_feedback = rows.Table(Feedback)
+add = _feedback.add
+by_ids = _feedback.by_ids
 
 
 async def get(session: AsyncSession, feedback_id: uuid.UUID) -> Feedback | None:
     return await session.get(Feedback, feedback_id)
-
-
-async def by_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[Feedback]:
-    return list((await session.scalars(select(Feedback).where(Feedback.id.in_(list(ids))))).all())
 
 
 async def page(
@@ -45,7 +41,7 @@ async def page(
     stmt = select(Feedback)
     if customer_id is not None:
         stmt = stmt.where(Feedback.customer_id == customer_id)
-    return await fetch_page(session, stmt, _KEYS, first=first, after=after, descending=True)
+    return await fetch_page(session, stmt, PAGE_KEYS, first=first, after=after, descending=True)
 
 
 async def satisfaction_of(session: AsyncSession, customer_ids: Iterable[uuid.UUID]) -> list[Satisfaction]:

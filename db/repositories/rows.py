@@ -1,12 +1,20 @@
-"""What every repository does to single rows: read one under a row lock, mark one as changed."""
+"""What every repository does to single rows: read them by key (under a row lock when asked), add new
+ones, mark one as changed, and read the rows that belong to a batch of parents."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
-from sqlalchemy import Select
+from sqlalchemy import Select, inspect, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.sql.elements import ColumnElement
+
+from db.base import Base
 
 S = TypeVar("S", bound=Select[Any])
 
@@ -17,9 +25,24 @@ class Stamped(Protocol):
     updated_at: datetime
 
 
+@runtime_checkable
+class Created(Stamped, Protocol):
+    """A row stamped with the instant it was created at (and last changed at)."""
+
+    created_at: datetime
+
+
+M = TypeVar("M", bound=Base)
+
+
 def for_update(stmt: S) -> S:
     """FOR UPDATE, and re-read: a row loaded earlier in this session may be older than the lock."""
     return stmt.with_for_update().execution_options(populate_existing=True)
+
+
+def locked_if(stmt: S, lock: bool) -> S:
+    """`stmt` FOR UPDATE (as `for_update` takes it) when `lock`, else as it is."""
+    return for_update(stmt) if lock else stmt
 
 
 def touch(row: Stamped, now: datetime) -> None:
@@ -27,3 +50,68 @@ def touch(row: Stamped, now: datetime) -> None:
     its child rows changed or the clock did not move."""
     row.updated_at = now
     flag_modified(row, "updated_at")
+
+
+class Table(Generic[M]):
+    """The reads and writes by `id` of one mapped class; a repository binds the ones it offers
+    (`get = _orders.get`). `generated`: the columns the database fills in on INSERT (a number, a code),
+    read back by `add` so that the caller can name the new row."""
+
+    def __init__(self, model: type[M], *, generated: Sequence[str] = ()) -> None:
+        self.model = model
+        self.generated = list(generated)
+        self._columns = inspect(model).columns
+
+    async def get(self, session: AsyncSession, row_id: uuid.UUID, *, for_update: bool = False) -> M | None:
+        stmt = select(self.model).where(self._columns["id"] == row_id)
+        return (await session.scalars(locked_if(stmt, for_update))).one_or_none()
+
+    async def by_ids(self, session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[M]:
+        stmt = select(self.model).where(self._columns["id"].in_(list(ids)))
+        return list((await session.scalars(stmt)).all())
+
+    async def customer_of(self, session: AsyncSession, row_id: uuid.UUID) -> uuid.UUID | None:
+        """The customer of the row (of a table with a customer_id), or None when there is no such row."""
+        customer_id: uuid.UUID | None = await session.scalar(
+            select(self._columns["customer_id"]).where(self._columns["id"] == row_id)
+        )
+        return customer_id
+
+    async def add(self, session: AsyncSession, row: M, now: datetime | None = None) -> M:
+        """Insert `row`. `now`: the instant a row with created_at and updated_at is created at (the unit
+        of work's, not the database's clock)."""
+        if now is not None:
+            assert isinstance(row, Created), f"{self.model.__name__} has no created_at and updated_at"
+            row.created_at = row.updated_at = now
+        session.add(row)
+        await session.flush()
+        if self.generated:
+            await session.refresh(row, self.generated)
+        return row
+
+
+async def children_of(
+    session: AsyncSession,
+    model: type[M],
+    parent: InstrumentedAttribute[uuid.UUID],
+    parent_ids: Iterable[uuid.UUID],
+    *order: InstrumentedAttribute[Any],
+) -> list[M]:
+    """The rows of `model` whose `parent` is one of `parent_ids`, in one statement, by parent and then
+    by `order`."""
+    stmt = select(model).where(parent.in_(list(parent_ids))).order_by(parent, *order)
+    return list((await session.scalars(stmt)).all())
+
+
+async def pairs_of(
+    session: AsyncSession,
+    key: InstrumentedAttribute[Any],
+    keys: Iterable[Any],
+    model: type[M],
+    on: ColumnElement[bool],
+    *order: InstrumentedAttribute[Any],
+) -> list[Any]:
+    """Rows (key, `model` row) for the given keys, `model` joined `on` them, in one statement (in `order`);
+    keys without a joined row are absent."""
+    stmt = select(key, model).join(model, on).where(key.in_(list(keys))).order_by(*order)
+    return list((await session.execute(stmt)).all())

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models.presale import SalesTarget
+from db.repositories import rows
 from db.repositories.pagination import Page, SortKey, by_uuid, fetch_page
 
 # Newest period first; the id breaks ties between targets of the same start day.
-_KEYS = [SortKey(SalesTarget.period_start, date.fromisoformat), by_uuid(SalesTarget.id)]
+PAGE_KEYS = [SortKey(SalesTarget.period_start, date.fromisoformat), by_uuid(SalesTarget.id)]
+
+_targets = rows.Table(SalesTarget)
+add = _targets.add
+by_ids = _targets.by_ids
 
 
 async def lock_scope(session: AsyncSession, department: str, user_id: uuid.UUID | None) -> None:
@@ -40,16 +44,6 @@ async def overlapping(
     return list((await session.scalars(stmt)).all())
 
 
-async def add(session: AsyncSession, target: SalesTarget) -> SalesTarget:
-    session.add(target)
-    await session.flush()
-    return target
-
-
-async def by_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[SalesTarget]:
-    return list((await session.scalars(select(SalesTarget).where(SalesTarget.id.in_(list(ids))))).all())
-
-
 async def page(
     session: AsyncSession,
     *,
@@ -63,4 +57,4 @@ async def page(
         stmt = stmt.where(SalesTarget.user_id == user_id)
     elif department_wide:
         stmt = stmt.where(SalesTarget.user_id.is_(None))
-    return await fetch_page(session, stmt, _KEYS, first=first, after=after, descending=True)
+    return await fetch_page(session, stmt, PAGE_KEYS, first=first, after=after, descending=True)

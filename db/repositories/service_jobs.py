@@ -13,23 +13,13 @@ from db.repositories import rows
 from db.repositories.pagination import Page, by_datetime, by_uuid, fetch_page
 
 # Latest scheduled first; the id breaks ties.
-_KEYS = [by_datetime(ServiceJob.scheduled_start), by_uuid(ServiceJob.id)]
+PAGE_KEYS = [by_datetime(ServiceJob.scheduled_start), by_uuid(ServiceJob.id)]
 
 
-async def get(session: AsyncSession, job_id: uuid.UUID, *, for_update: bool = False) -> ServiceJob | None:
-    stmt = select(ServiceJob).where(ServiceJob.id == job_id)
-    return (await session.scalars(rows.for_update(stmt) if for_update else stmt)).one_or_none()
-
-
-async def by_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[ServiceJob]:
-    return list((await session.scalars(select(ServiceJob).where(ServiceJob.id.in_(list(ids))))).all())
-
-
-async def add(session: AsyncSession, job: ServiceJob) -> ServiceJob:
-    session.add(job)
-    await session.flush()
-    await session.refresh(job, ["number"])
-    return job
+_jobs = rows.Table(ServiceJob, generated=["number"])
+get = _jobs.get
+by_ids = _jobs.by_ids
+add = _jobs.add
 
 
 async def of_orders(
@@ -41,7 +31,7 @@ async def of_orders(
         .where(ServiceJob.order_id.in_(list(order_ids)))
         .order_by(ServiceJob.order_id, ServiceJob.scheduled_start, ServiceJob.number)
     )
-    return list((await session.scalars(rows.for_update(stmt) if for_update else stmt)).all())
+    return list((await session.scalars(rows.locked_if(stmt, for_update))).all())
 
 
 async def page(
@@ -63,4 +53,4 @@ async def page(
         stmt = stmt.where(ServiceJob.technician_id == technician_id)
     if customer_id is not None:
         stmt = stmt.where(ServiceJob.customer_id == customer_id)
-    return await fetch_page(session, stmt, _KEYS, first=first, after=after, descending=True)
+    return await fetch_page(session, stmt, PAGE_KEYS, first=first, after=after, descending=True)

@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement, SQLCoreOperations
 
 from db.models import Escalation, Opportunity, Order, SlaAnnouncement, Solution, Ticket, TicketComment
+from db.models.realtime import ANNOUNCEMENT_IDENTITY
 from services.rules.sla import SLA_ANNOUNCED_STATES
 from services.rules.tickets import TICKET_DONE_STATUSES
 
@@ -211,17 +212,11 @@ async def due(
 async def claim(session: AsyncSession, item: DueClock, announced_at: datetime) -> int | None:
     """Record the announcement of `item`; None when that instance and state was announced already
     (by another watcher, even one committing concurrently: the unique constraint decides)."""
+    instance = {column: getattr(item, column) for column in ANNOUNCEMENT_IDENTITY}
     stmt = (
         pg_insert(SlaAnnouncement)
-        .values(
-            subject_type=item.subject_type,
-            subject_id=item.subject_id,
-            clock=item.clock,
-            state=item.state,
-            due_at=item.due_at,
-            announced_at=announced_at,
-        )
-        .on_conflict_do_nothing(index_elements=["subject_type", "subject_id", "clock", "state", "due_at"])
+        .values(**instance, announced_at=announced_at)
+        .on_conflict_do_nothing(index_elements=list(ANNOUNCEMENT_IDENTITY))
         .returning(SlaAnnouncement.id)
     )
     return (await session.execute(stmt)).scalar_one_or_none()

@@ -30,8 +30,8 @@ from db.repositories.customers import escape_like
 from db.repositories.pagination import Page, by_datetime, by_int, by_uuid, fetch_page
 
 # Newest first (the live board); the id breaks ties between tickets opened in the same instant.
-_TICKET_KEYS = [by_datetime(Ticket.created_at), by_uuid(Ticket.id)]
-_ESCALATION_KEYS = [by_datetime(Escalation.requested_at), by_uuid(Escalation.id)]
+TICKET_PAGE_KEYS = [by_datetime(Ticket.created_at), by_uuid(Ticket.id)]
+ESCALATION_PAGE_KEYS = [by_datetime(Escalation.requested_at), by_uuid(Escalation.id)]
 # Conversations read oldest first, in the order they were written.
 _COMMENT_KEYS = [by_int(TicketComment.seq)]
 
@@ -39,25 +39,11 @@ _COMMENT_KEYS = [by_int(TicketComment.seq)]
 # ----------------------------------------------------------------------------- tickets
 
 
-async def get(session: AsyncSession, ticket_id: uuid.UUID, *, for_update: bool = False) -> Ticket | None:
-    stmt = select(Ticket).where(Ticket.id == ticket_id)
-    return (await session.scalars(rows.for_update(stmt) if for_update else stmt)).one_or_none()
-
-
-async def customer_of(session: AsyncSession, ticket_id: uuid.UUID) -> uuid.UUID | None:
-    """The customer of a ticket, or None when there is no such ticket."""
-    return await session.scalar(select(Ticket.customer_id).where(Ticket.id == ticket_id))
-
-
-async def by_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[Ticket]:
-    return list((await session.scalars(select(Ticket).where(Ticket.id.in_(list(ids))))).all())
-
-
-async def add(session: AsyncSession, ticket: Ticket) -> Ticket:
-    session.add(ticket)
-    await session.flush()
-    await session.refresh(ticket, ["number"])
-    return ticket
+_tickets = rows.Table(Ticket, generated=["number"])
+get = _tickets.get
+customer_of = _tickets.customer_of
+by_ids = _tickets.by_ids
+add = _tickets.add
 
 
 async def save(session: AsyncSession, ticket: Ticket, now: datetime) -> None:
@@ -118,7 +104,7 @@ async def page(session: AsyncSession, filters: TicketFilters, *, first: int, aft
         )
     if filters.sla is not None:
         stmt = stmt.where(filters.sla)
-    return await fetch_page(session, stmt, _TICKET_KEYS, first=first, after=after, descending=True)
+    return await fetch_page(session, stmt, TICKET_PAGE_KEYS, first=first, after=after, descending=True)
 
 
 async def escalated_ticket_ids(session: AsyncSession, ticket_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
@@ -157,7 +143,7 @@ async def open_escalation(
     session: AsyncSession, ticket_id: uuid.UUID, *, for_update: bool = False
 ) -> Escalation | None:
     stmt = select(Escalation).where(Escalation.ticket_id == ticket_id, Escalation.status == "OPEN")
-    return (await session.scalars(rows.for_update(stmt) if for_update else stmt)).one_or_none()
+    return (await session.scalars(rows.locked_if(stmt, for_update))).one_or_none()
 
 
 async def current_escalations(session: AsyncSession, ticket_ids: Iterable[uuid.UUID]) -> list[Escalation]:
@@ -176,8 +162,7 @@ async def current_escalations(session: AsyncSession, ticket_ids: Iterable[uuid.U
     return list((await session.scalars(stmt)).all())
 
 
-async def escalations_by_ids(session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[Escalation]:
-    return list((await session.scalars(select(Escalation).where(Escalation.id.in_(list(ids))))).all())
+escalations_by_ids = rows.Table(Escalation).by_ids
 
 
 async def escalations_page(
@@ -186,7 +171,7 @@ async def escalations_page(
     stmt = select(Escalation)
     if status:
         stmt = stmt.where(Escalation.status == status)
-    return await fetch_page(session, stmt, _ESCALATION_KEYS, first=first, after=after, descending=True)
+    return await fetch_page(session, stmt, ESCALATION_PAGE_KEYS, first=first, after=after, descending=True)
 
 
 async def add_escalation(session: AsyncSession, escalation: Escalation, participant_ids: Iterable[uuid.UUID]) -> None:
@@ -207,13 +192,15 @@ async def participant_ids(session: AsyncSession, escalation_id: uuid.UUID) -> li
 
 async def participants_of(session: AsyncSession, escalation_ids: Iterable[uuid.UUID]) -> list[Any]:
     """Rows (escalation_id, User) for all the given escalations in one statement, by name."""
-    stmt = (
-        select(EscalationParticipant.escalation_id, User)
-        .join(User, User.id == EscalationParticipant.user_id)
-        .where(EscalationParticipant.escalation_id.in_(list(escalation_ids)))
-        .order_by(User.name, User.id)
+    return await rows.pairs_of(
+        session,
+        EscalationParticipant.escalation_id,
+        escalation_ids,
+        User,
+        User.id == EscalationParticipant.user_id,
+        User.name,
+        User.id,
     )
-    return list((await session.execute(stmt)).all())
 
 
 # ----------------------------------------------------------------------------- reference data
@@ -221,7 +208,7 @@ async def participants_of(session: AsyncSession, escalation_ids: Iterable[uuid.U
 
 async def sla_policy(session: AsyncSession, priority: str, *, for_update: bool = False) -> SlaPolicy | None:
     stmt = select(SlaPolicy).where(SlaPolicy.priority == priority)
-    return (await session.scalars(rows.for_update(stmt) if for_update else stmt)).one_or_none()
+    return (await session.scalars(rows.locked_if(stmt, for_update))).one_or_none()
 
 
 async def sla_policies(session: AsyncSession) -> list[SlaPolicy]:
@@ -230,7 +217,7 @@ async def sla_policies(session: AsyncSession) -> list[SlaPolicy]:
 
 async def root_cause(session: AsyncSession, code: str, *, for_update: bool = False) -> RootCauseCategory | None:
     stmt = select(RootCauseCategory).where(RootCauseCategory.code == code)
-    return (await session.scalars(rows.for_update(stmt) if for_update else stmt)).one_or_none()
+    return (await session.scalars(rows.locked_if(stmt, for_update))).one_or_none()
 
 
 async def root_causes(session: AsyncSession, *, active: bool | None = None) -> list[RootCauseCategory]:
@@ -242,12 +229,9 @@ async def root_causes(session: AsyncSession, *, active: bool | None = None) -> l
 
 async def root_causes_of_tickets(session: AsyncSession, ticket_ids: Iterable[uuid.UUID]) -> list[Any]:
     """Rows (id, RootCauseCategory) for the given tickets that have one, in one statement."""
-    stmt = (
-        select(Ticket.id, RootCauseCategory)
-        .join(RootCauseCategory, RootCauseCategory.code == Ticket.root_cause_code)
-        .where(Ticket.id.in_(list(ticket_ids)))
+    return await rows.pairs_of(
+        session, Ticket.id, ticket_ids, RootCauseCategory, RootCauseCategory.code == Ticket.root_cause_code
     )
-    return list((await session.execute(stmt)).all())
 
 
 def add_row(session: AsyncSession, row: Any) -> None:

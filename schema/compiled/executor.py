@@ -17,8 +17,9 @@ from graphql import GraphQLError, OperationType, get_operation_ast, parse, speci
 from graphql.execution.values import get_variable_values
 from strawberry.types import ExecutionResult
 
+from schema.compiled.credentials import Known, KnownCredentials, guarded
 from schema.compiled.mapping import unmapped_enums
-from schema.compiled.planner import NotCompilable, Plan, Planner
+from schema.compiled.planner import NotCompilable, Plan, Planner, RefusedArguments
 from schema.limits import Limits, check_inputs, query_cost, validation_rules
 from services import outage
 from services.access import MATRIX, column_of
@@ -46,6 +47,7 @@ class _Lru(OrderedDict[Any, Any]):
 
 
 _MISSING = object()
+REJECTED = "\0rejected"  # the credential check inside the statement failed (never JSON text)
 
 
 def shape(value: Any) -> Any:
@@ -64,18 +66,19 @@ def shape(value: Any) -> Any:
 
 
 class CompiledReads:
-    def __init__(self, schema: Any, services: Any):
-        settings = services.settings
+    def __init__(self, schema: Any, services: Any, settings: Any = None):
+        settings = settings if settings is not None else services.settings
         self.reference_schema, self.schema = schema, schema._schema
         self.db = services.db
-        self.mode = getattr(settings, "read_executor", "reference") if settings is not None else "reference"
+        self.mode = getattr(settings, "read_executor", "compiled") if settings is not None else "compiled"
         self.limits = Limits.from_settings(settings)
         limits = self.limits
         self.smallest_cap = min(limits.max_search_length, limits.max_name_length, limits.max_string_length)
         self.rules = [*specified_rules, *validation_rules(limits)]
         self.refused = unmapped_enums(self.schema)
         # One statement in autocommit: no BEGIN/ROLLBACK round trips; a statement is its own snapshot.
-        self.engine = services.db.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.engine = services.db.reads_engine or services.db.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.credentials = KnownCredentials(services.tokens)
         self.documents = _Lru()
         self.plans = _Lru()
 
@@ -127,25 +130,42 @@ class CompiledReads:
                     stack.append(inner)
         return True
 
-    def _plan(self, document: Any, operation: Any, variables: Any, scope: str) -> Plan | None:
+    def _plan(self, document: Any, operation: Any, variables: Any, scope: str) -> Plan | object | None:
+        """The plan; None: never compiles (remembered); _MISSING: not for these values (not remembered)."""
         if check_inputs(self.limits, document, operation, {}):
             return None  # the document's own literals are refused by the reference
         try:
             return Planner(self.schema, document, operation, variables, MATRIX[scope], self.refused).plan()
+        except RefusedArguments:
+            return _MISSING
         except NotCompilable as why:
             log.debug("not compiled: %s", why)
             return None
 
     async def _answer(self, request_data: Any, context: Any) -> str | None:
         principal = getattr(context, "principal", None)
-        query = getattr(request_data, "query", None)
-        raw = getattr(request_data, "variables", None) or {}
-        if principal is None or not isinstance(query, str) or not isinstance(raw, dict):
+        if principal is None:
             return None  # no caller: the reference writes the UNAUTHENTICATED errors
+        answer = await self.answer(
+            getattr(request_data, "query", None),
+            getattr(request_data, "variables", None),
+            getattr(request_data, "operation_name", None),
+            principal,
+            context.clock.now(),
+        )
+        return None if answer is REJECTED else answer
+
+    async def answer(
+        self, query: Any, raw: Any, name: str | None, principal: Any, now: Any, known: Known | None = None
+    ) -> str | None:
+        """The response's `data` as JSON text, None for the reference executor to answer, or REJECTED:
+        `known`'s credential no longer holds (checked inside the same statement)."""
+        raw = raw or {}
+        if not isinstance(query, str) or not isinstance(raw, dict):
+            return None
         document = self._document(query)
         if document is None:
             return None
-        name = request_data.operation_name
         operation = get_operation_ast(document, name)
         if operation is None or operation.operation is not OperationType.QUERY or not self._inputs_ok(raw):
             return None
@@ -157,16 +177,23 @@ class CompiledReads:
         plan = self.plans.get_or(key, _MISSING)
         if plan is _MISSING:
             plan = self._plan(document, operation, coerced, scope)
+            if plan is _MISSING:
+                return None  # the reference writes the error; the next values may compile
             self.plans.put(key, plan)
         if plan is None:
             return None
-        params = plan.parameters(coerced, context.clock.now())
+        params = plan.parameters(coerced, now)
         if params is None or self._too_costly(plan, document, operation, coerced, raw):
             return None
+        statement = plan.sql
+        if known is not None:
+            statement = plan.guarded.get(known.kind) or plan.guarded.setdefault(
+                known.kind, guarded(plan.sql, known.kind, len(plan.order) + 1)
+            )
+            params = [*params, *known.parameters(now)]
         try:
             async with self.engine.connect() as conn:
-                answer: str = (await conn.exec_driver_sql(plan.sql, tuple(params))).scalar_one()
-                return answer
+                answer: str | None = (await conn.exec_driver_sql(statement, tuple(params))).scalar_one()
         except Exception as exc:
             if outage.is_database_unavailable(exc):
                 return None  # the reference path answers an outage (503) as it always has
@@ -174,6 +201,7 @@ class CompiledReads:
                 raise
             log.exception("compiled read failed; answered by the reference executor")
             return None
+        return REJECTED if answer is None else answer
 
     def _too_costly(self, plan: Plan, document: Any, operation: Any, coerced: Any, raw: dict[str, Any]) -> bool:
         firsts = plan.firsts(coerced)
@@ -213,5 +241,5 @@ def for_view(view: Any) -> CompiledReads:
     """The view's compiled reads (made on first use: the app replaces its services in the lifespan)."""
     reads = getattr(view, "_compiled_reads", None)
     if reads is None or reads.db is not view.services.db:
-        reads = view._compiled_reads = CompiledReads(view.schema, view.services)
+        reads = view._compiled_reads = CompiledReads(view.schema, view.services, getattr(view, "settings", None))
     return reads

@@ -11,14 +11,16 @@ from typing import Any
 
 from sqlalchemy import Table
 
-from db.models import Contact, Customer, Escalation, Order, RootCauseCategory, Ticket, User
+from db import models
 from services.access import Action
 
 
 @dataclass(frozen=True)
 class Scalar:
     """A column: `text` (String, Int, Boolean as stored), `enum` (stored value = enum name, checked
-    against the schema at start-up), `datetime` (timestamptz), `id` (the row's global id)."""
+    against the schema at start-up), `datetime` (timestamptz), `id` (the row's global id), `decimal`
+    (numeric: strawberry writes `str(Decimal)`, which is numeric's text for money's scale), `date`
+    (a date as `date.isoformat()`: the Date scalar, and `Order.deliveryDate`'s string)."""
 
     kind: str
     column: str
@@ -35,6 +37,17 @@ class ToOne:
 
 
 @dataclass(frozen=True)
+class ToMany:
+    """The rows of `target` whose `column` equals this row's `key`, as a list ordered by `order` (the
+    repository's order of the loader's group; every `order` ends in a unique column)."""
+
+    target: str
+    column: str
+    order: tuple[str, ...]
+    key: str = "id"
+
+
+@dataclass(frozen=True)
 class Special:
     """A field with a rule of its own, built by the planner (`name` says which)."""
 
@@ -45,18 +58,14 @@ def _s(column: str, kind: str = "text", gate: Action | None = None) -> Scalar:
     return Scalar(kind, column, gate)
 
 
-_DT, _ENUM = "datetime", "enum"
+_DT, _ENUM, _MONEY, _DATE = "datetime", "enum", "decimal", "date"
 _CONTACT_DETAILS = Action.READ_CONTACT_DETAILS
 
-TABLES: dict[str, Table] = {
-    "Ticket": Ticket.__table__,  # type: ignore[dict-item]
-    "Customer": Customer.__table__,  # type: ignore[dict-item]
-    "User": User.__table__,  # type: ignore[dict-item]
-    "Contact": Contact.__table__,  # type: ignore[dict-item]
-    "Order": Order.__table__,  # type: ignore[dict-item]
-    "Escalation": Escalation.__table__,  # type: ignore[dict-item]
-    "RootCauseCategory": RootCauseCategory.__table__,  # type: ignore[dict-item]
-}
+# The db model whose table holds a GraphQL type: the model of the same name, but for these two.
+_OTHER_MODEL = {"SolutionReview": "Solution", "Comment": "TicketComment"}  # a solution's review, a ticket comment
+
+# Node types `node(id:)` compiles (ApiKey is admins' only, Activity hides internal entries: reference).
+NODE_TYPES = ("Ticket", "Customer", "Contact", "User", "Order", "ServiceJob", "Feedback", "Opportunity", "SalesTarget")
 
 FIELDS: dict[str, dict[str, Any]] = {
     "Ticket": {
@@ -76,6 +85,7 @@ FIELDS: dict[str, dict[str, Any]] = {
         "version": _s("version"),
         "customer": ToOne("Customer", "customer_id"),
         "order": ToOne("Order", "order_id"),
+        "serviceJob": ToOne("ServiceJob", "service_job_id"),
         "assignee": ToOne("User", "assignee_id"),
         "createdBy": ToOne("User", "created_by_id"),
         "rootCause": ToOne("RootCauseCategory", "root_cause_code", key="code"),
@@ -126,6 +136,116 @@ FIELDS: dict[str, dict[str, Any]] = {
         "completedAt": _s("completed_at", _DT),
         "createdAt": _s("created_at", _DT),
         "version": _s("version"),
+        "deliveryDate": _s("delivery_date", _DATE),
+        "contractValue": _s("contract_value", _MONEY),
+        "customer": ToOne("Customer", "customer_id"),
+        "owner": ToOne("User", "owner_id"),
+        "opportunity": ToOne("Opportunity", "opportunity_id"),
+        "handedOffBy": ToOne("User", "handed_off_by_id"),
+        "confirmedBy": ToOne("User", "confirmed_by_id"),
+        "items": ToMany("OrderItem", "order_id", ("position",)),  # orders.items_of
+        "serviceJobs": ToMany("ServiceJob", "order_id", ("scheduled_start", "number")),  # service_jobs.of_orders
+        # tickets, timeline: connections of their own (reference).
+    },
+    "OrderItem": {
+        "productModel": _s("product_model"),
+        "description": _s("description"),
+        "quantity": _s("quantity"),
+        "unitPrice": _s("unit_price", _MONEY),
+    },
+    "ServiceJob": {
+        "id": _s("id", "id"),
+        "number": _s("number"),
+        "kind": _s("kind", _ENUM),
+        "status": _s("status", _ENUM),
+        "scheduledStart": _s("scheduled_start", _DT),
+        "scheduledEnd": _s("scheduled_end", _DT),
+        "startedAt": _s("started_at", _DT),
+        "completedAt": _s("completed_at", _DT),
+        "cancelledAt": _s("cancelled_at", _DT),
+        "qualityResult": _s("quality_result", _ENUM),
+        "notes": _s("notes"),
+        "version": _s("version"),
+        "order": ToOne("Order", "order_id"),
+        "customer": ToOne("Customer", "customer_id"),
+        "technician": ToOne("User", "technician_id"),
+    },
+    "Feedback": {
+        "id": _s("id", "id"),
+        "source": _s("source", _ENUM),
+        "score": _s("score"),
+        "comment": _s("comment"),
+        "recordedAt": _s("recorded_at", _DT),
+        "customer": ToOne("Customer", "customer_id"),
+        "order": ToOne("Order", "order_id"),
+        "ticket": ToOne("Ticket", "ticket_id"),
+        "recordedBy": ToOne("User", "recorded_by_id"),
+    },
+    "Opportunity": {
+        "id": _s("id", "id"),
+        "title": _s("title"),
+        "stage": _s("stage", _ENUM),
+        "requirementsConfirmedAt": _s("requirements_confirmed_at", _DT),
+        "requirementsConfirmedBy": _s("requirements_confirmed_by"),
+        "solutionReviewDueAt": _s("solution_review_due_at", _DT),
+        "registeredAt": _s("registered_at", _DT),
+        "registrationAckDueAt": _s("registration_ack_due_at", _DT),
+        "registrationAcknowledgedAt": _s("registration_acknowledged_at", _DT),
+        "preparationNotes": _s("preparation_notes"),
+        "lostReason": _s("lost_reason"),
+        "closedAt": _s("closed_at", _DT),
+        "createdAt": _s("created_at", _DT),
+        "updatedAt": _s("updated_at", _DT),
+        "version": _s("version"),
+        "customer": ToOne("Customer", "customer_id"),
+        "owner": ToOne("User", "owner_id"),
+        "serviceLead": ToOne("User", "service_lead_id"),
+        "registrationAcknowledgedBy": ToOne("User", "registration_acknowledged_by_id"),
+        "order": ToOne("Order", "order_id"),
+        "requirements": ToMany("Requirement", "opportunity_id", ("position",)),  # opportunities.requirements_of
+        "solutions": ToMany("Solution", "opportunity_id", ("revision",)),  # opportunities.solutions_of
+        "currentSolution": Special("current_solution"),
+    },
+    "Requirement": {
+        "id": _s("id", "id"),
+        "description": _s("description"),
+        "priority": _s("priority"),
+    },
+    "Solution": {
+        "id": _s("id", "id"),
+        "version": _s("revision"),  # the revision number; the row's own version is not in the API
+        "summary": _s("summary"),
+        "details": _s("details"),
+        "submittedAt": _s("submitted_at", _DT),
+        "reviewDueAt": _s("review_due_at", _DT),
+        "review": Special("review"),
+        "submittedBy": ToOne("User", "submitted_by_id"),
+    },
+    "SolutionReview": {
+        "decision": _s("decision", _ENUM),
+        "technicalFeasibility": _s("technical_feasibility"),
+        "serviceability": _s("serviceability"),
+        "comments": _s("comments"),
+        "reviewedAt": _s("reviewed_at", _DT),
+        "reviewer": ToOne("User", "reviewer_id"),
+    },
+    "SalesTarget": {
+        "id": _s("id", "id"),
+        "department": _s("department", _ENUM),
+        "periodStart": _s("period_start", _DATE),
+        "periodEnd": _s("period_end", _DATE),
+        "amount": _s("amount", _MONEY),
+        "createdAt": _s("created_at", _DT),
+        "updatedAt": _s("updated_at", _DT),
+        "version": _s("version"),
+        "user": ToOne("User", "user_id"),
+    },
+    "Comment": {
+        "id": _s("id", "id"),
+        "body": _s("body"),
+        "visibility": _s("visibility", _ENUM),
+        "createdAt": _s("created_at", _DT),
+        "author": ToOne("User", "author_id"),
     },
     "Escalation": {
         "id": _s("id", "id"),
@@ -137,7 +257,9 @@ FIELDS: dict[str, dict[str, Any]] = {
         "version": _s("version"),
         "requestedBy": ToOne("User", "requested_by_id"),
         "closedBy": ToOne("User", "closed_by_id"),
+        "ticket": ToOne("Ticket", "ticket_id"),
         "participants": Special("participants"),
+        "notes": Special("notes"),
     },
     "RootCauseCategory": {
         "code": _s("code"),
@@ -146,6 +268,8 @@ FIELDS: dict[str, dict[str, Any]] = {
         "version": _s("version"),
     },
 }
+
+TABLES: dict[str, Table] = {name: getattr(models, _OTHER_MODEL.get(name, name)).__table__ for name in FIELDS}
 
 # TicketSla: computed from its ticket's row (services/sla.py rules, `now` from the request's clock).
 SLA_FIELDS = {
@@ -166,6 +290,8 @@ def unmapped_enums(schema: Any) -> set[tuple[str, str]]:
         for field_name, spec in fields.items():
             if not (isinstance(spec, Scalar) and spec.kind == _ENUM):
                 continue
+            if gql_type is None or field_name not in gql_type.fields:
+                continue  # not served (a validated query never selects it)
             enum = gql_type.fields[field_name].type
             while hasattr(enum, "of_type"):
                 enum = enum.of_type

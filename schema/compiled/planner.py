@@ -4,7 +4,9 @@ The statement is `SELECT json_build_object(<root key>, <root value>, …)::text`
 scalar subquery in the same statement, so all of them (and `eventCursor`) read one snapshot. A list
 is a CTE page (keyset, `first + 1` rows, as db/repositories/pagination.py) aggregated with `json_agg`;
 a relation is a correlated scalar subquery building its object with `json_build_object` (the shape
-PostGraphile v4 generates; v5 and Hasura use LATERAL joins for the same result).
+PostGraphile v4 generates; v5 and Hasura use LATERAL joins for the same result), a to-many relation
+the same with `json_agg` in the repository's order. `node(id:)` is a CASE over the mapped Node types
+whose selection compiles, the id binding the type's name and the uuid (nodes.py).
 
 The plan is built from one request's variables but holds only bind parameters: `bindings` turn the
 next request's variables into parameter values, and refuse (the reference runs) when those variables
@@ -29,15 +31,17 @@ from graphql import (
     is_abstract_type,
 )
 from graphql.execution.values import get_directive_values
-from sqlalchemy import Text, cast, func, literal_column, select
+from sqlalchemy import String, Text, Uuid, and_, case, cast, func, literal_column, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.sql import util as sql_util
 
 from db.models import EscalationParticipant, Event
 from schema.compiled import sql
-from schema.compiled.mapping import FIELDS, SLA_FIELDS, TABLES, Scalar, Special, ToOne
-from schema.compiled.roots import ROOTS, RootList
+from schema.compiled.lists import ROOTS
+from schema.compiled.mapping import FIELDS, NODE_TYPES, SLA_FIELDS, TABLES, Scalar, Special, ToMany, ToOne
+from schema.compiled.nodes import NodeRoot
+from schema.compiled.roots import RootList
 from services import sla
 from services.access import Action
 
@@ -50,13 +54,19 @@ class NotCompilable(Exception):
     """The operation (or these variables) needs the reference executor."""
 
 
+class RefusedArguments(NotCompilable):
+    """These argument values are answered with an error (`first: 101`, a bad cursor): not the plan's
+    fault, so it is not remembered as "does not compile" for the variables' shape."""
+
+
 @dataclass
 class Plan:
     sql: str
     order: list[str]  # bind parameter names, in the order of $1, $2, …
     fixed: dict[str, Any]  # constants of the statement (enum values, ratios of services/sla.py)
-    roots: list[RootList]
+    roots: list[RootList | NodeRoot]
     costs: dict[tuple[Any, ...], int] = field(default_factory=dict)
+    guarded: dict[str, str] = field(default_factory=dict)  # `sql` behind a credential check, per kind
 
     def parameters(self, variables: Any, now: Any) -> list[Any] | None:
         values: dict[str, Any] = {sql.NOW: now}
@@ -86,7 +96,7 @@ class Planner:
         self.refused = refused  # (type, field) pairs the mapping must not compile
         self.fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
         self.aliases = 0
-        self.roots: list[RootList] = []
+        self.roots: list[RootList | NodeRoot] = []
 
     # ------------------------------------------------------------------ selections, as graphql-core collects them
 
@@ -163,11 +173,21 @@ class Planner:
             column = source.c[spec.column]
             if spec.kind == "id":
                 return sql.global_id(type_name, column)
+            if spec.kind == "decimal":
+                return sql.decimal_text(column)
+            if spec.kind == "date":
+                return sql.iso_date(column)
             return sql.iso_datetime(column) if spec.kind == "datetime" else column
         if isinstance(spec, ToOne):
             target = self._alias(spec.target)
             body = self.object_json(spec.target, nodes, target)
             return select(body).where(target.c[spec.key] == source.c[spec.column]).scalar_subquery()
+        if isinstance(spec, ToMany):
+            target = self._alias(spec.target)
+            body = self.object_json(spec.target, nodes, target)
+            aggregate = func.json_agg(aggregate_order_by(body, *(target.c[c] for c in spec.order)))
+            rows = select(func.coalesce(aggregate, _EMPTY)).where(target.c[spec.column] == source.c[spec.key])
+            return rows.scalar_subquery()
         assert isinstance(spec, Special)
         return getattr(self, "_" + spec.name)(nodes, source)
 
@@ -221,6 +241,51 @@ class Planner:
             .where(link.c.escalation_id == source.c.id)
             .scalar_subquery()
         )
+
+    def _notes(self, nodes: list[FieldNode], source: Any) -> Any:
+        """Oldest first (db/repositories/tickets.py notes_of); [] for callers who may not read internal
+        comments (schema/types/tickets.py Escalation.notes), whatever they select."""
+        if Action.READ_INTERNAL_COMMENTS not in self.actions:
+            return _EMPTY
+        c = self._alias("Comment")
+        aggregate = func.json_agg(aggregate_order_by(self.object_json("Comment", nodes, c), c.c.seq))
+        return select(func.coalesce(aggregate, _EMPTY)).where(c.c.escalation_id == source.c.id).scalar_subquery()
+
+    def _review(self, nodes: list[FieldNode], source: Any) -> Any:
+        """Part of the solution's row; null until service reviewed it (schema/types/presale.py SolutionReview.of)."""
+        c = source.c
+        reviewed = and_(c.decision.isnot(None), c.reviewed_at.isnot(None), c.reviewer_id.isnot(None))
+        return case((reviewed, self.object_json("SolutionReview", nodes, source)), else_=None)
+
+    def _current_solution(self, nodes: list[FieldNode], source: Any) -> Any:
+        """The latest revision (the last of opportunities.solutions_of, ordered by revision)."""
+        s = self._alias("Solution")
+        latest = select(self.object_json("Solution", nodes, s)).where(s.c.opportunity_id == source.c.id)
+        return latest.order_by(s.c.revision.desc()).limit(1).scalar_subquery()
+
+    # ------------------------------------------------------------------ node(id:)
+
+    def node(self, root: NodeRoot, nodes: list[FieldNode]) -> Any:
+        """One object of whichever mapped type the id names: a CASE over the types whose selection
+        compiles (for the others, `bind` leaves the request to the reference)."""
+        type_param, id_param = root.param("type", String()), root.param("id", Uuid())
+        whens = []
+        interface: Any = self.schema.get_type("Node")
+        for type_name in NODE_TYPES:
+            type_: Any = self.schema.get_type(type_name)
+            if type_ is None or not self.schema.is_sub_type(interface, type_):
+                continue
+            target = self._alias(type_name)
+            try:
+                body = self.object_json(type_name, nodes, target)
+            except NotCompilable:
+                continue
+            found = select(body).where(target.c.id == id_param).scalar_subquery()
+            whens.append((type_param == sql.quoted(type_name), found))
+            root.types.add(type_name)
+        if not whens:
+            raise NotCompilable("no node type compiles for this selection")
+        return case(*whens, else_=None)
 
     # ------------------------------------------------------------------ connections and the root
 
@@ -286,10 +351,16 @@ class Planner:
                 latest = select(cast(func.coalesce(func.max(Event.id), 0), Text))
                 pairs.append((key, latest.scalar_subquery()))
             elif name in ROOTS:
+                if ROOTS[name].action not in self.actions:
+                    raise NotCompilable(f"Query.{name} is forbidden")  # the reference writes FORBIDDEN
                 field_def = query_type.fields[name]
                 root = ROOTS[name](f"f{len(self.roots)}_", field_def, nodes[0], self.variables)
                 self.roots.append(root)
                 pairs.append((key, self.connection(root, nodes)))
+            elif name == "node":
+                node_root = NodeRoot(f"f{len(self.roots)}_", query_type.fields[name], nodes[0])
+                pairs.append((key, self.node(node_root, nodes)))
+                self.roots.append(node_root)
             else:
                 raise NotCompilable(f"Query.{name}")
         if not self.roots and all(name == "__typename" for name in (n[0].name.value for n in fields.values())):

@@ -1,6 +1,8 @@
-"""The lists the compiler answers at the root: `tickets(first, after, filter)` and `customers(first,
-after, search)`, with the repositories' filters, orderings and cursors (db/repositories/tickets.py
-`page`, customers.py `page`, pagination.py `fetch_page`).
+"""A list the compiler answers at the root (`RootList`: keyset page, totalCount, cursors as
+db/repositories/pagination.py `fetch_page`), and the two with rules of their own: `tickets(first,
+after, filter)` and `customers(first, after, search)`, with the repositories' filters, orderings and
+cursors (db/repositories/tickets.py `page`, customers.py `page`). The lists whose arguments are plain
+filters (`Where`) are in lists.py, which also holds the registry of all of them (`ROOTS`).
 
 `values` reads one request's arguments the way the reference resolvers do and returns the statement's
 shape (`features`) with the parameter values; None when the reference would answer with an error.
@@ -9,16 +11,33 @@ shape (`features`) with the parameter values; None when the reference would answ
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import FieldNode
 from graphql.execution.values import get_argument_values
-from sqlalchemy import Boolean, DateTime, Integer, String, Text, Uuid, any_, exists, func, or_, select, tuple_
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Integer,
+    String,
+    Text,
+    Uuid,
+    any_,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    true,
+    tuple_,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import BindParameter
 
 from db.models import Customer, Escalation, Ticket
-from db.repositories.customers import _KEYS as CUSTOMER_KEYS  # the reference's own ordering, by construction
+from db.repositories.customers import PAGE_KEYS as CUSTOMER_KEYS  # the reference's own ordering, by construction
 from db.repositories.customers import escape_like
 from db.repositories.pagination import (
     DEFAULT_PAGE_SIZE,
@@ -28,10 +47,11 @@ from db.repositories.pagination import (
     aware_datetime,
     decode_cursor,
 )
-from db.repositories.tickets import _TICKET_KEYS as TICKET_KEYS
+from db.repositories.tickets import TICKET_PAGE_KEYS as TICKET_KEYS
 from schema.compiled import sql
 from schema.ids import decode_id
 from services import sla
+from services.access import Action
 from services.errors import DomainError
 
 
@@ -39,18 +59,36 @@ def _enum_values(values: Any) -> list[str]:
     return [getattr(v, "value", v) for v in values or []]
 
 
+@dataclass(frozen=True)
+class Where:
+    """One argument of a list that narrows it, as its resolver and repository read it: `kind` is
+    `enums` (a list of enum values; null or empty: any), `enum` (one value; null: any), `bool` (null:
+    any, else `column IS value`), or the type name of a global id (null: any; a malformed id or one of
+    another type is the reference's BAD_USER_INPUT, so it is not compiled)."""
+
+    arg: str
+    column: Any
+    kind: str
+
+
+def _is_date_key(key: SortKey) -> bool:
+    return isinstance(getattr(key.expr, "type", None), Date)
+
+
 class RootList:
     table: Any
     keys: list[SortKey]
     descending = False
+    action = Action.READ  # the root field's permission (schema/roots): without it, the reference's FORBIDDEN
+    where: tuple[Where, ...] = ()
 
     def __init__(self, prefix: str, field: Any, node: FieldNode, variables: Any):
         self.prefix, self.field, self.node = prefix, field, node
         bound = self.values(self.arguments(variables))
         if bound is None:
-            from schema.compiled.planner import NotCompilable
+            from schema.compiled.planner import RefusedArguments
 
-            raise NotCompilable("these arguments are answered with an error")
+            raise RefusedArguments("these arguments are answered with an error")
         self.features: tuple[Any, ...] = bound[0]
 
     def arguments(self, variables: Any) -> dict[str, Any]:
@@ -87,19 +125,58 @@ class RootList:
         return (("after", bool(after)), *filtered), values
 
     def filter_values(self, args: dict[str, Any], values: dict[str, Any]) -> tuple[Any, ...] | None:
-        raise NotImplementedError
+        """The features and parameters of `where` (a list with rules of its own overrides this)."""
+        features: list[tuple[str, Any]] = []
+        for w in self.where:
+            raw = args.get(w.arg)
+            if w.kind == "enums":
+                listed = _enum_values(raw)
+                features.append((w.arg, bool(listed)))
+                if listed:
+                    values[w.arg] = listed
+            elif w.kind == "enum":
+                features.append((w.arg, raw is not None))
+                if raw is not None:
+                    values[w.arg] = getattr(raw, "value", raw)
+            elif w.kind == "bool":
+                features.append((w.arg, raw))
+            else:
+                features.append((w.arg, raw is not None))
+                if raw is not None:
+                    try:
+                        values[w.arg] = decode_id(raw, w.kind, w.arg)
+                    except DomainError:
+                        return None  # the reference's BAD_USER_INPUT
+        return tuple(features)
 
     def filters(self) -> list[Any]:
-        raise NotImplementedError
+        features, out = dict(self.features), []
+        for w in self.where:
+            on = features[w.arg]
+            if w.kind == "bool":
+                if on is not None:
+                    out.append(w.column.is_(true() if on else false()))
+            elif on:
+                if w.kind == "enums":
+                    out.append(w.column == any_(self.param(w.arg, ARRAY(String()))))
+                elif w.kind == "enum":
+                    out.append(w.column == self.param(w.arg, String()))
+                else:
+                    out.append(w.column == self.param(w.arg, Uuid()))
+        return out
 
     def _key_type(self, key: SortKey) -> Any:
         if key.parse is aware_datetime:
             return DateTime(timezone=True)
+        if _is_date_key(key):
+            return Date()
         return Uuid() if key.parse is uuid.UUID else Text()
 
     def _cursor_value(self, key: SortKey) -> Any:
         if key.parse is aware_datetime:
             return sql.iso_datetime(key.expr)
+        if _is_date_key(key):
+            return sql.iso_date(key.expr)  # orjson writes a date as date.isoformat()
         return key.expr.cast(Text) if key.parse is uuid.UUID else key.expr
 
     def statements(self) -> tuple[Any, Any, Any, Any]:

@@ -34,6 +34,17 @@ def iso_datetime(column: Any) -> ColumnElement[str]:
     )
 
 
+def iso_date(column: Any) -> ColumnElement[str]:
+    """A date as `date.isoformat()` writes it (the Date scalar, orjson): YYYY-MM-DD (years 1-9999)."""
+    return func.to_char(column, quoted("YYYY-MM-DD"))
+
+
+def decimal_text(column: Any) -> ColumnElement[str]:
+    """A numeric as strawberry's Decimal writes it, `str(Decimal)`: for money (numeric(14, 2)) that is
+    numeric's own text, the scale kept ("12.50", "0.00"); no exponent form at that scale."""
+    return cast(column, Text)
+
+
 def _base64(text: ColumnElement[Any]) -> ColumnElement[str]:
     # encode(…, 'base64') breaks lines every 76 characters: the reference's base64 never does.
     return func.encode(func.convert_to(text, quoted("UTF8")), quoted("base64"))

@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-import strawberry
-
 from resolvers import accounts as r
-from schema.roots import mutation, query
+from schema.roots import mutations, queries
 from schema.types.accounts import ApiKey, User
-from schema.types.accounts_inputs import ApiKeyPayload, UserPayload
-from schema.types.common import Connection
 from services.access import Action
 
 ADMIN = Action.MANAGE_ACCOUNTS
 
 NODE_TYPES = [User, ApiKey]
 
+Query = queries((Action.READ, r.users), (ADMIN, r.api_keys))
 
-@strawberry.type
-class Query:
-    users: Connection[User] = query(r.users, Action.READ)
-    api_keys: list[ApiKey] = query(r.api_keys, ADMIN)
-
-
-@strawberry.type
-class Mutation:
-    create_user: UserPayload = mutation(r.create_user, ADMIN)
-    update_user: UserPayload = mutation(r.update_user, ADMIN)
-    deactivate_user: UserPayload = mutation(r.deactivate_user, ADMIN)
-    reactivate_user: UserPayload = mutation(r.reactivate_user, ADMIN)
-    create_api_key: ApiKeyPayload = mutation(r.create_api_key, ADMIN)
-    revoke_api_key: ApiKeyPayload = mutation(r.revoke_api_key, ADMIN)
+Mutation = mutations(
+    (ADMIN, r.create_user, r.update_user, r.deactivate_user, r.reactivate_user, r.create_api_key, r.revoke_api_key),
+)

@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import strawberry
-
 from resolvers import kpis as r
-from schema.roots import query
-from schema.types.kpis import KpiReport
+from schema.roots import queries
 from services.access import Action
 
-
-@strawberry.type
-class Query:
-    kpis: KpiReport = query(r.kpis, Action.READ_KPIS)
+Query = queries((Action.READ_KPIS, r.kpis))

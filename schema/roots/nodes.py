@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import strawberry
-from strawberry import relay
-
 from resolvers import nodes as r
-from schema.roots import query
+from schema.roots import queries
 from services.access import Action
 
-
-@strawberry.type
-class Query:
-    node: relay.Node | None = query(r.node, Action.READ)
+Query = queries((Action.READ, r.node))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from strawberry import relay
@@ -13,42 +14,32 @@ from db.models import User as UserRow
 from schema.context import Info
 from schema.loaders import load_nodes, node_resolver, uuid_key
 from schema.permissions import Allowed, Forbidden
+from schema.types.common import FromRow
 from services.access import Action, allowed
 from services.rules.accounts import ApiKeyScope, Department, Role
 
-__all__ = ["ApiKey", "ApiKeyScope", "Department", "Role", "User"]
+__all__ = ["ApiKey", "ApiKeyScope", "Department", "Role", "User", "contact_detail"]
+
+
+def contact_detail() -> Any:
+    """A field of personal data (an email, a phone number): people may read it, API keys never."""
+    return strawberry.field(permission_classes=[Allowed(Action.READ_CONTACT_DETAILS)])
 
 
 @strawberry.type
-class User(relay.Node):
+class User(relay.Node, FromRow[UserRow]):
     id: relay.NodeID[str]
     name: str
     department: Department
     role: Role
     active: bool
     version: int
-    _email: strawberry.Private[str]
+    email: str = contact_detail()
     resolve_nodes = node_resolver(lambda loaders: loaders.users)  # node(id:)
-
-    @strawberry.field(permission_classes=[Allowed(Action.READ_CONTACT_DETAILS)])
-    def email(self) -> str:
-        return self._email
-
-    @classmethod
-    def from_row(cls, row: UserRow) -> User:
-        return cls(
-            id=str(row.id),
-            name=row.name,
-            department=Department(row.department),
-            role=Role(row.role),
-            active=row.active,
-            version=row.version,
-            _email=row.email,
-        )
 
 
 @strawberry.type
-class ApiKey(relay.Node):
+class ApiKey(relay.Node, FromRow[ApiKeyRow]):
     id: relay.NodeID[str]
     name: str
     scope: ApiKeyScope
@@ -56,18 +47,6 @@ class ApiKey(relay.Node):
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
-
-    @classmethod
-    def from_row(cls, row: ApiKeyRow) -> ApiKey:
-        return cls(
-            id=str(row.id),
-            name=row.name,
-            scope=ApiKeyScope(row.scope),
-            prefix=row.prefix,
-            created_at=row.created_at,
-            last_used_at=row.last_used_at,
-            revoked_at=row.revoked_at,
-        )
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]  # strawberry's overloads, one implementation

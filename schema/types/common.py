@@ -1,21 +1,46 @@
-"""Shapes shared by the whole schema: user errors, Relay connections, scalars."""
+"""Shapes shared by the whole schema: user errors, Relay connections, scalars, and the one-line
+declarations of an object type's fields (its columns, its relations, its pages):
+
+    @strawberry.type
+    class Escalation(FromRow[EscalationRow]):  # Escalation.from_row(row): from_columns(Escalation, row)
+        reason: str                            # the row's column of the same name
+        status: EscalationStatus               # the column, as the enum
+        ticket: Ticket = required("tickets", "ticket_id", lambda: Ticket)
+        closed_by: User | None = to_one("users", "closed_by_id", lambda: User)
+        participants: list[User] = to_many("participants_by_escalation", lambda: User)
+        _row: strawberry.Private[EscalationRow]  # what the relations read their keys from
+
+A relation's GraphQL type is its annotation (the resolvers have none); `lambda: User` names the class
+whose `from_row` converts the loaded rows, looked up when the field runs (so a type defined further down
+works, and `lazy_type(module, name)` one of a domain that imports this one).
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
+import operator
 import uuid
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, Generic, TypeVar
+from collections.abc import Awaitable, Callable, Hashable
+from enum import Enum
+from typing import Annotated, Any, Generic, Protocol, Self, TypeVar
 
 import strawberry
 from graphql import GraphQLError
 from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry import relay
+from strawberry.types.base import StrawberryOptional
+from strawberry.types.enum import StrawberryEnumDefinition
 
 from db.repositories.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, InvalidCursor, Page
 from schema.context import Info
-from schema.ids import decode_id
+from schema.ids import decode_id, to_global_id
+from schema.loaders import DataLoaders, load_list, load_one, load_required
+from services.access import Action, allowed
 from services.errors import DomainError, ErrorCode, ValidationFailed
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 # The GraphQL enum `UserErrorCode` is services.errors.ErrorCode itself: its values, in its order.
 UserErrorCode = Annotated[ErrorCode, strawberry.enum(name="UserErrorCode")]
@@ -106,3 +131,155 @@ async def connection(
         ),
         _count=lambda: ctx.read(page.total_count),
     )
+
+
+def may_read_internal(info: Info) -> bool:
+    """Whether the caller sees internal entries (INTERNAL comments, consultation notes) on timelines."""
+    return allowed(info.context.principal, Action.READ_INTERNAL_COMMENTS)
+
+
+# --- an object type's fields, one line each -------------------------------------------------------
+
+TypeOf = Callable[[], Any]
+"""The GraphQL type of a relation, as a thunk (`lambda: User`): a class with `from_row(row)`."""
+
+RowKey = str | Callable[[Any], Hashable | None]
+"""Where a relation's loader key is: the name of a column of `self._row` (`"owner_id"`), or a function
+of the row (None: no related object, nothing is loaded)."""
+
+
+def lazy_type(module: str, name: str) -> TypeOf:
+    """`of` for a type of a domain that imports this one (a cycle), the annotation being
+    `Annotated[Name, strawberry.lazy(module)]`: the class is imported when the field first runs."""
+    return lambda: getattr(importlib.import_module(module), name)
+
+
+def _loader(name: str) -> str:
+    if name not in DataLoaders.__dataclass_fields__:
+        raise ValueError(f"DataLoaders has no loader {name!r}")
+    return name
+
+
+def _key_of(key: RowKey) -> Callable[[Any], Any]:
+    return operator.attrgetter(key) if isinstance(key, str) else key
+
+
+def to_one(loader: str, key: RowKey, of: TypeOf, *, description: str | None = None) -> Any:
+    """A nullable relation (`closed_by: User | None = to_one("users", "closed_by_id", lambda: User)`):
+    the row `info.context.loaders.<loader>` has for the key, None when the key is null or there is no row."""
+    name, key_of = _loader(loader), _key_of(key)
+
+    async def resolve(root: Any, info: Info):
+        return await load_one(getattr(info.context.loaders, name), key_of(root._row), of().from_row)
+
+    return strawberry.field(resolver=resolve, description=description)
+
+
+def required(loader: str, key: RowKey, of: TypeOf, *, description: str | None = None) -> Any:
+    """A non-null relation the database guarantees (`customer: Customer = required("customers",
+    "customer_id", lambda: Customer)`): a missing row is a bug (LookupError)."""
+    name, key_of = _loader(loader), _key_of(key)
+
+    async def resolve(root: Any, info: Info):
+        return await load_required(getattr(info.context.loaders, name), key_of(root._row), of().from_row)
+
+    return strawberry.field(resolver=resolve, description=description)
+
+
+def to_many(loader: str, of: TypeOf, *, description: str | None = None) -> Any:
+    """A list of the rows that belong to this one (`contacts: list[Contact] = to_many("contacts_by_customer",
+    lambda: Contact)`): the loader's group for `self._row.id`, in the repository's order."""
+    name = _loader(loader)
+
+    async def resolve(root: Any, info: Info):
+        return await load_list(getattr(info.context.loaders, name), root._row.id, of().from_row)
+
+    return strawberry.field(resolver=resolve, description=description)
+
+
+class VisiblePage(Protocol):
+    """A repository's page of the entries of one parent, internal ones only when asked."""
+
+    def __call__(
+        self, session: AsyncSession, parent_id: uuid.UUID, /, *, include_internal: bool, first: int, after: str | None
+    ) -> Awaitable[Page[Any]]: ...
+
+
+def visible_page(fetch: Callable[[], VisiblePage], of: TypeOf, *, description: str) -> Any:
+    """A connection field `(first, after)` of `fetch()(session, self._row.id, ...)` (a timeline, a ticket's
+    comments): internal entries only for callers who may read internal comments (`may_read_internal`).
+    `fetch` is a thunk like `of` (`lambda: activity_repo.customer_timeline`): the function is the one the
+    module has when the field runs."""
+
+    async def resolve(root: Any, info: Info, first: int | None = None, after: str | None = None):
+        page_of, parent_id, internal = fetch(), root._row.id, may_read_internal(info)
+        return await connection(
+            info,
+            lambda s, size: page_of(s, parent_id, include_internal=internal, first=size, after=after),
+            first,
+            of().from_row,
+        )
+
+    return strawberry.field(resolver=resolve, description=description)
+
+
+def _enum_of(field: Any) -> Callable[[Any], Enum] | None:
+    """The Python enum of a field typed `SomeEnum` or `SomeEnum | None`, else None."""
+    graphql_type = field.type
+    if isinstance(graphql_type, StrawberryOptional):
+        graphql_type = graphql_type.of_type
+    return graphql_type.wrapped_cls if isinstance(graphql_type, StrawberryEnumDefinition) else None
+
+
+def _column(name: str, enum: Callable[[Any], Enum] | None) -> Callable[[Any], Any]:
+    if enum is None:
+        return operator.attrgetter(name)
+
+    def converted(row: Any) -> Any:
+        value = getattr(row, name)
+        return None if value is None else enum(value)
+
+    return converted
+
+
+def _getters(cls: Any) -> dict[str, Callable[[Any], Any]]:
+    """How `from_columns` reads each field `cls.__init__` takes from a row (worked out once per type)."""
+    definition = cls.__strawberry_definition__
+    typed = {field.python_name: field for field in definition.fields}
+    getters: dict[str, Callable[[Any], Any]] = {}
+    for field in dataclasses.fields(cls):
+        if not field.init:  # a field with a resolver
+            continue
+        if field.name == "_row":
+            getters[field.name] = lambda row: row
+        elif field.name == "id" and issubclass(cls, relay.Node):
+            getters[field.name] = lambda row: str(row.id)  # relay makes it the global id
+        elif field.name == "id":
+            getters[field.name] = lambda row: strawberry.ID(to_global_id(definition.name, row.id))
+        else:
+            typed_field = typed.get(field.name)
+            getters[field.name] = _column(field.name, _enum_of(typed_field) if typed_field else None)
+    return getters
+
+
+_GETTERS: dict[type, dict[str, Callable[[Any], Any]]] = {}
+
+
+def from_columns(cls: type[T], row: Any, **computed: Any) -> T:
+    """The object of type `cls` for a db row: each field its `__init__` takes is the row's column of the
+    same name, converted to the field's enum where it has one; `id` is the row's id (`str(row.id)` on a
+    Node, which relay makes a global id; the global id of the type on any other), `_row` the row itself.
+    `computed` gives the fields that are not a column as it is (`Order.delivery_date`, `Solution.version`)."""
+    if cls not in _GETTERS:
+        _GETTERS[cls] = _getters(cls)
+    values = {name: computed[name] if name in computed else get(row) for name, get in _GETTERS[cls].items()}
+    return cls(**values)
+
+
+class FromRow(Generic[R]):
+    """The base of an object type made from one db row (`class Ticket(relay.Node, FromRow[TicketRow])`):
+    `Ticket.from_row(row)` is `from_columns(Ticket, row)`. A type with computed fields overrides it."""
+
+    @classmethod
+    def from_row(cls, row: R) -> Self:
+        return from_columns(cls, row)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 
 from db.models import Activity as ActivityRow
@@ -15,13 +17,23 @@ from db.models import Customer as CustomerRow
 from db.repositories import activity as activity_repo
 from db.repositories import feedback as feedback_repo
 from db.repositories import orders as orders_repo
+from db.repositories.pagination import Page
 from schema.context import Info
 from schema.ids import to_global_id
-from schema.loaders import int_key, load_list, load_nodes, load_one, load_required, node_resolver
-from schema.permissions import Allowed
-from schema.types.accounts import User
-from schema.types.common import Connection, connection
-from services.access import Action, allowed
+from schema.loaders import int_key, load_nodes, node_resolver
+from schema.types.accounts import User, contact_detail
+from schema.types.common import (
+    Connection,
+    FromRow,
+    TypeOf,
+    connection,
+    from_columns,
+    lazy_type,
+    may_read_internal,
+    to_many,
+    to_one,
+    visible_page,
+)
 from services.rules.customers import LifecycleStage
 
 # The types of the domains that refer back to customers (a cycle): strawberry.lazy at runtime.
@@ -30,71 +42,35 @@ if TYPE_CHECKING:
     from schema.types.orders import Order
     from schema.types.tickets import Ticket, TicketFilter
 
-__all__ = ["Activity", "Contact", "Customer", "LifecycleStage", "customer_field", "may_read_internal"]
+__all__ = ["Activity", "Contact", "Customer", "LifecycleStage"]
 
 
 @strawberry.type
-class Contact(relay.Node):
+class Contact(relay.Node, FromRow[ContactRow]):
     id: relay.NodeID[str]
     name: str
     title: str | None
     is_primary: bool
-    _phone: strawberry.Private[str | None]
-    _email: strawberry.Private[str | None]
+    phone: str | None = contact_detail()
+    email: str | None = contact_detail()
     resolve_nodes = node_resolver(lambda loaders: loaders.contacts)  # node(id:)
-
-    # Contact details are personal data: people may read them, API keys never.
-    @strawberry.field(permission_classes=[Allowed(Action.READ_CONTACT_DETAILS)])
-    def phone(self) -> str | None:
-        return self._phone
-
-    @strawberry.field(permission_classes=[Allowed(Action.READ_CONTACT_DETAILS)])
-    def email(self) -> str | None:
-        return self._email
-
-    @classmethod
-    def from_row(cls, row: ContactRow) -> Contact:
-        return cls(
-            id=str(row.id),
-            name=row.name,
-            title=row.title,
-            is_primary=row.is_primary,
-            _phone=row.phone,
-            _email=row.email,
-        )
-
-
-def may_read_internal(info: Info) -> bool:
-    """Whether the caller sees internal entries (INTERNAL comments, consultation notes) on timelines."""
-    return allowed(info.context.principal, Action.READ_INTERNAL_COMMENTS)
 
 
 @strawberry.type
-class Activity(relay.Node):
+class Activity(relay.Node, FromRow[ActivityRow]):
     id: relay.NodeID[str]
     at: datetime
     action: str
     entity_type: str
     summary: str
+    entity_id: strawberry.ID
+    actor: User | None = to_one("users", "actor_id", lambda: User)
     _row: strawberry.Private[ActivityRow]
-
-    @strawberry.field
-    def entity_id(self) -> strawberry.ID:
-        return strawberry.ID(to_global_id(self.entity_type, self._row.entity_id))
-
-    @strawberry.field
-    async def actor(self, info: Info) -> User | None:
-        return await load_one(info.context.loaders.users, self._row.actor_id, User.from_row)
 
     @classmethod
     def from_row(cls, row: ActivityRow) -> Activity:
-        return cls(
-            id=str(row.seq),
-            at=row.at,
-            action=row.action,
-            entity_type=row.entity_type,
-            summary=row.summary,
-            _row=row,
+        return from_columns(
+            cls, row, id=str(row.seq), entity_id=strawberry.ID(to_global_id(row.entity_type, row.entity_id))
         )
 
     @classmethod
@@ -110,8 +86,28 @@ class Activity(relay.Node):
         return await load_nodes(info.context.loaders.activities, node_ids, visible, int_key)
 
 
+class _CustomerPage(Protocol):
+    """A repository's page of one customer's rows (orders, feedback)."""
+
+    def __call__(
+        self, session: AsyncSession, *, first: int, after: str | None, customer_id: uuid.UUID
+    ) -> Awaitable[Page[Any]]: ...
+
+
+def _customer_page(fetch: Callable[[], _CustomerPage], of: TypeOf, *, description: str) -> Any:
+    """A connection field `(first, after)` of `fetch()(session, ..., customer_id=self._row.id)`."""
+
+    async def resolve(root: Any, info: Info, first: int | None = None, after: str | None = None):
+        page_of, customer_id = fetch(), root._row.id
+        return await connection(
+            info, lambda s, size: page_of(s, first=size, after=after, customer_id=customer_id), first, of().from_row
+        )
+
+    return strawberry.field(resolver=resolve, description=description)
+
+
 @strawberry.type
-class Customer(relay.Node):
+class Customer(relay.Node, FromRow[CustomerRow]):
     id: relay.NodeID[str]
     code: str
     name: str
@@ -121,58 +117,26 @@ class Customer(relay.Node):
     created_at: datetime
     updated_at: datetime
     version: int
+    owner: User | None = to_one("users", "owner_id", lambda: User)
+    contacts: list[Contact] = to_many("contacts_by_customer", lambda: Contact)
+    timeline: Connection[Activity] = visible_page(
+        lambda: activity_repo.customer_timeline,
+        lambda: Activity,
+        description="Everything that happened to this customer and its work items, oldest first.",
+    )
+    # The types of the domains that import this module: their classes are imported when the field runs.
+    orders: Connection[Annotated[Order, strawberry.lazy("schema.types.orders")]] = _customer_page(
+        lambda: orders_repo.page,
+        lazy_type("schema.types.orders", "Order"),
+        description="The customer's orders, newest first.",
+    )
+    feedback: Connection[Annotated[Feedback, strawberry.lazy("schema.types.feedback")]] = _customer_page(
+        lambda: feedback_repo.page,
+        lazy_type("schema.types.feedback", "Feedback"),
+        description="The customer's feedback records, newest first.",
+    )
     _row: strawberry.Private[CustomerRow]
     resolve_nodes = node_resolver(lambda loaders: loaders.customers)  # node(id:)
-
-    @strawberry.field
-    async def owner(self, info: Info) -> User | None:
-        return await load_one(info.context.loaders.users, self._row.owner_id, User.from_row)
-
-    @strawberry.field
-    async def contacts(self, info: Info) -> list[Contact]:
-        return await load_list(info.context.loaders.contacts_by_customer, self._row.id, Contact.from_row)
-
-    @strawberry.field(description="Everything that happened to this customer and its work items, oldest first.")
-    async def timeline(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Activity]:
-        customer_id, internal = self._row.id, may_read_internal(info)
-        return await connection(
-            info,
-            lambda s, size: activity_repo.customer_timeline(
-                s, customer_id, include_internal=internal, first=size, after=after
-            ),
-            first,
-            Activity.from_row,
-        )
-
-    # The next fields return types of the domains that import this module: their converters are
-    # imported when the field runs.
-    @strawberry.field(description="The customer's orders, newest first.")
-    async def orders(
-        self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Connection[Annotated[Order, strawberry.lazy("schema.types.orders")]]:
-        from schema.types.orders import Order
-
-        customer_id = self._row.id
-        return await connection(
-            info,
-            lambda s, size: orders_repo.page(s, first=size, after=after, customer_id=customer_id),
-            first,
-            Order.from_row,
-        )
-
-    @strawberry.field(description="The customer's feedback records, newest first.")
-    async def feedback(
-        self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Connection[Annotated[Feedback, strawberry.lazy("schema.types.feedback")]]:
-        from schema.types.feedback import Feedback
-
-        customer_id = self._row.id
-        return await connection(
-            info,
-            lambda s, size: feedback_repo.page(s, first=size, after=after, customer_id=customer_id),
-            first,
-            Feedback.from_row,
-        )
 
     @strawberry.field(description="Count, mean score and share of 4–5 scores of the customer's feedback.")
     async def satisfaction(
@@ -193,27 +157,3 @@ class Customer(relay.Node):
         from schema.types.tickets import ticket_connection
 
         return await ticket_connection(info, first, after, filter, customer_id=self._row.id)
-
-    @classmethod
-    def from_row(cls, row: CustomerRow) -> Customer:
-        return cls(
-            id=str(row.id),
-            code=row.code,
-            name=row.name,
-            industry=row.industry,
-            region=row.region,
-            lifecycle_stage=LifecycleStage(row.lifecycle_stage),
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            version=row.version,
-            _row=row,
-        )
-
-
-def customer_field() -> Any:
-    """The field `customer: Customer` of a type whose `_row` has a (non-null) `customer_id`."""
-
-    async def customer(root: Any, info: Info) -> Customer:
-        return await load_required(info.context.loaders.customers, root._row.customer_id, Customer.from_row)
-
-    return strawberry.field(resolver=customer)

@@ -11,11 +11,11 @@ from strawberry import relay
 
 from db.models import Feedback as FeedbackRow
 from db.repositories.feedback import Satisfaction
-from schema.context import Info
-from schema.loaders import load_one, load_required, node_resolver
+from schema.loaders import node_resolver
 from schema.types.accounts import User
-from schema.types.customers import Customer, customer_field
-from schema.types.orders import Order, order_field
+from schema.types.common import FromRow, lazy_type, required, to_one
+from schema.types.customers import Customer
+from schema.types.orders import Order
 from services.rules.feedback import FeedbackSource
 
 # The tickets' types import this domain's (a cycle): strawberry.lazy at runtime.
@@ -26,37 +26,20 @@ __all__ = ["Feedback", "FeedbackSource", "SatisfactionSummary"]
 
 
 @strawberry.type
-class Feedback(relay.Node):
+class Feedback(relay.Node, FromRow[FeedbackRow]):
     id: relay.NodeID[str]
     source: FeedbackSource
     score: int
     comment: str | None
     recorded_at: datetime
+    customer: Customer = required("customers", "customer_id", lambda: Customer)
+    order: Order | None = to_one("orders", "order_id", lambda: Order)
+    ticket: Annotated[Ticket, strawberry.lazy("schema.types.tickets")] | None = to_one(
+        "tickets", "ticket_id", lazy_type("schema.types.tickets", "Ticket")
+    )
+    recorded_by: User = required("users", "recorded_by_id", lambda: User)
     _row: strawberry.Private[FeedbackRow]
     resolve_nodes = node_resolver(lambda loaders: loaders.feedback)  # node(id:)
-    customer: Customer = customer_field()
-    order: Order | None = order_field()
-
-    @strawberry.field
-    async def ticket(self, info: Info) -> Annotated[Ticket, strawberry.lazy("schema.types.tickets")] | None:
-        from schema.types.tickets import Ticket
-
-        return await load_one(info.context.loaders.tickets, self._row.ticket_id, Ticket.from_row)
-
-    @strawberry.field
-    async def recorded_by(self, info: Info) -> User:
-        return await load_required(info.context.loaders.users, self._row.recorded_by_id, User.from_row)
-
-    @classmethod
-    def from_row(cls, row: FeedbackRow) -> Feedback:
-        return cls(
-            id=str(row.id),
-            source=FeedbackSource(row.source),
-            score=row.score,
-            comment=row.comment,
-            recorded_at=row.recorded_at,
-            _row=row,
-        )
 
 
 @strawberry.type(description="A customer's feedback scores, all time.")

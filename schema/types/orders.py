@@ -13,10 +13,10 @@ from db.models import Order as OrderRow
 from db.models import OrderItem as OrderItemRow
 from db.repositories import activity as activity_repo
 from schema.context import Info
-from schema.loaders import load_list, load_one, load_required, node_resolver
+from schema.loaders import node_resolver
 from schema.types.accounts import User
-from schema.types.common import Connection, connection
-from schema.types.customers import Activity, Customer, customer_field, may_read_internal
+from schema.types.common import Connection, FromRow, from_columns, lazy_type, required, to_many, to_one, visible_page
+from schema.types.customers import Activity, Customer
 from services.rules.orders import OrderStatus
 
 # The types of the domains that refer back to orders (a cycle): strawberry.lazy at runtime.
@@ -25,28 +25,26 @@ if TYPE_CHECKING:
     from schema.types.service_jobs import ServiceJob
     from schema.types.tickets import Ticket
 
-__all__ = ["Order", "OrderItem", "OrderStatus", "order_field"]
+__all__ = ["Order", "OrderItem", "OrderStatus"]
 
 
 @strawberry.type
-class OrderItem:
+class OrderItem(FromRow[OrderItemRow]):
     product_model: str
     description: str | None
     quantity: int
     unit_price: Decimal | None
 
-    @classmethod
-    def from_row(cls, row: OrderItemRow) -> OrderItem:
-        return cls(
-            product_model=row.product_model,
-            description=row.description,
-            quantity=row.quantity,
-            unit_price=row.unit_price,
-        )
+
+async def _tickets(root: Any, info: Info, first: int | None = None, after: str | None = None):
+    """`Order.tickets` (the tickets' module imports this one: it is imported when the field runs)."""
+    from schema.types.tickets import ticket_connection
+
+    return await ticket_connection(info, first, after, None, order_id=root._row.id)
 
 
 @strawberry.type
-class Order(relay.Node):
+class Order(relay.Node, FromRow[OrderRow]):
     id: relay.NodeID[str]
     number: str
     delivery_date: str | None = strawberry.field(description="ISO date (YYYY-MM-DD).")
@@ -64,86 +62,34 @@ class Order(relay.Node):
     completed_at: datetime | None
     created_at: datetime
     version: int
+    customer: Customer = required("customers", "customer_id", lambda: Customer)
+    owner: User = required("users", "owner_id", lambda: User)
+    # The types of the domains that import this module: their classes are imported when the field runs.
+    opportunity: Annotated[Opportunity, strawberry.lazy("schema.types.presale")] | None = to_one(
+        "opportunities",
+        "opportunity_id",
+        lazy_type("schema.types.presale", "Opportunity"),
+        description="The pre-sale opportunity this order came from (set at creation or when won).",
+    )
+    handed_off_by: User | None = to_one("users", "handed_off_by_id", lambda: User)
+    confirmed_by: User | None = to_one("users", "confirmed_by_id", lambda: User)
+    items: list[OrderItem] = to_many("items_by_order", lambda: OrderItem)
+    service_jobs: list[Annotated[ServiceJob, strawberry.lazy("schema.types.service_jobs")]] = to_many(
+        "service_jobs_by_order",
+        lazy_type("schema.types.service_jobs", "ServiceJob"),
+        description="The order's service jobs, earliest scheduled first.",
+    )
+    tickets: Connection[Annotated[Ticket, strawberry.lazy("schema.types.tickets")]] = strawberry.field(
+        resolver=_tickets, description="Tickets about this order, newest first."
+    )
+    timeline: Connection[Activity] = visible_page(
+        lambda: activity_repo.order_timeline,
+        lambda: Activity,
+        description="Everything that happened to this order and its service jobs, oldest first.",
+    )
     _row: strawberry.Private[OrderRow]
     resolve_nodes = node_resolver(lambda loaders: loaders.orders)  # node(id:)
-    customer: Customer = customer_field()
-
-    @strawberry.field
-    async def owner(self, info: Info) -> User:
-        return await load_required(info.context.loaders.users, self._row.owner_id, User.from_row)
-
-    @strawberry.field(description="The pre-sale opportunity this order came from (set at creation or when won).")
-    async def opportunity(self, info: Info) -> Annotated[Opportunity, strawberry.lazy("schema.types.presale")] | None:
-        from schema.types.presale import Opportunity
-
-        return await load_one(info.context.loaders.opportunities, self._row.opportunity_id, Opportunity.from_row)
-
-    @strawberry.field
-    async def handed_off_by(self, info: Info) -> User | None:
-        return await load_one(info.context.loaders.users, self._row.handed_off_by_id, User.from_row)
-
-    @strawberry.field
-    async def confirmed_by(self, info: Info) -> User | None:
-        return await load_one(info.context.loaders.users, self._row.confirmed_by_id, User.from_row)
-
-    @strawberry.field
-    async def items(self, info: Info) -> list[OrderItem]:
-        return await load_list(info.context.loaders.items_by_order, self._row.id, OrderItem.from_row)
-
-    @strawberry.field(description="The order's service jobs, earliest scheduled first.")
-    async def service_jobs(
-        self, info: Info
-    ) -> list[Annotated[ServiceJob, strawberry.lazy("schema.types.service_jobs")]]:
-        from schema.types.service_jobs import ServiceJob
-
-        return await load_list(info.context.loaders.service_jobs_by_order, self._row.id, ServiceJob.from_row)
-
-    @strawberry.field(description="Tickets about this order, newest first.")
-    async def tickets(
-        self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Connection[Annotated[Ticket, strawberry.lazy("schema.types.tickets")]]:
-        from schema.types.tickets import ticket_connection
-
-        return await ticket_connection(info, first, after, None, order_id=self._row.id)
-
-    @strawberry.field(description="Everything that happened to this order and its service jobs, oldest first.")
-    async def timeline(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Activity]:
-        order_id, internal = self._row.id, may_read_internal(info)
-        return await connection(
-            info,
-            lambda s, size: activity_repo.order_timeline(
-                s, order_id, include_internal=internal, first=size, after=after
-            ),
-            first,
-            Activity.from_row,
-        )
 
     @classmethod
     def from_row(cls, row: OrderRow) -> Order:
-        return cls(
-            id=str(row.id),
-            number=row.number,
-            delivery_date=row.delivery_date.isoformat() if row.delivery_date else None,
-            special_requirements=row.special_requirements,
-            contract_value=row.contract_value,
-            status=OrderStatus(row.status),
-            handed_off_at=row.handed_off_at,
-            confirmation_due_at=row.confirmation_due_at,
-            confirmed_at=row.confirmed_at,
-            return_reason=row.return_reason,
-            returned_at=row.returned_at,
-            cancelled_at=row.cancelled_at,
-            completed_at=row.completed_at,
-            created_at=row.created_at,
-            version=row.version,
-            _row=row,
-        )
-
-
-def order_field() -> Any:
-    """The field `order: Order | None` of a type whose `_row` has a nullable `order_id`."""
-
-    async def order(root: Any, info: Info) -> Order | None:
-        return await load_one(info.context.loaders.orders, root._row.order_id, Order.from_row)
-
-    return strawberry.field(resolver=order)
+        return from_columns(cls, row, delivery_date=row.delivery_date.isoformat() if row.delivery_date else None)

@@ -8,18 +8,18 @@ import strawberry
 from strawberry import relay
 
 from db.models import ServiceJob as ServiceJobRow
-from schema.context import Info
-from schema.loaders import load_one, node_resolver
+from schema.loaders import node_resolver
 from schema.types.accounts import User
-from schema.types.customers import Customer, customer_field
-from schema.types.orders import Order, order_field
+from schema.types.common import FromRow, required, to_one
+from schema.types.customers import Customer
+from schema.types.orders import Order
 from services.rules.service_jobs import QualityResult, ServiceJobKind, ServiceJobStatus
 
 __all__ = ["QualityResult", "ServiceJob", "ServiceJobKind", "ServiceJobStatus"]
 
 
 @strawberry.type
-class ServiceJob(relay.Node):
+class ServiceJob(relay.Node, FromRow[ServiceJobRow]):
     id: relay.NodeID[str]
     number: str
     kind: ServiceJobKind
@@ -32,29 +32,8 @@ class ServiceJob(relay.Node):
     quality_result: QualityResult | None
     notes: str | None
     version: int
+    order: Order | None = to_one("orders", "order_id", lambda: Order)
+    customer: Customer = required("customers", "customer_id", lambda: Customer)
+    technician: User | None = to_one("users", "technician_id", lambda: User)
     _row: strawberry.Private[ServiceJobRow]
     resolve_nodes = node_resolver(lambda loaders: loaders.service_jobs)  # node(id:)
-    order: Order | None = order_field()
-    customer: Customer = customer_field()
-
-    @strawberry.field
-    async def technician(self, info: Info) -> User | None:
-        return await load_one(info.context.loaders.users, self._row.technician_id, User.from_row)
-
-    @classmethod
-    def from_row(cls, row: ServiceJobRow) -> ServiceJob:
-        return cls(
-            id=str(row.id),
-            number=row.number,
-            kind=ServiceJobKind(row.kind),
-            status=ServiceJobStatus(row.status),
-            scheduled_start=row.scheduled_start,
-            scheduled_end=row.scheduled_end,
-            started_at=row.started_at,
-            completed_at=row.completed_at,
-            cancelled_at=row.cancelled_at,
-            quality_result=QualityResult(row.quality_result) if row.quality_result else None,
-            notes=row.notes,
-            version=row.version,
-            _row=row,
-        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from strawberry import relay
@@ -16,12 +17,21 @@ from db.models import Ticket as TicketRow
 from db.models import TicketComment as CommentRow
 from db.repositories import tickets as tickets_repo
 from schema.context import Info
-from schema.ids import to_global_id
-from schema.loaders import load_list, load_one, load_required, node_resolver
+from schema.loaders import load_list, node_resolver
 from schema.types.accounts import User
-from schema.types.common import Connection, connection, query_id
-from schema.types.customers import Customer, customer_field, may_read_internal
-from schema.types.orders import Order, order_field
+from schema.types.common import (
+    Connection,
+    FromRow,
+    connection,
+    may_read_internal,
+    query_id,
+    required,
+    to_many,
+    to_one,
+    visible_page,
+)
+from schema.types.customers import Customer
+from schema.types.orders import Order
 from schema.types.service_jobs import ServiceJob
 from services import sla
 from services.rules.tickets import CommentVisibility, EscalationStatus, TicketKind, TicketPriority, TicketStatus
@@ -46,32 +56,19 @@ __all__ = [
 
 
 @strawberry.type
-class RootCauseCategory:
+class RootCauseCategory(FromRow[RootCauseRow]):
     code: str
     label: str
     active: bool
     version: int
 
-    @classmethod
-    def from_row(cls, row: RootCauseRow) -> RootCauseCategory:
-        return cls(code=row.code, label=row.label, active=row.active, version=row.version)
-
 
 @strawberry.type
-class SlaPolicy:
+class SlaPolicy(FromRow[SlaPolicyRow]):
     priority: TicketPriority
     first_response_minutes: int
     resolution_minutes: int
     version: int
-
-    @classmethod
-    def from_row(cls, row: SlaPolicyRow) -> SlaPolicy:
-        return cls(
-            priority=TicketPriority(row.priority),
-            first_response_minutes=row.first_response_minutes,
-            resolution_minutes=row.resolution_minutes,
-            version=row.version,
-        )
 
 
 @strawberry.type(description="The ticket's two SLA clocks as of this request.")
@@ -97,30 +94,17 @@ class TicketSla:
 
 
 @strawberry.type
-class Comment:
+class Comment(FromRow[CommentRow]):
     id: strawberry.ID
     body: str
     visibility: CommentVisibility
     created_at: datetime
+    author: User = required("users", "author_id", lambda: User)
     _row: strawberry.Private[CommentRow]
-
-    @strawberry.field
-    async def author(self, info: Info) -> User:
-        return await load_required(info.context.loaders.users, self._row.author_id, User.from_row)
-
-    @classmethod
-    def from_row(cls, row: CommentRow) -> Comment:
-        return cls(
-            id=strawberry.ID(to_global_id("Comment", row.id)),
-            body=row.body,
-            visibility=CommentVisibility(row.visibility),
-            created_at=row.created_at,
-            _row=row,
-        )
 
 
 @strawberry.type(description="A joint consultation (會診) of service with marketing and technical staff.")
-class Escalation:
+class Escalation(FromRow[EscalationRow]):
     id: strawberry.ID
     reason: str
     requested_at: datetime
@@ -128,23 +112,13 @@ class Escalation:
     plan: str | None
     closed_at: datetime | None
     version: int
+    ticket: Ticket = required("tickets", "ticket_id", lambda: Ticket)
+    requested_by: User = required("users", "requested_by_id", lambda: User)
+    closed_by: User | None = to_one("users", "closed_by_id", lambda: User)
+    participants: list[User] = to_many(
+        "participants_by_escalation", lambda: User, description="Everyone at the table, by name."
+    )
     _row: strawberry.Private[EscalationRow]
-
-    @strawberry.field
-    async def ticket(self, info: Info) -> Ticket:
-        return await load_required(info.context.loaders.tickets, self._row.ticket_id, Ticket.from_row)
-
-    @strawberry.field
-    async def requested_by(self, info: Info) -> User:
-        return await load_required(info.context.loaders.users, self._row.requested_by_id, User.from_row)
-
-    @strawberry.field
-    async def closed_by(self, info: Info) -> User | None:
-        return await load_one(info.context.loaders.users, self._row.closed_by_id, User.from_row)
-
-    @strawberry.field(description="Everyone at the table, by name.")
-    async def participants(self, info: Info) -> list[User]:
-        return await load_list(info.context.loaders.participants_by_escalation, self._row.id, User.from_row)
 
     @strawberry.field(description="Notes of the consultation, oldest first (internal: never shown to API keys).")
     async def notes(self, info: Info) -> list[Comment]:
@@ -152,22 +126,19 @@ class Escalation:
             return []
         return await load_list(info.context.loaders.notes_by_escalation, self._row.id, Comment.from_row)
 
-    @classmethod
-    def from_row(cls, row: EscalationRow) -> Escalation:
-        return cls(
-            id=strawberry.ID(to_global_id("Escalation", row.id)),
-            reason=row.reason,
-            requested_at=row.requested_at,
-            status=EscalationStatus(row.status),
-            plan=row.plan,
-            closed_at=row.closed_at,
-            version=row.version,
-            _row=row,
-        )
+
+def _sla(root: Any, info: Info) -> TicketSla:
+    """`Ticket.sla`: its clocks as of this request."""
+    return TicketSla.of(root._row, info.context.clock.now())
+
+
+def _root_cause_key(row: TicketRow) -> uuid.UUID | None:
+    """A ticket's key in `root_cause_by_ticket`; none (nothing to load) until it has a root cause."""
+    return row.id if row.root_cause_code is not None else None
 
 
 @strawberry.type
-class Ticket(relay.Node):
+class Ticket(relay.Node, FromRow[TicketRow]):
     id: relay.NodeID[str]
     number: str
     kind: TicketKind
@@ -182,68 +153,31 @@ class Ticket(relay.Node):
     closed_at: datetime | None
     resolution_summary: str | None
     version: int
+    customer: Customer = required("customers", "customer_id", lambda: Customer)
+    order: Order | None = to_one("orders", "order_id", lambda: Order)
+    service_job: ServiceJob | None = to_one(
+        "service_jobs",
+        "service_job_id",
+        lambda: ServiceJob,
+        description="The service job a technician reported this problem from.",
+    )
+    assignee: User | None = to_one("users", "assignee_id", lambda: User)
+    created_by: User = required("users", "created_by_id", lambda: User)
+    sla: TicketSla = strawberry.field(resolver=_sla)
+    escalation: Escalation | None = to_one(
+        "escalation_by_ticket",
+        "id",
+        lambda: Escalation,
+        description="The open joint consultation, else the latest one; null if never escalated.",
+    )
+    root_cause: RootCauseCategory | None = to_one("root_cause_by_ticket", _root_cause_key, lambda: RootCauseCategory)
+    comments: Connection[Comment] = visible_page(
+        lambda: tickets_repo.comments_page,
+        lambda: Comment,
+        description="Replies, oldest first. Internal comments are not shown to API keys.",
+    )
     _row: strawberry.Private[TicketRow]
     resolve_nodes = node_resolver(lambda loaders: loaders.tickets)  # node(id:)
-    customer: Customer = customer_field()
-    order: Order | None = order_field()
-
-    @strawberry.field(description="The service job a technician reported this problem from.")
-    async def service_job(self, info: Info) -> ServiceJob | None:
-        return await load_one(info.context.loaders.service_jobs, self._row.service_job_id, ServiceJob.from_row)
-
-    @strawberry.field
-    async def assignee(self, info: Info) -> User | None:
-        return await load_one(info.context.loaders.users, self._row.assignee_id, User.from_row)
-
-    @strawberry.field
-    async def created_by(self, info: Info) -> User:
-        return await load_required(info.context.loaders.users, self._row.created_by_id, User.from_row)
-
-    @strawberry.field
-    def sla(self, info: Info) -> TicketSla:
-        return TicketSla.of(self._row, info.context.clock.now())
-
-    @strawberry.field(description="The open joint consultation, else the latest one; null if never escalated.")
-    async def escalation(self, info: Info) -> Escalation | None:
-        return await load_one(info.context.loaders.escalation_by_ticket, self._row.id, Escalation.from_row)
-
-    @strawberry.field
-    async def root_cause(self, info: Info) -> RootCauseCategory | None:
-        if self._row.root_cause_code is None:
-            return None
-        return await load_one(info.context.loaders.root_cause_by_ticket, self._row.id, RootCauseCategory.from_row)
-
-    @strawberry.field(description="Replies, oldest first. Internal comments are not shown to API keys.")
-    async def comments(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Comment]:
-        ticket_id, internal = self._row.id, may_read_internal(info)
-        return await connection(
-            info,
-            lambda s, size: tickets_repo.comments_page(
-                s, ticket_id, include_internal=internal, first=size, after=after
-            ),
-            first,
-            Comment.from_row,
-        )
-
-    @classmethod
-    def from_row(cls, row: TicketRow) -> Ticket:
-        return cls(
-            id=str(row.id),
-            number=row.number,
-            kind=TicketKind(row.kind),
-            priority=TicketPriority(row.priority),
-            status=TicketStatus(row.status),
-            subject=row.subject,
-            description=row.description,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            first_responded_at=row.first_responded_at,
-            resolved_at=row.resolved_at,
-            closed_at=row.closed_at,
-            resolution_summary=row.resolution_summary,
-            version=row.version,
-            _row=row,
-        )
 
 
 @strawberry.input(description="Every field given narrows the list (all must hold); null or an empty list means any.")

@@ -1,6 +1,7 @@
 """Property: for random valid selections, arguments and callers, both executors give the same JSON.
 
-Hypothesis draws a query over `tickets`, `customers` and `eventCursor` (subsets of fields, nested
+Hypothesis draws a query over the root lists (`tickets`, `customers`, `orders`, `users`, `serviceJobs`,
+`escalations`, `feedback`, `opportunities`, `salesTargets`) and `eventCursor` (subsets of fields, nested
 relations, aliases, named and inline fragments, @include/@skip, random `first`, filters and search
 terms, any of the five callers) and sends it to both apps. `TANDEM_HYPOTHESIS_EXAMPLES` sets the
 number of examples (default 40, about half a minute; CI's long run: 1000).
@@ -30,7 +31,20 @@ EXAMPLES = int(os.environ.get("TANDEM_HYPOTHESIS_EXAMPLES", "40"))
 
 USER = ["id", "name", "department", "role", "active", "version", "email", "__typename"]
 CONTACT = ["id", "name", "title", "isPrimary", "phone", "email"]
-ORDER = ["id", "number", "status", "createdAt", "handedOffAt", "confirmedAt", "version"]
+ORDER = ["id", "number", "status", "createdAt", "handedOffAt", "confirmedAt", "version", "deliveryDate"]
+ORDER += ["contractValue", "specialRequirements", "returnReason", "confirmationDueAt", "completedAt", "__typename"]
+ORDER_ITEM = ["productModel", "description", "quantity", "unitPrice"]
+SERVICE_JOB = ["id", "number", "kind", "status", "scheduledStart", "scheduledEnd", "startedAt", "completedAt"]
+SERVICE_JOB += ["cancelledAt", "qualityResult", "notes", "version"]
+FEEDBACK = ["id", "source", "score", "comment", "recordedAt", "__typename"]
+OPPORTUNITY = ["id", "title", "stage", "requirementsConfirmedAt", "requirementsConfirmedBy", "solutionReviewDueAt"]
+OPPORTUNITY += ["registeredAt", "registrationAckDueAt", "registrationAcknowledgedAt", "preparationNotes"]
+OPPORTUNITY += ["lostReason", "closedAt", "createdAt", "updatedAt", "version"]
+REQUIREMENT = ["id", "description", "priority"]
+SOLUTION = ["id", "version", "summary", "details", "submittedAt", "reviewDueAt"]
+REVIEW = ["decision", "technicalFeasibility", "serviceability", "comments", "reviewedAt"]
+SALES_TARGET = ["id", "department", "periodStart", "periodEnd", "amount", "createdAt", "updatedAt", "version"]
+COMMENT = ["id", "body", "visibility", "createdAt"]
 SLA = ["firstResponseDueAt", "resolutionDueAt", "firstResponseState", "resolutionState", "state"]
 ROOT_CAUSE = ["code", "label", "active", "version"]
 TICKET = ["id", "number", "kind", "priority", "status", "subject", "createdAt", "updatedAt", "firstRespondedAt"]
@@ -82,6 +96,85 @@ def customer() -> st.SearchStrategy[str]:
     return selection(CUSTOMER, {"owner": user(), "contacts": selection(CONTACT, {})})
 
 
+def order() -> st.SearchStrategy[str]:
+    relations = {
+        "customer": customer(),
+        "owner": user(),
+        "handedOffBy": user(),
+        "confirmedBy": user(),
+        "opportunity": selection(OPPORTUNITY, {"owner": user()}),
+        "items": selection(ORDER_ITEM, {}),
+        "serviceJobs": selection(SERVICE_JOB, {"technician": user()}),
+    }
+    return selection(ORDER, relations)
+
+
+def service_job() -> st.SearchStrategy[str]:
+    return selection(SERVICE_JOB, {"order": selection(ORDER, {}), "customer": customer(), "technician": user()})
+
+
+def escalation() -> st.SearchStrategy[str]:
+    relations = {
+        "ticket": selection(TICKET, {"assignee": user()}),
+        "requestedBy": user(),
+        "closedBy": user(),
+        "participants": user(),
+        "notes": selection(COMMENT, {"author": user()}),
+    }
+    return selection(ESCALATION, relations)
+
+
+def feedback() -> st.SearchStrategy[str]:
+    relations = {"customer": customer(), "order": selection(ORDER, {}), "ticket": selection(TICKET, {})}
+    return selection(FEEDBACK, {**relations, "recordedBy": user()})
+
+
+def opportunity() -> st.SearchStrategy[str]:
+    solution = selection(SOLUTION, {"submittedBy": user(), "review": selection(REVIEW, {"reviewer": user()})})
+    relations = {
+        "customer": customer(),
+        "owner": user(),
+        "serviceLead": user(),
+        "registrationAcknowledgedBy": user(),
+        "order": selection(ORDER, {}),
+        "requirements": selection(REQUIREMENT, {}),
+        "solutions": solution,
+        "currentSolution": solution,
+    }
+    return selection(OPPORTUNITY, relations)
+
+
+def sales_target() -> st.SearchStrategy[str]:
+    return selection(SALES_TARGET, {"user": user()})
+
+
+@st.composite
+def enums(draw, name: str, values: list[str], single: bool = False) -> str:
+    if single:
+        return f"{name}: {draw(st.sampled_from([*values, 'null']))}"
+    return f"{name}: [{', '.join(draw(st.lists(st.sampled_from(values), max_size=3, unique=True)))}]"
+
+
+# The other root lists: (type, node selection, argument strategies, each drawn or not).
+LISTS = {
+    "orders": ("Order", order, [enums("status", ["DRAFT", "HANDED_OFF", "CONFIRMED", "IN_SERVICE", "COMPLETED"])]),
+    "users": (
+        "User",
+        user,
+        [enums("department", ["MARKETING", "SERVICE", "MANAGEMENT"], True), enums("active", ["true", "false"], True)],
+    ),
+    "serviceJobs": (
+        "ServiceJob",
+        service_job,
+        [enums("status", ["SCHEDULED", "IN_PROGRESS", "COMPLETED", "CANCELLED"])],
+    ),
+    "escalations": ("Escalation", escalation, [enums("status", ["OPEN", "CLOSED"], True)]),
+    "feedback": ("Feedback", feedback, []),
+    "opportunities": ("Opportunity", opportunity, [enums("stage", ["REQUIREMENTS", "REVIEW", "WON", "LOST"])]),
+    "salesTargets": ("SalesTarget", sales_target, [enums("departmentWide", ["true", "false"], True)]),
+}
+
+
 @st.composite
 def ticket_filter(draw) -> str:
     parts = []
@@ -107,7 +200,9 @@ def connection(draw, node: st.SearchStrategy[str], type_name: str) -> str:
     wrap = draw(st.sampled_from(["plain", "inline", "fragment"]))
     fragments = []
     if wrap == "inline":
-        node_body = f"... on {type_name} {{ {node_body} }} ... on Node {{ id }}"
+        node_body = f"... on {type_name} {{ {node_body} }}"
+        if type_name != "Escalation":  # the one listed type that is no Node
+            node_body += " ... on Node { id }"
     elif wrap == "fragment":
         fragments.append(f"fragment N{type_name} on {type_name} {{ {node_body} }}")
         node_body = f"...N{type_name}"
@@ -128,11 +223,19 @@ def query(draw) -> tuple[str, dict]:
     for i in range(draw(st.integers(1, 2))):
         first = draw(st.one_of(st.none(), st.integers(0, 25)))
         args = [] if first is None else [f"first: {first}"]
-        if draw(st.booleans()):
+        kind = draw(st.sampled_from(["tickets", "customers", "other"]))
+        if kind == "tickets":
             body, more = draw(connection(ticket(), "Ticket"))
             if draw(st.booleans()):
                 args.append(f"filter: {draw(ticket_filter())}")
             root = "tickets"
+        elif kind == "other":
+            root = draw(st.sampled_from(sorted(LISTS)))
+            type_name, node, arguments = LISTS[root]
+            body, more = draw(connection(node(), type_name))
+            args += [draw(argument) for argument in arguments if draw(st.booleans())]
+            if root == "salesTargets":
+                args = [a.replace("departmentWide: null", "departmentWide: false") for a in args]
         else:
             body, more = draw(connection(customer(), "Customer"))
             if draw(st.integers(0, 2)) == 0:

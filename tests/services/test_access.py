@@ -65,21 +65,12 @@ def key(scope: str) -> Principal:
     return Principal(PrincipalKind.API_KEY, uuid.uuid4(), f"{scope} key", scope=scope)
 
 
-# (label, principal, expected column)
+DEPARTMENTS = ("MARKETING", "SERVICE", "MANAGEMENT")
+# (label, principal, expected column): STAFF and LEAD act for their department; SUPERVISOR and ADMIN
+# act as such whatever their department.
 PRINCIPALS = [
-    ("MARKETING STAFF", person("MARKETING", "STAFF"), "marketing"),
-    ("MARKETING LEAD", person("MARKETING", "LEAD"), "marketing"),
-    ("SERVICE STAFF", person("SERVICE", "STAFF"), "service"),
-    ("SERVICE LEAD", person("SERVICE", "LEAD"), "service"),
-    ("MANAGEMENT STAFF", person("MANAGEMENT", "STAFF"), "management"),
-    ("MANAGEMENT LEAD", person("MANAGEMENT", "LEAD"), "management"),
-    # SUPERVISOR and ADMIN act as such whatever their department.
-    ("MARKETING SUPERVISOR", person("MARKETING", "SUPERVISOR"), "supervisor"),
-    ("SERVICE SUPERVISOR", person("SERVICE", "SUPERVISOR"), "supervisor"),
-    ("MANAGEMENT SUPERVISOR", person("MANAGEMENT", "SUPERVISOR"), "supervisor"),
-    ("MARKETING ADMIN", person("MARKETING", "ADMIN"), "admin"),
-    ("SERVICE ADMIN", person("SERVICE", "ADMIN"), "admin"),
-    ("MANAGEMENT ADMIN", person("MANAGEMENT", "ADMIN"), "admin"),
+    *((f"{d} {r}", person(d, r), d.lower()) for d in DEPARTMENTS for r in ("STAFF", "LEAD")),
+    *((f"{d} {r}", person(d, r), r.lower()) for r in ("SUPERVISOR", "ADMIN") for d in DEPARTMENTS),
     ("reporting key", key("reporting"), "key:reporting"),
     ("board key", key("board"), "key:board"),
 ]

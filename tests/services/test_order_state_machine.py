@@ -40,13 +40,12 @@ ORDER_ALLOWED = {
 
 JOB_STATES = ["SCHEDULED", "IN_PROGRESS", "COMPLETED", "CANCELLED"]
 JOB_ACTIONS = ["start", "complete", "cancel", "reassign"]
+# SCHEDULED → IN_PROGRESS → COMPLETED; cancelled, or reassigned (keeping its status), in either state before.
 JOB_ALLOWED = {
     ("SCHEDULED", "start"): ("IN_PROGRESS", "SERVICE_JOB_STARTED"),
     ("IN_PROGRESS", "complete"): ("COMPLETED", "SERVICE_JOB_COMPLETED"),
-    ("SCHEDULED", "cancel"): ("CANCELLED", "SERVICE_JOB_CANCELLED"),
-    ("IN_PROGRESS", "cancel"): ("CANCELLED", "SERVICE_JOB_CANCELLED"),
-    ("SCHEDULED", "reassign"): ("SCHEDULED", "SERVICE_JOB_UPDATED"),
-    ("IN_PROGRESS", "reassign"): ("IN_PROGRESS", "SERVICE_JOB_UPDATED"),
+    **{(s, "cancel"): ("CANCELLED", "SERVICE_JOB_CANCELLED") for s in ("SCHEDULED", "IN_PROGRESS")},
+    **{(s, "reassign"): (s, "SERVICE_JOB_UPDATED") for s in ("SCHEDULED", "IN_PROGRESS")},
 }
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from db.models import Ticket
 from services import sla
 from services.sla import SlaState
-from tests.support.tickets import READ_TICKET, activity_of, cast, mutation, open_ticket, tid
+from tests.support.tickets import READ_TICKET, activity_of, cast, mutation, open_ticket, resolution, tid
 
 BOARD = """query($f: TicketFilter) { tickets(first: 100, filter: $f) { totalCount edges { node { id number
   sla { firstResponseState resolutionState state } } } } }"""
@@ -78,15 +78,7 @@ async def test_acknowledged_after_30_minutes_is_met_for_good(gql, services, cloc
     clock.set(opened + timedelta(hours=20))  # 80 % of the 24 h resolution window is 19.2 h
     assert await sla_of(gql, c, ticket.id) == ("MET", "AT_RISK", "AT_RISK")
     await act(gql, c, "startTicketWork", c.service, ticketId=tid(ticket.id))
-    await act(
-        gql,
-        c,
-        "resolveTicket",
-        c.service,
-        ticketId=tid(ticket.id),
-        rootCause="USAGE",
-        resolutionSummary="Explained the settings",
-    )
+    await act(gql, c, "resolveTicket", c.service, **resolution(tid(ticket.id), "USAGE", "Explained the settings"))
     clock.advance(days=30)
     assert await sla_of(gql, c, ticket.id) == ("MET", "MET", "MET")
     assert await filtered(gql, c, "MET") == {tid(ticket.id)}
@@ -193,9 +185,7 @@ async def test_the_sla_state_filter_returns_exactly_the_tickets_in_that_state(gq
     t["met"] = await open_ticket(c, priority="URGENT")
     await act(gql, c, "acknowledgeTicket", c.service, ticketId=tid(t["met"].id))
     await act(gql, c, "startTicketWork", c.service, ticketId=tid(t["met"].id))
-    await act(
-        gql, c, "resolveTicket", c.service, ticketId=tid(t["met"].id), rootCause="OTHER", resolutionSummary="Done"
-    )
+    await act(gql, c, "resolveTicket", c.service, **resolution(tid(t["met"].id), "OTHER", "Done"))
     clock.set(start + timedelta(minutes=45))
     await act(gql, c, "acknowledgeTicket", c.service, ticketId=tid(t["responded_late"].id))
     clock.set(start + timedelta(hours=3))

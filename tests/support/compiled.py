@@ -40,19 +40,25 @@ class Outcome:
 class Pair:
     services: Any
     clients: dict[str, httpx.AsyncClient]
+    views: dict[str, Any]  # mode -> the app's TandemGraphQL
     tokens: dict[str, str] = field(default_factory=dict)
+
+    def credentials(self) -> Any:
+        """The compiled app's remembered credentials (schema/compiled/credentials.py)."""
+        return executor.for_view(self.views["compiled"]).credentials
 
     @classmethod
     async def start(cls, services: Any, *, customers: int = 40) -> Pair:
         from web.app import create_app
 
-        clients = {}
+        clients, views = {}, {}
         for mode in ("compiled", "reference"):
             settings = dataclasses.replace(services.settings, read_executor=mode)
             app = create_app(settings, dataclasses.replace(services, settings=settings))
             transport = httpx.ASGITransport(app=app)
             clients[mode] = httpx.AsyncClient(transport=transport, base_url="http://tandem.test")
-        pair = cls(services, clients)
+            views[mode] = next(route.endpoint for route in app.routes if getattr(route, "path", "") == "/graphql")
+        pair = cls(services, clients, views)
         await demo.seed(services.db.sessions, services.clock, customers=customers)
         users = UserFactory(services)
         pair.tokens = {
@@ -92,3 +98,19 @@ class Pair:
         )
         assert outcome.answered_compiled == compiles, f"compiled={outcome.answered_compiled} for {variables} {query}"
         return outcome.reference["body"]
+
+    async def walk(self, query: str, root: str, variables: dict, principal: str) -> tuple[list[str], int]:
+        """Every page of the list `root`, each compiled and agreeing; the ids seen and the page count.
+        Asserts that no id comes twice and that they add up to totalCount."""
+        seen: list[str] = []
+        after, pages = None, 0
+        while True:
+            body = await self.agree(query, {**variables, "after": after}, principal, compiles=True)
+            connection = body["data"][root]
+            seen += [e["node"]["id"] for e in connection["edges"]]
+            pages += 1
+            if not connection["pageInfo"]["hasNextPage"]:
+                break
+            after = connection["pageInfo"]["endCursor"]
+        assert len(seen) == len(set(seen)) == connection["totalCount"], (root, variables)
+        return seen, pages

@@ -79,15 +79,19 @@ async def row_counts(services, models: Mapping[str, Any]) -> dict[str, int]:
 
 
 @contextmanager
-def statements(engine) -> Iterator[list[str]]:
-    """Collect every SQL statement sent through `engine` (an AsyncEngine) while the block runs."""
+def statements(*engines) -> Iterator[list[str]]:
+    """Collect every SQL statement sent through `engines` (AsyncEngines; None is skipped) while the
+    block runs. Pass `db.engine, db.reads_engine` to see both ways a read can take."""
     seen: list[str] = []
 
     def record(conn, cursor, statement, parameters, context, executemany):
         seen.append(statement)
 
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    listened = [engine.sync_engine for engine in engines if engine is not None]
+    for engine in listened:
+        event.listen(engine, "before_cursor_execute", record)
     try:
         yield seen
     finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
+        for engine in listened:
+            event.remove(engine, "before_cursor_execute", record)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -35,6 +36,19 @@ class GraphQLClient:
         payload = (await self.ok(query, variables, token))[name]
         assert payload["errors"] == [], payload["errors"]
         return payload
+
+
+async def pages(gql, query: str, variables: dict, token: str | None, *path: str) -> AsyncIterator[dict]:
+    """Each page of the connection at `path` in the answer's data, from the first on, following endCursor."""
+    after = None
+    while True:
+        page = await gql.ok(query, {**variables, "after": after}, token)
+        for key in path:
+            page = page[key]
+        yield page
+        if not page["pageInfo"]["hasNextPage"]:
+            return
+        after = page["pageInfo"]["endCursor"]
 
 
 def error_codes(body: dict) -> list[str]:

@@ -89,6 +89,11 @@ async def refused(gql, services, name: str, account, **input) -> list[dict]:
     return payload["errors"]
 
 
+def resolution(ticket_gid: str, root_cause: str, summary: str) -> dict[str, str]:
+    """The input of resolveTicket: the ticket (its global id), its root cause and what was done."""
+    return {"ticketId": ticket_gid, "rootCause": root_cause, "resolutionSummary": summary}
+
+
 def codes(errors: list[dict]) -> list[str]:
     return [e["code"] for e in errors]
 

@@ -77,6 +77,7 @@ async def test_unexpected_exception_is_masked_and_logged(gql, users, services, m
     assert await row_counts(services, CUSTOMER_WRITES) == before
 
 
+@pytest.mark.read_executor("reference")  # a repository fails on purpose
 async def test_client_request_id_is_echoed_and_used(gql, users, services, monkeypatch, caplog):
     rep = await users.create()
 

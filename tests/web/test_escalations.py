@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from db.models import Escalation
 from tests.support import tickets
 from tests.support.accounts import fast_account
-from tests.support.tickets import call, cast, codes, ok, refused, step, ticket_in, tid
+from tests.support.tickets import call, cast, codes, ok, refused, resolution, step, ticket_in, tid
 
 ESCALATION = """query($id: ID!) { node(id: $id) { ... on Ticket { status version escalation {
   id status reason plan requestedBy { id } closedBy { id } participants { id name }
@@ -140,16 +140,8 @@ async def test_resolving_in_the_consultation_closes_it(gql, services):
     c = await cast(services)
     ticket = await ticket_in(c, "ESCALATED")
     before = await tickets.counts(services)
-    t = (
-        await ok(
-            gql,
-            "resolveTicket",
-            c.service,
-            ticketId=tid(ticket.id),
-            rootCause="PRODUCT_DEFECT",
-            resolutionSummary="Firmware fixed by the factory",
-        )
-    )["ticket"]
+    resolved = resolution(tid(ticket.id), "PRODUCT_DEFECT", "Firmware fixed by the factory")
+    t = (await ok(gql, "resolveTicket", c.service, **resolved))["ticket"]
     assert t["status"] == "RESOLVED"
     assert (t["escalation"]["status"], t["escalation"]["plan"]) == ("CLOSED", "Firmware fixed by the factory")
     assert (await tickets.counts(services))["events"] == before["events"] + 1  # exactly one event: TICKET_RESOLVED

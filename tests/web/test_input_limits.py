@@ -83,7 +83,7 @@ async def test_nul_in_any_variable_is_refused_before_anything_runs(gql, users, s
         (COMMENT, {"i": {"ticketId": ticket, "body": "hello\x00", "visibility": "CUSTOMER"}}, service.token, "$i.body"),
     ]
     for query, variables, token, where in cases:
-        with statements(services.db.engine) as seen:
+        with statements(services.db.engine, services.db.reads_engine) as seen:
             error = refusal(await gql(query, variables, token))
         assert error["message"] == f"`{where}` contains a NUL character (U+0000), which cannot be stored"
         assert error["extensions"]["variable"] == where
@@ -169,7 +169,7 @@ async def test_search_terms_are_capped(gql, users, services, no_error_logs):
     )
     assert error["message"] == "`$f.search` is longer than 200 characters"
     # The 100,000-character search that took 14 s on a seeded database: refused at once, no SQL run.
-    with statements(services.db.engine) as seen:
+    with statements(services.db.engine, services.db.reads_engine) as seen:
         started = time.monotonic()
         error = refusal(await gql(SEARCH, {"q": "n" * 100_000}, rep.token))
         elapsed = time.monotonic() - started

@@ -345,7 +345,7 @@ async def test_a_page_of_opportunities_costs_the_same_statements_whatever_its_si
       solutions { version submittedBy { name } review { reviewer { name } } } currentSolution { version } } } } }"""
 
     async def count(n: int) -> int:
-        with statements(services.db.engine) as seen:
+        with statements(services.db.engine, services.db.reads_engine) as seen:
             edges = (await gql.ok(query, {"n": n}, team.service.token))["opportunities"]["edges"]
         assert len(edges) == n
         return len(seen)

@@ -37,6 +37,24 @@ async def schedule(gql, token, **fields) -> dict:
     return (await gql.mutate("scheduleServiceJob", SCHEDULE, {"i": schedule_input(**fields)}, token))["serviceJob"]
 
 
+JOB_ACTIONS = {
+    "startServiceJob": START,
+    "completeServiceJob": COMPLETE,
+    "cancelServiceJob": CANCEL_JOB,
+    "reassignServiceJob": REASSIGN,
+}
+
+
+async def job_step(gql, name: str, token, **fields) -> dict:
+    """The service job after mutation `name` (one of JOB_ACTIONS) with input `fields`, which must succeed."""
+    return (await gql.mutate(name, JOB_ACTIONS[name], {"i": fields}, token))["serviceJob"]
+
+
+async def job_refusal(gql, name: str, token, **fields) -> list[dict]:
+    """The user errors of mutation `name` (one of JOB_ACTIONS) with input `fields`, which must be refused."""
+    return await refused(gql, name, JOB_ACTIONS[name], {"i": fields}, token)
+
+
 async def order_status(services, order_id) -> str:
     return await scalar(services, "SELECT status FROM orders WHERE id = :o", o=order_id)
 
@@ -62,7 +80,7 @@ async def test_schedule_a_job_for_a_bare_customer(gql, services, people, custome
     job = await schedule(gql, people["servicer"].token, customerId=gid("Customer", customer.id), kind="MAINTENANCE")
     assert job["order"] is None and job["customer"] == {"id": gid("Customer", customer.id)}
     servicer = people["servicer"].token
-    await gql.mutate("startServiceJob", START, {"i": {"serviceJobId": job["id"], "expectedVersion": 1}}, servicer)
+    await job_step(gql, "startServiceJob", servicer, serviceJobId=job["id"], expectedVersion=1)
     done = (
         await gql.mutate(
             "completeServiceJob",
@@ -168,15 +186,15 @@ async def test_order_completes_when_every_non_cancelled_job_is_done(gql, service
     ]
     a, b, c = (j["id"] for j in jobs)
 
-    started = (await gql.mutate("startServiceJob", START, {"i": {"serviceJobId": a}}, token))["serviceJob"]
+    started = await job_step(gql, "startServiceJob", token, serviceJobId=a)
     assert started["order"]["status"] == "IN_SERVICE"
-    await gql.mutate("startServiceJob", START, {"i": {"serviceJobId": b}}, token)  # the order is in service already
+    await job_step(gql, "startServiceJob", token, serviceJobId=b)  # the order is in service already
     assert (await event_types(services, order.id)).count("ORDER_UPDATED") == 1
 
-    await gql.mutate("completeServiceJob", COMPLETE, {"i": {"serviceJobId": a, "qualityResult": "PASSED"}}, token)
-    await gql.mutate("completeServiceJob", COMPLETE, {"i": {"serviceJobId": b, "qualityResult": "FAILED"}}, token)
+    await job_step(gql, "completeServiceJob", token, serviceJobId=a, qualityResult="PASSED")
+    await job_step(gql, "completeServiceJob", token, serviceJobId=b, qualityResult="FAILED")
     assert await order_status(services, order.id) == "IN_SERVICE"  # job c is still scheduled
-    cancelled = (await gql.mutate("cancelServiceJob", CANCEL_JOB, {"i": {"serviceJobId": c}}, token))["serviceJob"]
+    cancelled = await job_step(gql, "cancelServiceJob", token, serviceJobId=c)
     assert cancelled["status"] == "CANCELLED"
     assert cancelled["order"]["status"] == "COMPLETED"
     assert (await event_types(services, order.id))[-1] == "ORDER_COMPLETED"
@@ -186,28 +204,22 @@ async def test_order_completes_when_every_non_cancelled_job_is_done(gql, service
 async def test_cancelling_the_only_job_leaves_a_confirmed_order_confirmed(gql, services, people, flow, customer):
     order = await flow.order(customer.id, status="CONFIRMED")
     job = await schedule(gql, people["servicer"].token, orderId=gid("Order", order.id))
-    await gql.mutate("cancelServiceJob", CANCEL_JOB, {"i": {"serviceJobId": job["id"]}}, people["servicer"].token)
+    await job_step(gql, "cancelServiceJob", people["servicer"].token, serviceJobId=job["id"])
     assert await order_status(services, order.id) == "CONFIRMED"
 
 
 async def test_job_actions_check_the_version_and_the_quality_result(gql, services, people, flow, customer):
     token = people["servicer"].token
     job = await schedule(gql, token, customerId=gid("Customer", customer.id))
-    await gql.mutate("startServiceJob", START, {"i": {"serviceJobId": job["id"]}}, token)
+    await job_step(gql, "startServiceJob", token, serviceJobId=job["id"])
     before = await snapshot(services)
-    errors = await refused(
-        gql,
-        "completeServiceJob",
-        COMPLETE,
-        {"i": {"serviceJobId": job["id"], "qualityResult": "PASSED", "expectedVersion": 1}},
-        token,
+    errors = await job_refusal(
+        gql, "completeServiceJob", token, serviceJobId=job["id"], qualityResult="PASSED", expectedVersion=1
     )
     assert [(e["code"], e["field"]) for e in errors] == [("VERSION_CONFLICT", ["expectedVersion"])]
-    errors = await refused(gql, "startServiceJob", START, {"i": {"serviceJobId": job["id"]}}, token)
+    errors = await job_refusal(gql, "startServiceJob", token, serviceJobId=job["id"])
     assert [e["code"] for e in errors] == ["INVALID_TRANSITION"]
-    errors = await refused(
-        gql, "cancelServiceJob", CANCEL_JOB, {"i": {"serviceJobId": gid("ServiceJob", customer.id)}}, token
-    )
+    errors = await job_refusal(gql, "cancelServiceJob", token, serviceJobId=gid("ServiceJob", customer.id))
     assert [(e["code"], e["field"]) for e in errors] == [("NOT_FOUND", ["serviceJobId"])]
     assert await snapshot(services) == before
 
@@ -216,14 +228,9 @@ async def test_reassign_a_job(gql, services, people, flow, customer):
     token = people["servicer"].token
     job = await schedule(gql, token, customerId=gid("Customer", customer.id), technicianId=people["technician"].gid)
     other = await fast_account(services, "SERVICE", name="Tariq Haddad")
-    moved = (
-        await gql.mutate(
-            "reassignServiceJob",
-            REASSIGN,
-            {"i": {"serviceJobId": job["id"], "technicianId": other.gid, "expectedVersion": 1}},
-            token,
-        )
-    )["serviceJob"]
+    moved = await job_step(
+        gql, "reassignServiceJob", token, serviceJobId=job["id"], technicianId=other.gid, expectedVersion=1
+    )
     assert moved["technician"] == {"id": other.gid, "name": "Tariq Haddad"} and moved["version"] == 2
     assert (await event_types(services))[-1] == "SERVICE_JOB_UPDATED"
     before = await snapshot(services)
@@ -231,23 +238,15 @@ async def test_reassign_a_job(gql, services, people, flow, customer):
         (people["seller"].gid, 2, ("VALIDATION", ["technicianId"])),
         (people["technician"].gid, 1, ("VERSION_CONFLICT", ["expectedVersion"])),
     ):
-        errors = await refused(
-            gql,
-            "reassignServiceJob",
-            REASSIGN,
-            {"i": {"serviceJobId": job["id"], "technicianId": technician, "expectedVersion": version}},
-            token,
+        errors = await job_refusal(
+            gql, "reassignServiceJob", token, serviceJobId=job["id"], technicianId=technician, expectedVersion=version
         )
         assert [(e["code"], e["field"]) for e in errors] == [expected]
     assert await snapshot(services) == before
-    await gql.mutate("cancelServiceJob", CANCEL_JOB, {"i": {"serviceJobId": job["id"]}}, token)
+    await job_step(gql, "cancelServiceJob", token, serviceJobId=job["id"])
     before = await snapshot(services)
-    errors = await refused(
-        gql,
-        "reassignServiceJob",
-        REASSIGN,
-        {"i": {"serviceJobId": job["id"], "technicianId": people["technician"].gid}},
-        token,
+    errors = await job_refusal(
+        gql, "reassignServiceJob", token, serviceJobId=job["id"], technicianId=people["technician"].gid
     )
     assert [e["code"] for e in errors] == ["INVALID_TRANSITION"]
     assert await snapshot(services) == before

@@ -33,7 +33,8 @@ def settings_for(db_url: str, **env: str) -> Settings:
 @pytest.fixture
 async def quick(db_url, clock):
     """The app with a 300 ms statement timeout, and a client of it."""
-    settings = settings_for(db_url, TANDEM_STATEMENT_TIMEOUT_MS=str(TIMEOUT_MS))
+    # The reference executor: these tests slow down its repository calls (the compiled one makes none).
+    settings = settings_for(db_url, TANDEM_STATEMENT_TIMEOUT_MS=str(TIMEOUT_MS), TANDEM_READ_EXECUTOR="reference")
     db = Database.connect(db_url, pool_size=2, statement_timeout_ms=settings.statement_timeout_ms)
     services = AppServices(db=db, clock=clock, tokens=TokenService(TEST_SECRET, timedelta(hours=12)), settings=settings)
     async with httpx.AsyncClient(

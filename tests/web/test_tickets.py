@@ -12,6 +12,7 @@ from sqlalchemy import select, text
 from db.models import Ticket
 from schema.ids import parse_global_id, to_global_id
 from tests.support.accounts import fast_account
+from tests.support.graphql import pages
 from tests.support.tickets import (
     READ_TICKET,
     activity_of,
@@ -26,6 +27,7 @@ from tests.support.tickets import (
     ok,
     open_ticket,
     refused,
+    resolution,
     step,
     ticket_in,
     tid,
@@ -197,18 +199,12 @@ async def test_the_whole_lifecycle_over_http(gql, services, clock):
     assert t["status"] == "IN_PROGRESS"
     await ok(gql, "addTicketComment", c.marketing, ticketId=gid, body="Customer called again", visibility="INTERNAL")
     await ok(gql, "addTicketComment", c.service2, ticketId=gid, body="Technician on the way", visibility="CUSTOMER")
-    errors = (await call(gql, "resolveTicket", c.service2, ticketId=gid, rootCause="NO_SUCH", resolutionSummary="x"))[
-        "errors"
-    ]
+    errors = (await call(gql, "resolveTicket", c.service2, **resolution(gid, "NO_SUCH", "x")))["errors"]
     assert errors == [
         {"code": "VALIDATION", "field": ["rootCause"], "message": "rootCause must be an active root-cause category"}
     ]
     clock.advance(hours=2)
-    t = (
-        await ok(
-            gql, "resolveTicket", c.service2, ticketId=gid, rootCause="INSTALLATION", resolutionSummary="Seal re-seated"
-        )
-    )["ticket"]
+    t = (await ok(gql, "resolveTicket", c.service2, **resolution(gid, "INSTALLATION", "Seal re-seated")))["ticket"]
     assert (t["status"], t["resolvedAt"], t["resolutionSummary"]) == (
         "RESOLVED",
         clock.now().isoformat(),
@@ -322,13 +318,8 @@ async def test_ticket_list_filters_and_keyset_pages(gql, services, clock):
     assert await listed(gql, tok, {"search": "%"}) == ["Subject e_100%", "Subject c"]
     assert await listed(gql, tok, {"kind": ["COMPLAINT"], "priority": ["URGENT"], "search": "subject"}) == ["Subject d"]
     # keyset pages: two at a time, nothing repeated or skipped, also when rows share a timestamp
-    seen, after = [], None
-    while True:
-        data = (await gql.ok(LIST, {"first": 2, "after": after}, tok))["tickets"]
-        seen += [e["node"]["subject"] for e in data["edges"]]
-        if not data["pageInfo"]["hasNextPage"]:
-            break
-        after = data["pageInfo"]["endCursor"]
+    two_at_a_time = pages(gql, LIST, {"first": 2}, tok, "tickets")
+    seen = [e["node"]["subject"] async for page in two_at_a_time for e in page["edges"]]
     assert seen == newest_first
     body = await gql(LIST, {"first": 101}, tok)
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
@@ -381,20 +372,10 @@ async def test_root_cause_categories_seeded_managed_by_admins_and_checked_on_res
     assert "FIRMWARE" in [r["code"] for r in active["rootCauseCategories"]]
     errors = (await call(gql, "upsertRootCauseCategory", c.admin, code="bad code!", label=""))["errors"]
     assert sorted(e["field"][0] for e in errors) == ["code", "label"]
-    ticket = await ticket_in(c, "IN_PROGRESS")
-    errors = await refused(
-        gql,
-        services,
-        "resolveTicket",
-        c.service,
-        ticketId=tid(ticket.id),
-        rootCause="LOGISTICS",
-        resolutionSummary="Shipped again",
-    )
+    gid = tid((await ticket_in(c, "IN_PROGRESS")).id)
+    errors = await refused(gql, services, "resolveTicket", c.service, **resolution(gid, "LOGISTICS", "Shipped again"))
     assert codes(errors) == ["VALIDATION"]
-    await ok(
-        gql, "resolveTicket", c.service, ticketId=tid(ticket.id), rootCause="FIRMWARE", resolutionSummary="Updated"
-    )
+    await ok(gql, "resolveTicket", c.service, **resolution(gid, "FIRMWARE", "Updated"))
 
 
 async def test_escalations_query_and_node_by_id(gql, services):

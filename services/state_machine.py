@@ -1,0 +1,49 @@
+"""What every state machine of the domain does with its ONE explicit table, and how it refuses a step.
+
+Each machine (services/<d>_transitions.py, or the service when only it drives the machine) states its
+table `(state, action) -> next state`; every step not in it is refused with INVALID_TRANSITION and
+changes nothing. The refusal names the action and the state: "cannot hand off an order that is
+CANCELLED", or the machine's hint where the state alone would not tell the caller what to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from services.errors import DomainError, ErrorCode
+
+
+@dataclass(frozen=True)
+class StateMachine:
+    what: str  # the thing that moves, as a refusal names it: "an order"
+    input_field: str  # the input the refusal is about: "orderId"
+    table: Mapping[tuple[str, str], str]
+    # How a refusal names an action whose own name (underscores as spaces) does not read well.
+    verbs: Mapping[str, str] = field(default_factory=dict)
+    # Why a refused step is refused, where the state alone would not tell the caller what to do.
+    hints: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    # Refusals also say in which states the action is allowed.
+    names_allowed_states: bool = False
+
+    def next(self, state: str, action: str) -> str:
+        """The state `action` takes a thing in `state` to; refused unless the table has the step."""
+        nxt = self.table.get((state, action))
+        if nxt is None:
+            raise self.refusal(state, action)
+        return nxt
+
+    def refusal(self, state: str, action: str) -> DomainError:
+        message = self.hints.get((state, action))
+        if message is None:
+            message = f"cannot {self.verbs.get(action, action.replace('_', ' '))} {self.what} that is {state}"
+            if self.names_allowed_states:
+                allowed = sorted(s for s, a in self.table if a == action)
+                message += f" (only when {', '.join(allowed)})"
+        return DomainError(ErrorCode.INVALID_TRANSITION, message, [self.input_field])
+
+
+def steps(action: str, *states: str, to: str | None = None) -> dict[tuple[str, str], str]:
+    """The table's rows of `action` taken in any of `states`: each goes `to` that state, or keeps its own
+    when `to` is None (an edit, an assignment, a comment)."""
+    return {(state, action): to or state for state in states}
