@@ -292,7 +292,7 @@ async def main() -> None:
     await run_sql(server_url.render_as_string(hide_password=False), f'CREATE DATABASE "{name}"')
     processes: list[Process] = []
     try:
-        # TANDEM_READ_EXECUTOR passes through: run once with `compiled` and once with `reference` (the default).
+        # TANDEM_READ_EXECUTOR passes through: `compiled` (the default), or `reference` for strawberry alone.
         base_env = {k: v for k, v in os.environ.items() if not k.startswith("TANDEM_") or k == "TANDEM_READ_EXECUTOR"}
         env = {
             **base_env,
