@@ -94,6 +94,7 @@ class Planner:
     ):
         self.schema, self.operation, self.variables, self.actions = schema, operation, variables, actions
         self.refused = refused  # (type, field) pairs the mapping must not compile
+        self._joins: dict[int, list[tuple[Any, Any]]] = {}  # id(source) -> the joins of its select
         self.fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
         self.aliases = 0
         self.roots: list[RootList | NodeRoot] = []
@@ -144,6 +145,22 @@ class Planner:
                 walk(node.selection_set)
         return fields
 
+    def joined(self, source: Any, build: Any) -> tuple[Any, Any]:
+        """`build()` (an expression over `source`'s rows) and the FROM to select it from: `source` with
+        a LEFT JOIN per to-one relation reached from it, directly or through other to-one relations."""
+        scope: list[tuple[Any, Any]] = []
+        self._joins[id(source)] = scope
+        try:
+            value = build()
+        finally:
+            del self._joins[id(source)]
+            for target, _ in scope:
+                self._joins.pop(id(target), None)
+        from_ = source
+        for target, on in scope:
+            from_ = from_.outerjoin(target, on)
+        return value, from_
+
     def _alias(self, type_name: str) -> Any:
         self.aliases += 1
         return TABLES[type_name].alias(f"r{self.aliases}")
@@ -180,8 +197,16 @@ class Planner:
             return sql.iso_datetime(column) if spec.kind == "datetime" else column
         if isinstance(spec, ToOne):
             target = self._alias(spec.target)
+            on = target.c[spec.key] == source.c[spec.column]
+            scope = self._joins.get(id(source))
+            if scope is None:
+                return select(self.object_json(spec.target, nodes, target)).where(on).scalar_subquery()
+            # A LEFT JOIN of the enclosing select (see `joined`): one hash or merge join for the whole
+            # page instead of a subquery per row. Keys are unique (ids, codes): no row is multiplied.
+            scope.append((target, on))
+            self._joins[id(target)] = scope
             body = self.object_json(spec.target, nodes, target)
-            return select(body).where(target.c[spec.key] == source.c[spec.column]).scalar_subquery()
+            return case((target.c[spec.key].is_(None), None), else_=body)
         if isinstance(spec, ToMany):
             target = self._alias(spec.target)
             body = self.object_json(spec.target, nodes, target)
@@ -304,17 +329,23 @@ class Planner:
             elif name == "pageInfo":
                 pairs.append((key, self._page_info(field_nodes, page, first, has_previous)))
             elif name == "edges":
-                edge_pairs: list[tuple[str, Any]] = []
-                for edge_key, edge_nodes in self.collect(edge_type, field_nodes).items():
-                    edge_field = edge_nodes[0].name.value
-                    if edge_field == "__typename":
-                        edge_pairs.append((edge_key, sql.quoted(edge_type.name)))
-                    elif edge_field == "cursor":
-                        edge_pairs.append((edge_key, page.c._cursor))
-                    else:
-                        edge_pairs.append((edge_key, self.object_json(node_type_name, edge_nodes, page)))
-                aggregate = func.json_agg(aggregate_order_by(sql.json_object(edge_pairs), page.c._rn))
-                edges = select(func.coalesce(aggregate, _EMPTY)).select_from(page).where(page.c._rn <= first)
+
+                def edge_json(field_nodes: list[FieldNode] = field_nodes) -> Any:
+                    edge_pairs: list[tuple[str, Any]] = []
+                    for edge_key, edge_nodes in self.collect(edge_type, field_nodes).items():
+                        edge_field = edge_nodes[0].name.value
+                        if edge_field == "__typename":
+                            edge_pairs.append((edge_key, sql.quoted(edge_type.name)))
+                        elif edge_field == "cursor":
+                            edge_pairs.append((edge_key, page.c._cursor))
+                        else:
+                            edge_pairs.append((edge_key, self.object_json(node_type_name, edge_nodes, page)))
+                    return sql.json_object(edge_pairs)
+
+                # The nodes' to-one relations become LEFT JOINs of the page (see `joined`).
+                edge, from_ = self.joined(page, edge_json)
+                aggregate = func.json_agg(aggregate_order_by(edge, page.c._rn))
+                edges = select(func.coalesce(aggregate, _EMPTY)).select_from(from_).where(page.c._rn <= first)
                 pairs.append((key, edges.scalar_subquery()))
         return sql.json_object(pairs)
 
