@@ -23,7 +23,8 @@ from schema.compiled import executor as compiled_reads
 if TYPE_CHECKING:
     from web.graphql_view import TandemGraphQL
 
-_GRAPHQL_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
+# What an operationName may be (GraphQL Name); web/graphql_view.py refuses anything else.
+GRAPHQL_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
 _KEYS = frozenset(("query", "variables", "operationName", "extensions"))
 
 
@@ -49,7 +50,7 @@ async def answer(view: TandemGraphQL, request: Request, credential: str | None) 
     if not isinstance(body, dict) or not body.keys() <= _KEYS:
         return None
     name = body.get("operationName")
-    if name is not None and not (isinstance(name, str) and _GRAPHQL_NAME.fullmatch(name)):
+    if name is not None and not (isinstance(name, str) and GRAPHQL_NAME.fullmatch(name)):
         return None
     data = await reads.answer(body.get("query"), body.get("variables"), name, known.principal, now, known)
     if data is None:

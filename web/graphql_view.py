@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from typing import Any
 
 import orjson
@@ -28,8 +27,6 @@ from web import compiled_http
 from web.ws import LegacyWSHandler, Refused, TransportWSHandler
 
 log = logging.getLogger("tandem.web")
-
-_GRAPHQL_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
 
 
 def bearer(value: str | None) -> str | None:
@@ -155,7 +152,7 @@ class TandemGraphQL(GraphQL[Context, None]):
         request_data: Any,
     ) -> ExecutionResult:
         name = getattr(request_data, "operation_name", None)
-        if name is not None and not (isinstance(name, str) and _GRAPHQL_NAME.fullmatch(name)):
+        if name is not None and not (isinstance(name, str) and compiled_http.GRAPHQL_NAME.fullmatch(name)):
             # Refused before strawberry echoes it in a plain-text error: a lone surrogate there could not
             # even be encoded (an unhandled UnicodeEncodeError), and a name that no operation can have
             # needs no look-up.

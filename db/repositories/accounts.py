@@ -54,13 +54,40 @@ async def api_key_by_id(session: AsyncSession, key_id: uuid.UUID) -> ApiKey | No
 api_keys_by_ids = rows.Table(ApiKey).by_ids
 
 
+TOUCH_EVERY_MINUTES = 1  # an API key's last use is recorded at most this often
+
+
 async def touch_api_key(session: AsyncSession, key_id: uuid.UUID, now: datetime) -> None:
     """Record use at most once a minute, so busy boards do not write on every request."""
+    every = func.make_interval(0, 0, 0, 0, 0, TOUCH_EVERY_MINUTES)
     await session.execute(
         update(ApiKey)
         .where(ApiKey.id == key_id)
-        .where((ApiKey.last_used_at.is_(None)) | (ApiKey.last_used_at < now - func.make_interval(0, 0, 0, 0, 0, 1)))
+        .where((ApiKey.last_used_at.is_(None)) | (ApiKey.last_used_at < now - every))
         .values(last_used_at=now)
+    )
+
+
+def guarded_by_credential(sql: str, kind: str, first: int) -> str:
+    """`sql` (a SELECT of one text value, schema/compiled's statement) answered only while the
+    credential still holds, else NULL: for a user ("user", parameters id, token generation, role,
+    department from `$first` on) the row active with those values; for an API key ("key": key hash,
+    scope, now) not revoked and of that scope, its use touched as `touch_api_key` does."""
+    users, keys = User.__tablename__, ApiKey.__tablename__
+    a, b, c, d = (f"${first + i}" for i in range(4))
+    if kind == "user":
+        return (
+            f"SELECT CASE WHEN EXISTS (SELECT 1 FROM {users} WHERE id = {a}::uuid AND active "
+            f"AND token_generation = {b}::integer AND role = {c}::varchar AND department = {d}::varchar) "
+            f"THEN ({sql}) END"
+        )
+    # A data-modifying WITH runs once, whether or not the query reads it; it sees the same snapshot.
+    stale = f"{c}::timestamptz - interval '{TOUCH_EVERY_MINUTES} minutes'"
+    return (
+        f"WITH touched AS (UPDATE {keys} SET last_used_at = {c}::timestamptz WHERE key_hash = {a}::varchar "
+        f"AND revoked_at IS NULL AND (last_used_at IS NULL OR last_used_at < {stale})) "
+        f"SELECT CASE WHEN EXISTS (SELECT 1 FROM {keys} WHERE key_hash = {a}::varchar AND revoked_at IS NULL "
+        f"AND scope = {b}::varchar) THEN ({sql}) END"
     )
 
 

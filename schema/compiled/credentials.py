@@ -20,13 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from db.models import ApiKey, User
 from services import auth
 from services.principal import Principal
 
 MAX_CREDENTIALS = 10_000
-# The touch of an API key's last use, as db/repositories/accounts.touch_api_key: at most once a minute.
-_TOUCH_EVERY = "interval '1 minute'"
 
 
 @dataclass(frozen=True)
@@ -34,32 +31,12 @@ class Known:
     """A credential that authenticated: who it is, and what the statement must find still true."""
 
     principal: Principal
-    kind: str  # "user" | "key": which check `guarded` writes
+    kind: str  # "user" | "key": which check accounts_repo.guarded_by_credential writes
     values: tuple[Any, ...]  # the check's parameters (the key's touch adds `now` per request)
     expires_at: datetime | None = None  # a login token's `exp`
 
     def parameters(self, now: datetime) -> tuple[Any, ...]:
         return (*self.values, now) if self.kind == "key" else self.values
-
-
-def guarded(sql: str, kind: str, first: int) -> str:
-    """`sql` (a SELECT of one text value) answered only while the credential holds; else NULL.
-    The check's parameters are numbered from `$first` on."""
-    users, keys = User.__table__.name, ApiKey.__table__.name  # type: ignore[attr-defined]
-    a, b, c, d = (f"${first + i}" for i in range(4))
-    if kind == "user":
-        return (
-            f"SELECT CASE WHEN EXISTS (SELECT 1 FROM {users} WHERE id = {a}::uuid AND active "
-            f"AND token_generation = {b}::integer AND role = {c}::varchar AND department = {d}::varchar) "
-            f"THEN ({sql}) END"
-        )
-    # A data-modifying WITH runs once, whether or not the query reads it; it sees the same snapshot.
-    return (
-        f"WITH touched AS (UPDATE {keys} SET last_used_at = {c}::timestamptz WHERE key_hash = {a}::varchar "
-        f"AND revoked_at IS NULL AND (last_used_at IS NULL OR last_used_at < {c}::timestamptz - {_TOUCH_EVERY})) "
-        f"SELECT CASE WHEN EXISTS (SELECT 1 FROM {keys} WHERE key_hash = {a}::varchar AND revoked_at IS NULL "
-        f"AND scope = {b}::varchar) THEN ({sql}) END"
-    )
 
 
 class KnownCredentials:
@@ -83,7 +60,6 @@ class KnownCredentials:
 
     def remember(self, credential: str, principal: Principal, now: datetime) -> None:
         """After `credential` authenticated in full as `principal`."""
-        credential = credential.strip()
         known: Known | None
         if credential.startswith(auth.API_KEY_PREFIX):
             known = Known(principal, "key", (auth.hash_api_key(credential), principal.scope))

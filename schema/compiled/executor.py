@@ -17,7 +17,8 @@ from graphql import GraphQLError, OperationType, get_operation_ast, parse, speci
 from graphql.execution.values import get_variable_values
 from strawberry.types import ExecutionResult
 
-from schema.compiled.credentials import Known, KnownCredentials, guarded
+from db.repositories import accounts as accounts_repo
+from schema.compiled.credentials import Known, KnownCredentials
 from schema.compiled.mapping import unmapped_enums
 from schema.compiled.planner import NotCompilable, Plan, Planner, RefusedArguments
 from schema.limits import Limits, check_inputs, query_cost, validation_rules
@@ -188,7 +189,7 @@ class CompiledReads:
         statement = plan.sql
         if known is not None:
             statement = plan.guarded.get(known.kind) or plan.guarded.setdefault(
-                known.kind, guarded(plan.sql, known.kind, len(plan.order) + 1)
+                known.kind, accounts_repo.guarded_by_credential(plan.sql, known.kind, len(plan.order) + 1)
             )
             params = [*params, *known.parameters(now)]
         try:
