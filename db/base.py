@@ -44,4 +44,6 @@ class Versioned:
     def __mapper_args__(cls) -> dict[str, Any]:
         # The mapped subclass has its __table__ when this runs; a mixin cannot declare it without
         # clashing with DeclarativeBase's own declaration of the attribute.
-        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+        # eager_defaults: server-made values (numbers like T-000123, timestamps) come back in the
+        # INSERT's or UPDATE's RETURNING instead of a SELECT of their own when first read.
+        return {"version_id_col": cls.__table__.c.version, "eager_defaults": True}  # type: ignore[attr-defined]

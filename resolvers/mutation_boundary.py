@@ -22,6 +22,7 @@ from typing import Any, Generic, Protocol, TypeVar
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from schema.compiled.payloads import Committed
 from schema.context import Info
 from schema.types.common import UserError, user_errors
 from services.errors import DomainError
@@ -68,7 +69,13 @@ class Answer(Generic[T, P]):
 
     async def __call__(self, info: Info, action: Work[T]) -> P:
         result, errors = await mutate(info, action)
-        return self.payload(**{self.field: None if result is None else self.convert(result)}, errors=errors)
+        value = None if result is None else self.convert(result)
+        row_id = getattr(result, "id", None)
+        if value is not None and isinstance(row_id, uuid.UUID):
+            # The committed row's id travels with it: the compiled path may render the payload's
+            # selection in one statement (schema/compiled/payloads.py); graphql-core completes `value` else.
+            value = Committed(value, row_id)
+        return self.payload(**{self.field: value}, errors=errors)
 
 
 def given(value: object) -> bool:

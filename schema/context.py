@@ -71,12 +71,21 @@ class Context:
     database_unavailable: bool = False  # set by the error mask on a lost database: HTTP answers 503
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
     connection_params: dict[str, Any] | None = None
+    # The compiled read path (schema/compiled), which renders mutation payloads; None: strawberry does.
+    compiled: Any = None
     reads: ReadScope = field(init=False)
-    loaders: DataLoaders = field(init=False)
+    _loaders: DataLoaders | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.reads = ReadScope(self.services.db)
-        self.loaders = DataLoaders.for_request(self.reads)
+
+    @property
+    def loaders(self) -> DataLoaders:
+        """The request's DataLoaders, made on first use: a request answered by the compiled path (a
+        mutation's payload included) never needs the two dozen of them."""
+        if self._loaders is None:
+            self._loaders = DataLoaders.for_request(self.reads)
+        return self._loaders
 
     @property
     def clock(self) -> Clock:
@@ -88,7 +97,7 @@ class Context:
     async def after_commit(self) -> None:
         """A mutation committed: later reads in this request must see it, not the old snapshot."""
         await self.reads.close()
-        self.loaders = DataLoaders.for_request(self.reads)
+        self._loaders = None
 
     def for_rendering(self) -> Context:
         """A context with the same caller and a fresh snapshot, to render one subscription event."""

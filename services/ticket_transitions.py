@@ -90,10 +90,13 @@ async def record(
     *,
     changes: dict[str, Any] | None = None,
     internal: bool = False,
+    escalated: bool | None = None,
     **extra: Any,
 ) -> None:
-    """`internal`: the activity is about an INTERNAL comment or a note (hidden from API keys' timelines)."""
-    escalated = bool(await repo.escalated_ticket_ids(uow.session, [ticket.id]))
+    """`internal`: the activity is about an INTERNAL comment or a note (hidden from API keys' timelines).
+    `escalated`: whether the ticket has an escalation, when the caller knows (a ticket just opened has none)."""
+    if escalated is None:
+        escalated = bool(await repo.escalated_ticket_ids(uow.session, [ticket.id]))
     given = changes or {}
     previous = {k: given[k][0] for k in _FILTERED_FIELDS if isinstance(given.get(k), list)}
     if previous:

@@ -86,7 +86,9 @@ async def open_ticket(
         "resolutionDueAt": due.resolution,
         **extra,
     }
-    await record(uow, ticket, "opened", f"opened{via}: {subject}", "TICKET_OPENED", changes=changes, **extra)
+    await record(
+        uow, ticket, "opened", f"opened{via}: {subject}", "TICKET_OPENED", changes=changes, escalated=False, **extra
+    )
     return ticket
 
 

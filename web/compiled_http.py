@@ -59,8 +59,7 @@ async def answer(view: TandemGraphQL, request: Request, credential: str | None) 
         reads.credentials.forget(credential)  # deactivated, revoked, role changed: authenticate in full
         return None
     compiled_reads.COUNTS["compiled"] += 1
-    response = Response(
-        b'{"data":' + data.encode() + b"}", media_type=view.negotiate_media_type(request.headers.get("accept"))
-    )
+    body = data.body() if isinstance(data, compiled_reads.TimedOut) else b'{"data":' + data.encode() + b"}"
+    response = Response(body, media_type=view.negotiate_media_type(request.headers.get("accept")))
     response.headers.add_vary_header("Accept")  # as TandemGraphQL.create_response
     return response

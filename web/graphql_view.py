@@ -228,10 +228,12 @@ class TandemGraphQL(GraphQL[Context, None]):
 
     async def _http_context(self, request: Request, credential: str | None) -> Context:
         ctx = Context(services=self.services, request=request)
+        if (reads := compiled_reads.for_view(self)).mode != "reference":
+            ctx.compiled = reads
         ctx.request_id = request.scope.get("state", {}).get("request_id", ctx.request_id)
         if credential:
             try:
-                ctx.principal = await authenticate(self.services, credential)
+                ctx.principal = await self._principal_of(credential)
             except Exception as exc:
                 if not outage.is_database_unavailable(exc):
                     raise
@@ -240,10 +242,24 @@ class TandemGraphQL(GraphQL[Context, None]):
                 return ctx
             if ctx.principal is None:
                 ctx.auth_error = "invalid, expired or revoked credential"
-            elif (reads := compiled_reads.for_view(self)).mode == "compiled":
-                # Its next compiled reads check it inside their own statement (schema/compiled/credentials.py).
-                reads.credentials.remember(credential, ctx.principal, self.services.clock.now())
         return ctx
+
+    async def _principal_of(self, credential: str) -> Any:
+        """Who `credential` is. A credential that authenticated before (schema/compiled/credentials.py)
+        is checked by one autocommit statement, the stored rows against what was remembered; otherwise,
+        or when they no longer agree, it is authenticated in full (its own transaction) and remembered."""
+        reads = compiled_reads.for_view(self)
+        now = self.services.clock.now()
+        if reads.mode != "reference":
+            known = reads.credentials.get(credential, now)
+            if known is not None:
+                if await reads.credential_holds(known, now):
+                    return known.principal
+                reads.credentials.forget(credential)  # deactivated, revoked, role changed: in full again
+        principal = await authenticate(self.services, credential)
+        if principal is not None and reads.mode != "reference":
+            reads.credentials.remember(credential, principal, now)
+        return principal
 
     async def get_context(self, request: Any, response: Any) -> Context:
         # Only WebSocket connections come here (HTTP builds its context in `run`); the principal is

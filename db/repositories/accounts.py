@@ -91,6 +91,11 @@ def guarded_by_credential(sql: str, kind: str, first: int) -> str:
     )
 
 
+def credential_check(kind: str) -> str:
+    """One statement answering non-NULL while the credential holds (`guarded_by_credential`'s check alone)."""
+    return guarded_by_credential("SELECT true", kind, 1)
+
+
 async def lock_sign_in(session: AsyncSession, address: str) -> None:
     """Serialise the throttle bookkeeping of one client address until the transaction ends, so that
     parallel guesses are counted one after another instead of all passing the check at once. Every

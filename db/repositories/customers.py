@@ -37,7 +37,7 @@ async def page(session: AsyncSession, *, search: str | None, first: int, after: 
 
 async def refresh_timestamps(session: AsyncSession, row: Customer | Contact) -> None:
     await session.flush()
-    await session.refresh(row, ["updated_at", "version"])
+    await rows.refresh_unloaded(session, row, ["updated_at", "version"])
 
 
 async def touch(session: AsyncSession, customer: Customer, now: datetime) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,24 +32,49 @@ class NewEvent:
     occurred_at: datetime | None = None
 
 
+# One statement: the lock, then the rows, their ids drawn in the given order (the ids are taken in
+# the INSERT's projection, which runs above the sort and after the lock's one row was produced).
+_APPEND = text(
+    "WITH held AS MATERIALIZED (SELECT pg_advisory_xact_lock(:lock)) "
+    "INSERT INTO events (type, entity_type, entity_id, payload, actor_id, occurred_at) "
+    "SELECT e.type, e.entity_type, e.entity_id, e.payload, e.actor_id, coalesce(e.occurred_at, now()) "
+    "FROM held, jsonb_to_recordset(CAST(:events AS jsonb)) AS e(n integer, type text, entity_type text, "
+    "entity_id uuid, payload jsonb, actor_id uuid, occurred_at timestamptz) "
+    "ORDER BY e.n RETURNING events.id, events.occurred_at"
+)
+
+
 async def append(session: AsyncSession, events: Sequence[NewEvent]) -> list[Event]:
+    """Append `events` to the log, in order, under EVENT_APPEND_LOCK (held until the commit)."""
     if not events:
         return []
-    await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": EVENT_APPEND_LOCK})
     rows = [
+        {
+            "n": n,
+            "type": e.type,
+            "entity_type": e.entity_type,
+            "entity_id": e.entity_id,
+            "payload": e.payload,
+            "actor_id": e.actor_id,
+            "occurred_at": e.occurred_at,
+        }
+        for n, e in enumerate(events)
+    ]
+    result = await session.execute(
+        _APPEND, {"lock": EVENT_APPEND_LOCK, "events": orjson.dumps(rows, default=str).decode()}
+    )
+    return [
         Event(
+            id=event_id,
             type=e.type,
             entity_type=e.entity_type,
             entity_id=e.entity_id,
             payload=e.payload,
             actor_id=e.actor_id,
-            **({"occurred_at": e.occurred_at} if e.occurred_at else {}),
+            occurred_at=occurred_at,
         )
-        for e in events
+        for e, (event_id, occurred_at) in zip(events, result.all(), strict=True)
     ]
-    session.add_all(rows)
-    await session.flush()
-    return rows
 
 
 async def latest_id(session: AsyncSession) -> int:

@@ -85,9 +85,16 @@ class Table(Generic[M]):
             row.created_at = row.updated_at = now
         session.add(row)
         await session.flush()
-        if self.generated:
-            await session.refresh(row, self.generated)
+        await refresh_unloaded(session, row, self.generated)
         return row
+
+
+async def refresh_unloaded(session: AsyncSession, row: Any, names: Sequence[str]) -> None:
+    """Read back those of `names` the flush did not bring back already: a versioned model's INSERT or
+    UPDATE returns its server-made values itself (db/base.py, eager_defaults), others need a SELECT."""
+    unloaded = inspect(row).unloaded
+    if missing := [name for name in names if name in unloaded]:
+        await session.refresh(row, missing)
 
 
 async def children_of(

@@ -9,6 +9,10 @@ the same scope. When they do not, the statement answers NULL, the credential is 
 request is authenticated in full again (401 for a deactivated user, the new scope after a role
 change). So a deactivated user's token stops working on its very next request, as before.
 
+A request that does not compile (a mutation, a read on the reference executor) with a remembered
+credential checks the same condition in one autocommit statement of its own
+(`CompiledReads.credential_holds`) instead of the full authentication's transaction.
+
 Only credentials that authenticated are remembered (a guessed token costs what it always did); the
 cache is bounded, least recently used first out; a login token is dropped at its expiry.
 """

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -21,7 +22,7 @@ from db.repositories import accounts as accounts_repo
 from schema.compiled.credentials import Known, KnownCredentials
 from schema.compiled.mapping import unmapped_enums
 from schema.compiled.planner import NotCompilable, Plan, Planner, RefusedArguments
-from schema.limits import Limits, check_inputs, query_cost, validation_rules
+from schema.limits import Limits, check_inputs, query_cost, statement_cancelled, stopped, validation_rules
 from services import outage
 from services.access import MATRIX, column_of
 
@@ -49,6 +50,29 @@ class _Lru(OrderedDict[Any, Any]):
 
 _MISSING = object()
 REJECTED = "\0rejected"  # the credential check inside the statement failed (never JSON text)
+
+
+@dataclass(frozen=True)
+class TimedOut:
+    """The statement ran past statement_timeout: answered as the reference answers a slow read (a
+    TIMEOUT at each list or node, null bubbling to `data` from a non-null one), without running the
+    same slow read a second time on the reference. The statement cannot tell which of its lists was
+    the slow one, so each has the error."""
+
+    data: dict[str, Any] | None
+    errors: list[GraphQLError]
+
+    @classmethod
+    def of(cls, plan: Plan, ms: int | None) -> TimedOut:
+        errors = [stopped([node], [key], ms) for key, node, _ in plan.reads]
+        if any(non_null for _, _, non_null in plan.reads):
+            return cls(None, errors)
+        if plan.cursors:  # its value came from the cancelled statement too; the field is non-null
+            return cls(None, errors + [stopped([node], [key], ms) for key, node in plan.cursors])
+        return cls({key: None for key, _, _ in plan.reads} | dict.fromkeys(plan.typenames, "Query"), errors)
+
+    def body(self) -> bytes:
+        return orjson.dumps({"data": self.data, "errors": [error.formatted for error in self.errors]})
 
 
 def shape(value: Any) -> Any:
@@ -91,6 +115,9 @@ class CompiledReads:
         if answer is None:
             COUNTS["reference"] += 1
             return None
+        if isinstance(answer, TimedOut):
+            COUNTS["compiled"] += 1
+            return ExecutionResult(data=answer.data, errors=answer.errors)
         if self.mode == "compare":
             return await self._compare(answer, request_data, context)
         COUNTS["compiled"] += 1
@@ -143,7 +170,7 @@ class CompiledReads:
             log.debug("not compiled: %s", why)
             return None
 
-    async def _answer(self, request_data: Any, context: Any) -> str | None:
+    async def _answer(self, request_data: Any, context: Any) -> str | TimedOut | None:
         principal = getattr(context, "principal", None)
         if principal is None:
             return None  # no caller: the reference writes the UNAUTHENTICATED errors
@@ -158,9 +185,9 @@ class CompiledReads:
 
     async def answer(
         self, query: Any, raw: Any, name: str | None, principal: Any, now: Any, known: Known | None = None
-    ) -> str | None:
-        """The response's `data` as JSON text, None for the reference executor to answer, or REJECTED:
-        `known`'s credential no longer holds (checked inside the same statement)."""
+    ) -> str | TimedOut | None:
+        """The response's `data` as JSON text, None for the reference executor to answer, REJECTED:
+        `known`'s credential no longer holds (checked inside the same statement), or TimedOut."""
         raw = raw or {}
         if not isinstance(query, str) or not isinstance(raw, dict):
             return None
@@ -198,11 +225,19 @@ class CompiledReads:
         except Exception as exc:
             if outage.is_database_unavailable(exc):
                 return None  # the reference path answers an outage (503) as it always has
+            if statement_cancelled(exc):
+                return TimedOut.of(plan, self.db.statement_timeout_ms)
             if self.mode == "compare":
                 raise
             log.exception("compiled read failed; answered by the reference executor")
             return None
         return REJECTED if answer is None else answer
+
+    async def credential_holds(self, known: Known, now: Any) -> bool:
+        """`known`'s credential still holds (the check compiled statements make, on its own)."""
+        statement = accounts_repo.credential_check(known.kind)
+        async with self.engine.connect() as conn:
+            return (await conn.exec_driver_sql(statement, tuple(known.parameters(now)))).scalar_one() is not None
 
     def _too_costly(self, plan: Plan, document: Any, operation: Any, coerced: Any, raw: dict[str, Any]) -> bool:
         firsts = plan.firsts(coerced)

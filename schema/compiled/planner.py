@@ -29,6 +29,7 @@ from graphql import (
     OperationDefinitionNode,
     get_named_type,
     is_abstract_type,
+    is_non_null_type,
 )
 from graphql.execution.values import get_directive_values
 from sqlalchemy import String, Text, Uuid, and_, case, cast, func, literal_column, select
@@ -67,6 +68,12 @@ class Plan:
     roots: list[RootList | NodeRoot]
     costs: dict[tuple[Any, ...], int] = field(default_factory=dict)
     guarded: dict[str, str] = field(default_factory=dict)  # `sql` behind a credential check, per kind
+    # For a statement that times out (executor.py TimedOut): the lists and nodes it reads, as (response
+    # key, field node, non-null), the keys of `eventCursor` (cheap: the reference answers it) and of
+    # `__typename` at the root.
+    reads: list[tuple[str, FieldNode, bool]] = field(default_factory=list)
+    cursors: list[tuple[str, FieldNode]] = field(default_factory=list)
+    typenames: list[str] = field(default_factory=list)
 
     def parameters(self, variables: Any, now: Any) -> list[Any] | None:
         values: dict[str, Any] = {sql.NOW: now}
@@ -370,12 +377,20 @@ class Planner:
     def plan(self) -> Plan:
         query_type: Any = self.schema.query_type
         pairs: list[tuple[str, Any]] = []
+        reads: list[tuple[str, FieldNode, bool]] = []
+        cursors: list[tuple[str, FieldNode]] = []
+        typenames: list[str] = []
         fields = self.collect(query_type, [self.operation])  # type: ignore[list-item]
         for key, nodes in fields.items():
             name = nodes[0].name.value
             if name == "__typename":
                 pairs.append((key, sql.quoted(query_type.name)))
+                typenames.append(key)
                 continue
+            if name == "eventCursor":
+                cursors.append((key, nodes[0]))
+            elif name in query_type.fields:
+                reads.append((key, nodes[0], is_non_null_type(query_type.fields[name].type)))
             if Action.READ not in self.actions:
                 raise NotCompilable("may not read")
             if name == "eventCursor":
@@ -400,4 +415,12 @@ class Planner:
             raise NotCompilable("too many root fields")
         compiled = select(cast(sql.json_object(pairs), Text)).compile(dialect=_DIALECT)
         fixed = compiled.construct_params()
-        return Plan(compiled.string, list(compiled.positiontup or []), dict(fixed), self.roots)
+        return Plan(
+            compiled.string,
+            list(compiled.positiontup or []),
+            dict(fixed),
+            self.roots,
+            reads=reads,
+            cursors=cursors,
+            typenames=typenames,
+        )

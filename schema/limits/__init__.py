@@ -26,7 +26,7 @@ from schema.limits.cost import QueryTooComplex, query_cost
 from schema.limits.extension import RequestLimits
 from schema.limits.inputs import MAX_INPUT_ERRORS, InputRefused, check_inputs
 from schema.limits.rules import alias_rule, depth_rule, directive_rule, validation_rules
-from schema.limits.timeouts import timed_out, timeout_error
+from schema.limits.timeouts import statement_cancelled, stopped, timed_out, timeout_error
 
 __all__ = [
     "MAX_INPUT_ERRORS",
@@ -43,6 +43,8 @@ __all__ = [
     "depth_rule",
     "directive_rule",
     "query_cost",
+    "statement_cancelled",
+    "stopped",
     "timed_out",
     "timeout_error",
     "validation_rules",

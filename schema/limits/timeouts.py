@@ -23,13 +23,23 @@ def timed_out(error: GraphQLError, errors: list[GraphQLError]) -> bool:
     return state == IN_FAILED_TRANSACTION and any(_sqlstate(e.original_error) == QUERY_CANCELED for e in errors)
 
 
+def statement_cancelled(exc: BaseException) -> bool:
+    """`exc` (as SQLAlchemy raises it) is a statement PostgreSQL cancelled for its statement_timeout."""
+    return _sqlstate(exc) == QUERY_CANCELED
+
+
 def timeout_error(error: GraphQLError, context: Any) -> GraphQLError:
     services = getattr(context, "services", None)
     ms = getattr(getattr(services, "db", None), "statement_timeout_ms", None)
+    return stopped(error.nodes, error.path, ms)
+
+
+def stopped(nodes: Any, path: Any, ms: int | None) -> GraphQLError:
+    """The TIMEOUT error of the field at `path` (its `nodes`) under a statement timeout of `ms`."""
     limit = f"longer than {ms} ms" if ms else "too long"
     return GraphQLError(
         f"the request took {limit} and was stopped",
-        nodes=error.nodes,
-        path=error.path,
+        nodes=nodes,
+        path=path,
         extensions={"code": "TIMEOUT", **({"timeoutMs": ms} if ms else {})},
     )

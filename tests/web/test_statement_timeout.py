@@ -130,3 +130,59 @@ async def test_the_app_engine_runs_with_the_configured_timeout(db_url, services)
         assert await timeout_of(plain) == "0"
     finally:
         await plain.dispose()
+
+
+BOARD = "{ tickets(first: 5) { totalCount edges { node { number } } } eventCursor }"
+# A nullable root: the other fields keep their values (the id names no ticket, but is looked up).
+NODE = '{ node(id: "VGlja2V0OjhmODMyM2YxLTNkNzYtNDlkYS1hOTk3LWM5MWI4ZWE5OTIyOQ==") { id } __typename }'
+READS = {BOARD: (None, ["tickets"]), NODE: ({"node": None, "__typename": "Query"}, ["node"])}
+
+
+@pytest.mark.parametrize("query", list(READS), ids=["board", "node"])
+@pytest.mark.parametrize("way", ["full", "short"])
+async def test_a_compiled_read_that_times_out_is_answered_timeout_and_not_run_again(
+    db_url, clock, way, query, no_error_logs
+):
+    """The compiled statement waits on a lock until statement_timeout cancels it: the answer is the
+    reference's (a TIMEOUT at each root field that reads, null bubbling from the non-null `tickets`),
+    and the same slow read is not run a second time on the reference executor."""
+    from schema.compiled import executor
+
+    settings = settings_for(db_url, TANDEM_STATEMENT_TIMEOUT_MS=str(TIMEOUT_MS), TANDEM_READ_EXECUTOR="compiled")
+    db = Database.connect(db_url, pool_size=2, statement_timeout_ms=settings.statement_timeout_ms)
+    services = AppServices(db=db, clock=clock, tokens=TokenService(TEST_SECRET, timedelta(hours=12)), settings=settings)
+    locker = Database.connect(db_url, pool_size=1)
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=create_app(settings, services)), base_url="http://tandem.test"
+        ) as client:
+            gql = GraphQLClient(client)
+            token = (await UserFactory(services).create("SERVICE")).token
+            if way == "short":
+                await gql.ok(query, token=token)  # the credential is remembered: the next read is one statement
+            async with locker.engine.connect() as conn, conn.begin():
+                await conn.execute(text("LOCK TABLE tickets IN ACCESS EXCLUSIVE MODE"))
+                before = dict(executor.COUNTS)
+                started = time.monotonic()
+                body = await gql(query, token=token)
+                assert time.monotonic() - started < 3
+                assert executor.COUNTS["reference"] == before["reference"], "the reference did not run it again"
+                assert executor.COUNTS["compiled"] == before["compiled"] + 1
+            data, path = READS[query]
+            # As the reference answers it (checked by running these reads there under the same lock).
+            assert body == {
+                "data": data,
+                "errors": [
+                    {
+                        "message": "the request took longer than 300 ms and was stopped",
+                        "locations": [{"line": 1, "column": 3}],
+                        "path": path,
+                        "extensions": {"code": "TIMEOUT", "timeoutMs": TIMEOUT_MS},
+                    }
+                ],
+            }
+            # The lock is gone: the same read is answered again.
+            assert "errors" not in await gql(query, token=token)
+    finally:
+        await locker.dispose()
+        await db.dispose()
