@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
-from sqlalchemy import Select, inspect, select
+from sqlalchemy import Select, bindparam, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm.attributes import flag_modified
@@ -61,10 +61,14 @@ class Table(Generic[M]):
         self.model = model
         self.generated = list(generated)
         self._columns = inspect(model).columns
+        # Built once: a statement object memoizes its cache key, so a look-up by id (several per
+        # mutation) skips building the statement and its key again.
+        self._by_id = select(model).where(self._columns["id"] == bindparam("row_id"))
+        self._by_id_locked = for_update(self._by_id)
 
     async def get(self, session: AsyncSession, row_id: uuid.UUID, *, for_update: bool = False) -> M | None:
-        stmt = select(self.model).where(self._columns["id"] == row_id)
-        return (await session.scalars(locked_if(stmt, for_update))).one_or_none()
+        stmt = self._by_id_locked if for_update else self._by_id
+        return (await session.scalars(stmt, {"row_id": row_id})).one_or_none()
 
     async def by_ids(self, session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[M]:
         stmt = select(self.model).where(self._columns["id"].in_(list(ids)))
