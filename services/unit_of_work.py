@@ -1,7 +1,8 @@
 """One business action = one transaction: its changes, its audit rows and its events commit together.
 
-Events are buffered while the action runs, appended to the durable log just before COMMIT, and
-announced to listeners only after the commit succeeded; a rollback drops them.
+Audit rows and events are buffered while the action runs, written in one statement just before
+COMMIT (db/repositories/events.py `append`), and the events are announced to listeners only after
+the commit succeeded; a rollback drops them.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from db.models import Activity, Event
-from db.repositories import activity as activity_repo
 from db.repositories import events as events_repo
 from db.repositories import idempotency as idempotency_repo
 from db.repositories.events import NewEvent
@@ -60,6 +60,7 @@ class UnitOfWork:
         self.clock = clock
         self.now = clock.now()  # one instant for the whole action: all its rows agree on it
         self._events: list[NewEvent] = []
+        self._activities: list[Activity] = []
         self.committed_events: list[Event] = []
 
     @property
@@ -80,14 +81,15 @@ class UnitOfWork:
         payload: dict[str, Any] | None = None,
         internal: bool = False,
     ) -> None:
-        """Write the audit row for an accepted change and, when `event` is given, buffer its event.
+        """Record the audit row of an accepted change and, when `event` is given, its event (both are
+        written at the end of the unit of work, just before COMMIT).
 
         `internal`: the change is about something API keys may not read (an INTERNAL comment, a
         consultation note); timelines then hide the row from them too."""
         if event is not None and event not in EVENT_TYPES:
             raise ValueError(f"unknown event type {event!r}: add it to services/realtime/event_types.py")
-        activity_repo.add(
-            self.session,
+        # Written with the events at the end of the unit of work, in one statement (_append_events).
+        self._activities.append(
             Activity(
                 at=self.now,
                 actor_id=self.actor_id,
@@ -99,7 +101,7 @@ class UnitOfWork:
                 customer_id=customer_id,
                 order_id=order_id,
                 internal=internal,
-            ),
+            )
         )
         if event:
             self._events.append(
@@ -177,7 +179,7 @@ class UnitOfWork:
         return await load(record.result_id)
 
     async def _append_events(self) -> list[Event]:
-        return await events_repo.append(self.session, self._events)
+        return await events_repo.append(self.session, self._events, self._activities)
 
 
 @asynccontextmanager

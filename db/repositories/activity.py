@@ -13,10 +13,6 @@ from db.repositories.pagination import Page, by_int, fetch_page
 _KEYS = [by_int(Activity.seq)]
 
 
-def add(session: AsyncSession, row: Activity) -> None:
-    session.add(row)
-
-
 def _visible(stmt: Select[Activity], include_internal: bool) -> Select[Activity]:
     """Rows about internal matters (Activity.internal) only for callers who may read internal comments.
 

@@ -12,7 +12,7 @@ import orjson
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Event, EventLogState
+from db.models import Activity, Event, EventLogState
 
 # Every transaction that appends events takes this transaction-scoped advisory lock first. Ids are
 # drawn from a sequence at INSERT, not at COMMIT: without the lock a slow transaction could commit
@@ -32,37 +32,77 @@ class NewEvent:
     occurred_at: datetime | None = None
 
 
-# One statement: the lock, then the rows, their ids drawn in the given order (the ids are taken in
-# the INSERT's projection, which runs above the sort and after the lock's one row was produced).
-_APPEND = text(
-    "WITH held AS MATERIALIZED (SELECT pg_advisory_xact_lock(:lock)) "
+# The audit rows and the events of a unit of work in one statement, at its end: the activity rows,
+# then the append lock, then the events, their ids drawn in the given order (in the INSERT's
+# projection, which runs above the sort and after the lock's one row was produced).
+_ACTIVITY = (
+    "INSERT INTO activity (at, actor_id, action, entity_type, entity_id, summary, changes, customer_id, "
+    "order_id, internal) SELECT a.at, a.actor_id, a.action, a.entity_type, a.entity_id, a.summary, a.changes, "
+    "a.customer_id, a.order_id, a.internal FROM jsonb_to_recordset(CAST(:activities AS jsonb)) AS a(n integer, "
+    "at timestamptz, actor_id uuid, action text, entity_type text, entity_id uuid, summary text, changes jsonb, "
+    "customer_id uuid, order_id uuid, internal boolean) ORDER BY a.n"
+)
+_EVENTS = (
     "INSERT INTO events (type, entity_type, entity_id, payload, actor_id, occurred_at) "
     "SELECT e.type, e.entity_type, e.entity_id, e.payload, e.actor_id, coalesce(e.occurred_at, now()) "
     "FROM held, jsonb_to_recordset(CAST(:events AS jsonb)) AS e(n integer, type text, entity_type text, "
     "entity_id uuid, payload jsonb, actor_id uuid, occurred_at timestamptz) "
     "ORDER BY e.n RETURNING events.id, events.occurred_at"
 )
+_HELD = "held AS MATERIALIZED (SELECT pg_advisory_xact_lock(:lock))"
+# A data-modifying WITH runs once and to completion whether or not the main statement reads it.
+_BOTH = text(f"WITH written AS ({_ACTIVITY}), {_HELD} {_EVENTS}")
+_EVENTS_ONLY = text(f"WITH {_HELD} {_EVENTS}")
+_ACTIVITY_ONLY = text(_ACTIVITY)
+_ACTIVITY_COLUMNS = (
+    "at",
+    "actor_id",
+    "action",
+    "entity_type",
+    "entity_id",
+    "summary",
+    "changes",
+    "customer_id",
+    "order_id",
+    "internal",
+)
 
 
-async def append(session: AsyncSession, events: Sequence[NewEvent]) -> list[Event]:
-    """Append `events` to the log, in order, under EVENT_APPEND_LOCK (held until the commit)."""
-    if not events:
+def _json(rows: list[dict[str, Any]]) -> str:
+    return orjson.dumps(rows, default=str).decode()  # default: asyncpg's own UUID type
+
+
+async def append(session: AsyncSession, events: Sequence[NewEvent], activities: Sequence[Activity] = ()) -> list[Event]:
+    """Write `activities` (audit rows) and append `events` to the log, each in order, the events
+    under EVENT_APPEND_LOCK (held until the commit). Pending ORM changes are flushed first, so the
+    rows they create exist for the audit rows' references."""
+    if not events and not activities:
         return []
-    rows = [
-        {
-            "n": n,
-            "type": e.type,
-            "entity_type": e.entity_type,
-            "entity_id": e.entity_id,
-            "payload": e.payload,
-            "actor_id": e.actor_id,
-            "occurred_at": e.occurred_at,
-        }
-        for n, e in enumerate(events)
-    ]
-    result = await session.execute(
-        _APPEND, {"lock": EVENT_APPEND_LOCK, "events": orjson.dumps(rows, default=str).decode()}
+    await session.flush()
+    params: dict[str, Any] = {}
+    if activities:
+        params["activities"] = _json(
+            [{"n": n, **{c: getattr(a, c) for c in _ACTIVITY_COLUMNS}} for n, a in enumerate(activities)]
+        )
+    if not events:
+        await session.execute(_ACTIVITY_ONLY, params)
+        return []
+    params["lock"] = EVENT_APPEND_LOCK
+    params["events"] = _json(
+        [
+            {
+                "n": n,
+                "type": e.type,
+                "entity_type": e.entity_type,
+                "entity_id": e.entity_id,
+                "payload": e.payload,
+                "actor_id": e.actor_id,
+                "occurred_at": e.occurred_at,
+            }
+            for n, e in enumerate(events)
+        ]
     )
+    result = await session.execute(_BOTH if activities else _EVENTS_ONLY, params)
     return [
         Event(
             id=event_id,

@@ -63,3 +63,55 @@ async def test_a_second_append_waits_for_the_first_commit(services):
     await first.commit()
     await first.close()
     assert await asyncio.wait_for(waiting, 10) > early.id
+
+
+async def test_audit_rows_and_events_are_written_together_in_one_statement(services):
+    from db.models import Activity
+
+    wanted = new_events(2)
+    activities = [
+        Activity(
+            at=e.occurred_at,
+            actor_id=None,
+            action="ticket.opened",
+            entity_type="Ticket",
+            entity_id=e.entity_id,
+            summary=f"Ticket {n} opened: 机器停了",
+            changes={"priority": ["LOW", "HIGH"]},
+            customer_id=None,
+            order_id=None,
+            internal=n == 1,
+        )
+        for n, e in enumerate(wanted)
+    ]
+    async with services.db.sessions() as session, session.begin():
+        with statements(services.db.engine) as seen:
+            appended = await events_repo.append(session, wanted, activities)
+    assert len(seen) == 1 and len(appended) == 2, seen
+    async with services.db.sessions() as session:
+        stored = (
+            await session.scalars(
+                select(Activity).where(Activity.entity_id.in_([e.entity_id for e in wanted])).order_by(Activity.seq)
+            )
+        ).all()
+    assert [(a.entity_id, a.summary, a.changes, a.internal, a.at) for a in stored] == [
+        (a.entity_id, a.summary, a.changes, a.internal, a.at) for a in activities
+    ]
+
+
+async def test_audit_rows_without_events_take_no_lock(services):
+    from db.models import Activity
+
+    row = Activity(
+        at=datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
+        action="user.updated",
+        entity_type="User",
+        entity_id=uuid.uuid4(),
+        summary="renamed",
+        changes={},
+        internal=False,
+    )
+    async with services.db.sessions() as session, session.begin():
+        with statements(services.db.engine) as seen:
+            assert await events_repo.append(session, [], [row]) == []
+    assert len(seen) == 1 and "advisory" not in seen[0], seen
