@@ -8,9 +8,10 @@ PostGraphile v4 generates; v5 and Hasura use LATERAL joins for the same result),
 the same with `json_agg` in the repository's order. `node(id:)` is a CASE over the mapped Node types
 whose selection compiles, the id binding the type's name and the uuid (nodes.py).
 
-The plan is built from one request's variables but holds only bind parameters: `bindings` turn the
-next request's variables into parameter values, and refuse (the reference runs) when those variables
-would need another statement (another filter shape) or an error (`first` out of range, bad cursor).
+The plan is built from one request's variables but holds only bind parameters for them (the rules'
+constants are literals, sql.inline_constants): `bindings` turn the next request's variables into
+parameter values, and refuse (the reference runs) when those variables would need another statement
+(another filter shape) or an error (`first` out of range, bad cursor).
 """
 
 from __future__ import annotations
@@ -32,23 +33,21 @@ from graphql import (
     is_non_null_type,
 )
 from graphql.execution.values import get_directive_values
-from sqlalchemy import String, Text, Uuid, and_, case, cast, func, literal_column, select
+from sqlalchemy import String, Text, Uuid, case, cast, func, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
-from sqlalchemy.sql import util as sql_util
 
-from db.models import EscalationParticipant, Event
+from db.models import Event
 from schema.compiled import sql
 from schema.compiled.lists import ROOTS
-from schema.compiled.mapping import FIELDS, NODE_TYPES, SLA_FIELDS, TABLES, Scalar, Special, ToMany, ToOne
+from schema.compiled.mapping import FIELDS, NODE_TYPES, TABLES, Scalar, Special, ToMany, ToOne
 from schema.compiled.nodes import NodeRoot
 from schema.compiled.roots import RootList
-from services import sla
+from schema.compiled.specials import EMPTY, Specials
 from services.access import Action
 
 _DIALECT = asyncpg_dialect()
 _MAX_PAIRS = 50  # json_build_object takes at most 100 arguments
-_EMPTY: Any = literal_column("'[]'::json")
 
 
 class NotCompilable(Exception):
@@ -89,7 +88,7 @@ class Plan:
         return tuple(root.arguments(variables).get("first") for root in self.roots)
 
 
-class Planner:
+class Planner(Specials):
     def __init__(
         self,
         schema: GraphQLSchema,
@@ -218,82 +217,10 @@ class Planner:
             target = self._alias(spec.target)
             body = self.object_json(spec.target, nodes, target)
             aggregate = func.json_agg(aggregate_order_by(body, *(target.c[c] for c in spec.order)))
-            rows = select(func.coalesce(aggregate, _EMPTY)).where(target.c[spec.column] == source.c[spec.key])
+            rows = select(func.coalesce(aggregate, EMPTY)).where(target.c[spec.column] == source.c[spec.key])
             return rows.scalar_subquery()
         assert isinstance(spec, Special)
         return getattr(self, "_" + spec.name)(nodes, source)
-
-    def _sla(self, nodes: list[FieldNode], source: Any) -> Any:
-        """services/sla.py's SQL rules over this ticket's row, `now` bound per request."""
-        adapt = sql_util.ClauseAdapter(source).traverse
-        rules = {
-            "first_response": sla.first_response_state_sql,
-            "resolution": sla.resolution_state_sql,
-            "ticket": sla.ticket_state_sql,
-        }
-        pairs = []
-        for key, field_nodes in self.collect(self.schema.get_type("TicketSla"), nodes).items():
-            name = field_nodes[0].name.value
-            if name == "__typename":
-                pairs.append((key, sql.quoted("TicketSla")))
-            elif SLA_FIELDS[name] in rules:
-                pairs.append((key, adapt(sql.with_now_param(rules[SLA_FIELDS[name]](sql.NOW_STAND_IN)))))
-            else:
-                pairs.append((key, sql.iso_datetime(source.c[SLA_FIELDS[name]])))
-        return sql.json_object(pairs)
-
-    def _current_escalation(self, nodes: list[FieldNode], source: Any) -> Any:
-        """The open consultation, else the latest (db/repositories/tickets.py current_escalations)."""
-        e = self._alias("Escalation")
-        return (
-            select(self.object_json("Escalation", nodes, e))
-            .where(e.c.ticket_id == source.c.id)
-            .order_by((e.c.status == "OPEN").desc(), e.c.requested_at.desc(), e.c.id.desc())
-            .limit(1)
-            .scalar_subquery()
-        )
-
-    def _contacts(self, nodes: list[FieldNode], source: Any) -> Any:
-        """Primary first, then oldest first (db/repositories/customers.py contacts_of)."""
-        c = self._alias("Contact")
-        body = self.object_json("Contact", nodes, c)
-        aggregate = func.json_agg(aggregate_order_by(body, c.c.is_primary.desc(), c.c.created_at, c.c.id))
-        return select(func.coalesce(aggregate, _EMPTY)).where(c.c.customer_id == source.c.id).scalar_subquery()
-
-    def _participants(self, nodes: list[FieldNode], source: Any) -> Any:
-        """By name (db/repositories/tickets.py participants_of)."""
-        u = self._alias("User")
-        self.aliases += 1
-        link = EscalationParticipant.__table__.alias(f"r{self.aliases}")
-        body = self.object_json("User", nodes, u)
-        aggregate = func.json_agg(aggregate_order_by(body, u.c.name, u.c.id))
-        return (
-            select(func.coalesce(aggregate, _EMPTY))
-            .select_from(link.join(u, u.c.id == link.c.user_id))
-            .where(link.c.escalation_id == source.c.id)
-            .scalar_subquery()
-        )
-
-    def _notes(self, nodes: list[FieldNode], source: Any) -> Any:
-        """Oldest first (db/repositories/tickets.py notes_of); [] for callers who may not read internal
-        comments (schema/types/tickets.py Escalation.notes), whatever they select."""
-        if Action.READ_INTERNAL_COMMENTS not in self.actions:
-            return _EMPTY
-        c = self._alias("Comment")
-        aggregate = func.json_agg(aggregate_order_by(self.object_json("Comment", nodes, c), c.c.seq))
-        return select(func.coalesce(aggregate, _EMPTY)).where(c.c.escalation_id == source.c.id).scalar_subquery()
-
-    def _review(self, nodes: list[FieldNode], source: Any) -> Any:
-        """Part of the solution's row; null until service reviewed it (schema/types/presale.py SolutionReview.of)."""
-        c = source.c
-        reviewed = and_(c.decision.isnot(None), c.reviewed_at.isnot(None), c.reviewer_id.isnot(None))
-        return case((reviewed, self.object_json("SolutionReview", nodes, source)), else_=None)
-
-    def _current_solution(self, nodes: list[FieldNode], source: Any) -> Any:
-        """The latest revision (the last of opportunities.solutions_of, ordered by revision)."""
-        s = self._alias("Solution")
-        latest = select(self.object_json("Solution", nodes, s)).where(s.c.opportunity_id == source.c.id)
-        return latest.order_by(s.c.revision.desc()).limit(1).scalar_subquery()
 
     # ------------------------------------------------------------------ node(id:)
 
@@ -334,7 +261,7 @@ class Planner:
             elif name == "totalCount":
                 pairs.append((key, count))
             elif name == "pageInfo":
-                pairs.append((key, self._page_info(field_nodes, page, first, has_previous)))
+                pairs.append((key, self._page_info(field_nodes, root, page, first, has_previous)))
             elif name == "edges":
 
                 def edge_json(field_nodes: list[FieldNode] = field_nodes) -> Any:
@@ -344,7 +271,7 @@ class Planner:
                         if edge_field == "__typename":
                             edge_pairs.append((edge_key, sql.quoted(edge_type.name)))
                         elif edge_field == "cursor":
-                            edge_pairs.append((edge_key, page.c._cursor))
+                            edge_pairs.append((edge_key, root.cursor(page)))
                         else:
                             edge_pairs.append((edge_key, self.object_json(node_type_name, edge_nodes, page)))
                     return sql.json_object(edge_pairs)
@@ -352,11 +279,11 @@ class Planner:
                 # The nodes' to-one relations become LEFT JOINs of the page (see `joined`).
                 edge, from_ = self.joined(page, edge_json)
                 aggregate = func.json_agg(aggregate_order_by(edge, page.c._rn))
-                edges = select(func.coalesce(aggregate, _EMPTY)).select_from(from_).where(page.c._rn <= first)
+                edges = select(func.coalesce(aggregate, EMPTY)).select_from(from_).where(page.c._rn <= first)
                 pairs.append((key, edges.scalar_subquery()))
         return sql.json_object(pairs)
 
-    def _page_info(self, nodes: list[FieldNode], page: Any, first: Any, has_previous: Any) -> Any:
+    def _page_info(self, nodes: list[FieldNode], root: RootList, page: Any, first: Any, has_previous: Any) -> Any:
         pairs: list[tuple[str, Any]] = []
         for key, field_nodes in self.collect(self.schema.get_type("PageInfo"), nodes).items():
             name = field_nodes[0].name.value
@@ -367,9 +294,9 @@ class Planner:
             elif name == "hasPreviousPage":
                 value = has_previous
             elif name == "startCursor":
-                value = select(page.c._cursor).where(page.c._rn == 1, page.c._rn <= first).scalar_subquery()
+                value = select(root.cursor(page)).where(page.c._rn == 1, page.c._rn <= first).scalar_subquery()
             else:  # endCursor
-                last = select(page.c._cursor).where(page.c._rn <= first).order_by(page.c._rn.desc()).limit(1)
+                last = select(root.cursor(page)).where(page.c._rn <= first).order_by(page.c._rn.desc()).limit(1)
                 value = last.scalar_subquery()
             pairs.append((key, value))
         return sql.json_object(pairs)
@@ -413,7 +340,8 @@ class Planner:
             raise NotCompilable("nothing to read")  # the reference answers without the database
         if len(pairs) > _MAX_PAIRS:
             raise NotCompilable("too many root fields")
-        compiled = select(cast(sql.json_object(pairs), Text)).compile(dialect=_DIALECT)
+        statement = sql.inline_constants(select(cast(sql.json_object(pairs), Text)), _DIALECT)
+        compiled = statement.compile(dialect=_DIALECT)
         fixed = compiled.construct_params()
         return Plan(
             compiled.string,

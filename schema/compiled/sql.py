@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Text, case, cast, func, literal_column
+from sqlalchemy import DateTime, Text, cast, func, literal_column
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
@@ -22,16 +22,11 @@ def quoted(text: str) -> ColumnElement[Any]:
 def iso_datetime(column: Any) -> ColumnElement[str]:
     """A timestamptz as Python's `datetime.isoformat()` writes the UTC value asyncpg returns
     (what strawberry's DateTime and orjson both write): microseconds only when non-zero, `+00:00`.
-    PostgreSQL's own JSON form trims trailing zeros of the fraction, hence not `to_json(column)`."""
-    utc = func.timezone("UTC", column)
-    fraction = case(
-        (func.extract("microseconds", column) % 1000000 == 0, quoted("")),
-        else_=func.to_char(utc, quoted(".US")),
-    )
-    return case(
-        (column.is_(None), None),
-        else_=func.to_char(utc, quoted('YYYY-MM-DD"T"HH24:MI:SS')).op("||")(fraction).op("||")(quoted("+00:00")),
-    )
+    PostgreSQL's own JSON form trims trailing zeros of the fraction, hence not `to_json(column)`.
+    One to_char with the fraction, whose `.000000` is dropped (the only "." in the text); NULL stays
+    NULL through to_char and `||`."""
+    text = func.to_char(func.timezone("UTC", column), quoted('YYYY-MM-DD"T"HH24:MI:SS.US'))
+    return func.replace(text, quoted(".000000"), quoted("")).op("||")(quoted("+00:00"))
 
 
 def iso_date(column: Any) -> ColumnElement[str]:
@@ -95,3 +90,17 @@ def json_object(pairs: list[tuple[str, Any]]) -> ColumnElement[Any]:
     for key, value in pairs:
         args += [quoted(key), value]
     return func.json_build_object(*args)
+
+
+def inline_constants(statement: Any, dialect: Any) -> Any:
+    """`statement` with every bind parameter that holds a value (the rules' constants: enum values,
+    'UTC', ratios, chr(10)) written as a typed SQL literal; only the per-request parameters (bound with
+    no value) stay `$n`. Fewer parameters to encode per request, and constants the planner can fold."""
+
+    def inline(element: Any) -> Any:
+        if isinstance(element, BindParameter) and element.value is not None and element.callable is None:
+            text = cast(element, element.type).compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+            return literal_column(str(text), type_=element.type)
+        return None
+
+    return visitors.replacement_traverse(statement, {}, inline)  # type: ignore[call-overload]
