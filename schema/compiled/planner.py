@@ -34,7 +34,6 @@ from graphql import (
 )
 from graphql.execution.values import get_directive_values
 from sqlalchemy import String, Text, Uuid, case, cast, func, select
-from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 
 from db.models import Event
@@ -43,11 +42,12 @@ from schema.compiled.lists import ROOTS
 from schema.compiled.mapping import FIELDS, NODE_TYPES, TABLES, Scalar, Special, ToMany, ToOne
 from schema.compiled.nodes import NodeRoot
 from schema.compiled.roots import RootList
-from schema.compiled.specials import EMPTY, Specials
+from schema.compiled.specials import Specials
 from services.access import Action
 
 _DIALECT = asyncpg_dialect()
-_MAX_PAIRS = 50  # json_build_object takes at most 100 arguments
+_MAX_PAIRS = 50  # fields of one object that compile (json_build_object's old limit; wider: the reference)
+_UNBOUND: Any = object()
 
 
 class NotCompilable(Exception):
@@ -74,18 +74,38 @@ class Plan:
     cursors: list[tuple[str, FieldNode]] = field(default_factory=list)
     typenames: list[str] = field(default_factory=list)
 
-    def parameters(self, variables: Any, now: Any) -> list[Any] | None:
-        values: dict[str, Any] = {sql.NOW: now}
+    # Without variables the roots' arguments are the document's literals, the same every request:
+    # bound once (graphql-core's argument coercion and the cursor/id decoding are per-request work).
+    literal: Any = field(default=_UNBOUND, repr=False)  # the bound values, or None (the reference answers)
+    literal_firsts: tuple[Any, ...] | None = field(default=None, repr=False)
+
+    def _bind(self, variables: Any) -> dict[str, Any] | None:
+        values: dict[str, Any] = {}
         for root in self.roots:
             bound = root.bind(variables)
             if bound is None:
                 return None
             values.update(bound)
+        return values
+
+    def parameters(self, variables: Any, now: Any) -> list[Any] | None:
+        if variables:
+            bound = self._bind(variables)
+        else:
+            if self.literal is _UNBOUND:
+                self.literal = self._bind(variables)
+            bound = self.literal
+        if bound is None:
+            return None
         fixed = self.fixed
-        return [values[name] if name in values else fixed[name] for name in self.order]
+        return [now if name == sql.NOW else bound[name] if name in bound else fixed[name] for name in self.order]
 
     def firsts(self, variables: Any) -> tuple[Any, ...]:
-        return tuple(root.arguments(variables).get("first") for root in self.roots)
+        if variables:
+            return tuple(root.arguments(variables).get("first") for root in self.roots)
+        if self.literal_firsts is None:
+            self.literal_firsts = tuple(root.arguments(variables).get("first") for root in self.roots)
+        return self.literal_firsts
 
 
 class Planner(Specials):
@@ -179,7 +199,7 @@ class Planner(Specials):
         for key, field_nodes in fields.items():
             name = field_nodes[0].name.value
             if name == "__typename":
-                pairs.append((key, sql.quoted(type_name)))
+                pairs.append((key, sql.json_constant(type_name)))
                 continue
             spec = FIELDS.get(type_name, {}).get(name)
             if spec is None or (type_name, name) in self.refused:
@@ -212,12 +232,12 @@ class Planner(Specials):
             scope.append((target, on))
             self._joins[id(target)] = scope
             body = self.object_json(spec.target, nodes, target)
-            return case((target.c[spec.key].is_(None), None), else_=body)
+            return sql.json_text(case((target.c[spec.key].is_(None), None), else_=body))
         if isinstance(spec, ToMany):
             target = self._alias(spec.target)
             body = self.object_json(spec.target, nodes, target)
-            aggregate = func.json_agg(aggregate_order_by(body, *(target.c[c] for c in spec.order)))
-            rows = select(func.coalesce(aggregate, EMPTY)).where(target.c[spec.column] == source.c[spec.key])
+            aggregate = sql.json_array(body, *(target.c[c] for c in spec.order))
+            rows = select(aggregate).where(target.c[spec.column] == source.c[spec.key])
             return rows.scalar_subquery()
         assert isinstance(spec, Special)
         return getattr(self, "_" + spec.name)(nodes, source)
@@ -244,7 +264,7 @@ class Planner(Specials):
             root.types.add(type_name)
         if not whens:
             raise NotCompilable("no node type compiles for this selection")
-        return case(*whens, else_=None)
+        return sql.json_text(case(*whens, else_=None))
 
     # ------------------------------------------------------------------ connections and the root
 
@@ -257,7 +277,7 @@ class Planner(Specials):
         for key, field_nodes in self.collect(connection_type, nodes).items():
             name = field_nodes[0].name.value
             if name == "__typename":
-                pairs.append((key, sql.quoted(connection_type.name)))
+                pairs.append((key, sql.json_constant(connection_type.name)))
             elif name == "totalCount":
                 pairs.append((key, count))
             elif name == "pageInfo":
@@ -269,7 +289,7 @@ class Planner(Specials):
                     for edge_key, edge_nodes in self.collect(edge_type, field_nodes).items():
                         edge_field = edge_nodes[0].name.value
                         if edge_field == "__typename":
-                            edge_pairs.append((edge_key, sql.quoted(edge_type.name)))
+                            edge_pairs.append((edge_key, sql.json_constant(edge_type.name)))
                         elif edge_field == "cursor":
                             edge_pairs.append((edge_key, root.cursor(page)))
                         else:
@@ -278,8 +298,7 @@ class Planner(Specials):
 
                 # The nodes' to-one relations become LEFT JOINs of the page (see `joined`).
                 edge, from_ = self.joined(page, edge_json)
-                aggregate = func.json_agg(aggregate_order_by(edge, page.c._rn))
-                edges = select(func.coalesce(aggregate, EMPTY)).select_from(from_).where(page.c._rn <= first)
+                edges = select(sql.json_array(edge, page.c._rn)).select_from(from_).where(page.c._rn <= first)
                 pairs.append((key, edges.scalar_subquery()))
         return sql.json_object(pairs)
 
@@ -288,7 +307,7 @@ class Planner(Specials):
         for key, field_nodes in self.collect(self.schema.get_type("PageInfo"), nodes).items():
             name = field_nodes[0].name.value
             if name == "__typename":
-                value: Any = sql.quoted("PageInfo")
+                value: Any = sql.json_constant("PageInfo")
             elif name == "hasNextPage":
                 value = select(func.count()).select_from(page).scalar_subquery() > first
             elif name == "hasPreviousPage":
@@ -311,7 +330,7 @@ class Planner(Specials):
         for key, nodes in fields.items():
             name = nodes[0].name.value
             if name == "__typename":
-                pairs.append((key, sql.quoted(query_type.name)))
+                pairs.append((key, sql.json_constant(query_type.name)))
                 typenames.append(key)
                 continue
             if name == "eventCursor":
@@ -340,7 +359,7 @@ class Planner(Specials):
             raise NotCompilable("nothing to read")  # the reference answers without the database
         if len(pairs) > _MAX_PAIRS:
             raise NotCompilable("too many root fields")
-        statement = sql.inline_constants(select(cast(sql.json_object(pairs), Text)), _DIALECT)
+        statement = sql.inline_constants(select(sql.json_object(pairs)), _DIALECT)
         compiled = statement.compile(dialect=_DIALECT)
         fixed = compiled.construct_params()
         return Plan(

@@ -8,8 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from graphql import FieldNode
-from sqlalchemy import and_, case, func, literal_column, select
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy import and_, case, select
 from sqlalchemy.sql import util as sql_util
 
 from db.models import EscalationParticipant
@@ -18,7 +17,7 @@ from schema.compiled.mapping import SLA_FIELDS
 from services import sla
 from services.access import Action
 
-EMPTY: Any = literal_column("'[]'::json")
+EMPTY = sql.json_constant([])
 
 
 class Specials:
@@ -53,7 +52,7 @@ class Specials:
         for key, field_nodes in fields.items():
             name = field_nodes[0].name.value
             if name == "__typename":
-                pairs.append((key, sql.quoted("TicketSla")))
+                pairs.append((key, sql.json_constant("TicketSla")))
             elif name == "state":
                 pairs.append((key, sla.combined_state_sql(first, second)))
             elif SLA_FIELDS[name] in values:
@@ -62,7 +61,7 @@ class Specials:
                 pairs.append((key, sql.iso_datetime(source.c[SLA_FIELDS[name]])))
         if states is None:
             return sql.json_object(pairs)
-        return select(sql.json_object(pairs)).select_from(states).scalar_subquery()
+        return sql.json_text(select(sql.json_object(pairs)).select_from(states).scalar_subquery())
 
     def _subquery_name(self) -> str:
         self.aliases += 1
@@ -83,8 +82,8 @@ class Specials:
         """Primary first, then oldest first (db/repositories/customers.py contacts_of)."""
         c = self._alias("Contact")
         body = self.object_json("Contact", nodes, c)
-        aggregate = func.json_agg(aggregate_order_by(body, c.c.is_primary.desc(), c.c.created_at, c.c.id))
-        return select(func.coalesce(aggregate, EMPTY)).where(c.c.customer_id == source.c.id).scalar_subquery()
+        aggregate = sql.json_array(body, c.c.is_primary.desc(), c.c.created_at, c.c.id)
+        return select(aggregate).where(c.c.customer_id == source.c.id).scalar_subquery()
 
     def _participants(self, nodes: list[FieldNode], source: Any) -> Any:
         """By name (db/repositories/tickets.py participants_of)."""
@@ -92,9 +91,9 @@ class Specials:
         self.aliases += 1
         link = EscalationParticipant.__table__.alias(f"r{self.aliases}")
         body = self.object_json("User", nodes, u)
-        aggregate = func.json_agg(aggregate_order_by(body, u.c.name, u.c.id))
+        aggregate = sql.json_array(body, u.c.name, u.c.id)
         return (
-            select(func.coalesce(aggregate, EMPTY))
+            select(aggregate)
             .select_from(link.join(u, u.c.id == link.c.user_id))
             .where(link.c.escalation_id == source.c.id)
             .scalar_subquery()
@@ -106,14 +105,14 @@ class Specials:
         if Action.READ_INTERNAL_COMMENTS not in self.actions:
             return EMPTY
         c = self._alias("Comment")
-        aggregate = func.json_agg(aggregate_order_by(self.object_json("Comment", nodes, c), c.c.seq))
-        return select(func.coalesce(aggregate, EMPTY)).where(c.c.escalation_id == source.c.id).scalar_subquery()
+        aggregate = sql.json_array(self.object_json("Comment", nodes, c), c.c.seq)
+        return select(aggregate).where(c.c.escalation_id == source.c.id).scalar_subquery()
 
     def _review(self, nodes: list[FieldNode], source: Any) -> Any:
         """Part of the solution's row; null until service reviewed it (schema/types/presale.py SolutionReview.of)."""
         c = source.c
         reviewed = and_(c.decision.isnot(None), c.reviewed_at.isnot(None), c.reviewer_id.isnot(None))
-        return case((reviewed, self.object_json("SolutionReview", nodes, source)), else_=None)
+        return sql.json_text(case((reviewed, self.object_json("SolutionReview", nodes, source)), else_=None))
 
     def _current_solution(self, nodes: list[FieldNode], source: Any) -> Any:
         """The latest revision (the last of opportunities.solutions_of, ordered by revision)."""
