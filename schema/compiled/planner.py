@@ -1,12 +1,13 @@
 """Walk a validated query operation and build its ONE statement (SQLAlchemy Core, compiled once).
 
-The statement is `SELECT json_build_object(<root key>, <root value>, …)::text`: every root field is a
-scalar subquery in the same statement, so all of them (and `eventCursor`) read one snapshot. A list
-is a CTE page (keyset, `first + 1` rows, as db/repositories/pagination.py) aggregated with `json_agg`;
-a relation is a correlated scalar subquery building its object with `json_build_object` (the shape
-PostGraphile v4 generates; v5 and Hasura use LATERAL joins for the same result), a to-many relation
-the same with `json_agg` in the repository's order. `node(id:)` is a CASE over the mapped Node types
-whose selection compiles, the id binding the type's name and the uuid (nodes.py).
+The statement is `SELECT '{"<root key>":' || <root value> || …`: the JSON is written as text
+(sql.json_object / json_array, see sql.py for why not json_build_object), every root field a scalar
+subquery in the same statement, so all of them (and `eventCursor`) read one snapshot. A list is a CTE
+page (keyset, `first + 1` rows, as db/repositories/pagination.py) aggregated in page order; a node's
+to-one relations are LEFT JOINs of the page (`joined`), elsewhere a relation is a correlated scalar
+subquery building its object (the shape PostGraphile v4 generates; v5 and Hasura use LATERAL joins),
+a to-many relation the same aggregated in the repository's order. `node(id:)` is a CASE over the
+mapped Node types whose selection compiles, the id binding the type's name and the uuid (nodes.py).
 
 The plan is built from one request's variables but holds only bind parameters for them (the rules'
 constants are literals, sql.inline_constants): `bindings` turn the next request's variables into
