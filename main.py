@@ -26,9 +26,17 @@ T = TypeVar("T")
 
 def app() -> Starlette:
     """ASGI app factory for uvicorn (`uvicorn --factory main:app`)."""
+    import gc
+
     from web.app import create_app
 
-    return create_app(Settings.from_env())
+    application = create_app(Settings.from_env())
+    # Everything loaded so far (modules, the schema, SQLAlchemy's metadata) lives as long as the
+    # process: moved out of the collector's reach, a full collection under load takes ~5 ms instead
+    # of ~90 ms, a pause every request in flight would wait for (the read benchmark's p99).
+    gc.collect()
+    gc.freeze()
+    return application
 
 
 class CommandError(Exception):

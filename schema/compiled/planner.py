@@ -1,16 +1,18 @@
 """Walk a validated query operation and build its ONE statement (SQLAlchemy Core, compiled once).
 
-The statement is `SELECT json_build_object(<root key>, <root value>, …)::text`: every root field is a
-scalar subquery in the same statement, so all of them (and `eventCursor`) read one snapshot. A list
-is a CTE page (keyset, `first + 1` rows, as db/repositories/pagination.py) aggregated with `json_agg`;
-a relation is a correlated scalar subquery building its object with `json_build_object` (the shape
-PostGraphile v4 generates; v5 and Hasura use LATERAL joins for the same result), a to-many relation
-the same with `json_agg` in the repository's order. `node(id:)` is a CASE over the mapped Node types
-whose selection compiles, the id binding the type's name and the uuid (nodes.py).
+The statement is `SELECT '{"<root key>":' || <root value> || …`: the JSON is written as text
+(sql.json_object / json_array, see sql.py for why not json_build_object), every root field a scalar
+subquery in the same statement, so all of them (and `eventCursor`) read one snapshot. A list is a CTE
+page (keyset, `first + 1` rows, as db/repositories/pagination.py) aggregated in page order; a node's
+to-one relations are LEFT JOINs of the page (`joined`), elsewhere a relation is a correlated scalar
+subquery building its object (the shape PostGraphile v4 generates; v5 and Hasura use LATERAL joins),
+a to-many relation the same aggregated in the repository's order. `node(id:)` is a CASE over the
+mapped Node types whose selection compiles, the id binding the type's name and the uuid (nodes.py).
 
-The plan is built from one request's variables but holds only bind parameters: `bindings` turn the
-next request's variables into parameter values, and refuse (the reference runs) when those variables
-would need another statement (another filter shape) or an error (`first` out of range, bad cursor).
+The plan is built from one request's variables but holds only bind parameters for them (the rules'
+constants are literals, sql.inline_constants): `bindings` turn the next request's variables into
+parameter values, and refuse (the reference runs) when those variables would need another statement
+(another filter shape) or an error (`first` out of range, bad cursor).
 """
 
 from __future__ import annotations
@@ -32,23 +34,21 @@ from graphql import (
     is_non_null_type,
 )
 from graphql.execution.values import get_directive_values
-from sqlalchemy import String, Text, Uuid, and_, case, cast, func, literal_column, select
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy import String, Text, Uuid, case, cast, func, select
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
-from sqlalchemy.sql import util as sql_util
 
-from db.models import EscalationParticipant, Event
+from db.models import Event
 from schema.compiled import sql
 from schema.compiled.lists import ROOTS
-from schema.compiled.mapping import FIELDS, NODE_TYPES, SLA_FIELDS, TABLES, Scalar, Special, ToMany, ToOne
+from schema.compiled.mapping import FIELDS, NODE_TYPES, TABLES, Scalar, Special, ToMany, ToOne
 from schema.compiled.nodes import NodeRoot
 from schema.compiled.roots import RootList
-from services import sla
+from schema.compiled.specials import Specials
 from services.access import Action
 
 _DIALECT = asyncpg_dialect()
-_MAX_PAIRS = 50  # json_build_object takes at most 100 arguments
-_EMPTY: Any = literal_column("'[]'::json")
+_MAX_PAIRS = 50  # fields of one object that compile (json_build_object's old limit; wider: the reference)
+_UNBOUND: Any = object()
 
 
 class NotCompilable(Exception):
@@ -75,21 +75,41 @@ class Plan:
     cursors: list[tuple[str, FieldNode]] = field(default_factory=list)
     typenames: list[str] = field(default_factory=list)
 
-    def parameters(self, variables: Any, now: Any) -> list[Any] | None:
-        values: dict[str, Any] = {sql.NOW: now}
+    # Without variables the roots' arguments are the document's literals, the same every request:
+    # bound once (graphql-core's argument coercion and the cursor/id decoding are per-request work).
+    literal: Any = field(default=_UNBOUND, repr=False)  # the bound values, or None (the reference answers)
+    literal_firsts: tuple[Any, ...] | None = field(default=None, repr=False)
+
+    def _bind(self, variables: Any) -> dict[str, Any] | None:
+        values: dict[str, Any] = {}
         for root in self.roots:
             bound = root.bind(variables)
             if bound is None:
                 return None
             values.update(bound)
+        return values
+
+    def parameters(self, variables: Any, now: Any) -> list[Any] | None:
+        if variables:
+            bound = self._bind(variables)
+        else:
+            if self.literal is _UNBOUND:
+                self.literal = self._bind(variables)
+            bound = self.literal
+        if bound is None:
+            return None
         fixed = self.fixed
-        return [values[name] if name in values else fixed[name] for name in self.order]
+        return [now if name == sql.NOW else bound[name] if name in bound else fixed[name] for name in self.order]
 
     def firsts(self, variables: Any) -> tuple[Any, ...]:
-        return tuple(root.arguments(variables).get("first") for root in self.roots)
+        if variables:
+            return tuple(root.arguments(variables).get("first") for root in self.roots)
+        if self.literal_firsts is None:
+            self.literal_firsts = tuple(root.arguments(variables).get("first") for root in self.roots)
+        return self.literal_firsts
 
 
-class Planner:
+class Planner(Specials):
     def __init__(
         self,
         schema: GraphQLSchema,
@@ -180,7 +200,7 @@ class Planner:
         for key, field_nodes in fields.items():
             name = field_nodes[0].name.value
             if name == "__typename":
-                pairs.append((key, sql.quoted(type_name)))
+                pairs.append((key, sql.json_constant(type_name)))
                 continue
             spec = FIELDS.get(type_name, {}).get(name)
             if spec is None or (type_name, name) in self.refused:
@@ -213,87 +233,15 @@ class Planner:
             scope.append((target, on))
             self._joins[id(target)] = scope
             body = self.object_json(spec.target, nodes, target)
-            return case((target.c[spec.key].is_(None), None), else_=body)
+            return sql.json_text(case((target.c[spec.key].is_(None), None), else_=body))
         if isinstance(spec, ToMany):
             target = self._alias(spec.target)
             body = self.object_json(spec.target, nodes, target)
-            aggregate = func.json_agg(aggregate_order_by(body, *(target.c[c] for c in spec.order)))
-            rows = select(func.coalesce(aggregate, _EMPTY)).where(target.c[spec.column] == source.c[spec.key])
+            aggregate = sql.json_array(body, *(target.c[c] for c in spec.order))
+            rows = select(aggregate).where(target.c[spec.column] == source.c[spec.key])
             return rows.scalar_subquery()
         assert isinstance(spec, Special)
         return getattr(self, "_" + spec.name)(nodes, source)
-
-    def _sla(self, nodes: list[FieldNode], source: Any) -> Any:
-        """services/sla.py's SQL rules over this ticket's row, `now` bound per request."""
-        adapt = sql_util.ClauseAdapter(source).traverse
-        rules = {
-            "first_response": sla.first_response_state_sql,
-            "resolution": sla.resolution_state_sql,
-            "ticket": sla.ticket_state_sql,
-        }
-        pairs = []
-        for key, field_nodes in self.collect(self.schema.get_type("TicketSla"), nodes).items():
-            name = field_nodes[0].name.value
-            if name == "__typename":
-                pairs.append((key, sql.quoted("TicketSla")))
-            elif SLA_FIELDS[name] in rules:
-                pairs.append((key, adapt(sql.with_now_param(rules[SLA_FIELDS[name]](sql.NOW_STAND_IN)))))
-            else:
-                pairs.append((key, sql.iso_datetime(source.c[SLA_FIELDS[name]])))
-        return sql.json_object(pairs)
-
-    def _current_escalation(self, nodes: list[FieldNode], source: Any) -> Any:
-        """The open consultation, else the latest (db/repositories/tickets.py current_escalations)."""
-        e = self._alias("Escalation")
-        return (
-            select(self.object_json("Escalation", nodes, e))
-            .where(e.c.ticket_id == source.c.id)
-            .order_by((e.c.status == "OPEN").desc(), e.c.requested_at.desc(), e.c.id.desc())
-            .limit(1)
-            .scalar_subquery()
-        )
-
-    def _contacts(self, nodes: list[FieldNode], source: Any) -> Any:
-        """Primary first, then oldest first (db/repositories/customers.py contacts_of)."""
-        c = self._alias("Contact")
-        body = self.object_json("Contact", nodes, c)
-        aggregate = func.json_agg(aggregate_order_by(body, c.c.is_primary.desc(), c.c.created_at, c.c.id))
-        return select(func.coalesce(aggregate, _EMPTY)).where(c.c.customer_id == source.c.id).scalar_subquery()
-
-    def _participants(self, nodes: list[FieldNode], source: Any) -> Any:
-        """By name (db/repositories/tickets.py participants_of)."""
-        u = self._alias("User")
-        self.aliases += 1
-        link = EscalationParticipant.__table__.alias(f"r{self.aliases}")
-        body = self.object_json("User", nodes, u)
-        aggregate = func.json_agg(aggregate_order_by(body, u.c.name, u.c.id))
-        return (
-            select(func.coalesce(aggregate, _EMPTY))
-            .select_from(link.join(u, u.c.id == link.c.user_id))
-            .where(link.c.escalation_id == source.c.id)
-            .scalar_subquery()
-        )
-
-    def _notes(self, nodes: list[FieldNode], source: Any) -> Any:
-        """Oldest first (db/repositories/tickets.py notes_of); [] for callers who may not read internal
-        comments (schema/types/tickets.py Escalation.notes), whatever they select."""
-        if Action.READ_INTERNAL_COMMENTS not in self.actions:
-            return _EMPTY
-        c = self._alias("Comment")
-        aggregate = func.json_agg(aggregate_order_by(self.object_json("Comment", nodes, c), c.c.seq))
-        return select(func.coalesce(aggregate, _EMPTY)).where(c.c.escalation_id == source.c.id).scalar_subquery()
-
-    def _review(self, nodes: list[FieldNode], source: Any) -> Any:
-        """Part of the solution's row; null until service reviewed it (schema/types/presale.py SolutionReview.of)."""
-        c = source.c
-        reviewed = and_(c.decision.isnot(None), c.reviewed_at.isnot(None), c.reviewer_id.isnot(None))
-        return case((reviewed, self.object_json("SolutionReview", nodes, source)), else_=None)
-
-    def _current_solution(self, nodes: list[FieldNode], source: Any) -> Any:
-        """The latest revision (the last of opportunities.solutions_of, ordered by revision)."""
-        s = self._alias("Solution")
-        latest = select(self.object_json("Solution", nodes, s)).where(s.c.opportunity_id == source.c.id)
-        return latest.order_by(s.c.revision.desc()).limit(1).scalar_subquery()
 
     # ------------------------------------------------------------------ node(id:)
 
@@ -317,7 +265,7 @@ class Planner:
             root.types.add(type_name)
         if not whens:
             raise NotCompilable("no node type compiles for this selection")
-        return case(*whens, else_=None)
+        return sql.json_text(case(*whens, else_=None))
 
     # ------------------------------------------------------------------ connections and the root
 
@@ -330,11 +278,11 @@ class Planner:
         for key, field_nodes in self.collect(connection_type, nodes).items():
             name = field_nodes[0].name.value
             if name == "__typename":
-                pairs.append((key, sql.quoted(connection_type.name)))
+                pairs.append((key, sql.json_constant(connection_type.name)))
             elif name == "totalCount":
                 pairs.append((key, count))
             elif name == "pageInfo":
-                pairs.append((key, self._page_info(field_nodes, page, first, has_previous)))
+                pairs.append((key, self._page_info(field_nodes, root, page, first, has_previous)))
             elif name == "edges":
 
                 def edge_json(field_nodes: list[FieldNode] = field_nodes) -> Any:
@@ -342,34 +290,33 @@ class Planner:
                     for edge_key, edge_nodes in self.collect(edge_type, field_nodes).items():
                         edge_field = edge_nodes[0].name.value
                         if edge_field == "__typename":
-                            edge_pairs.append((edge_key, sql.quoted(edge_type.name)))
+                            edge_pairs.append((edge_key, sql.json_constant(edge_type.name)))
                         elif edge_field == "cursor":
-                            edge_pairs.append((edge_key, page.c._cursor))
+                            edge_pairs.append((edge_key, root.cursor(page)))
                         else:
                             edge_pairs.append((edge_key, self.object_json(node_type_name, edge_nodes, page)))
                     return sql.json_object(edge_pairs)
 
                 # The nodes' to-one relations become LEFT JOINs of the page (see `joined`).
                 edge, from_ = self.joined(page, edge_json)
-                aggregate = func.json_agg(aggregate_order_by(edge, page.c._rn))
-                edges = select(func.coalesce(aggregate, _EMPTY)).select_from(from_).where(page.c._rn <= first)
+                edges = select(sql.json_array(edge, page.c._rn)).select_from(from_).where(page.c._rn <= first)
                 pairs.append((key, edges.scalar_subquery()))
         return sql.json_object(pairs)
 
-    def _page_info(self, nodes: list[FieldNode], page: Any, first: Any, has_previous: Any) -> Any:
+    def _page_info(self, nodes: list[FieldNode], root: RootList, page: Any, first: Any, has_previous: Any) -> Any:
         pairs: list[tuple[str, Any]] = []
         for key, field_nodes in self.collect(self.schema.get_type("PageInfo"), nodes).items():
             name = field_nodes[0].name.value
             if name == "__typename":
-                value: Any = sql.quoted("PageInfo")
+                value: Any = sql.json_constant("PageInfo")
             elif name == "hasNextPage":
                 value = select(func.count()).select_from(page).scalar_subquery() > first
             elif name == "hasPreviousPage":
                 value = has_previous
             elif name == "startCursor":
-                value = select(page.c._cursor).where(page.c._rn == 1, page.c._rn <= first).scalar_subquery()
+                value = select(root.cursor(page)).where(page.c._rn == 1, page.c._rn <= first).scalar_subquery()
             else:  # endCursor
-                last = select(page.c._cursor).where(page.c._rn <= first).order_by(page.c._rn.desc()).limit(1)
+                last = select(root.cursor(page)).where(page.c._rn <= first).order_by(page.c._rn.desc()).limit(1)
                 value = last.scalar_subquery()
             pairs.append((key, value))
         return sql.json_object(pairs)
@@ -384,7 +331,7 @@ class Planner:
         for key, nodes in fields.items():
             name = nodes[0].name.value
             if name == "__typename":
-                pairs.append((key, sql.quoted(query_type.name)))
+                pairs.append((key, sql.json_constant(query_type.name)))
                 typenames.append(key)
                 continue
             if name == "eventCursor":
@@ -413,7 +360,8 @@ class Planner:
             raise NotCompilable("nothing to read")  # the reference answers without the database
         if len(pairs) > _MAX_PAIRS:
             raise NotCompilable("too many root fields")
-        compiled = select(cast(sql.json_object(pairs), Text)).compile(dialect=_DIALECT)
+        statement = sql.inline_constants(select(sql.json_object(pairs)), _DIALECT)
+        compiled = statement.compile(dialect=_DIALECT)
         fixed = compiled.construct_params()
         return Plan(
             compiled.string,

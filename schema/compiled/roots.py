@@ -172,15 +172,23 @@ class RootList:
             return Date()
         return Uuid() if key.parse is uuid.UUID else Text()
 
-    def _cursor_value(self, key: SortKey) -> Any:
+    @staticmethod
+    def _cursor_value(key: SortKey, value: Any) -> Any:
         if key.parse is aware_datetime:
-            return sql.iso_datetime(key.expr)
+            return sql.iso_datetime(value)
         if _is_date_key(key):
-            return sql.iso_date(key.expr)  # orjson writes a date as date.isoformat()
-        return key.expr.cast(Text) if key.parse is uuid.UUID else key.expr
+            return sql.iso_date(value)  # orjson writes a date as date.isoformat()
+        return value.cast(Text) if key.parse is uuid.UUID else value
+
+    def cursor(self, page: Any) -> Any:
+        """The cursor of a row of `page` (the CTE of `statements`), from its sort values `_k0`, `_k1`, ….
+        Written where a cursor is asked for (an edge's, start/endCursor): computing it inside the CTE
+        would cost the base64 of every row when pageInfo needs one."""
+        return sql.cursor([self._cursor_value(k, page.c[f"_k{i}"]) for i, k in enumerate(self.keys)])
 
     def statements(self) -> tuple[Any, Any, Any, Any]:
-        """(page CTE with `_rn` and `_cursor`, totalCount subquery, `first` parameter, hasPreviousPage)."""
+        """(page CTE with `_rn` and the sort values `_k0`, …, totalCount subquery, `first` parameter,
+        hasPreviousPage)."""
         base = select(self.table).where(*self.filters())
         count = select(func.count()).select_from(base.subquery()).scalar_subquery()
         exprs = [k.expr for k in self.keys]
@@ -193,7 +201,7 @@ class RootList:
         page_cte = (
             page.add_columns(
                 func.row_number().over(order_by=order).label("_rn"),
-                sql.cursor([self._cursor_value(k) for k in self.keys]).label("_cursor"),
+                *(e.label(f"_k{i}") for i, e in enumerate(exprs)),
             )
             .order_by(*order)
             .limit(self.param("first1", Integer()))

@@ -1,0 +1,121 @@
+"""The fields with rules of their own (mapping.py `Special`), as the Planner writes them: the SLA
+object over a ticket's row, the current escalation and solution, contacts, participants, notes and
+the review. A mixin of planner.Planner (the same walk, aliases and objects), kept apart for size.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from graphql import FieldNode
+from sqlalchemy import and_, case, select
+from sqlalchemy.sql import util as sql_util
+
+from db.models import EscalationParticipant
+from schema.compiled import sql
+from schema.compiled.mapping import SLA_FIELDS
+from services import sla
+from services.access import Action
+
+EMPTY = sql.json_constant([])
+
+
+class Specials:
+    if TYPE_CHECKING:
+        schema: Any
+        actions: frozenset[Action]
+        aliases: int
+
+        def collect(self, type_: Any, nodes: list[FieldNode]) -> dict[str, list[FieldNode]]: ...
+        def object_json(self, type_name: str, nodes: list[FieldNode], source: Any) -> Any: ...
+        def _alias(self, type_name: str) -> Any: ...
+
+    def _sla(self, nodes: list[FieldNode], source: Any) -> Any:
+        """services/sla.py's SQL rules over this ticket's row, `now` bound per request. The ticket's
+        state combines the two clocks' states and names each several times: when it is asked for, the
+        two are computed once per row in a derived table (OFFSET 0 keeps PostgreSQL from folding them
+        back into every mention) and the object is built over its columns."""
+        adapt = sql_util.ClauseAdapter(source).traverse
+
+        def rule(build: Any) -> Any:
+            return adapt(sql.with_now_param(build(sql.NOW_STAND_IN)))
+
+        fields = self.collect(self.schema.get_type("TicketSla"), nodes)
+        first, second = rule(sla.first_response_state_sql), rule(sla.resolution_state_sql)
+        states = None
+        if any(field_nodes[0].name.value == "state" for field_nodes in fields.values()):
+            both = select(first.label("fr"), second.label("rs")).correlate(source).offset(0)
+            states = both.subquery(self._subquery_name())
+            first, second = states.c.fr, states.c.rs
+        values = {"first_response": first, "resolution": second}
+        pairs = []
+        for key, field_nodes in fields.items():
+            name = field_nodes[0].name.value
+            if name == "__typename":
+                pairs.append((key, sql.json_constant("TicketSla")))
+            elif name == "state":
+                pairs.append((key, sla.combined_state_sql(first, second)))
+            elif SLA_FIELDS[name] in values:
+                pairs.append((key, values[SLA_FIELDS[name]]))
+            else:
+                pairs.append((key, sql.iso_datetime(source.c[SLA_FIELDS[name]])))
+        if states is None:
+            return sql.json_object(pairs)
+        return sql.json_text(select(sql.json_object(pairs)).select_from(states).scalar_subquery())
+
+    def _subquery_name(self) -> str:
+        self.aliases += 1
+        return f"r{self.aliases}"
+
+    def _current_escalation(self, nodes: list[FieldNode], source: Any) -> Any:
+        """The open consultation, else the latest (db/repositories/tickets.py current_escalations)."""
+        e = self._alias("Escalation")
+        return (
+            select(self.object_json("Escalation", nodes, e))
+            .where(e.c.ticket_id == source.c.id)
+            .order_by((e.c.status == "OPEN").desc(), e.c.requested_at.desc(), e.c.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    def _contacts(self, nodes: list[FieldNode], source: Any) -> Any:
+        """Primary first, then oldest first (db/repositories/customers.py contacts_of)."""
+        c = self._alias("Contact")
+        body = self.object_json("Contact", nodes, c)
+        aggregate = sql.json_array(body, c.c.is_primary.desc(), c.c.created_at, c.c.id)
+        return select(aggregate).where(c.c.customer_id == source.c.id).scalar_subquery()
+
+    def _participants(self, nodes: list[FieldNode], source: Any) -> Any:
+        """By name (db/repositories/tickets.py participants_of)."""
+        u = self._alias("User")
+        self.aliases += 1
+        link = EscalationParticipant.__table__.alias(f"r{self.aliases}")
+        body = self.object_json("User", nodes, u)
+        aggregate = sql.json_array(body, u.c.name, u.c.id)
+        return (
+            select(aggregate)
+            .select_from(link.join(u, u.c.id == link.c.user_id))
+            .where(link.c.escalation_id == source.c.id)
+            .scalar_subquery()
+        )
+
+    def _notes(self, nodes: list[FieldNode], source: Any) -> Any:
+        """Oldest first (db/repositories/tickets.py notes_of); [] for callers who may not read internal
+        comments (schema/types/tickets.py Escalation.notes), whatever they select."""
+        if Action.READ_INTERNAL_COMMENTS not in self.actions:
+            return EMPTY
+        c = self._alias("Comment")
+        aggregate = sql.json_array(self.object_json("Comment", nodes, c), c.c.seq)
+        return select(aggregate).where(c.c.escalation_id == source.c.id).scalar_subquery()
+
+    def _review(self, nodes: list[FieldNode], source: Any) -> Any:
+        """Part of the solution's row; null until service reviewed it (schema/types/presale.py SolutionReview.of)."""
+        c = source.c
+        reviewed = and_(c.decision.isnot(None), c.reviewed_at.isnot(None), c.reviewer_id.isnot(None))
+        return sql.json_text(case((reviewed, self.object_json("SolutionReview", nodes, source)), else_=None))
+
+    def _current_solution(self, nodes: list[FieldNode], source: Any) -> Any:
+        """The latest revision (the last of opportunities.solutions_of, ordered by revision)."""
+        s = self._alias("Solution")
+        latest = select(self.object_json("Solution", nodes, s)).where(s.c.opportunity_id == source.c.id)
+        return latest.order_by(s.c.revision.desc()).limit(1).scalar_subquery()
