@@ -42,7 +42,7 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.reads import CACHE, Process, free_port, run_sql, wrk  # noqa: E402
+from benchmarks.reads import CACHE, Process, clean_up, free_port, run_sql, wrk  # noqa: E402
 from tests.support.wire import WireProxy  # noqa: E402
 
 OPEN_TICKET = """mutation($i: OpenTicketInput!) { openTicket(input: $i) {
@@ -216,12 +216,7 @@ async def main() -> None:
         [[(tickets,)]] = await run_sql(db_url, "SELECT count(*) FROM tickets")
         print(f"({tickets} tickets in the database at the end)")
     finally:
-        for process in processes:
-            process.stop()
-        with contextlib.suppress(Exception):
-            await run_sql(
-                server_url.render_as_string(hide_password=False), f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
-            )
+        await clean_up(processes, server_url, name)
 
 
 if __name__ == "__main__":

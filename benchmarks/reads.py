@@ -46,6 +46,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy import text
@@ -134,6 +135,16 @@ async def wait_for_sla_backlog(url: str, quiet: float, timeout: float = 300) -> 
             break
         await asyncio.sleep(1)
     return last, time.monotonic() - start
+
+
+async def clean_up(processes: list[Process], server_url: Any, name: str) -> None:
+    """Stop every server, then drop the scratch database `name` (connections and all)."""
+    for process in processes:
+        process.stop()
+    with contextlib.suppress(Exception):
+        await run_sql(
+            server_url.render_as_string(hide_password=False), f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+        )
 
 
 async def add_tickets(url: str, wanted: int) -> int:
@@ -454,12 +465,7 @@ async def main() -> None:
                 line += f"   Tandem/PostGraphile {medians[(read, 'tandem')] / medians[(read, 'postgraphile')]:.2f}"
             print(line)
     finally:
-        for p in processes:
-            p.stop()
-        with contextlib.suppress(Exception):
-            await run_sql(
-                server_url.render_as_string(hide_password=False), f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
-            )
+        await clean_up(processes, server_url, name)
 
 
 if __name__ == "__main__":
