@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import os
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -264,6 +265,25 @@ async def _pair(db_url: str) -> Pair:
     return await Pair.start(services, customers=25)
 
 
+def _same_bubbled_refusal(outcome: Any) -> bool:
+    """Both apps answered on the reference executor (a gated field), and a refusal nulled the whole
+    `data`: then graphql-core reports the failing non-null field that completed first, and with two
+    root lists that is a matter of timing, so two runs of the reference itself may name different
+    ones. The status, the null data and the error codes must still agree."""
+    compiled, reference = outcome.compiled, outcome.reference
+    if outcome.answered_compiled or compiled["body"].get("data") is not None:
+        return False
+
+    def codes(answer: Any) -> set[str]:
+        return {e["extensions"]["code"] for e in answer["body"].get("errors", [])}
+
+    return (
+        reference["body"].get("data") is None
+        and compiled["status"] == reference["status"]
+        and codes(compiled) == codes(reference) != set()
+    )
+
+
 def test_random_selections_agree(db_url):
     loop = asyncio.new_event_loop()
     pair = loop.run_until_complete(_pair(db_url))
@@ -274,7 +294,7 @@ def test_random_selections_agree(db_url):
     def check(case: tuple[str, dict], principal: str) -> None:
         text, variables = case
         outcome = loop.run_until_complete(pair.both(text, variables, principal))
-        assert outcome.same, (
+        assert outcome.same or _same_bubbled_refusal(outcome), (
             f"{principal}: {text} {variables}\ncompiled:  {canonical(outcome.compiled).decode()[:2000]}\n"
             f"reference: {canonical(outcome.reference).decode()[:2000]}"
         )

@@ -9,6 +9,7 @@ import dataclasses
 
 import httpx
 import pytest
+from sqlalchemy.engine import make_url
 
 from db import session as db_session
 from db.session import Database
@@ -104,8 +105,8 @@ async def test_a_connection_the_server_closed_is_replaced_without_an_error(wired
     token = wired.cast.token(wired.cast.service)
     await wired.gql.ok(OPEN, {"i": ticket_input(wired.cast)}, token)
     await wired.gql.ok(BENCH_BOARD, {}, token)
-    database = db_url.rsplit("/", 1)[1]
-    server = db_url.rsplit("/", 1)[0] + "/postgres"
+    url = make_url(db_url)
+    database, server = url.database, url.set(database="postgres").render_as_string(hide_password=False)
     await run_sql_autocommit(
         server,
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "

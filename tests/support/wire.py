@@ -24,6 +24,13 @@ class WireProxy:
         url = make_url(upstream_url)
         self.upstream_url = url
         self._host, self._port = url.host or "127.0.0.1", url.port or 5432
+        # A server reached through its Unix socket (the embedded one: `?host=/socket/dir`).
+        socket_dir = url.query.get("host")
+        self._socket = (
+            f"{socket_dir}/.s.PGSQL.{self._port}"
+            if isinstance(socket_dir, str) and socket_dir.startswith("/")
+            else None
+        )
         self._recording: list[list[str]] = []
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task] = set()
@@ -33,7 +40,9 @@ class WireProxy:
         """The upstream URL with the proxy's address (for Database.connect)."""
         assert self._server is not None, "start() first"
         port = self._server.sockets[0].getsockname()[1]
-        return self.upstream_url.set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
+        query = {k: v for k, v in self.upstream_url.query.items() if k != "host"}
+        proxied = self.upstream_url.set(host="127.0.0.1", port=port, query=query)
+        return proxied.render_as_string(hide_password=False)
 
     async def start(self) -> WireProxy:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
@@ -65,7 +74,10 @@ class WireProxy:
         assert task is not None
         self._tasks.add(task)
         try:
-            server_reader, server_writer = await asyncio.open_connection(self._host, self._port)
+            if self._socket is not None:
+                server_reader, server_writer = await asyncio.open_unix_connection(self._socket)
+            else:
+                server_reader, server_writer = await asyncio.open_connection(self._host, self._port)
         except OSError:
             client_writer.close()
             self._tasks.discard(task)
