@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import datetime
 from typing import Any
@@ -91,6 +92,7 @@ def guarded_by_credential(sql: str, kind: str, first: int) -> str:
     )
 
 
+@functools.cache
 def credential_check(kind: str) -> str:
     """One statement answering non-NULL while the credential holds (`guarded_by_credential`'s check alone)."""
     return guarded_by_credential("SELECT true", kind, 1)

@@ -35,37 +35,64 @@ class NewEvent:
 # The audit rows and the events of a unit of work in one statement, at its end: the activity rows,
 # then the append lock, then the events, their ids drawn in the given order (in the INSERT's
 # projection, which runs above the sort and after the lock's one row was produced).
-_ACTIVITY = (
-    "INSERT INTO activity (at, actor_id, action, entity_type, entity_id, summary, changes, customer_id, "
-    "order_id, internal) SELECT a.at, a.actor_id, a.action, a.entity_type, a.entity_id, a.summary, a.changes, "
-    "a.customer_id, a.order_id, a.internal FROM jsonb_to_recordset(CAST(:activities AS jsonb)) AS a(n integer, "
-    "at timestamptz, actor_id uuid, action text, entity_type text, entity_id uuid, summary text, changes jsonb, "
-    "customer_id uuid, order_id uuid, internal boolean) ORDER BY a.n"
-)
-_EVENTS = (
-    "INSERT INTO events (type, entity_type, entity_id, payload, actor_id, occurred_at) "
-    "SELECT e.type, e.entity_type, e.entity_id, e.payload, e.actor_id, coalesce(e.occurred_at, now()) "
-    "FROM held, jsonb_to_recordset(CAST(:events AS jsonb)) AS e(n integer, type text, entity_type text, "
-    "entity_id uuid, payload jsonb, actor_id uuid, occurred_at timestamptz) "
-    "ORDER BY e.n RETURNING events.id, events.occurred_at"
-)
+# The columns each statement writes, with their types in the JSON record set; stated once here, the
+# SQL and the rows are both made from them.
+_ACTIVITY_COLUMNS = {
+    "at": "timestamptz",
+    "actor_id": "uuid",
+    "action": "text",
+    "entity_type": "text",
+    "entity_id": "uuid",
+    "summary": "text",
+    "changes": "jsonb",
+    "customer_id": "uuid",
+    "order_id": "uuid",
+    "internal": "boolean",
+}
+_EVENT_COLUMNS = {
+    "type": "text",
+    "entity_type": "text",
+    "entity_id": "uuid",
+    "payload": "jsonb",
+    "actor_id": "uuid",
+    "occurred_at": "timestamptz",
+}
+
+
+def _insert(
+    table: str,
+    columns: dict[str, str],
+    param: str,
+    alias: str,
+    source: str = "",
+    defaults: dict[str, str] | None = None,
+) -> str:
+    """INSERT INTO `table` the rows of the JSON array `:param`, in the order of their `n`; `defaults`:
+    the value of a column left null (the column's own default, which an explicit NULL would skip)."""
+    names = ", ".join(columns)
+    values = ", ".join(
+        f"coalesce({alias}.{name}, {(defaults or {})[name]})" if name in (defaults or {}) else f"{alias}.{name}"
+        for name in columns
+    )
+    record = ", ".join(f"{name} {type_}" for name, type_ in columns.items())
+    return (
+        f"INSERT INTO {table} ({names}) SELECT {values} FROM {source}"
+        f"jsonb_to_recordset(CAST(:{param} AS jsonb)) AS {alias}(n integer, {record}) ORDER BY {alias}.n"
+    )
+
+
+_ACTIVITY = _insert("activity", _ACTIVITY_COLUMNS, "activities", "a")
+_EVENTS = _insert("events", _EVENT_COLUMNS, "events", "e", "held, ", {"occurred_at": "now()"})
+_EVENTS += " RETURNING events.id, events.occurred_at"
 _HELD = "held AS MATERIALIZED (SELECT pg_advisory_xact_lock(:lock))"
 # A data-modifying WITH runs once and to completion whether or not the main statement reads it.
 _BOTH = text(f"WITH written AS ({_ACTIVITY}), {_HELD} {_EVENTS}")
 _EVENTS_ONLY = text(f"WITH {_HELD} {_EVENTS}")
 _ACTIVITY_ONLY = text(_ACTIVITY)
-_ACTIVITY_COLUMNS = (
-    "at",
-    "actor_id",
-    "action",
-    "entity_type",
-    "entity_id",
-    "summary",
-    "changes",
-    "customer_id",
-    "order_id",
-    "internal",
-)
+
+
+def _rows(items: Sequence[Any], columns: dict[str, str]) -> str:
+    return _json([{"n": n, **{c: getattr(item, c) for c in columns}} for n, item in enumerate(items)])
 
 
 def _json(rows: list[dict[str, Any]]) -> str:
@@ -81,27 +108,12 @@ async def append(session: AsyncSession, events: Sequence[NewEvent], activities: 
     await session.flush()
     params: dict[str, Any] = {}
     if activities:
-        params["activities"] = _json(
-            [{"n": n, **{c: getattr(a, c) for c in _ACTIVITY_COLUMNS}} for n, a in enumerate(activities)]
-        )
+        params["activities"] = _rows(activities, _ACTIVITY_COLUMNS)
     if not events:
         await session.execute(_ACTIVITY_ONLY, params)
         return []
     params["lock"] = EVENT_APPEND_LOCK
-    params["events"] = _json(
-        [
-            {
-                "n": n,
-                "type": e.type,
-                "entity_type": e.entity_type,
-                "entity_id": e.entity_id,
-                "payload": e.payload,
-                "actor_id": e.actor_id,
-                "occurred_at": e.occurred_at,
-            }
-            for n, e in enumerate(events)
-        ]
-    )
+    params["events"] = _rows(events, _EVENT_COLUMNS)
     result = await session.execute(_BOTH if activities else _EVENTS_ONLY, params)
     return [
         Event(
