@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import bindparam, exists, or_, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -206,9 +206,14 @@ async def participants_of(session: AsyncSession, escalation_ids: Iterable[uuid.U
 # ----------------------------------------------------------------------------- reference data
 
 
+# Built once (every new ticket reads its policy): the statement and its cache key are made a single time.
+_SLA_POLICY = select(SlaPolicy).where(SlaPolicy.priority == bindparam("priority"))
+_SLA_POLICY_LOCKED = rows.for_update(_SLA_POLICY)
+
+
 async def sla_policy(session: AsyncSession, priority: str, *, for_update: bool = False) -> SlaPolicy | None:
-    stmt = select(SlaPolicy).where(SlaPolicy.priority == priority)
-    return (await session.scalars(rows.locked_if(stmt, for_update))).one_or_none()
+    stmt = _SLA_POLICY_LOCKED if for_update else _SLA_POLICY
+    return (await session.scalars(stmt, {"priority": priority})).one_or_none()
 
 
 async def sla_policies(session: AsyncSession) -> list[SlaPolicy]:
