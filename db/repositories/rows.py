@@ -67,7 +67,7 @@ class Table(Generic[M]):
         self._by_id = select(model).where(self._columns["id"] == bindparam("row_id"))
         self._by_id_locked = for_update(self._by_id)
         mapper = inspect(model)
-        # Attribute key -> column name, for the INSERT of `add` (the models map no relationships).
+        # Attribute key -> column name, for the INSERT of `add`.
         self._column_of = {prop.key: prop.columns[0].name for prop in mapper.column_attrs}
         self._version = mapper.version_id_col.name if mapper.version_id_col is not None else None
         self._plain = not mapper.relationships  # a relationship's state would need the ORM's flush
@@ -75,6 +75,7 @@ class Table(Generic[M]):
         assert isinstance(table, SqlTable), f"{model.__name__} maps one table"
         self._insert: Insert = insert(table).returning(*table.columns)
         self._attribute_of = {prop.columns[0].name: prop.key for prop in mapper.column_attrs}
+        self._primary_key = {prop.key for prop in mapper.column_attrs if prop.columns[0].primary_key}
 
     async def get(self, session: AsyncSession, row_id: uuid.UUID, *, for_update: bool = False) -> M | None:
         stmt = self._by_id_locked if for_update else self._by_id
@@ -99,7 +100,8 @@ class Table(Generic[M]):
             row.created_at = row.updated_at = now
         state = inspect(row)
         if session.new or session.dirty or not state.transient or not self._plain:
-            # Other changes are pending: the ORM's flush orders them with this INSERT as it always has.
+            # Other changes pending, a row already known to a session, or relationships mapped: the
+            # ORM's flush writes it with the rest, as it always has.
             session.add(row)
             await session.flush()
             await refresh_unloaded(session, row, self.generated)
@@ -108,7 +110,12 @@ class Table(Generic[M]):
         # column, the object then attached as loaded. The ORM's flush would send the same statement
         # but costs several times the Python (a quarter of an `openTicket`), and it reads back only
         # server-made values, so every column is here at once either way.
-        values = {self._column_of[key]: value for key, value in state.dict.items() if key in self._column_of}
+        values = {
+            self._column_of[key]: value
+            for key, value in state.dict.items()
+            # As the ORM does: None is written as NULL, except to a primary key (its default makes one).
+            if key in self._column_of and not (value is None and key in self._primary_key)
+        }
         if self._version is not None:
             values[self._version] = 1  # SQLAlchemy's version counter starts at 1
         connection = await session.connection()

@@ -78,3 +78,9 @@ async def test_with_other_rows_pending_the_orm_flushes_them_all(services):
         names = (await session.scalars(select(Contact.name).where(Contact.customer_id == first.id))).all()
         assert names == ["Li Wei"]
         assert await session.get(Customer, second.id) is not None
+
+
+async def test_none_is_written_as_null_except_to_the_primary_key(services):
+    async with services.db.sessions() as session, session.begin():
+        customer = await customers_repo.add(session, Customer(id=None, name="Nulls Ltd", region=None))
+        assert isinstance(customer.id, uuid.UUID) and customer.region is None
