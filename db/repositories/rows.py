@@ -61,12 +61,12 @@ class Table(Generic[M]):
     def __init__(self, model: type[M], *, generated: Sequence[str] = ()) -> None:
         self.model = model
         self.generated = list(generated)
-        self._columns = inspect(model).columns
+        mapper = inspect(model)
+        self._columns = mapper.columns
         # Built once: a statement object memoizes its cache key, so a look-up by id (several per
         # mutation) skips building the statement and its key again.
         self._by_id = select(model).where(self._columns["id"] == bindparam("row_id"))
         self._by_id_locked = for_update(self._by_id)
-        mapper = inspect(model)
         # Attribute key -> column name, for the INSERT of `add`.
         self._column_of = {prop.key: prop.columns[0].name for prop in mapper.column_attrs}
         self._version = mapper.version_id_col.name if mapper.version_id_col is not None else None
@@ -74,7 +74,7 @@ class Table(Generic[M]):
         table = mapper.local_table
         assert isinstance(table, SqlTable), f"{model.__name__} maps one table"
         self._insert: Insert = insert(table).returning(*table.columns)
-        self._attribute_of = {prop.columns[0].name: prop.key for prop in mapper.column_attrs}
+        self._attribute_of = {name: key for key, name in self._column_of.items()}
         self._primary_key = {prop.key for prop in mapper.column_attrs if prop.columns[0].primary_key}
 
     async def get(self, session: AsyncSession, row_id: uuid.UUID, *, for_update: bool = False) -> M | None:
@@ -99,7 +99,7 @@ class Table(Generic[M]):
             assert isinstance(row, Created), f"{self.model.__name__} has no created_at and updated_at"
             row.created_at = row.updated_at = now
         state = inspect(row)
-        if session.new or session.dirty or not state.transient or not self._plain:
+        if session.new or session.dirty or session.deleted or not state.transient or not self._plain:
             # Other changes pending, a row already known to a session, or relationships mapped: the
             # ORM's flush writes it with the rest, as it always has.
             session.add(row)

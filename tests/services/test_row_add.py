@@ -84,3 +84,14 @@ async def test_none_is_written_as_null_except_to_the_primary_key(services):
     async with services.db.sessions() as session, session.begin():
         customer = await customers_repo.add(session, Customer(id=None, name="Nulls Ltd", region=None))
         assert isinstance(customer.id, uuid.UUID) and customer.region is None
+
+
+async def test_a_pending_delete_is_flushed_with_the_new_row(services):
+    async with services.db.sessions() as session, session.begin():
+        doomed = await customers_repo.add(session, Customer(name="Doomed Ltd"))
+        await session.delete(doomed)
+        with statements(services.db.engine) as seen:
+            await customers_repo.add(session, Customer(name="Successor Ltd"))
+        assert sorted(s.split()[0].upper() for s in seen) == ["DELETE", "INSERT"], seen
+    async with services.db.sessions() as session:
+        assert await session.get(Customer, doomed.id) is None
