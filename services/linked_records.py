@@ -26,6 +26,12 @@ async def existing_customer(uow: UnitOfWork, customer_id: uuid.UUID) -> Customer
     return customer
 
 
+async def require_customer(uow: UnitOfWork, customer_id: uuid.UUID) -> None:
+    """`existing_customer` for a caller that needs only to know it exists (one cheap statement)."""
+    if not await customers_repo.exists(uow.session, customer_id):
+        raise not_found("customer", "customerId")
+
+
 async def check_order_of(uow: UnitOfWork, customer_id: uuid.UUID, order_id: uuid.UUID | None) -> None:
     """A linked order must exist and be the same customer's (None: no order linked)."""
     await _check(uow, customer_id, order_id, orders_repo.customer_of, "order", "orderId")

@@ -24,12 +24,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import DateTime, case, func, literal, or_
 from sqlalchemy.sql.elements import ColumnElement
 
-from db.models import SlaPolicy, Ticket
+from db.models import Ticket
 
 # "order handed off — service confirms or returns — within 24 h" (`orders.confirmation_due_at`)
 CONFIRMATION_WINDOW = timedelta(hours=24)
@@ -56,13 +56,22 @@ AT_RISK_NUMERATOR = 4
 AT_RISK_DENOMINATOR = 5
 
 
+class Targets(Protocol):
+    """What a clock's due times are computed from (an SlaPolicy row, or its targets alone)."""
+
+    @property
+    def first_response_minutes(self) -> int: ...
+    @property
+    def resolution_minutes(self) -> int: ...
+
+
 @dataclass(frozen=True)
 class DueTimes:
     first_response: datetime
     resolution: datetime
 
 
-def due_times(start: datetime, policy: SlaPolicy) -> DueTimes:
+def due_times(start: datetime, policy: Targets) -> DueTimes:
     """Due times of a clock started at `start` under `policy` (fixed on the ticket from then on)."""
     return DueTimes(
         start + timedelta(minutes=policy.first_response_minutes), start + timedelta(minutes=policy.resolution_minutes)

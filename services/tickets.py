@@ -18,7 +18,7 @@ from db.repositories import customers as customers_repo
 from db.repositories import tickets as repo
 from services import sla
 from services.errors import DomainError, ErrorCode, invalid, not_found
-from services.linked_records import check_order_of, existing_customer
+from services.linked_records import check_order_of, require_customer
 from services.rules.tickets import COMMENT_VISIBILITIES, TICKET_KINDS, TICKET_PRIORITIES
 from services.ticket_transitions import locked_ticket, mark_first_response, move, record
 from services.unit_of_work import UnitOfWork
@@ -53,9 +53,9 @@ async def open_ticket(
     v.raise_if_any()
     if uow.actor_id is None:
         raise DomainError(ErrorCode.FORBIDDEN, "tickets are opened by a person")
-    await existing_customer(uow, data.customer_id)
+    await require_customer(uow, data.customer_id)
     await check_order_of(uow, data.customer_id, data.order_id)
-    policy = await repo.sla_policy(uow.session, data.priority)
+    policy = await repo.sla_targets(uow.session, data.priority)
     assert policy is not None, "every priority has an SLA policy (seeded by migration 0003)"
     due = sla.due_times(uow.now, policy)
     ticket = Ticket(
@@ -203,7 +203,7 @@ async def change_priority(uow: UnitOfWork, ticket_id: uuid.UUID, priority: str, 
         raise invalid("unknown priority", "priority")
     if priority == ticket.priority:
         return ticket
-    policy = await repo.sla_policy(uow.session, priority)
+    policy = await repo.sla_targets(uow.session, priority)
     assert policy is not None
     due = sla.due_times(ticket.sla_started_at, policy)
     previous = ticket.priority

@@ -23,6 +23,7 @@ def escape_like(term: str) -> str:
 
 _customers = rows.Table(Customer, generated=["code", "created_at", "updated_at"])
 get = _customers.get
+exists = _customers.exists
 by_ids = _customers.by_ids
 add = _customers.add
 

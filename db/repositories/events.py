@@ -6,12 +6,13 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db import driver
 from db.models import Activity, Event, EventLogState
 
 # Every transaction that appends events takes this transaction-scoped advisory lock first. Ids are
@@ -67,8 +68,8 @@ def _insert(
     source: str = "",
     defaults: dict[str, str] | None = None,
 ) -> str:
-    """INSERT INTO `table` the rows of the JSON array `:param`, in the order of their `n`; `defaults`:
-    the value of a column left null (the column's own default, which an explicit NULL would skip)."""
+    """INSERT INTO `table` the rows of the JSON array `param` (a placeholder), in the order of their `n`;
+    `defaults`: the value of a column left null (the column's own default, which an explicit NULL would skip)."""
     names = ", ".join(columns)
     values = ", ".join(
         f"coalesce({alias}.{name}, {(defaults or {})[name]})" if name in (defaults or {}) else f"{alias}.{name}"
@@ -77,18 +78,22 @@ def _insert(
     record = ", ".join(f"{name} {type_}" for name, type_ in columns.items())
     return (
         f"INSERT INTO {table} ({names}) SELECT {values} FROM {source}"
-        f"jsonb_to_recordset(CAST(:{param} AS jsonb)) AS {alias}(n integer, {record}) ORDER BY {alias}.n"
+        f"jsonb_to_recordset(CAST({param} AS jsonb)) AS {alias}(n integer, {record}) ORDER BY {alias}.n"
     )
 
 
-_ACTIVITY = _insert("activity", _ACTIVITY_COLUMNS, "activities", "a")
-_EVENTS = _insert("events", _EVENT_COLUMNS, "events", "e", "held, ", {"occurred_at": "now()"})
-_EVENTS += " RETURNING events.id, events.occurred_at"
-_HELD = "held AS MATERIALIZED (SELECT pg_advisory_xact_lock(:lock))"
+def _events(events: str, lock: str) -> tuple[str, str]:
+    """The WITH item taking the append lock (parameter `lock`) and the INSERT of the events (`events`)."""
+    held = f"held AS MATERIALIZED (SELECT pg_advisory_xact_lock({lock}))"
+    insert = _insert("events", _EVENT_COLUMNS, events, "e", "held, ", {"occurred_at": "now()"})
+    return held, f"{insert} RETURNING events.id, events.occurred_at"
+
+
+# Sent to asyncpg as they are (db/driver.py): this statement runs in every unit of work.
 # A data-modifying WITH runs once and to completion whether or not the main statement reads it.
-_BOTH = text(f"WITH written AS ({_ACTIVITY}), {_HELD} {_EVENTS}")
-_EVENTS_ONLY = text(f"WITH {_HELD} {_EVENTS}")
-_ACTIVITY_ONLY = text(_ACTIVITY)
+_ACTIVITY_ONLY = _insert("activity", _ACTIVITY_COLUMNS, "$1", "a")  # $1 activities
+_BOTH = "WITH written AS ({}), {} {}".format(_ACTIVITY_ONLY, *_events("$3", "$2"))  # $1 activities, $2 lock, $3 events
+_EVENTS_ONLY = "WITH {} {}".format(*_events("$2", "$1"))  # $1 lock, $2 events
 
 
 def _rows(items: Sequence[Any], columns: dict[str, str]) -> str:
@@ -105,16 +110,18 @@ async def append(session: AsyncSession, events: Sequence[NewEvent], activities: 
     rows they create exist for the audit rows' references."""
     if not events and not activities:
         return []
-    await session.flush()
-    params: dict[str, Any] = {}
-    if activities:
-        params["activities"] = _rows(activities, _ACTIVITY_COLUMNS)
+    if session.new or session.dirty or session.deleted:
+        await session.flush()
+    statements = await driver.of_session(session)
+    written = _rows(activities, _ACTIVITY_COLUMNS) if activities else None
     if not events:
-        await session.execute(_ACTIVITY_ONLY, params)
+        await statements.fetch(_ACTIVITY_ONLY, written)
         return []
-    params["lock"] = EVENT_APPEND_LOCK
-    params["events"] = _rows(events, _EVENT_COLUMNS)
-    result = await session.execute(_BOTH if activities else _EVENTS_ONLY, params)
+    appended = _rows(events, _EVENT_COLUMNS)
+    if written is None:
+        stored = await statements.fetch(_EVENTS_ONLY, EVENT_APPEND_LOCK, appended)
+    else:
+        stored = await statements.fetch(_BOTH, written, EVENT_APPEND_LOCK, appended)
     return [
         Event(
             id=event_id,
@@ -125,7 +132,7 @@ async def append(session: AsyncSession, events: Sequence[NewEvent], activities: 
             actor_id=e.actor_id,
             occurred_at=occurred_at,
         )
-        for e, (event_id, occurred_at) in zip(events, result.all(), strict=True)
+        for e, (event_id, occurred_at) in zip(events, stored, strict=True)
     ]
 
 
@@ -138,12 +145,31 @@ async def for_entity(session: AsyncSession, entity_type: str, entity_id: uuid.UU
     return list((await session.scalars(stmt)).all())
 
 
-async def after(session: AsyncSession, event_id: int, limit: int, *, up_to: int | None = None) -> list[Event]:
+class Logged(NamedTuple):
+    """An event row as the log holds it (read without the ORM: the hub reads every event once)."""
+
+    id: int
+    type: str
+    entity_type: str
+    entity_id: uuid.UUID
+    payload: dict[str, Any]
+    actor_id: uuid.UUID | None
+    occurred_at: datetime
+
+
+_LOGGED = f"SELECT {', '.join(Logged._fields)} FROM events WHERE id > $1"
+_AFTER = f"{_LOGGED} ORDER BY id LIMIT $2"
+_AFTER_UP_TO = f"{_LOGGED} AND id <= $3 ORDER BY id LIMIT $2"
+
+
+async def after(session: AsyncSession, event_id: int, limit: int, *, up_to: int | None = None) -> list[Logged]:
     """Events with id > `event_id` (and ≤ `up_to`), oldest first."""
-    stmt = select(Event).where(Event.id > event_id)
-    if up_to is not None:
-        stmt = stmt.where(Event.id <= up_to)
-    return list((await session.scalars(stmt.order_by(Event.id).limit(limit))).all())
+    statements = await driver.of_session(session)
+    if up_to is None:
+        found = await statements.fetch(_AFTER, event_id, limit)
+    else:
+        found = await statements.fetch(_AFTER_UP_TO, event_id, limit, up_to)
+    return [Logged(*row) for row in found]
 
 
 # -- retention: events beyond it are purged; the watermark says up to which id they may be gone --

@@ -15,7 +15,9 @@ from sqlalchemy.orm import InstrumentedAttribute, make_transient_to_detached
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.sql.elements import ColumnElement
 
+from db import driver
 from db.base import Base
+from db.plain_insert import PlainInsert
 
 S = TypeVar("S", bound=Select[Any])
 
@@ -74,12 +76,19 @@ class Table(Generic[M]):
         table = mapper.local_table
         assert isinstance(table, SqlTable), f"{model.__name__} maps one table"
         self._insert: Insert = insert(table).returning(*table.columns)
+        self._plain_insert = PlainInsert.of(table)  # None: a column needs SQLAlchemy's type processing
         self._attribute_of = {name: key for key, name in self._column_of.items()}
         self._primary_key = {prop.key for prop in mapper.column_attrs if prop.columns[0].primary_key}
+        self._exists = f"SELECT EXISTS (SELECT 1 FROM {table.name} WHERE {self._columns['id'].name} = $1)"
 
     async def get(self, session: AsyncSession, row_id: uuid.UUID, *, for_update: bool = False) -> M | None:
         stmt = self._by_id_locked if for_update else self._by_id
         return (await session.scalars(stmt, {"row_id": row_id})).one_or_none()
+
+    async def exists(self, session: AsyncSession, row_id: uuid.UUID) -> bool:
+        """Whether the row exists (one statement straight to the driver: a check most creates make)."""
+        statements = await driver.of_session(session)
+        return bool(await statements.fetchval(self._exists, row_id))
 
     async def by_ids(self, session: AsyncSession, ids: Iterable[uuid.UUID]) -> list[M]:
         stmt = select(self.model).where(self._columns["id"].in_(list(ids)))
@@ -118,9 +127,12 @@ class Table(Generic[M]):
         }
         if self._version is not None:
             values[self._version] = 1  # SQLAlchemy's version counter starts at 1
-        connection = await session.connection()
-        stored = (await connection.execute(self._insert, values)).one()
-        for name, value in stored._mapping.items():
+        if self._plain_insert is not None:
+            stored = await self._plain_insert.run(session, values)
+        else:
+            connection = await session.connection()
+            stored = dict((await connection.execute(self._insert, values)).one()._mapping)
+        for name, value in stored.items():
             setattr(row, self._attribute_of[name], value)
         make_transient_to_detached(row)  # history reset: as though read from the database
         session.add(row)  # persistent: later changes are UPDATEs, checked against its version

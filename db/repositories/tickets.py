@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from db import driver
 from db.models import (
     Customer,
     Escalation,
@@ -214,6 +215,24 @@ _SLA_POLICY_LOCKED = rows.for_update(_SLA_POLICY)
 async def sla_policy(session: AsyncSession, priority: str, *, for_update: bool = False) -> SlaPolicy | None:
     stmt = _SLA_POLICY_LOCKED if for_update else _SLA_POLICY
     return (await session.scalars(stmt, {"priority": priority})).one_or_none()
+
+
+@dataclass(frozen=True)
+class SlaTargets:
+    """A priority's minutes to first response and to resolution (what a new ticket's clocks need)."""
+
+    first_response_minutes: int
+    resolution_minutes: int
+
+
+_SLA_TARGETS = f"SELECT first_response_minutes, resolution_minutes FROM {SlaPolicy.__tablename__} WHERE priority = $1"
+
+
+async def sla_targets(session: AsyncSession, priority: str) -> SlaTargets | None:
+    """The policy's targets, read in the session's transaction straight through the driver (every new
+    ticket reads them; the ORM object is not needed)."""
+    found = await (await driver.of_session(session)).fetchrow(_SLA_TARGETS, priority)
+    return None if found is None else SlaTargets(*found)
 
 
 async def sla_policies(session: AsyncSession) -> list[SlaPolicy]:

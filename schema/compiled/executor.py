@@ -18,6 +18,7 @@ from graphql import GraphQLError, OperationType, get_operation_ast, parse, speci
 from graphql.execution.values import get_variable_values
 from strawberry.types import ExecutionResult
 
+from db import driver
 from db.repositories import accounts as accounts_repo
 from schema.compiled.credentials import Known, KnownCredentials
 from schema.compiled.mapping import unmapped_enums
@@ -220,8 +221,8 @@ class CompiledReads:
             )
             params = [*params, *known.parameters(now)]
         try:
-            async with self.engine.connect() as conn:
-                answer: str | None = (await conn.exec_driver_sql(statement, tuple(params))).scalar_one()
+            async with driver.checked_out(self.engine) as conn:
+                answer: str | None = await conn.fetchval(statement, *params)
         except Exception as exc:
             if outage.is_database_unavailable(exc):
                 return None  # the reference path answers an outage (503) as it always has
@@ -236,8 +237,8 @@ class CompiledReads:
     async def credential_holds(self, known: Known, now: Any) -> bool:
         """`known`'s credential still holds (the check compiled statements make, on its own)."""
         statement = accounts_repo.credential_check(known.kind)
-        async with self.engine.connect() as conn:
-            return (await conn.exec_driver_sql(statement, tuple(known.parameters(now)))).scalar_one() is not None
+        async with driver.checked_out(self.engine) as conn:
+            return await conn.fetchval(statement, *known.parameters(now)) is not None
 
     def _too_costly(self, plan: Plan, document: Any, operation: Any, coerced: Any, raw: dict[str, Any]) -> bool:
         firsts = plan.firsts(coerced)
