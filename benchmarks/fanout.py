@@ -451,6 +451,10 @@ async def run(args: argparse.Namespace, db_url: str) -> bool:
         "TANDEM_LOG_LEVEL": "warning",
         "TANDEM_SECRET_KEY": SECRET,
         "BROADCAST_URL": "memory://",
+        # The subscribers share a handful of credentials (one board key, a few staff): the per-credential
+        # socket caps (4429), meant for one person's tabs, would refuse all but the first few.
+        "TANDEM_WS_CONNECTIONS_PER_KEY": str(args.subscribers),
+        "TANDEM_WS_CONNECTIONS_PER_USER": str(args.subscribers),
     }
     if args.servers > 1:
         # broadcaster's postgres backend (LISTEN/NOTIFY) on the scratch database, with a libpq-style URL.
