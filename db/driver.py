@@ -72,9 +72,12 @@ class Statements:
             except Exception as error:
                 raise await self._translated(error, sql, args) from error
             except BaseException:
-                # Cancelled mid-statement: the connection's state is unknown. SQLAlchemy invalidates it
-                # in this case; closing the socket makes the pool discard it when it comes back.
+                # Cancelled mid-statement: the connection's state is unknown. Close its socket and let
+                # the adapter forget the transaction, so that the session's close does not try a ROLLBACK
+                # on it (whose failure would replace the cancellation); the pool discards the connection
+                # when it comes back (db/session.py `check_on_checkout`).
                 self._driver.terminate()
+                adapted._transaction = None
                 raise
 
     async def _translated(self, error: Exception, sql: str, args: Sequence[Any]) -> Exception:

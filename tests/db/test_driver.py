@@ -106,3 +106,29 @@ async def test_a_statement_on_an_autocommit_engine_commits_on_its_own(services, 
         assert await raw.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = pg_backend_pid()") == 1
         # No transaction block was opened: each statement is its own transaction.
         assert await raw.fetchval("SELECT txid_current()") != await raw.fetchval("SELECT txid_current()")
+
+
+async def test_a_statement_cancelled_mid_flight_ends_its_session_with_the_cancellation(db_url):
+    """The hub is stopped by cancelling it while it reads the log: the cancellation must come out of the
+    session's block as it is (a failed ROLLBACK replacing it kept the hub looping), and the pool must
+    give out a live connection afterwards."""
+    db = Database.connect(db_url, pool_size=1)
+    try:
+        started = asyncio.Event()
+
+        async def reader() -> None:
+            async with db.sessions() as session:
+                raw = await driver.of_session(session)
+                started.set()
+                await raw.fetchval("SELECT pg_sleep(5)")
+
+        task = asyncio.create_task(reader())
+        await started.wait()
+        await asyncio.sleep(0.1)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        async with db.sessions() as session:
+            assert await (await driver.of_session(session)).fetchval("SELECT 1") == 1
+    finally:
+        await db.dispose()
