@@ -5,7 +5,8 @@ Announcements are SLA_AT_RISK / SLA_BREACHED events (the `slaAlerts` stream, bot
 
 - One active watcher across server processes: a dedicated connection holds a SESSION-level advisory
   lock; only its holder scans, the others try again every `interval`. When the holder's connection
-  dies, PostgreSQL releases the lock and another process takes over.
+  dies, PostgreSQL releases the lock and another process takes over (the old holder stands back for
+  STAND_BACK_INTERVALS intervals first; alone, it leads again after them).
 - Exactly once: each announcement inserts its row into `sla_announcements` (unique per clock instance
   and state) in the same transaction as its event, so two watchers, a restart or a retry never
   announce one twice (the lock only saves work; the constraint is what guarantees it).
@@ -20,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -43,6 +45,10 @@ log = logging.getLogger("tandem.sla_watcher")
 
 # Advisory lock keys of Tandem: 0x7A6E_0000 migrations, 0x7A6E_0001 event appends.
 SLA_WATCHER_LOCK = 0x7A6E_0002
+
+# Intervals a watcher that lost its lock connection waits before trying to lead again: every other
+# watcher tries at least once meanwhile (each tries once per interval).
+STAND_BACK_INTERVALS = 2
 
 # How often the leader purges the event log beyond its retention.
 PURGE_EVERY = timedelta(hours=1)
@@ -93,6 +99,10 @@ class SlaWatcher:
         self._engine = sessions.kw["bind"]
         self._lock_conn: AsyncConnection | None = None
         self._task: asyncio.Task[None] | None = None
+        # After losing its lock connection a process stands back for a while (time.monotonic() until
+        # which it does not try to lead), so that a healthy process takes over rather than the one
+        # whose connection just died racing it for the lock; alone, it leads again after the pause.
+        self._stand_back_until = 0.0
         self._next_purge: datetime | None = None
 
     @property
@@ -133,9 +143,12 @@ class SlaWatcher:
                 async with asyncio.timeout(max(self.interval, 5.0)):
                     await repo.ping(self._lock_conn)
                 return True
-            except Exception:  # noqa: BLE001 - whatever the ping raised, the lock connection is gone: resign, retry below
+            except Exception:  # noqa: BLE001 - whatever the ping raised, the lock connection is gone: resign
                 log.warning("SLA watcher lost its lock connection; resigning leadership")
                 await self._resign()
+                self._stand_back_until = time.monotonic() + STAND_BACK_INTERVALS * self.interval
+        if time.monotonic() < self._stand_back_until:
+            return False
         conn = await self._engine.connect()
         try:
             conn = await conn.execution_options(isolation_level="AUTOCOMMIT")  # never idle in a transaction

@@ -15,7 +15,7 @@ from db.models import Activity, Event, SlaAnnouncement
 from services import opportunities as presale
 from services import orders as order_service
 from services import tickets as ticket_service
-from services.sla_watcher import SLA_WATCHER_LOCK, SlaWatcher
+from services.sla_watcher import SLA_WATCHER_LOCK, STAND_BACK_INTERVALS, SlaWatcher
 from services.ticket_transitions import event_payload
 from tests.support.presale import Team, act, customer, opportunity_in
 from tests.support.tickets import cast, new_order, open_ticket, step, ticket_in
@@ -425,3 +425,22 @@ async def _true(value: bool) -> bool:
 
 async def _has(services, n: int) -> bool:
     return len(await announced(services)) >= n
+
+
+async def test_a_watcher_that_lost_its_lock_connection_stands_back_before_leading_again(services, watchers):
+    """It would otherwise race the healthy processes for the lock it just lost (and, under load, often
+    win it back: the takeover test above was flaky); alone, it leads again after the pause."""
+    a = watchers()
+    assert await a._lead()
+    async with services.db.sessions() as s:
+        await s.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "AND objid = :k AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            ),
+            {"k": SLA_WATCHER_LOCK},
+        )
+    await asyncio.sleep(0.05)
+    assert not await a._lead() and not a.is_leader  # the lock is free, but it stands back
+    await asyncio.sleep(STAND_BACK_INTERVALS * a.interval)
+    assert await a._lead() and a.is_leader
