@@ -6,7 +6,8 @@ same look-up of that customer by id, --statements times per way and round, alter
 
   orm     `session.get`-style ORM select of the row (db/repositories/rows.py `Table.get`)
   core    a Core `SELECT EXISTS` through `session.scalar`
-  driver  the same text straight to asyncpg on the session's connection (db/driver.py)
+  driver  the repository's `exists` (db/repositories/rows.py), that text straight to asyncpg on the
+          session's connection (db/driver.py)
 
 and prints the median CPU time (this process's, `time.process_time`) per statement and the ratios.
 
@@ -35,13 +36,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.reads import run_sql  # noqa: E402
-from db import driver  # noqa: E402
 from db.models import Customer  # noqa: E402
 from db.repositories import customers as customers_repo  # noqa: E402
 from db.session import Database  # noqa: E402
 
 _EXISTS = select(exists().where(Customer.id == bindparam("row_id")))
-_EXISTS_TEXT = "SELECT EXISTS (SELECT 1 FROM customers WHERE id = $1)"
 
 
 async def measure(db: Database, way: Callable[[AsyncSession, uuid.UUID], Awaitable[object]], row_id, n: int) -> float:
@@ -64,7 +63,7 @@ async def core(session: AsyncSession, row_id: uuid.UUID) -> object:
 
 
 async def straight(session: AsyncSession, row_id: uuid.UUID) -> object:
-    return await (await driver.of_session(session)).fetchval(_EXISTS_TEXT, row_id)
+    return await customers_repo.exists(session, row_id)
 
 
 async def main() -> None:

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 import orjson
 from sqlalchemy import delete, func, select, update
@@ -145,31 +145,38 @@ async def for_entity(session: AsyncSession, entity_type: str, entity_id: uuid.UU
     return list((await session.scalars(stmt)).all())
 
 
-class Logged(NamedTuple):
-    """An event row as the log holds it (read without the ORM: the hub reads every event once)."""
+@dataclass(frozen=True, slots=True)
+class LoggedEvent:
+    """An event as read from the log, detached from any database session (the real-time hub's unit)."""
 
     id: int
     type: str
     entity_type: str
-    entity_id: uuid.UUID
+    entity_id: Any
     payload: dict[str, Any]
-    actor_id: uuid.UUID | None
+    actor_id: Any
     occurred_at: datetime
 
+    @classmethod
+    def of(cls, row: Any) -> LoggedEvent:
+        """From any row with the event columns as attributes (an ORM Event, a Core row)."""
+        return cls(row.id, row.type, row.entity_type, row.entity_id, row.payload or {}, row.actor_id, row.occurred_at)
 
-_LOGGED = f"SELECT {', '.join(Logged._fields)} FROM events WHERE id > $1"
+
+_LOGGED = "SELECT id, type, entity_type, entity_id, payload, actor_id, occurred_at FROM events WHERE id > $1"
 _AFTER = f"{_LOGGED} ORDER BY id LIMIT $2"
 _AFTER_UP_TO = f"{_LOGGED} AND id <= $3 ORDER BY id LIMIT $2"
 
 
-async def after(session: AsyncSession, event_id: int, limit: int, *, up_to: int | None = None) -> list[Logged]:
-    """Events with id > `event_id` (and ≤ `up_to`), oldest first."""
+async def after(session: AsyncSession, event_id: int, limit: int, *, up_to: int | None = None) -> list[LoggedEvent]:
+    """Events with id > `event_id` (and ≤ `up_to`), oldest first (read without the ORM: the hub reads
+    every event once; the columns in LoggedEvent's order)."""
     statements = await driver.of_session(session)
     if up_to is None:
         found = await statements.fetch(_AFTER, event_id, limit)
     else:
         found = await statements.fetch(_AFTER_UP_TO, event_id, limit, up_to)
-    return [Logged(*row) for row in found]
+    return [LoggedEvent(*row) for row in found]
 
 
 # -- retention: events beyond it are purged; the watermark says up to which id they may be gone --

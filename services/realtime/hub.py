@@ -13,32 +13,15 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.repositories import events as events_repo
+from db.repositories.events import LoggedEvent as LoggedEvent  # the hub's unit, re-exported
 from services.realtime.event_types import CREDENTIAL_TYPES
 
 log = logging.getLogger("tandem.hub")
-
-
-@dataclass(frozen=True, slots=True)
-class LoggedEvent:
-    """An event as read from the log, detached from any database session."""
-
-    id: int
-    type: str
-    entity_type: str
-    entity_id: Any
-    payload: dict[str, Any]
-    actor_id: Any
-    occurred_at: datetime
-
-    @classmethod
-    def of(cls, row: Any) -> LoggedEvent:
-        return cls(row.id, row.type, row.entity_type, row.entity_id, row.payload or {}, row.actor_id, row.occurred_at)
 
 
 class SubscriberTooSlow(Exception):
@@ -127,10 +110,10 @@ class EventHub:
     async def catch_up(self) -> None:
         while True:
             async with self._sessions() as session:
-                rows = await events_repo.after(session, self.position, self.batch_size)
-            for row in rows:
-                self._dispatch(LoggedEvent.of(row))
-            if len(rows) < self.batch_size:
+                events = await events_repo.after(session, self.position, self.batch_size)
+            for event in events:
+                self._dispatch(event)
+            if len(events) < self.batch_size:
                 return
 
     def _dispatch(self, event: LoggedEvent) -> None:
@@ -206,11 +189,10 @@ class EventHub:
         cursor = after
         while cursor < up_to:
             async with self._sessions() as session:
-                rows = await events_repo.after(session, cursor, self.batch_size, up_to=up_to)
-            if not rows:
+                events = await events_repo.after(session, cursor, self.batch_size, up_to=up_to)
+            if not events:
                 return
-            for row in rows:
-                cursor = row.id
-                event = LoggedEvent.of(row)
+            for event in events:
+                cursor = event.id
                 if match(event):
                     yield event

@@ -99,11 +99,10 @@ async def test_a_lost_connection_is_an_outage_and_the_pool_lets_it_go(db_url, se
         await db.dispose()
 
 
-async def test_a_statement_on_an_autocommit_engine_commits_on_its_own(services, db_url):
+async def test_a_statement_on_an_autocommit_engine_commits_on_its_own(services):
     reads = services.db.reads_engine
     assert reads is not None
     async with driver.checked_out(reads) as raw:
-        assert await raw.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = pg_backend_pid()") == 1
         # No transaction block was opened: each statement is its own transaction.
         assert await raw.fetchval("SELECT txid_current()") != await raw.fetchval("SELECT txid_current()")
 
