@@ -63,10 +63,18 @@ class Database:
 
     @classmethod
     def connect(
-        cls, url: str, *, pool_size: int = 10, echo: bool = False, statement_timeout_ms: int | None = None
+        cls,
+        url: str,
+        *,
+        pool_size: int = 10,
+        reads_pool_size: int | None = None,
+        echo: bool = False,
+        statement_timeout_ms: int | None = None,
     ) -> Database:
         """`statement_timeout_ms`: PostgreSQL cancels any statement of this engine's connections that
-        runs longer (sqlstate 57014; the GraphQL layer answers TIMEOUT). None: the server's setting."""
+        runs longer (sqlstate 57014; the GraphQL layer answers TIMEOUT). None: the server's setting.
+        `reads_pool_size`: connections of the reads engine (settings.py `reads_pool_size`); None: as
+        many as the main pool may open."""
         # A database host that silently drops packets would otherwise hold a request for asyncpg's
         # 60 s connect timeout and the pool's 30 s checkout wait before it could be answered 503.
         connect_args: dict[str, Any] = {"timeout": CONNECT_TIMEOUT_SECONDS}
@@ -80,15 +88,16 @@ class Database:
             "connect_args": connect_args,
         }
         engine = create_async_engine(normalise_url(url), **options)
-        # Twice the connections and no overflow: an overflow connection is closed when it comes back to
-        # a full pool, and under load that is a new backend (a fork, a TLS attempt) per request.
-        reads_options = {**options, "pool_size": 2 * pool_size, "max_overflow": 0}
-        reads = create_async_engine(normalise_url(url), isolation_level="AUTOCOMMIT", **reads_options)
+        # No overflow: an overflow connection is closed when it comes back to a full pool, and under load
+        # that is a new backend (a fork, a TLS attempt) per request.
+        reads = reads_pool_size if reads_pool_size is not None else 2 * pool_size
+        reads_options = {**options, "pool_size": reads, "max_overflow": 0}
+        reads_engine = create_async_engine(normalise_url(url), isolation_level="AUTOCOMMIT", **reads_options)
         check_on_checkout(engine)
-        check_on_checkout(reads)
+        check_on_checkout(reads_engine)
         # expire_on_commit=False: objects returned by a mutation stay readable after its commit.
         sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
-        return cls(engine, sessions, statement_timeout_ms, reads)
+        return cls(engine, sessions, statement_timeout_ms, reads_engine)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -62,7 +62,11 @@ def build_services(settings: Settings) -> AppServices:
     if not settings.database_url:
         raise RuntimeError("DATABASE_URL is not set (the CLI's `serve` starts an embedded PostgreSQL and sets it)")
     return AppServices(
-        db=Database.connect(settings.database_url, statement_timeout_ms=settings.statement_timeout_ms),
+        db=Database.connect(
+            settings.database_url,
+            reads_pool_size=settings.reads_pool_size,
+            statement_timeout_ms=settings.statement_timeout_ms,
+        ),
         clock=SystemClock(),
         tokens=TokenService(settings.resolved_secret_key(), timedelta(seconds=settings.token_ttl_seconds)),
         settings=settings,
