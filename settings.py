@@ -41,6 +41,9 @@ class Settings:
     ws_connections_per_key: int = 50  # open WebSockets per API key: many wall screens may share one
     ws_subscriptions_per_connection: int = 20
     slow_subscriber_grace: float = 5.0  # seconds a too-slow subscriber has to take its 4413 before abort
+    # Bytes a WebSocket may hold back while its client does not read (on top of the transport's own
+    # 64 KiB), with at most `subscriber_queue` frames; beyond either it is closed with 4413.
+    ws_buffer_bytes: int = 1024 * 1024
     login_failures_per_account: int = 5  # failed sign-ins per (account, client address) before back-off
     login_failures_per_address: int = 50  # failed sign-ins per client address (any account) before back-off
     retry_after_seconds: int = 5  # Retry-After of a 503 while the database is unreachable
@@ -116,6 +119,7 @@ LIMIT_VARIABLES: dict[str, tuple[str, type]] = {
     "ws_connections_per_key": ("TANDEM_WS_CONNECTIONS_PER_KEY", int),
     "ws_subscriptions_per_connection": ("TANDEM_WS_SUBSCRIPTIONS_PER_CONNECTION", int),
     "slow_subscriber_grace": ("TANDEM_SLOW_SUBSCRIBER_GRACE", float),
+    "ws_buffer_bytes": ("TANDEM_WS_BUFFER_BYTES", int),
     "login_failures_per_account": ("TANDEM_LOGIN_FAILURES_PER_ACCOUNT", int),
     "login_failures_per_address": ("TANDEM_LOGIN_FAILURES_PER_ADDRESS", int),
     "retry_after_seconds": ("TANDEM_RETRY_AFTER_SECONDS", int),

@@ -3,11 +3,13 @@ matching events, replayed from `after` first)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from typing import Any
 
 from graphql import GraphQLError
 
 from db.repositories import events as events_repo
+from schema import fanout
 from schema.context import Info
 from schema.types.common import BadUserInput, query_id
 from schema.types.events import (
@@ -23,6 +25,7 @@ from schema.types.events import (
 )
 from schema.types.tickets import TicketFilter
 from services.realtime import streams
+from services.realtime.cohorts import JOINING, Joining
 from services.realtime.hub import CursorExpired, LoggedEvent, Match, SubscriberTooSlow
 from web.ws import DEFAULT_GRACE, close_socket
 
@@ -44,7 +47,12 @@ def parse_cursor(after: str | None) -> int | None:
     return value
 
 
-async def _events(info: Info, match: Match, after: str | None) -> AsyncIterator[LoggedEvent]:
+async def _events(
+    info: Info, match: Match, after: str | None, wrap: Callable[[LoggedEvent], Any]
+) -> AsyncIterator[LoggedEvent]:
+    """The subscription's events. Started by a WebSocket handler (web/ws.py sets `JOINING`), it joins
+    its cohort instead — replaying from `after` first — and ends without yielding: the cohort renders
+    and delivers every later event (services/realtime/cohorts.py). Otherwise it streams them itself."""
     cursor = parse_cursor(after)
     services = info.context.services
     oldest = None
@@ -53,7 +61,14 @@ async def _events(info: Info, match: Match, after: str | None) -> AsyncIterator[
 
         async with services.db.sessions() as session:
             oldest = await oldest_allowed_cursor(session)
+    joining = JOINING.get()
+    if joining is not None and joining.resume_from is not None:
+        cursor = joining.resume_from
     try:
+        if joining is not None:
+            services.hub.check_cursor(cursor, oldest)
+            await _join(info, joining, match, wrap, cursor)
+            return
         async for event in services.hub.stream(
             match, cursor, oldest_allowed=oldest, on_cut_off=lambda: _close_slow(info)
         ):
@@ -62,6 +77,31 @@ async def _events(info: Info, match: Match, after: str | None) -> AsyncIterator[
         raise GraphQLError(str(exc), extensions={"code": "CURSOR_EXPIRED"}) from None
     except SubscriberTooSlow as exc:
         raise GraphQLError(str(exc), extensions={"code": "SUBSCRIBER_TOO_SLOW"}) from None
+
+
+async def _join(
+    info: Info, joining: Joining, match: Match, wrap: Callable[[LoggedEvent], Any], cursor: int | None
+) -> None:
+    hub = info.context.services.hub
+    raw = info._raw_info
+    source = fanout.cursor_source(raw.field_nodes[0], joining.query)
+    hub.cohorts.documents[(joining.query, joining.operation_name)] = source
+    principal = info.context.principal
+    key = fanout.cohort_key(joining.query, joining.operation_name, joining.variables, source, principal)
+    cohort = hub.cohorts.get_or_create(
+        key,
+        match,
+        lambda: fanout.cohort_renderer(
+            raw.schema,
+            joining.query,
+            joining.variables,
+            joining.operation_name,
+            principal,
+            info.context.services,
+            wrap,
+        ),
+    )
+    joining.member = await hub.join(cohort, joining.sink, joining.prefix, cursor, joining.on_cut_off, joining.on_joined)
 
 
 # Close code for a subscriber that fell behind by a whole queue; it may reconnect with `after`.
@@ -81,25 +121,37 @@ def _close_slow(info: Info) -> None:
     )
 
 
+def _handoff(event: LoggedEvent) -> OrderHandoffEvent:
+    return OrderHandoffEvent(**common_fields(event))
+
+
+def _escalation(event: LoggedEvent) -> EscalationEvent:
+    return EscalationEvent(**common_fields(event))
+
+
+def _ticket(event: LoggedEvent) -> TicketEvent:
+    return TicketEvent(**common_fields(event))
+
+
 async def order_handoffs(info: Info, after: str | None = None) -> AsyncGenerator[OrderHandoffEvent, None]:
-    async for event in _events(info, streams.handoffs, after):
-        yield OrderHandoffEvent(**common_fields(event))
+    async for event in _events(info, streams.handoffs, after, _handoff):
+        yield _handoff(event)
 
 
 async def complaint_escalations(info: Info, after: str | None = None) -> AsyncGenerator[EscalationEvent, None]:
-    async for event in _events(info, streams.escalations, after):
-        yield EscalationEvent(**common_fields(event))
+    async for event in _events(info, streams.escalations, after, _escalation):
+        yield _escalation(event)
 
 
 async def ticket_board(
     info: Info, filter: TicketFilter | None = None, after: str | None = None
 ) -> AsyncGenerator[TicketEvent, None]:
-    async for event in _events(info, streams.board(board_filter(filter)), after):
-        yield TicketEvent(**common_fields(event))
+    async for event in _events(info, streams.board(board_filter(filter)), after, _ticket):
+        yield _ticket(event)
 
 
 async def sla_alerts(info: Info, after: str | None = None) -> AsyncGenerator[SlaAlertEvent, None]:
-    async for event in _events(info, streams.sla_alerts, after):
+    async for event in _events(info, streams.sla_alerts, after, sla_alert):
         yield sla_alert(event)
 
 
@@ -109,7 +161,7 @@ async def events(
     after: str | None = None,
 ) -> AsyncGenerator[Event, None]:
     wanted = frozenset(t.value for t in types) if types else None
-    async for event in _events(info, streams.of_types(wanted), after):
+    async for event in _events(info, streams.of_types(wanted), after, as_graphql):
         yield as_graphql(event)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
@@ -40,28 +41,34 @@ class MaskUnexpectedErrors(SchemaExtension):
     def _mask(self, result) -> None:
         if not result or not getattr(result, "errors", None):
             return
-        request_id = getattr(self.execution_context.context, "request_id", "-")
-        masked = []
-        for error in result.errors:
-            if is_expected(error):
-                masked.append(error)
-                continue
-            if limits.timed_out(error, result.errors):  # statement_timeout: not a bug, say so (TIMEOUT)
-                masked.append(limits.timeout_error(error, self.execution_context.context))
-                continue
-            if outage.is_database_unavailable(error.original_error):
-                masked.append(_unavailable(error, self.execution_context.context, request_id))
-                continue
-            log.error("unexpected error in %s (request %s)", error.path, request_id, exc_info=error.original_error)
-            masked.append(
-                GraphQLError(
-                    f"Internal server error (request id {request_id})",
-                    nodes=error.nodes,
-                    path=error.path,
-                    extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
-                )
+        result.errors = masked(result.errors, self.execution_context.context)
+
+
+def masked(errors: list[GraphQLError], context: Any) -> list[GraphQLError]:
+    """`errors` as a client may see them: expected ones as they are, a timeout or a lost database
+    said so, anything else logged with the request id and replaced by a generic error carrying it."""
+    request_id = getattr(context, "request_id", "-")
+    out = []
+    for error in errors:
+        if is_expected(error):
+            out.append(error)
+            continue
+        if limits.timed_out(error, errors):  # statement_timeout: not a bug, say so (TIMEOUT)
+            out.append(limits.timeout_error(error, context))
+            continue
+        if outage.is_database_unavailable(error.original_error):
+            out.append(_unavailable(error, context, request_id))
+            continue
+        log.error("unexpected error in %s (request %s)", error.path, request_id, exc_info=error.original_error)
+        out.append(
+            GraphQLError(
+                f"Internal server error (request id {request_id})",
+                nodes=error.nodes,
+                path=error.path,
+                extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
             )
-        result.errors = masked
+        )
+    return out
 
 
 def _unavailable(error: GraphQLError, context, request_id: str) -> GraphQLError:

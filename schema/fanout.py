@@ -1,25 +1,47 @@
-"""The execution context of every operation: renders each subscription event once per distinct
-(operation, variables, permission scope), and hands mutation payloads to the compiled path.
+"""Rendering subscription events once per cohort, and the execution context of every operation.
 
-Strawberry executes a subscription's selection set for every subscriber and every event (~200 µs
-each here: 5,000 wall boards would cost a second per event). Subscribers with the same operation,
-the same variables and the same access column of the authorization matrix would get identical
-results, so the first of them renders it — in a fresh read snapshot of its own — and the others
-reuse the result. The cache holds the recent events only.
+Over WebSockets a subscription joins a cohort (services/realtime/cohorts.py): the subscriptions with
+the same operation, the same variables (the cursor aside) and the same access column of the
+authorization matrix, which would get identical results. `cohort_renderer` renders an event for a
+cohort — graphql-core's per-event execution of the operation, in a fresh read snapshot, with the
+cohort's principal, its errors masked as MaskUnexpectedErrors masks them — and encodes it once.
+`cohort_key` and `cursor_source` say which cohort a subscription belongs to.
+
+`FanoutExecutor` hands mutation payloads to the compiled path, and still shares renders between
+subscribers that stream through strawberry one by one (a subscription started outside a WebSocket
+handler): the first of them renders, the others reuse the result.
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
+import json
+import re
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from typing import Any
 
-from graphql import OperationType
+import orjson
+from graphql import (
+    ExecutionResult,
+    Executor,
+    FieldNode,
+    OperationType,
+    StringValueNode,
+    VariableNode,
+    located_error,
+    parse,
+)
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from schema.compiled import payloads
+from schema.context import Context
+from schema.errors import masked
 from services.access import column_of
+from services.realtime.cohorts import RENDERS as COUNTERS
+from services.realtime.cohorts import CursorSource, Render
+from services.realtime.hub import LoggedEvent
 
 _MAX_ENTRIES = 4096
 
@@ -27,14 +49,97 @@ _MAX_ENTRIES = 4096
 class _RenderCache:
     def __init__(self) -> None:
         self.entries: OrderedDict[tuple, tuple[Any, asyncio.Future]] = OrderedDict()
-        self.renders = 0
-        self.hits = 0
+
+    @property
+    def renders(self) -> int:
+        return COUNTERS.renders
+
+    @property
+    def hits(self) -> int:
+        return COUNTERS.hits
 
     def clear(self) -> None:
         self.entries.clear()
 
 
 RENDERS = _RenderCache()
+
+
+# --- Cohorts ---
+
+
+def cursor_source(field: FieldNode, query: str) -> CursorSource:
+    """How the subscription field `field` of `query` takes its `after:` argument. A variable counts as
+    the cursor only if nothing else in the document uses it (so leaving it out of the cohort key
+    cannot merge subscriptions that render differently)."""
+    for argument in field.arguments or ():
+        if argument.name.value != "after":
+            continue
+        value = argument.value
+        if isinstance(value, VariableNode):
+            name = value.name.value
+            uses = len(re.findall(r"\$" + re.escape(name) + r"(?![_0-9A-Za-z])", query))
+            return CursorSource(variable=name if uses == 2 else None)  # its definition and this use
+        if isinstance(value, StringValueNode):
+            return CursorSource(literal=value.value)
+    return CursorSource()
+
+
+def cohort_key(
+    query: str, operation_name: str | None, variables: dict[str, Any] | None, source: CursorSource, principal: Any
+) -> Hashable:
+    """Subscriptions with equal keys get identical payloads for every event."""
+    rendering = {k: v for k, v in (variables or {}).items() if k != source.variable}
+    try:
+        canonical = orjson.dumps(rendering, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        canonical = json.dumps(rendering, sort_keys=True, default=repr).encode()
+    return (query, operation_name, canonical, column_of(principal))
+
+
+def cohort_renderer(
+    schema: Any,
+    query: str,
+    variables: dict[str, Any] | None,
+    operation_name: str | None,
+    principal: Any,
+    services: Any,
+    wrap: Callable[[LoggedEvent], Any],
+) -> Render:
+    """Render an event for a cohort: its payload bytes (`{"data": …, "errors": […]}`), as strawberry's
+    subscription would produce it for any member. `schema` is graphql-core's (validated already: the
+    cohort's first member passed strawberry's whole pre-execution)."""
+    built = FanoutExecutor.build(schema, parse(query), None, None, variables, operation_name)
+    if isinstance(built, list):
+        raise ValueError(f"a validated subscription failed to build: {built}")
+    template: Executor = built
+
+    async def render(event: LoggedEvent) -> bytes:
+        context = Context(services=services, principal=principal)
+        try:
+            executor = Executor.build_per_event_executor(template, wrap(event))
+            executor.context_value = context
+            outcome: Any = executor.execute_operation(False)
+            if inspect.isawaitable(outcome):
+                outcome = await outcome
+            result: ExecutionResult = outcome
+        except Exception as exc:  # noqa: BLE001 - graphql-core catches field errors; this is anything else
+            result = ExecutionResult(data=None, errors=[located_error(exc)])
+        finally:
+            await context.close()
+        body: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            body["errors"] = [e.formatted for e in masked(list(result.errors), context)]
+        return encode(body)
+
+    return render
+
+
+def encode(body: dict[str, Any]) -> bytes:
+    try:
+        return orjson.dumps(body)
+    except orjson.JSONEncodeError:  # a lone surrogate in a message: the standard encoder escapes it
+        return json.dumps(body, ensure_ascii=True, default=str).encode()
 
 
 def _event_id(payload: Any) -> int | None:
@@ -81,13 +186,13 @@ class FanoutExecutor(StrawberryGraphQLCoreExecutionContext):
     async def _shared(self, key: tuple[Any, ...], serially: bool | None) -> Any:
         entry = RENDERS.entries.get(key)
         if entry is not None and entry[0] is self.operation:  # same operation object, not a reused id
-            RENDERS.hits += 1
+            COUNTERS.hits += 1
             return await asyncio.shield(entry[1])
         future = asyncio.get_running_loop().create_future()
         RENDERS.entries[key] = (self.operation, future)  # keeps the operation alive: its id stays unique
         if len(RENDERS.entries) > _MAX_ENTRIES:
             RENDERS.entries.popitem(last=False)
-        RENDERS.renders += 1
+        COUNTERS.renders += 1
         subscriber_context = self.context_value
         self.context_value = subscriber_context.for_rendering()
         try:

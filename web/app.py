@@ -130,6 +130,8 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
         live = (
             {
                 "subscribers": hub.subscriber_count,
+                "cohorts": len(hub.cohorts.cohorts),
+                "tasks": len(asyncio.all_tasks()),  # one per open WebSocket, plus the process's own few
                 "eventPosition": hub.position,
                 "connections": hub.connections.count if hub.connections else 0,
                 "renders": RENDERS.renders,

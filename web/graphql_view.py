@@ -24,7 +24,8 @@ from services import auth, outage
 from services.access import Action, allowed
 from settings import Settings
 from web import compiled_http
-from web.ws import LegacyWSHandler, Refused, TransportWSHandler
+from web.ws import Refused
+from web.ws_handlers import LegacyWSHandler, TransportWSHandler
 
 log = logging.getLogger("tandem.web")
 

@@ -62,6 +62,9 @@ class Connection:
     closer: Callable[[int, str], None]  # starts closing the socket with that code; returns at once
     closing: bool = False  # set the moment it is revoked: its handler sends nothing more
     expiry: asyncio.TimerHandle | None = None
+    # Called after its principal was swapped (a role or department change): its subscriptions
+    # rejoin the cohorts of the new permission scope (web/ws_handlers.py).
+    on_rescope: Callable[[], None] | None = None
 
     @property
     def principal(self) -> Principal:
@@ -188,3 +191,8 @@ class ConnectionRegistry:
         connection.context.principal = changed
         if not allowed(changed, Action.SUBSCRIBE):
             connection.close(FORBIDDEN, "forbidden: this account may no longer subscribe")
+        elif connection.on_rescope is not None:
+            try:
+                connection.on_rescope()
+            except Exception:  # the socket's other subscriptions and the other sockets still move
+                log.exception("moving the subscriptions of a re-scoped connection failed")

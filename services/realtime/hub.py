@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.repositories import events as events_repo
 from db.repositories.events import LoggedEvent as LoggedEvent  # the hub's unit, re-exported
+from services.realtime.cohorts import Cohort, CohortRegistry, Member, Sink
 from services.realtime.event_types import CREDENTIAL_TYPES
 
 log = logging.getLogger("tandem.hub")
@@ -69,13 +70,15 @@ class EventHub:
         self.queue_size = queue_size
         self.position = 0
         self._subscribers: set[_Subscriber] = set()
+        # Subscriptions over WebSockets (services/realtime/cohorts.py); `stream` serves in-process readers.
+        self.cohorts = CohortRegistry(pending_limit=queue_size)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.started = asyncio.Event()
 
     @property
     def subscriber_count(self) -> int:
-        return len(self._subscribers)
+        return len(self._subscribers) + self.cohorts.member_count
 
     async def start(self) -> None:
         async with self._sessions() as session:
@@ -125,6 +128,7 @@ class EventHub:
                 self.connections.on_event(event)
             except Exception:  # never let it cost the subscribers this event
                 log.exception("applying credential event %s to open connections failed", event.id)
+        self.cohorts.offer(event)
         for sub in list(self._subscribers):
             if sub.overflowed or not sub.match(event):
                 continue
@@ -151,6 +155,58 @@ class EventHub:
         finally:
             self._subscribers.discard(sub)
 
+    def check_cursor(self, after: int | None, oldest_allowed: int | None) -> None:
+        if after is not None and oldest_allowed is not None and after < oldest_allowed:
+            raise CursorExpired(f"cursor {after} is older than the event log's retention; refetch and resubscribe")
+
+    def join_live(
+        self, cohort: Cohort, sink: Sink, prefix: bytes, after: int | None, on_cut_off: Callable[[], None]
+    ) -> Member | None:
+        """Add a member to `cohort` at once when it has nothing to replay (no cursor, or one at or past
+        the hub's position); None when it has (use `join`)."""
+        if not self.started.is_set() or (after is not None and after < self.position):
+            return None
+        member = Member(cohort, sink, prefix, last=max(after or 0, self.position), on_cut_off=on_cut_off)
+        cohort.members.add(member)
+        return member
+
+    async def join(
+        self,
+        cohort: Cohort,
+        sink: Sink,
+        prefix: bytes,
+        after: int | None,
+        on_cut_off: Callable[[], None],
+        on_joined: Callable[[Member], None] | None = None,
+    ) -> Member:
+        """Add a member to `cohort`: live from the hub's position now, after replaying the log from
+        `after` (exclusive) up to it when `after` is behind. Returns once the member is live; a
+        member whose replay fails or is cancelled has left again."""
+        await self.started.wait()
+        start = self.position
+        member = Member(cohort, sink, prefix, last=start if after is None else after, on_cut_off=on_cut_off)
+        member.replaying = member.last < start
+        cohort.members.add(member)
+        if on_joined is not None:
+            on_joined(member)
+        if not member.replaying:
+            member.last = max(member.last, start)
+            return member
+        try:
+            async for event in self._replay(cohort.match, member.last, start):
+                if not member.active:
+                    return member
+                payload = await cohort.payload(event)
+                if member.active and event.id > member.last:
+                    member.last = event.id
+                    sink.push(prefix + payload + b"}")
+            member.last = max(member.last, start)
+            member.end_replay()
+        except BaseException:
+            member.leave()
+            raise
+        return member
+
     async def stream(
         self,
         match: Match,
@@ -161,8 +217,7 @@ class EventHub:
     ) -> AsyncIterator[LoggedEvent]:
         """Matching events after `after` (replayed from the log), then live ones; in log order,
         without a gap or a duplicate at the switch. `after=None` means live events only."""
-        if after is not None and oldest_allowed is not None and after < oldest_allowed:
-            raise CursorExpired(f"cursor {after} is older than the event log's retention; refetch and resubscribe")
+        self.check_cursor(after, oldest_allowed)
         async with self._registered(match, on_cut_off) as sub:
             last = after if after is not None else sub.start
             if last < sub.start:
