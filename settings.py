@@ -40,6 +40,7 @@ class Settings:
     ws_connections_per_user: int = 10  # open WebSockets per person (4429 beyond)
     ws_connections_per_key: int = 50  # open WebSockets per API key: many wall screens may share one
     ws_subscriptions_per_connection: int = 20
+    ws_init_timeout: float = 10.0  # seconds a WebSocket may stay open without connection_init (then 4408)
     slow_subscriber_grace: float = 5.0  # seconds a too-slow subscriber has to take its 4413 before abort
     # Bytes a WebSocket may hold back while its client does not read (on top of the transport's own
     # 64 KiB), with at most `subscriber_queue` frames; beyond either it is closed with 4413.
@@ -118,6 +119,7 @@ LIMIT_VARIABLES: dict[str, tuple[str, type]] = {
     "ws_connections_per_user": ("TANDEM_WS_CONNECTIONS_PER_USER", int),
     "ws_connections_per_key": ("TANDEM_WS_CONNECTIONS_PER_KEY", int),
     "ws_subscriptions_per_connection": ("TANDEM_WS_SUBSCRIPTIONS_PER_CONNECTION", int),
+    "ws_init_timeout": ("TANDEM_WS_INIT_TIMEOUT", float),
     "slow_subscriber_grace": ("TANDEM_SLOW_SUBSCRIBER_GRACE", float),
     "ws_buffer_bytes": ("TANDEM_WS_BUFFER_BYTES", int),
     "login_failures_per_account": ("TANDEM_LOGIN_FAILURES_PER_ACCOUNT", int),

@@ -123,6 +123,8 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
         keep_alive_interval=15,
         allowed_origins=settings.cors_origins,
         max_subscriptions_per_connection=settings.ws_subscriptions_per_connection,
+        # A socket that never says who it is holds memory for nothing: 4408 after this long.
+        connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout),
     )
 
     async def healthz(request: Request) -> JSONResponse:

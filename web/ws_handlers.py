@@ -415,8 +415,15 @@ class LegacyWSHandler(_Registered, BaseGraphQLWSHandler[Context, None]):
                 self.tasks.pop(operation_id, None)
 
     async def cleanup_operation(self, operation_id: str) -> None:
+        live = operation_id in (self._members or {})
         self.leave(operation_id)
+        task = self.tasks.get(operation_id)
         await super().cleanup_operation(operation_id)
+        if live and task is not None and task.done():
+            # strawberry answers `stop` with `complete` from the cancelled streaming task; a live
+            # member has no such task, so it is said here.
+            with suppress(Exception):
+                await self.send_message({"type": "complete", "id": operation_id})
 
     def rejoin(self, operation_id: str, query: str, variables: dict[str, Any], name: str | None, last: int) -> None:
         if operation_id not in self.tasks:
