@@ -498,6 +498,13 @@ async def run(args: argparse.Namespace, db_url: str) -> bool:
                     )
                 else:
                     print(f"server {i} render cache        not reported by /healthz")
+            for i, s in enumerate(servers):
+                logged_errors = [
+                    line for line in s.log_tail(10**8).splitlines() if " ERROR " in line or "Error:" in line
+                ]
+                print(f"server {i} log                 {len(logged_errors)} error line(s)")
+                for line in logged_errors[:5]:
+                    print(f"  {line[:240]}")
             if writer.failures:
                 print("first mutation failures:", *writer.failures[:3], sep="\n  ")
             for sub in results:

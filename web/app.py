@@ -7,6 +7,7 @@ import contextlib
 import logging
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import text
 from starlette.applications import Starlette
@@ -29,9 +30,33 @@ from services.sla_watcher import SlaWatcher
 from settings import Settings
 from web.body_limit import BodyLimitMiddleware
 from web.graphql_view import TandemGraphQL
-from web.ws import TransportAbort
+from web.ws import TransportAbort, prepare_websocket
 
 log = logging.getLogger("tandem.web")
+
+
+def request_id_of(scope: dict) -> str:
+    """A sane X-Request-ID a proxy sent, else a new one."""
+    incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
+    return incoming if incoming.isascii() and incoming.isalnum() and len(incoming) <= 64 else uuid.uuid4().hex[:16]
+
+
+class TandemApp(Starlette):
+    """Starlette, with the GraphQL WebSocket taken before the middleware stack. None of that stack
+    applies to a WebSocket (request bodies, CORS and X-Request-ID headers are HTTP's), and each layer
+    would keep a coroutine frame alive for as long as the socket stays open — days, for a wall board,
+    ~5 KiB for each of ten thousand of them."""
+
+    graphql_socket: Any = None
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "websocket" and scope.get("path") == "/graphql" and self.graphql_socket is not None:
+            scope["app"] = self
+            scope.setdefault("state", {})["request_id"] = request_id_of(scope)
+            prepare_websocket(scope, send)
+            await self.graphql_socket(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
 
 class RequestIdMiddleware:
@@ -44,10 +69,7 @@ class RequestIdMiddleware:
     async def __call__(self, scope, receive, send):
         if scope["type"] not in ("http", "websocket"):
             return await self.app(scope, receive, send)
-        incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
-        request_id = (
-            incoming if incoming.isascii() and incoming.isalnum() and len(incoming) <= 64 else uuid.uuid4().hex[:16]
-        )
+        request_id = request_id_of(scope)
         scope.setdefault("state", {})["request_id"] = request_id
 
         async def send_with_id(message):
@@ -168,7 +190,7 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
         )
     # Innermost: its 413 still gets the request id and, for browsers, CORS headers.
     middleware.append(Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes))
-    app = Starlette(
+    app = TandemApp(
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
@@ -178,6 +200,7 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
         middleware=middleware,
         lifespan=lifespan,
     )
+    app.graphql_socket = graphql
     if services is not None:
         state["services"] = services
     return app

@@ -272,7 +272,9 @@ class TandemGraphQL(GraphQL[Context, None]):
         raw = params.get("authorization") or params.get("Authorization") if isinstance(params, dict) else None
         credential = bearer(raw) if isinstance(raw, str) else None
         try:
-            principal = await authenticate(self.services, credential) if credential else None
+            # As for HTTP: a credential that authenticated before is re-checked by one statement
+            # (10,000 wall boards reconnecting after a restart should not be 10,000 transactions).
+            principal = await self._principal_of(credential) if credential else None
         except Exception as exc:
             if not outage.is_database_unavailable(exc):
                 raise

@@ -47,11 +47,17 @@ class TransportAbort:
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "websocket":
-            scope[SERVER_SEND] = send  # data frames go straight to it (web/outbox.py)
-            transport = getattr(getattr(send, "__self__", None), "transport", None)
-            if transport is not None and callable(getattr(transport, "abort", None)):
-                scope[ABORT_TRANSPORT] = lambda: _abort(transport)
+            prepare_websocket(scope, send)
         await self.app(scope, receive, send)
+
+
+def prepare_websocket(scope: dict, send: Any) -> None:
+    """Keep the server's own `send` on the scope (data frames go straight to it: web/outbox.py) and
+    the hook that drops the TCP connection."""
+    scope[SERVER_SEND] = send
+    transport = getattr(getattr(send, "__self__", None), "transport", None)
+    if transport is not None and callable(getattr(transport, "abort", None)):
+        scope[ABORT_TRANSPORT] = lambda: _abort(transport)
 
 
 def _abort(transport: Any) -> None:

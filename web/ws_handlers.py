@@ -117,6 +117,7 @@ class _Registered:
                 self._outbox.close()  # a revoked socket gets nothing more, not even what was queued
             close_socket(websocket, code, reason, grace)
 
+        _forget_handshake(websocket)
         try:
             self.connection = registry.admit(
                 context,
@@ -268,6 +269,16 @@ class _Registered:
 
     def rejoin(self, operation_id: str, query: str, variables: dict[str, Any], name: str | None, last: int) -> None:
         raise NotImplementedError
+
+
+def _forget_handshake(websocket: Any) -> None:
+    """uvicorn (websockets-sansio) keeps the handshake's request and response — two header sets,
+    ~3 KiB — for the socket's whole life, though it reads them only until the handshake is done."""
+    protocol = getattr(websocket.scope.get(SERVER_SEND), "__self__", None)
+    if protocol is not None and getattr(protocol, "handshake_complete", False):
+        for attribute in ("request", "response"):
+            if hasattr(protocol, attribute):
+                setattr(protocol, attribute, None)
 
 
 def _credential(params: Any) -> str | None:
