@@ -85,7 +85,7 @@ async def _join(
     hub = info.context.services.hub
     raw = info._raw_info
     source = fanout.cursor_source(raw.field_nodes[0], joining.query)
-    hub.cohorts.documents[(joining.query, joining.operation_name)] = source
+    hub.cohorts.remember(joining.query, joining.operation_name, source)
     principal = info.context.principal
     key = fanout.cohort_key(joining.query, joining.operation_name, joining.variables, source, principal)
     cohort = hub.cohorts.get_or_create(

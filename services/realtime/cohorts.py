@@ -37,7 +37,10 @@ Match = Callable[[LoggedEvent], bool]
 
 # Renders kept per cohort for members that replay the same recent events (a board reconnecting
 # after a restart replays what its cohort rendered live a moment ago).
-RECENT_RENDERS = 256
+RECENT_RENDERS = 64
+# Documents whose cursor argument is remembered (for joining without GraphQL); the oldest are forgotten
+# beyond this, so that no stream of distinct documents can grow the process's memory without bound.
+KNOWN_DOCUMENTS = 4096
 
 
 class Sink(Protocol):
@@ -178,6 +181,13 @@ class CohortRegistry:
     @property
     def member_count(self) -> int:
         return sum(len(c.members) for c in self.cohorts.values())
+
+    def remember(self, query: str, operation_name: str | None, source: CursorSource) -> None:
+        key = (query, operation_name)
+        self.documents.pop(key, None)
+        self.documents[key] = source
+        while len(self.documents) > KNOWN_DOCUMENTS:
+            del self.documents[next(iter(self.documents))]
 
     def get_or_create(self, key: Hashable, match: Match, make_render: Callable[[], Render]) -> Cohort:
         cohort = self.cohorts.get(key)
