@@ -50,7 +50,7 @@ def parse_cursor(after: str | None) -> int | None:
 async def _events(
     info: Info, match: Match, after: str | None, wrap: Callable[[LoggedEvent], Any]
 ) -> AsyncIterator[LoggedEvent]:
-    """The subscription's events. Started by a WebSocket handler (web/ws.py sets `JOINING`), it joins
+    """The subscription's events. Started by a WebSocket handler (web/ws_handlers.py sets `JOINING`), it joins
     its cohort instead — replaying from `after` first — and ends without yielding: the cohort renders
     and delivers every later event (services/realtime/cohorts.py). Otherwise it streams them itself."""
     cursor = parse_cursor(after)
