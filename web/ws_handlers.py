@@ -215,6 +215,22 @@ class _Registered:
             self._grace(),
         )
 
+    def joins_at_once(self, message: Any, running: dict[str, Any]) -> str | None:
+        """The id of a subscribe/start message that joined its cohort at once (see `fast_join`), after
+        the checks strawberry makes first (acknowledged, id free, under the limit); None: strawberry
+        handles the message, refusals included. `running`: the handler's operations."""
+        operation_id = message.get("id") if isinstance(message, dict) else None
+        limit = self.max_subscriptions_per_connection  # type: ignore[attr-defined]
+        if (
+            self.connection_acknowledged  # type: ignore[attr-defined]
+            and isinstance(operation_id, str)
+            and operation_id not in running
+            and (limit is None or len(running) < limit)
+            and self.fast_join(operation_id, message.get("payload")) is not None
+        ):
+            return operation_id
+        return None
+
     def fast_join(self, operation_id: str, payload: Any) -> Member | None:
         """Join the existing cohort of this subscription without GraphQL, when it has one and nothing
         to replay; None: take the full way."""
@@ -297,17 +313,8 @@ class TransportWSHandler(_Registered, BaseGraphQLTransportWSHandler[Context, Non
         return b'{"id":' + _id_json(operation_id) + b',"type":"next","payload":'
 
     async def handle_subscribe(self, message: Any) -> None:
-        operation_id = message.get("id") if isinstance(message, dict) else None
-        if (
-            self.connection_acknowledged
-            and isinstance(operation_id, str)
-            and operation_id not in self.operations
-            and (
-                self.max_subscriptions_per_connection is None
-                or len(self.operations) < self.max_subscriptions_per_connection
-            )
-            and self.fast_join(operation_id, message.get("payload")) is not None
-        ):
+        operation_id = self.joins_at_once(message, self.operations)
+        if operation_id is not None:
             payload = message["payload"]
             operation = Operation(
                 self, operation_id, payload["query"], payload.get("variables"), payload.get("operationName")
@@ -366,16 +373,8 @@ class LegacyWSHandler(_Registered, BaseGraphQLWSHandler[Context, None]):
         await self.websocket.close(code=refused.code, reason=refused.reason)
 
     async def handle_start(self, message: Any) -> None:
-        operation_id = message.get("id") if isinstance(message, dict) else None
-        if (
-            self.connection_acknowledged
-            and isinstance(operation_id, str)
-            and operation_id not in self.tasks
-            and (
-                self.max_subscriptions_per_connection is None or len(self.tasks) < self.max_subscriptions_per_connection
-            )
-            and self.fast_join(operation_id, message.get("payload")) is not None
-        ):
+        operation_id = self.joins_at_once(message, self.tasks)
+        if operation_id is not None:
             self.tasks[operation_id] = self.done()  # type: ignore[assignment]
             return
         await super().handle_start(message)
