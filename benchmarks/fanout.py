@@ -1,7 +1,7 @@
 """Subscription fan-out: N subscribers over real WebSockets, M events committed through real mutations.
 
 Starts `main.py serve` in a subprocess (or two, sharing a PostgreSQL bus) on a scratch database, seeds
-demo data, connects N graphql-transport-ws subscribers (`websockets`, compression off, spread over
+demo data, connects N graphql-transport-ws subscribers (benchmarks/ws_raw.py, compression off, spread over
 --client-processes worker processes: benchmarks/fanout_clients.py) with a mix of selection sets,
 filters and permission scopes, then commits M events
 through GraphQL mutations over HTTP at a steady rate and prints:
@@ -59,6 +59,7 @@ from fanout_clients import Clients, Spec
 from fanout_writer import CREATE_CUSTOMER, CREATE_ORDER, LOGIN, OPEN_TICKET, Mutation, Writer
 
 from db.models import Event
+from db.session import normalise_url
 from schema.ids import parse_global_id
 from services.realtime import streams
 from services.realtime.hub import LoggedEvent
@@ -465,6 +466,18 @@ async def run(args: argparse.Namespace, db_url: str) -> bool:
             print(f"commit->client               {ms(lat_commit)}   (commit = HTTP response arrival)")
             print(f"occurredAt->client           {ms(lat_occurred)}   (server clock at transaction start)")
             print(f"commit->all its subscribers  {ms(all_reached)}   (per event: last delivery)")
+            slowest = sorted(
+                (c for c in last_delivery if c in committed_at), key=lambda c: committed_at[c] - last_delivery[c]
+            )
+            print(
+                "slowest events               "
+                + ", ".join(
+                    f"{(last_delivery[c] - committed_at[c]) * 1000:.0f} ms at +{committed_at[c] - first_sent:.1f} s "
+                    f"({sum(1 for sub in results if c in sub.received)} subscribers)"
+                    for c in slowest[:3]
+                )
+                + "   (commit->last delivery, when the commit was, how many it reached)"
+            )
             if len(servers) > 1:
                 print(f"  via server 1 (bus)         {ms(cross_commit)}   (mutations go to server 0)")
             for i in range(len(servers)):
@@ -568,7 +581,7 @@ async def main() -> int:
 
     embedded = None
     if args.database_url:
-        server_url = args.database_url
+        server_url = normalise_url(args.database_url)
     else:
         from db.embedded import EmbeddedPostgres
 

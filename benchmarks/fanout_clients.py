@@ -2,7 +2,7 @@
 the client is not what limits the measurement.
 
 Each worker process runs its share of subscribers on its own event loop (graphql-transport-ws over
-`websockets`, compression off) and answers the coordinator's commands over a pipe:
+the minimal client of ws_raw.py, compression off) and answers the coordinator's commands over a pipe:
 
     ("connect",)  -> ("connected", seconds, failures)  connect and subscribe every subscriber
     ("status",)   -> (indexes of the subscribers that received anything, subscribers closed by the server)
@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import websockets
+from ws_raw import RawWebSocket
 
 try:
     import orjson
@@ -54,65 +54,74 @@ class SubscriberResult:
     close_code: int | None
 
 
+_NEXT = b'{"id":"1","type":"next","payload":'
+
+
 @dataclass(eq=False)
 class _Subscriber:
+    """One subscriber over `ws_raw` (graphql-transport-ws, compression off). Each `next` frame is
+    checked without a JSON parse on the common way: it starts as a `next` frame whose event selects
+    `cursor` first, carries no `errors`, and the cursor is read where it stands; any other frame is
+    parsed in full."""
+
     spec: Spec
     received: dict[int, float] = field(default_factory=dict)
     duplicates: int = 0
     error_payloads: int = 0
     first_error: Any = None
-    close_code: int | None = None
-    ws: Any = None
-    task: asyncio.Task | None = None
+    ws: RawWebSocket | None = None
+    _acked: asyncio.Future[None] | None = None
+    _event_start: bytes = b""  # a `next` frame up to its event's cursor, when the query selects it first
+
+    @property
+    def close_code(self) -> int | None:
+        return self.ws.close_code if self.ws is not None else None
 
     async def connect(self) -> None:
-        self.ws = await websockets.connect(
-            self.spec.url,
-            subprotocols=["graphql-transport-ws"],
-            compression=None,
-            max_size=None,
-            open_timeout=60,
-            close_timeout=5,
-            ping_interval=None,  # the server's keep-alive is what matters; no client pings to answer
-        )
-        await self.ws.send(
-            json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {self.spec.credential}"}})
-        )
-        message = loads(await asyncio.wait_for(self.ws.recv(), 60))
-        if message.get("type") != "connection_ack":
-            raise RuntimeError(f"subscriber {self.spec.index}: no connection_ack: {message}")
+        self._event_start = _NEXT + b'{"data":{"' + self.spec.field.encode() + b'":{"cursor":"'
+        self._acked = asyncio.get_running_loop().create_future()
+        self.ws = await RawWebSocket.connect(self.spec.url, "graphql-transport-ws", self._on_text)
+        init = {"type": "connection_init", "payload": {"authorization": f"Bearer {self.spec.credential}"}}
+        self.ws.send_text(json.dumps(init))
+        await asyncio.wait_for(asyncio.shield(self._acked), 60)
         subscribe = {"query": self.spec.query, "variables": self.spec.variables}
-        await self.ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": subscribe}))
-        self.task = asyncio.create_task(self._read())
+        self.ws.send_text(json.dumps({"id": "1", "type": "subscribe", "payload": subscribe}))
 
-    async def _read(self) -> None:
-        name = self.spec.field
-        try:
-            async for raw in self.ws:
-                now = time.time()
-                message = loads(raw)
-                kind = message.get("type")
-                if kind == "next":
-                    payload = message["payload"]
-                    if payload.get("errors"):
-                        self.error_payloads += 1
-                        self.first_error = self.first_error or payload["errors"]
-                    event = (payload.get("data") or {}).get(name)
-                    if event:
-                        cursor = int(event["cursor"])
-                        if cursor in self.received:
-                            self.duplicates += 1
-                        else:
-                            self.received[cursor] = now
-                elif kind == "ping":
-                    await self.ws.send('{"type":"pong"}')
-                elif kind in ("error", "complete"):
-                    self.error_payloads += 1
-                    self.first_error = self.first_error or message
-        except websockets.ConnectionClosed:
-            pass
-        finally:
-            self.close_code = self.ws.close_code
+    def _on_text(self, frame: bytes, now: float) -> None:
+        start = self._event_start
+        if frame.startswith(start) and b'"errors"' not in frame:
+            at = len(start)
+            cursor = int(frame[at : frame.index(b'"', at)])
+            if cursor in self.received:
+                self.duplicates += 1
+            else:
+                self.received[cursor] = now
+            return
+        self._on_message(loads(frame), now)
+
+    def _on_message(self, message: dict, now: float) -> None:
+        kind = message.get("type")
+        if kind == "connection_ack":
+            if self._acked is not None and not self._acked.done():
+                self._acked.set_result(None)
+        elif kind == "next":
+            payload = message["payload"]
+            if payload.get("errors"):
+                self.error_payloads += 1
+                self.first_error = self.first_error or payload["errors"]
+            event = (payload.get("data") or {}).get(self.spec.field)
+            if event:
+                cursor = int(event["cursor"])
+                if cursor in self.received:
+                    self.duplicates += 1
+                else:
+                    self.received[cursor] = now
+        elif kind == "ping":
+            assert self.ws is not None
+            self.ws.send_text('{"type":"pong"}')
+        elif kind in ("error", "complete"):
+            self.error_payloads += 1
+            self.first_error = self.first_error or message
 
     def result(self) -> SubscriberResult:
         return SubscriberResult(
@@ -120,12 +129,10 @@ class _Subscriber:
         )
 
     async def close(self) -> None:
-        with contextlib.suppress(Exception):
-            await self.ws.close()
-        if self.task:
-            self.task.cancel()
+        if self.ws is not None:
+            self.ws.close()
             with contextlib.suppress(BaseException):
-                await self.task
+                await asyncio.wait_for(self.ws.closed, 5)
 
 
 async def _lag(samples: list[float]) -> None:

@@ -131,6 +131,7 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
             yield
         finally:
             await watcher.stop()
+            await graphql.aclose()
             current_services.hub = current_services.announcer = None
             await realtime.stop()
             if owned:

@@ -24,6 +24,7 @@ from services import auth, outage
 from services.access import Action, allowed
 from settings import Settings
 from web import compiled_http
+from web.keep_alive import KeepAlive
 from web.ws import Refused
 from web.ws_handlers import LegacyWSHandler, TransportWSHandler
 
@@ -61,6 +62,17 @@ class TandemGraphQL(GraphQL[Context, None]):
         # The app's settings, those its schema was built with (limits, executor); the services' own
         # settings may differ where a test builds an app over shared services.
         self.settings = settings
+        self._keep_alive: KeepAlive | None = None
+
+    def keep_alive_ticker(self) -> KeepAlive:
+        """The legacy protocol's one keep-alive ticker for all of this app's sockets."""
+        if self._keep_alive is None:
+            self._keep_alive = KeepAlive(self.keep_alive_interval or 15)
+        return self._keep_alive
+
+    async def aclose(self) -> None:
+        if self._keep_alive is not None:
+            await self._keep_alive.aclose()
 
     @property
     def services(self) -> AppServices:

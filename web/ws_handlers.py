@@ -368,6 +368,23 @@ class LegacyWSHandler(_Registered, BaseGraphQLWSHandler[Context, None]):
     def frame_prefix(self, operation_id: str) -> bytes:
         return b'{"type":"data","id":' + _id_json(operation_id) + b',"payload":'
 
+    async def handle(self) -> None:
+        try:
+            await super().handle()
+        finally:
+            self.view.keep_alive_ticker().discard(self)  # type: ignore[attr-defined]
+
+    async def handle_connection_init(self, message: Any) -> None:
+        # strawberry would start a keep-alive task for this socket: the process's one ticker sends
+        # `ka` instead (web/keep_alive.py).
+        wanted, self.keep_alive = self.keep_alive, False
+        try:
+            await super().handle_connection_init(message)
+        finally:
+            self.keep_alive = wanted
+        if wanted and self.connection_acknowledged:
+            self.view.keep_alive_ticker().add(self, self.outbox().push)  # type: ignore[attr-defined]
+
     async def refuse(self, refused: Refused) -> None:
         await self.send_message({"type": "connection_error", "payload": {"message": refused.reason}})
         await self.websocket.close(code=refused.code, reason=refused.reason)

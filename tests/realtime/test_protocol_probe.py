@@ -202,14 +202,16 @@ async def test_members_joining_without_graphql_get_the_same_frames(server, staff
         await ws.close()
 
 
-async def test_one_task_per_connection_at_most(server, staff):
-    """No task per subscription: forty live subscriptions on twenty sockets add about twenty tasks
-    (each socket's own), not sixty."""
+@pytest.mark.parametrize("protocol", ["graphql-transport-ws", "graphql-ws"])
+async def test_one_task_per_connection_at_most(server, staff, protocol):
+    """No task per subscription, and none for the legacy protocol's keep-alive: forty live
+    subscriptions on twenty sockets add about twenty tasks (each socket's own), not forty or sixty."""
     base = (await health(server))["tasks"]
-    sockets = [await acked(server, staff) for _ in range(20)]
+    sockets = [await acked(server, staff, protocol) for _ in range(20)]
+    kind = "subscribe" if protocol == "graphql-transport-ws" else "start"
     for i, ws in enumerate(sockets):
         for op in ("a", "b"):
-            await send(ws, {"id": op, "type": "subscribe", "payload": {"query": EVENTS, "variables": {"x": i}}})
+            await send(ws, {"id": op, "type": kind, "payload": {"query": EVENTS, "variables": {"x": i}}})
     await asyncio.sleep(1.0)
     state = await health(server)
     assert state["subscribers"] == 40
