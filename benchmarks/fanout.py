@@ -378,6 +378,13 @@ async def run(args: argparse.Namespace, db_url: str) -> bool:
             lags: list[float] = []
             client_cpu = 0.0
             deadline = time.monotonic() + args.drain_timeout
+            # Poll cheap counts while deliveries may still arrive: collecting the results pauses every
+            # worker (it pickles each subscriber's receipts), which would delay the last events.
+            while time.monotonic() < deadline:
+                received_count, closed_count = await clients.count()
+                if received_count >= want_total or closed_count:
+                    break
+                await asyncio.sleep(0.25)
             while True:
                 results, lags, client_cpu1 = await clients.results()
                 got_total = sum(

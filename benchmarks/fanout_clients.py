@@ -7,6 +7,8 @@ the minimal client of ws_raw.py, compression off) and answers the coordinator's 
     ("connect",)  -> ("connected", seconds, failures)  connect and subscribe every subscriber
     ("status",)   -> (indexes of the subscribers that received anything, subscribers closed by the server)
     ("mark",)     -> CPU seconds of this process so far (the coordinator takes differences)
+    ("count",)    -> (events received since the mark, subscribers closed): cheap, for polling while
+                     deliveries still arrive (collecting results costs the worker a pickling pause)
     ("results",)  -> [SubscriberResult, ...], loop-lag samples, CPU seconds
     ("close",)    -> "closed", then the process exits
 """
@@ -147,6 +149,7 @@ async def _serve(conn: Any, specs: list[Spec], concurrency: int) -> None:
     subscribers = [_Subscriber(s) for s in specs]
     lags: list[float] = []
     lag_task: asyncio.Task | None = None
+    marked = 0
     while True:
         command = await asyncio.to_thread(conn.recv)
         if command[0] == "connect":
@@ -173,7 +176,11 @@ async def _serve(conn: Any, specs: list[Spec], concurrency: int) -> None:
             )
         elif command[0] == "mark":
             lags.clear()
+            marked = sum(len(s.received) for s in subscribers)
             conn.send(time.process_time())
+        elif command[0] == "count":
+            closed = sum(1 for s in subscribers if s.close_code is not None)
+            conn.send((sum(len(s.received) for s in subscribers) - marked, closed))
         elif command[0] == "results":
             conn.send(([s.result() for s in subscribers], list(lags), time.process_time()))
         elif command[0] == "close":
@@ -235,6 +242,10 @@ class Clients:
 
     async def mark(self) -> float:
         return sum(await self._all(("mark",)))
+
+    async def count(self) -> tuple[int, int]:
+        answers = await self._all(("count",))
+        return sum(received for received, _ in answers), sum(closed for _, closed in answers)
 
     async def results(self) -> tuple[list[SubscriberResult], list[float], float]:
         answers = await self._all(("results",))
