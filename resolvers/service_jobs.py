@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
-from typing import overload
 
 import strawberry
 
 from db.repositories import service_jobs as jobs_repo
 from resolvers.mutation_boundary import Answer, create_once
 from resolvers.pages import page
+from resolvers.times import utc
 from schema.context import Info
 from schema.ids import decode_id, decode_optional_id
 from schema.types.common import Connection, query_id
@@ -45,17 +44,6 @@ async def service_jobs(
     return await page(info, jobs_repo.page, ServiceJob.from_row, first, after, **filters)
 
 
-@overload
-def _utc(value: datetime) -> datetime: ...
-@overload
-def _utc(value: None) -> None: ...
-def _utc(value: datetime | None) -> datetime | None:
-    """A time sent without an offset is taken as UTC (the API speaks UTC)."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
-
-
 _service_job = Answer(ServiceJobPayload, service_job=ServiceJob.from_row)
 
 
@@ -63,8 +51,8 @@ async def schedule_service_job(info: Info, input: ScheduleServiceJobInput) -> Se
     def request() -> NewServiceJob:
         return NewServiceJob(
             kind=input.kind.value,
-            scheduled_start=_utc(input.scheduled_start),
-            scheduled_end=_utc(input.scheduled_end),
+            scheduled_start=utc(input.scheduled_start),
+            scheduled_end=utc(input.scheduled_end),
             notes=input.notes,
             order_id=decode_optional_id(input.order_id, "Order", "orderId"),
             customer_id=decode_optional_id(input.customer_id, "Customer", "customerId"),

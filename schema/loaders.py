@@ -26,12 +26,14 @@ import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from db.models import (
+    ActionItem,
     Activity,
     ApiKey,
     Contact,
@@ -51,6 +53,7 @@ from db.models import (
     User,
 )
 from db.repositories import accounts as accounts_repo
+from db.repositories import action_items as action_items_repo
 from db.repositories import activity as activity_repo
 from db.repositories import customers as customers_repo
 from db.repositories import feedback as feedback_repo
@@ -58,8 +61,10 @@ from db.repositories import opportunities as opportunities_repo
 from db.repositories import orders as orders_repo
 from db.repositories import sales_targets as targets_repo
 from db.repositories import service_jobs as jobs_repo
+from db.repositories import sla_alerts as sla_alerts_repo
 from db.repositories import tickets as tickets_repo
 from db.repositories.feedback import Satisfaction
+from services import sla
 
 if TYPE_CHECKING:
     from schema.context import ReadScope
@@ -157,11 +162,14 @@ class DataLoaders:
     escalation_by_ticket: DataLoader[uuid.UUID, Escalation | None]  # the open one, else the latest
     participants_by_escalation: DataLoader[uuid.UUID, list[User]]
     notes_by_escalation: DataLoader[uuid.UUID, list[TicketComment]]
+    customer_update_due_by_escalation: DataLoader[uuid.UUID, datetime | None]
     # pre-sale and sales targets
     opportunities: DataLoader[uuid.UUID, Opportunity | None]
     requirements_by_opportunity: DataLoader[uuid.UUID, list[Requirement]]
     solutions_by_opportunity: DataLoader[uuid.UUID, list[Solution]]
     sales_targets: DataLoader[uuid.UUID, SalesTarget | None]
+    # the improvement loop
+    action_items: DataLoader[uuid.UUID, ActionItem | None]
 
     @classmethod
     def for_request(cls, reads: ReadScope) -> DataLoaders:
@@ -196,7 +204,14 @@ class DataLoaders:
                 reads, opportunities_repo.requirements_of, lambda r: r.opportunity_id, _same
             ),
             solutions_by_opportunity=_groups(reads, opportunities_repo.solutions_of, lambda s: s.opportunity_id, _same),
+            customer_update_due_by_escalation=_rows(
+                reads,
+                lambda session, ids: sla_alerts_repo.customer_update_due(session, ids, sla.CONSULTATION_UPDATE),
+                lambda pair: pair[0],
+                lambda pair: pair[1],
+            ),
             sales_targets=by_id(targets_repo.by_ids),
+            action_items=by_id(action_items_repo.by_ids),
         )
 
 

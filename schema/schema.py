@@ -21,6 +21,7 @@ from schema.fanout import FanoutExecutor
 from schema.limits import Limits, RequestLimits, validation_rules
 from schema.roots import (
     accounts,
+    action_items,
     auth,
     customers,
     events,
@@ -50,6 +51,7 @@ ROOTS: list[ModuleType] = [
     presale,
     sales_targets,
     kpis,
+    action_items,
 ]
 
 

@@ -14,6 +14,7 @@ from services.auth import principal_of_user
 from services.clock import Clock
 from services.customers import ContactData, NewCustomer
 from services.demo_events import event_horizon
+from services.demo_improvement import seed_improvement
 from services.demo_orders import seed_orders
 from services.demo_people import DEMO_PASSWORD, DEMO_USERS, sellers
 from services.demo_presale import seed_presale
@@ -116,4 +117,5 @@ async def seed(
     orders = await seed_orders(world)
     await seed_tickets(sessions, clock, users, created, orders, rng, event_horizon=horizon)
     await seed_presale(world)
+    await seed_improvement(world)
     return [(email, department, role) for email, _, department, role in DEMO_USERS]

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 from db.models import Feedback
 from db.repositories import feedback as feedback_repo
+from services import action_items
 from services.linked_records import check_order_of, check_ticket_of, existing_customer
+from services.rules.action_items import LOW_FEEDBACK_SCORE
 from services.rules.feedback import FEEDBACK_SOURCES, MAX_SCORE, MIN_SCORE
 from services.unit_of_work import UnitOfWork
 from services.validation import Validator
@@ -60,4 +62,7 @@ async def record_feedback(uow: UnitOfWork, data: NewFeedback) -> Feedback:
         event="FEEDBACK_RECORDED",
         payload={"score": data.score, "source": data.source, "ticketId": data.ticket_id},
     )
+    if data.score <= LOW_FEEDBACK_SCORE:
+        # Dissatisfaction opens an improvement action by itself, in the same transaction.
+        await action_items.open_for_low_feedback(uow, row, customer.name)
     return row

@@ -110,8 +110,18 @@ async def report(
         raise DomainError(ErrorCode.VALIDATION, "the period needs times with a UTC offset", ["period"])
     if end <= start:
         raise DomainError(ErrorCode.VALIDATION, "the period must end after it starts", ["period", "to"])
-    if user_id is not None and await accounts_repo.user_by_id(session, user_id) is None:
-        raise DomainError(ErrorCode.NOT_FOUND, "user not found", ["userId"])
+    if user_id is not None:
+        person = await accounts_repo.user_by_id(session, user_id)
+        if person is None:
+            raise DomainError(ErrorCode.NOT_FOUND, "user not found", ["userId"])
+        if person.department != department:
+            # Each KPI counts what members of its department do (orders they own, tickets assigned to
+            # them): for anyone else every figure would be an empty ratio, which reads like a bad month.
+            raise DomainError(
+                ErrorCode.VALIDATION,
+                f"{department} KPIs are measured for members of {department}; this person is in {person.department}",
+                ["userId"],
+            )
     if department == "MARKETING":
         kpis = await _marketing(session, start, end, user_id)
     else:

@@ -59,10 +59,16 @@ async def order_for(
 
 
 def move(uow: UnitOfWork, order: Order, status: str) -> dict[str, Any]:
-    """Put the order in `status` (from `next_status`), changed now; the change of status, for the audit row."""
+    """Put the order in `status` (from `next_status`), changed now; the change of status, for the audit row.
+    The return reason is the order's only while it is RETURNED: leaving that status clears it (each
+    return's reason stays on the timeline)."""
     previous, order.status = order.status, status
     rows.touch(order, uow.now)
-    return {"status": [previous, status]}
+    changes: dict[str, Any] = {"status": [previous, status]}
+    if previous == "RETURNED" and status != "RETURNED" and order.return_reason is not None:
+        changes["returnReason"] = [order.return_reason, None]
+        order.return_reason = None
+    return changes
 
 
 def subject(order: Order) -> Subject:

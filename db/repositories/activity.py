@@ -35,6 +35,40 @@ async def order_timeline(
     return await fetch_page(session, stmt, _KEYS, first=first, after=after)
 
 
+async def visible_timeline(
+    session: AsyncSession,
+    entity_type: str,
+    entity_id: uuid.UUID,
+    *,
+    include_internal: bool,
+    first: int,
+    after: str | None,
+) -> Page[Activity]:
+    """One entity's own timeline (its rows, not its customer's or order's), oldest first."""
+    stmt = select(Activity).where(Activity.entity_type == entity_type, Activity.entity_id == entity_id)
+    return await fetch_page(session, _visible(stmt, include_internal), _KEYS, first=first, after=after)
+
+
+class EntityTimeline:
+    """`visible_timeline` of one entity type, in the shape of a type's page field (schema/types/common.py
+    `visible_page`): `Ticket.timeline` is `EntityTimeline("Ticket")`."""
+
+    def __init__(self, entity_type: str) -> None:
+        self.entity_type = entity_type
+
+    async def __call__(
+        self, session: AsyncSession, entity_id: uuid.UUID, /, *, include_internal: bool, first: int, after: str | None
+    ) -> Page[Activity]:
+        return await visible_timeline(
+            session, self.entity_type, entity_id, include_internal=include_internal, first=first, after=after
+        )
+
+
+ticket_timeline = EntityTimeline("Ticket")
+service_job_timeline = EntityTimeline("ServiceJob")
+opportunity_timeline = EntityTimeline("Opportunity")
+
+
 async def for_entity(session: AsyncSession, entity_type: str, entity_id: uuid.UUID) -> list[Activity]:
     stmt = select(Activity).where(Activity.entity_type == entity_type, Activity.entity_id == entity_id)
     return list((await session.scalars(stmt.order_by(Activity.seq))).all())

@@ -152,6 +152,15 @@ def _consultation_update(window: timedelta, now: datetime | None = None) -> Inst
     )
 
 
+async def customer_update_due(
+    session: AsyncSession, escalation_ids: list[uuid.UUID], window: timedelta
+) -> list[tuple[uuid.UUID, datetime]]:
+    """When each open consultation of `escalation_ids` owes its next customer-visible update (the
+    watcher's `consultation_update` clock, read for these consultations only); closed ones are absent."""
+    stmt = _consultation_update(window).where(Escalation.id.in_(escalation_ids))
+    return [(row.subject_id, row.due_at) for row in (await session.execute(stmt)).all()]
+
+
 # clock name -> (subject type, running instances)
 CLOCKS: dict[str, tuple[str, Callable[[timedelta, datetime | None], Instances]]] = {
     "first_response": ("Ticket", _first_response),

@@ -14,6 +14,7 @@ from schema.ids import to_global_id
 from schema.loaders import load_one, load_required
 from schema.types.accounts import User
 from schema.types.orders import Order
+from schema.types.presale import Opportunity
 from schema.types.tickets import Escalation, SlaState, Ticket
 from services.realtime.event_types import ESCALATION_TYPES, EVENT_TYPES, HANDOFF_TYPES, SLA_TYPES, TICKET_TYPES
 from services.realtime.hub import LoggedEvent
@@ -98,6 +99,12 @@ class SlaAlertEvent(Event):
     @strawberry.field
     async def order(self, info: Info) -> Order | None:
         return await load_one(info.context.loaders.orders, _payload_id(self._event, "orderId"), Order.from_row)
+
+    @strawberry.field(description="The opportunity of a solution-review or registration clock.")
+    async def opportunity(self, info: Info) -> Opportunity | None:
+        return await load_one(
+            info.context.loaders.opportunities, _payload_id(self._event, "opportunityId"), Opportunity.from_row
+        )
 
 
 @strawberry.type(description="Any other change: the entity's type and global id, for a client to refetch.")

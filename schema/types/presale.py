@@ -11,11 +11,12 @@ from strawberry import relay
 from db.models.presale import Opportunity as OpportunityRow
 from db.models.presale import Requirement as RequirementRow
 from db.models.presale import Solution as SolutionRow
+from db.repositories import activity as activity_repo
 from schema.context import Info
 from schema.loaders import node_resolver
 from schema.types.accounts import User
-from schema.types.common import FromRow, from_columns, required, to_many, to_one
-from schema.types.customers import Customer
+from schema.types.common import Connection, FromRow, from_columns, required, to_many, to_one, visible_page
+from schema.types.customers import Activity, Customer
 from schema.types.orders import Order
 from services.rules.opportunities import OpportunityStage, ReviewDecision
 
@@ -99,6 +100,11 @@ class Opportunity(relay.Node, FromRow[OpportunityRow]):
     )
     solutions: list[Solution] = to_many(
         "solutions_by_opportunity", lambda: Solution, description="Every revision, oldest first."
+    )
+    timeline: Connection[Activity] = visible_page(
+        lambda: activity_repo.opportunity_timeline,
+        lambda: Activity,
+        description="What happened to this opportunity, oldest first.",
     )
     _row: strawberry.Private[OpportunityRow]
     resolve_nodes = node_resolver(lambda loaders: loaders.opportunities)  # node(id:)

@@ -8,10 +8,11 @@ import strawberry
 from strawberry import relay
 
 from db.models import ServiceJob as ServiceJobRow
+from db.repositories import activity as activity_repo
 from schema.loaders import node_resolver
 from schema.types.accounts import User
-from schema.types.common import FromRow, required, to_one
-from schema.types.customers import Customer
+from schema.types.common import Connection, FromRow, required, to_one, visible_page
+from schema.types.customers import Activity, Customer
 from schema.types.orders import Order
 from services.rules.service_jobs import QualityResult, ServiceJobKind, ServiceJobStatus
 
@@ -35,5 +36,10 @@ class ServiceJob(relay.Node, FromRow[ServiceJobRow]):
     order: Order | None = to_one("orders", "order_id", lambda: Order)
     customer: Customer = required("customers", "customer_id", lambda: Customer)
     technician: User | None = to_one("users", "technician_id", lambda: User)
+    timeline: Connection[Activity] = visible_page(
+        lambda: activity_repo.service_job_timeline,
+        lambda: Activity,
+        description="What happened to this service job, oldest first.",
+    )
     _row: strawberry.Private[ServiceJobRow]
     resolve_nodes = node_resolver(lambda loaders: loaders.service_jobs)  # node(id:)

@@ -15,6 +15,7 @@ from db.models import RootCauseCategory as RootCauseRow
 from db.models import SlaPolicy as SlaPolicyRow
 from db.models import Ticket as TicketRow
 from db.models import TicketComment as CommentRow
+from db.repositories import activity as activity_repo
 from db.repositories import tickets as tickets_repo
 from schema.context import Info
 from schema.loaders import load_list, node_resolver
@@ -30,7 +31,7 @@ from schema.types.common import (
     to_one,
     visible_page,
 )
-from schema.types.customers import Customer
+from schema.types.customers import Activity, Customer
 from schema.types.orders import Order
 from schema.types.service_jobs import ServiceJob
 from services import sla
@@ -120,6 +121,15 @@ class Escalation(FromRow[EscalationRow]):
     )
     _row: strawberry.Private[EscalationRow]
 
+    @strawberry.field(
+        description="When the open consultation owes the customer its next visible progress update (every 24 h "
+        "from its start or the latest customer-visible reply); null once closed."
+    )
+    async def customer_update_due_at(self, info: Info) -> datetime | None:
+        if self._row.status != "OPEN":
+            return None
+        return await info.context.loaders.customer_update_due_by_escalation.load(self._row.id)
+
     @strawberry.field(description="Notes of the consultation, oldest first (internal: never shown to API keys).")
     async def notes(self, info: Info) -> list[Comment]:
         if not may_read_internal(info):
@@ -175,6 +185,11 @@ class Ticket(relay.Node, FromRow[TicketRow]):
         lambda: tickets_repo.comments_page,
         lambda: Comment,
         description="Replies, oldest first. Internal comments are not shown to API keys.",
+    )
+    timeline: Connection[Activity] = visible_page(
+        lambda: activity_repo.ticket_timeline,
+        lambda: Activity,
+        description="What happened to this ticket, oldest first.",
     )
     _row: strawberry.Private[TicketRow]
     resolve_nodes = node_resolver(lambda loaders: loaders.tickets)  # node(id:)

@@ -39,6 +39,12 @@ EVENT_TYPES: tuple[str, ...] = (
     "OPPORTUNITY_WON",
     "OPPORTUNITY_LOST",
     "SALES_TARGET_SET",
+    "ACTION_ITEM_CREATED",
+    "ACTION_ITEM_STARTED",
+    "ACTION_ITEM_COMPLETED",
+    "ACTION_ITEM_REJECTED",
+    "ACTION_ITEM_VERIFIED",
+    "ACTION_ITEM_CANCELLED",
     # Account changes (entity User or ApiKey). Open WebSockets react to them: see CREDENTIAL_TYPES.
     "USER_UPDATED",
     "USER_DEACTIVATED",

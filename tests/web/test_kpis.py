@@ -86,6 +86,13 @@ async def test_bad_report_arguments_are_the_clients_mistake(gql, users):
     ):
         body = await gql(KPIS, variables, token)
         assert error_codes(body) == ["BAD_USER_INPUT"], variables
+    # Service KPIs of a marketing person (and the other way round) are no empty figures but a refusal.
+    seller = to_global_id("User", (await users.create("MARKETING", "STAFF")).user.id)
+    body = await gql(KPIS, {"p": MARCH, "d": "SERVICE", "u": seller}, token)
+    assert error_codes(body) == ["BAD_USER_INPUT"] and body["data"] is None
+    assert (
+        body["errors"][0]["message"] == "SERVICE KPIs are measured for members of SERVICE; this person is in MARKETING"
+    )
 
 
 async def test_setting_sales_targets(gql, users, services):

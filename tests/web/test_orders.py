@@ -264,12 +264,13 @@ async def test_handoff_return_and_handoff_again_restart_the_confirmation_clock(g
     clock.advance(hours=2)
     again = (await gql.mutate("handOffOrder", HAND_OFF, {"i": {"orderId": order["id"]}}, seller.token))["order"]
     assert again["status"] == "HANDED_OFF"
+    assert again["returnReason"] is None  # only while RETURNED: the reason stays on the timeline
     assert again["confirmationDueAt"] == (clock.now() + CONFIRMATION_WINDOW).isoformat()
     confirmed = (
         await gql.mutate("confirmOrder", CONFIRM, {"i": {"orderId": order["id"], "expectedVersion": 5}}, servicer.token)
     )["order"]
     assert confirmed["status"] == "CONFIRMED" and confirmed["confirmedBy"] == {"id": servicer.gid}
-    assert confirmed["confirmedAt"] == clock.now().isoformat()
+    assert confirmed["confirmedAt"] == clock.now().isoformat() and confirmed["returnReason"] is None
     assert await event_types(services, raw_id(order["id"])) == [
         "ORDER_CREATED",
         "ORDER_HANDED_OFF",

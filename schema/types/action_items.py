@@ -1,0 +1,72 @@
+"""The improvement loop (after-sale 3): ActionItem, its enums and its list filter."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+
+from db.models import ActionItem as ActionItemRow
+from db.repositories import action_items as action_items_repo
+from schema.context import Info
+from schema.loaders import node_resolver
+from schema.types.accounts import User
+from schema.types.common import Connection, FromRow, lazy_type, required, to_one, visible_page
+from schema.types.customers import Activity, Customer
+from services.action_items import overdue
+from services.rules.action_items import ActionItemSource, ActionItemStatus
+
+# The feedback's and tickets' types come later in the import order: strawberry.lazy at runtime.
+if TYPE_CHECKING:
+    from schema.types.feedback import Feedback
+    from schema.types.tickets import Ticket
+
+__all__ = ["ActionItem", "ActionItemFilter", "ActionItemSource", "ActionItemStatus"]
+
+
+@strawberry.type(description="An improvement (rectification) action: an owner, a due date, a verified effect.")
+class ActionItem(relay.Node, FromRow[ActionItemRow]):
+    id: relay.NodeID[str]
+    number: str
+    title: str
+    description: str | None
+    source: ActionItemSource
+    status: ActionItemStatus
+    owner: User = required("users", "owner_id", lambda: User)
+    due_at: datetime
+    customer: Customer | None = to_one("customers", "customer_id", lambda: Customer)
+    feedback: Annotated[Feedback, strawberry.lazy("schema.types.feedback")] | None = to_one(
+        "feedback", "feedback_id", lazy_type("schema.types.feedback", "Feedback")
+    )
+    ticket: Annotated[Ticket, strawberry.lazy("schema.types.tickets")] | None = to_one(
+        "tickets", "ticket_id", lazy_type("schema.types.tickets", "Ticket")
+    )
+    outcome: str | None
+    verified_by: User | None = to_one("users", "verified_by_id", lambda: User)
+    verified_at: datetime | None
+    verification_note: str | None
+    created_by: User = required("users", "created_by_id", lambda: User)
+    created_at: datetime
+    timeline: Connection[Activity] = visible_page(
+        lambda: action_items_repo.timeline,
+        lambda: Activity,
+        description="What happened to this action item, oldest first.",
+    )
+    version: int
+    _row: strawberry.Private[ActionItemRow]
+    resolve_nodes = node_resolver(lambda loaders: loaders.action_items)  # node(id:)
+
+    @strawberry.field(description="Past its due time and neither done, verified nor cancelled (as of this request).")
+    def overdue(self, info: Info) -> bool:
+        return overdue(self._row, info.context.clock.now())
+
+
+@strawberry.input
+class ActionItemFilter:
+    status: list[ActionItemStatus] | None = None
+    source: list[ActionItemSource] | None = None
+    owner_id: strawberry.ID | None = None
+    customer_id: strawberry.ID | None = None
+    overdue: bool | None = None

@@ -1,0 +1,279 @@
+"""After-sale 3 — the improvement loop (整改): an action with an owner and a due date, done by its owner,
+its effect verified by a supervisor.
+
+The life of an action item is ONE table (`TRANSITIONS`): OPEN -> IN_PROGRESS -> DONE -> VERIFIED, a
+rejected verification DONE -> IN_PROGRESS (with the note), CANCELLED from OPEN or IN_PROGRESS.
+Who may take a step, beyond the permission matrix (services/access.py: IMPROVEMENT_ACTIONS, and
+VERIFY_IMPROVEMENT for `verify`): the owner starts and completes (an admin may act for them); the
+creator, a supervisor or an admin cancels.
+
+Feedback scored 2 or less opens an action by itself (`open_for_low_feedback`, in the feedback's own
+transaction): for the customer's owner, else the marketing lead who has been one longest, else the
+longest-standing supervisor, else admin; due `FEEDBACK_ACTION_DUE` later.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from db.models import ActionItem, Feedback, User
+from db.repositories import accounts as accounts_repo
+from db.repositories import action_items as repo
+from db.repositories import customers as customers_repo
+from db.repositories import feedback as feedback_repo
+from db.repositories import rows
+from db.repositories import tickets as tickets_repo
+from services.errors import DomainError, ErrorCode, check_version, invalid, not_found
+from services.linked_records import existing_customer
+from services.rules.action_items import ACTION_ITEM_SOURCES, UNFINISHED_STATUSES
+from services.state_machine import StateMachine, steps
+from services.unit_of_work import Subject, UnitOfWork
+from services.validation import Validator
+
+TRANSITIONS: dict[tuple[str, str], str] = {
+    ("OPEN", "start"): "IN_PROGRESS",
+    ("IN_PROGRESS", "complete"): "DONE",
+    ("DONE", "verify"): "VERIFIED",
+    ("DONE", "reject"): "IN_PROGRESS",
+    **steps("cancel", "OPEN", "IN_PROGRESS", to="CANCELLED"),
+}
+ACTIONS = StateMachine(
+    "an action item",
+    "actionItemId",
+    TRANSITIONS,
+    verbs={"reject": "verify"},
+    names_allowed_states=True,
+)
+FEEDBACK_ACTION_DUE = timedelta(days=3)
+_LEADS = ("LEAD",)
+_SUPERVISORS = ("SUPERVISOR",)
+_ADMINS = ("ADMIN",)
+
+
+@dataclass
+class NewActionItem:
+    title: str
+    source: str
+    owner_id: uuid.UUID
+    due_at: datetime
+    description: str | None = None
+    customer_id: uuid.UUID | None = None
+    feedback_id: uuid.UUID | None = None
+    ticket_id: uuid.UUID | None = None
+
+
+def overdue(item: ActionItem, now: datetime) -> bool:
+    return item.status in UNFINISHED_STATUSES and item.due_at < now
+
+
+async def create_action_item(uow: UnitOfWork, data: NewActionItem) -> ActionItem:
+    v = Validator()
+    title = v.text(data.title, "title", "title", required=True)
+    description = v.text(data.description, "description", "description", max_len=4000)
+    v.require(data.source in ACTION_ITEM_SOURCES, "unknown action item source", "source")
+    v.require(data.due_at > uow.now, "the due time must be in the future", "dueAt")
+    v.raise_if_any()
+    customer_id = await _linked_customer(uow, data)
+    await _owner(uow, data.owner_id)
+    assert title is not None
+    return await _add(uow, data, title, description, customer_id)
+
+
+async def open_for_low_feedback(uow: UnitOfWork, feedback: Feedback, customer_name: str) -> ActionItem | None:
+    """The automatic action of a score of 2 or less; None when nobody at all could own it."""
+    customer = await customers_repo.get(uow.session, feedback.customer_id)
+    owner: User | None = None
+    if customer is not None and customer.owner_id is not None:
+        candidate = await accounts_repo.user_by_id(uow.session, customer.owner_id)
+        owner = candidate if candidate is not None and candidate.active else None
+    owner = (
+        owner
+        or await repo.first_active(uow.session, "MARKETING", _LEADS)
+        or await repo.first_active(uow.session, None, _SUPERVISORS)
+        or await repo.first_active(uow.session, None, _ADMINS)
+    )
+    if owner is None:
+        return None
+    data = NewActionItem(
+        title=f"Follow up {feedback.score}/5 feedback from {customer_name}",
+        source="FEEDBACK",
+        owner_id=owner.id,
+        due_at=uow.now + FEEDBACK_ACTION_DUE,
+        description=feedback.comment,
+        customer_id=feedback.customer_id,
+        feedback_id=feedback.id,
+        ticket_id=feedback.ticket_id,
+    )
+    return await _add(uow, data, data.title, data.description, feedback.customer_id)
+
+
+async def start_action_item(uow: UnitOfWork, item_id: uuid.UUID, expected_version: int | None) -> ActionItem:
+    item = await _locked(uow, item_id, expected_version)
+    status = ACTIONS.next(item.status, "start")
+    _owner_only(uow, item, "start")
+    changes = _move(uow, item, status)
+    item.started_at = item.started_at or uow.now
+    _record(uow, item, "started", f"Action item {item.number} started", "ACTION_ITEM_STARTED", changes)
+    return item
+
+
+async def complete_action_item(
+    uow: UnitOfWork, item_id: uuid.UUID, expected_version: int | None, outcome: str
+) -> ActionItem:
+    item = await _locked(uow, item_id, expected_version)
+    status = ACTIONS.next(item.status, "complete")
+    _owner_only(uow, item, "complete")
+    v = Validator()
+    clean = v.text(outcome, "the outcome", "outcome", required=True, max_len=4000)
+    v.raise_if_any()
+    changes = _move(uow, item, status)
+    changes["outcome"] = [item.outcome, clean]
+    item.outcome, item.completed_at = clean, uow.now
+    _record(uow, item, "completed", f"Action item {item.number} done: {clean}", "ACTION_ITEM_COMPLETED", changes)
+    return item
+
+
+async def verify_action_item(
+    uow: UnitOfWork, item_id: uuid.UUID, expected_version: int | None, effective: bool, note: str
+) -> ActionItem:
+    item = await _locked(uow, item_id, expected_version)
+    status = ACTIONS.next(item.status, "verify" if effective else "reject")
+    v = Validator()
+    clean = v.text(note, "the verification note", "note", required=True, max_len=4000)
+    v.raise_if_any()
+    changes = _move(uow, item, status)
+    changes["verificationNote"] = [item.verification_note, clean]
+    item.verification_note = clean
+    if effective:
+        item.verified_by_id, item.verified_at = uow.actor_id, uow.now
+        _record(uow, item, "verified", f"Action item {item.number} verified effective", "ACTION_ITEM_VERIFIED", changes)
+    else:
+        _record(
+            uow,
+            item,
+            "rejected",
+            f"Action item {item.number} sent back: {clean}",
+            "ACTION_ITEM_REJECTED",
+            changes,
+            payload={"ownerId": item.owner_id},
+        )
+    return item
+
+
+async def cancel_action_item(uow: UnitOfWork, item_id: uuid.UUID, expected_version: int | None) -> ActionItem:
+    item = await _locked(uow, item_id, expected_version)
+    status = ACTIONS.next(item.status, "cancel")
+    actor = uow.actor
+    if actor is None or not (actor.id == item.created_by_id or actor.role in ("SUPERVISOR", "ADMIN")):
+        raise DomainError(
+            ErrorCode.FORBIDDEN,
+            "only its creator, a supervisor or an admin may cancel an action item",
+            ["actionItemId"],
+        )
+    changes = _move(uow, item, status)
+    item.cancelled_at = uow.now
+    _record(uow, item, "cancelled", f"Action item {item.number} cancelled", "ACTION_ITEM_CANCELLED", changes)
+    return item
+
+
+# --- helpers ---
+
+
+async def _add(
+    uow: UnitOfWork, data: NewActionItem, title: str, description: str | None, customer_id: uuid.UUID | None
+) -> ActionItem:
+    assert uow.actor_id is not None
+    item = ActionItem(
+        id=uuid.uuid4(),
+        title=title,
+        description=description,
+        source=data.source,
+        status="OPEN",
+        owner_id=data.owner_id,
+        due_at=data.due_at,
+        customer_id=customer_id,
+        feedback_id=data.feedback_id,
+        ticket_id=data.ticket_id,
+        created_by_id=uow.actor_id,
+    )
+    await repo.add(uow.session, item, uow.now)
+    _record(
+        uow,
+        item,
+        "created",
+        f"Action item {item.number} opened: {title}",
+        "ACTION_ITEM_CREATED",
+        {"title": title, "source": data.source, "ownerId": data.owner_id, "dueAt": data.due_at},
+        payload={"ownerId": data.owner_id, "source": data.source},
+    )
+    return item
+
+
+async def _linked_customer(uow: UnitOfWork, data: NewActionItem) -> uuid.UUID | None:
+    """The customer the action is about: given, or the linked feedback's or ticket's; the links must agree."""
+    customer_id = data.customer_id
+    links: list[tuple[str, str, uuid.UUID | None]] = []
+    if data.feedback_id is not None:
+        feedback = await feedback_repo.get(uow.session, data.feedback_id)
+        if feedback is None:
+            raise not_found("feedback", "feedbackId")
+        links.append(("feedback", "feedbackId", feedback.customer_id))
+    if data.ticket_id is not None:
+        owner = await tickets_repo.customer_of(uow.session, data.ticket_id)
+        if owner is None:
+            raise not_found("ticket", "ticketId")
+        links.append(("ticket", "ticketId", owner))
+    if customer_id is not None:
+        customer_id = (await existing_customer(uow, customer_id)).id
+    for what, field, linked_customer in links:
+        if customer_id is None:
+            customer_id = linked_customer
+        elif linked_customer != customer_id:
+            raise invalid(f"the {what} belongs to another customer", field)
+    return customer_id
+
+
+async def _owner(uow: UnitOfWork, owner_id: uuid.UUID) -> User:
+    user = await accounts_repo.user_by_id(uow.session, owner_id)
+    if user is None or not user.active:
+        raise invalid("the owner must be an active user", "ownerId")
+    return user
+
+
+async def _locked(uow: UnitOfWork, item_id: uuid.UUID, expected_version: int | None) -> ActionItem:
+    item = await repo.get(uow.session, item_id, for_update=True)
+    if item is None:
+        raise not_found("action item", "actionItemId")
+    check_version("action item", expected_version, item.version)
+    return item
+
+
+def _owner_only(uow: UnitOfWork, item: ActionItem, verb: str) -> None:
+    actor = uow.actor
+    if actor is None or not (actor.id == item.owner_id or actor.role == "ADMIN"):
+        raise DomainError(ErrorCode.FORBIDDEN, f"only the owner may {verb} this action item", ["actionItemId"])
+
+
+def _move(uow: UnitOfWork, item: ActionItem, status: str) -> dict[str, Any]:
+    previous, item.status = item.status, status
+    rows.touch(item, uow.now)
+    return {"status": [previous, status]}
+
+
+def _subject(item: ActionItem) -> Subject:
+    return Subject("ActionItem", item.id, item.customer_id, None, {"status": item.status, "number": item.number})
+
+
+def _record(
+    uow: UnitOfWork,
+    item: ActionItem,
+    verb: str,
+    summary: str,
+    event: str,
+    changes: dict[str, Any],
+    payload: dict[str, Any] | None = None,
+) -> None:
+    uow.record_about(_subject(item), f"action_item.{verb}", summary, event, changes=changes, payload=payload)
