@@ -29,7 +29,7 @@ from schema.types.presale_inputs import (
     SubmitSolutionInput,
 )
 from services import opportunities as service
-from services.opportunities import NewOpportunity, RequirementData, ReviewData
+from services.opportunities import NewOpportunity, Preparation, RequirementData, ReviewData
 
 
 async def opportunities(
@@ -107,10 +107,21 @@ async def register_project(info: Info, input: OpportunityActionInput) -> Opportu
 
 
 async def acknowledge_registration(info: Info, input: AcknowledgeRegistrationInput) -> OpportunityPayload:
+    def preparation() -> Preparation:
+        return Preparation(
+            staff_ids=[decode_id(raw, "User", "preparationStaffIds") for raw in input.preparation_staff_ids or []],
+            tools=list(input.preparation_tools or []),
+            materials=list(input.preparation_materials or []),
+        )
+
     return await _opportunity(
         info,
         lambda uow: service.acknowledge_registration(
-            uow, *_id(input), decode_id(input.service_lead_id, "User", "serviceLeadId"), input.preparation_notes
+            uow,
+            *_id(input),
+            decode_id(input.service_lead_id, "User", "serviceLeadId"),
+            input.preparation_notes,
+            preparation(),
         ),
     )
 

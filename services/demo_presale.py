@@ -223,8 +223,13 @@ async def _register(uow: UnitOfWork, run: _Run, rng: random.Random) -> None:
 
 
 async def _acknowledge(uow: UnitOfWork, run: _Run, rng: random.Random) -> None:
-    notes = "Two technicians booked, lifting gear and calibration kit reserved"
-    await run.take(uow, presale.acknowledge_registration, run.service.id, notes)
+    preparation = presale.Preparation(
+        staff_ids=[run.service.id],
+        tools=rng.sample(["lifting gear", "calibration kit", "vacuum pump", "torque wrench set"], 2),
+        materials=rng.sample(["R-32 refrigerant", "mounting brackets", "sealant", "cable trays"], 2),
+    )
+    notes = "Second technician on call for the commissioning day"
+    await run.take(uow, presale.acknowledge_registration, run.service.id, notes, preparation)
 
 
 async def _win(uow: UnitOfWork, run: _Run, rng: random.Random) -> None:

@@ -260,32 +260,76 @@ async def register_project(uow: UnitOfWork, opportunity_id: uuid.UUID, expected_
     return opportunity
 
 
+@dataclass
+class Preparation:
+    """What service prepared for a registered project: who (service users), with which tools and materials."""
+
+    staff_ids: list[uuid.UUID] = field(default_factory=list)
+    tools: list[str] = field(default_factory=list)
+    materials: list[str] = field(default_factory=list)
+
+
+MAX_PREPARATION_ITEMS = 50
+
+
+def _items(v: Validator, values: list[str], label: str, name: str) -> list[str]:
+    """Trimmed, each at most 200 characters, duplicates dropped (first kept), at most MAX_PREPARATION_ITEMS."""
+    v.require(len(values) <= MAX_PREPARATION_ITEMS, f"at most {MAX_PREPARATION_ITEMS} {label}", name)
+    cleaned: list[str] = []
+    for i, value in enumerate(values[:MAX_PREPARATION_ITEMS]):
+        item = v.text(value, label, name, str(i), required=True)
+        if item is not None and item not in cleaned:
+            cleaned.append(item)
+    return cleaned
+
+
 async def acknowledge_registration(
     uow: UnitOfWork,
     opportunity_id: uuid.UUID,
     expected_version: int | None,
     service_lead_id: uuid.UUID,
     preparation_notes: str | None,
+    preparation: Preparation | None = None,
 ) -> Opportunity:
     opportunity, stage = await opportunity_for(uow, opportunity_id, expected_version, "acknowledge_registration")
     if opportunity.registration_acknowledged_at is not None:
         raise refuse("the registration was already acknowledged")
-    notes = checked_text(
-        preparation_notes, "preparation notes (staff, tools, material)", "preparationNotes", required=True, max_len=4000
+    prepared = preparation or Preparation()
+    v = Validator()
+    notes = v.text(preparation_notes, "preparation notes", "preparationNotes", max_len=4000)
+    tools = _items(v, prepared.tools, "preparation tools", "preparationTools")
+    materials = _items(v, prepared.materials, "preparation materials", "preparationMaterials")
+    staff = list(dict.fromkeys(prepared.staff_ids))
+    v.require(len(staff) <= MAX_PREPARATION_ITEMS, f"at most {MAX_PREPARATION_ITEMS} staff", "preparationStaffIds")
+    v.require(
+        bool(notes or tools or materials or staff),
+        "say what was prepared: staff, tools, materials or notes",
+        "preparationNotes",
     )
+    v.raise_if_any()
     await _active_user(uow, service_lead_id, "SERVICE", "the service lead", "serviceLeadId")
+    for person in staff:
+        await _active_user(uow, person, "SERVICE", "preparation staff", "preparationStaffIds")
     move(uow, opportunity, stage)
     opportunity.registration_acknowledged_at = uow.now
     opportunity.registration_acknowledged_by_id = uow.actor_id
     opportunity.service_lead_id = service_lead_id
     opportunity.preparation_notes = notes
+    opportunity.preparation_staff_ids = staff
+    opportunity.preparation_tools = tools
+    opportunity.preparation_materials = materials
     on_time = opportunity.registration_ack_due_at is None or uow.now <= opportunity.registration_ack_due_at
     uow.record_about(
         subject(opportunity),
         "opportunity.registration_acknowledged",
         f"Registration of {opportunity.title!r} acknowledged by service",
         "REGISTRATION_ACKNOWLEDGED",
-        changes={"serviceLeadId": service_lead_id},
+        changes={
+            "serviceLeadId": service_lead_id,
+            "preparationStaffIds": staff,
+            "preparationTools": tools,
+            "preparationMaterials": materials,
+        },
         payload={"serviceLeadId": service_lead_id, "onTime": on_time},
     )
     return opportunity

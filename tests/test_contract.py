@@ -37,9 +37,6 @@ NOT_YET_BUILT: set[str] = {
     "AddCommentPayload",
     "Mutation.addComment",
     "Opportunity.comments",
-    "Opportunity.preparationStaff",
-    "Opportunity.preparationTools",
-    "Opportunity.preparationMaterials",
     "Order.comments",
     "ServiceJob.comments",
     # improvement / rectification actions: built but for their links to what is not built yet

@@ -17,8 +17,10 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    Uuid,
     text,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, Timestamped, Versioned, uuid_pk
@@ -61,6 +63,12 @@ class Opportunity(Timestamped, Versioned, Base):
     registration_acknowledged_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     service_lead_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     preparation_notes: Mapped[str | None] = mapped_column(Text)
+    # What service prepared when it acknowledged the registration: who, with which tools and materials.
+    preparation_staff_ids: Mapped[list[uuid.UUID]] = mapped_column(
+        ARRAY(Uuid()), default=list, server_default=text("'{}'")
+    )
+    preparation_tools: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default=text("'{}'"))
+    preparation_materials: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default=text("'{}'"))
     lost_reason: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None]  # when it became WON or LOST
     # One order per won opportunity, and an order wins at most one opportunity.

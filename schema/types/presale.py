@@ -106,8 +106,15 @@ class Opportunity(relay.Node, FromRow[OpportunityRow]):
         lambda: Activity,
         description="What happened to this opportunity, oldest first.",
     )
+    preparation_tools: list[str] = strawberry.field(description="Tools service prepared (acknowledgement).")
+    preparation_materials: list[str] = strawberry.field(description="Materials service prepared (acknowledgement).")
     _row: strawberry.Private[OpportunityRow]
     resolve_nodes = node_resolver(lambda loaders: loaders.opportunities)  # node(id:)
+
+    @strawberry.field(description="The service staff prepared for the project (acknowledgement).")
+    async def preparation_staff(self, info: Info) -> list[User]:
+        rows = await info.context.loaders.users.load_many(self._row.preparation_staff_ids)
+        return [User.from_row(row) for row in rows if row is not None]
 
     @strawberry.field(description="The latest revision.")
     async def current_solution(self, info: Info) -> Solution | None:

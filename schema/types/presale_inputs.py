@@ -67,7 +67,14 @@ class OpportunityActionInput:
 class AcknowledgeRegistrationInput:
     opportunity_id: strawberry.ID
     service_lead_id: strawberry.ID
-    preparation_notes: str = strawberry.field(description="Staff, tools and material prepared.")
+    preparation_notes: str | None = strawberry.field(
+        default=None, description="Anything else about the preparation (free text)."
+    )
+    preparation_staff_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="The service staff prepared for the project."
+    )
+    preparation_tools: list[str] | None = None
+    preparation_materials: list[str] | None = None
     expected_version: int | None = None
 
 

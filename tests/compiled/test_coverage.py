@@ -98,6 +98,9 @@ UNMAPPED = {
     ("Order", "timeline"): "a connection of its own (internal entries hidden by caller)",
     ("Ticket", "timeline"): "a connection of its own (internal entries hidden by caller)",
     ("ServiceJob", "timeline"): "a connection of its own (internal entries hidden by caller)",
+    ("Opportunity", "preparationStaff"): "users by an array of ids (not a to-one or to-many key)",
+    ("Opportunity", "preparationTools"): "a text array (the compiled path maps scalars)",
+    ("Opportunity", "preparationMaterials"): "a text array (the compiled path maps scalars)",
     ("Opportunity", "timeline"): "a connection of its own (internal entries hidden by caller)",
     ("Escalation", "customerUpdateDueAt"): "the SLA watcher's consultation clock (a lateral aggregate)",
 }

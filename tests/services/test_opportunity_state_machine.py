@@ -217,6 +217,24 @@ async def test_registration_clock_and_acknowledgement(services, users, clock):
     with pytest.raises(DomainError) as refused:
         await act(services, team.service, presale.acknowledge_registration, opp.id, None, team.service.user.id, " ")
     assert refused.value.field == ["preparationNotes"]
+    # Structured preparation: staff must be active service people, tools and materials non-empty.
+    for preparation, field in (
+        (presale.Preparation(staff_ids=[marketer.user.id]), ["preparationStaffIds"]),
+        (presale.Preparation(tools=["ladder", "  "]), ["preparationTools", "1"]),
+        (presale.Preparation(materials=["x" * 201]), ["preparationMaterials", "0"]),
+    ):
+        with pytest.raises(DomainError) as refused:
+            await act(
+                services,
+                team.service,
+                presale.acknowledge_registration,
+                opp.id,
+                None,
+                team.service.user.id,
+                None,
+                preparation,
+            )
+        assert refused.value.field == field, preparation
     clock.advance(hours=2)
     opp = await act(
         services,

@@ -12,7 +12,8 @@ from tests.support.presale import Team, customer, log_counts, opportunity_in, or
 
 OPP = """fragment O on Opportunity {
   id title stage version requirementsConfirmedAt requirementsConfirmedBy registeredAt registrationAcknowledgedAt
-  preparationNotes lostReason solutionReviewDueAt registrationAckDueAt
+  preparationNotes lostReason solutionReviewDueAt registrationAckDueAt preparationTools preparationMaterials
+  preparationStaff { id }
   customer { id name } owner { id } serviceLead { id } order { id number opportunity { id } }
   requirements { id description priority }
   solutions { version summary details submittedBy { id } submittedAt
@@ -145,12 +146,15 @@ async def test_the_whole_pre_sale_flow(gql, users, services, clock):
         s,
         opportunityId=oid,
         serviceLeadId=team.service.gid,
-        preparationNotes="2 technicians, refrigerant, lifting gear",
+        preparationNotes="Lifting gear booked for Tuesday",
+        preparationStaffIds=[team.service.gid, team.service.gid],
+        preparationTools=[" lifting gear ", "vacuum pump", "lifting gear"],
+        preparationMaterials=["R-32 refrigerant"],
     )
-    assert (opp["serviceLead"], opp["preparationNotes"]) == (
-        {"id": team.service.gid},
-        "2 technicians, refrigerant, lifting gear",
-    )
+    assert (opp["serviceLead"], opp["preparationNotes"]) == ({"id": team.service.gid}, "Lifting gear booked for Tuesday")
+    # Trimmed, duplicates dropped, in the order given.
+    assert opp["preparationStaff"] == [{"id": team.service.gid}]
+    assert (opp["preparationTools"], opp["preparationMaterials"]) == (["lifting gear", "vacuum pump"], ["R-32 refrigerant"])
 
     created = await gql.mutate(
         "createOrder",
