@@ -151,10 +151,16 @@ async def test_the_whole_pre_sale_flow(gql, users, services, clock):
         preparationTools=[" lifting gear ", "vacuum pump", "lifting gear"],
         preparationMaterials=["R-32 refrigerant"],
     )
-    assert (opp["serviceLead"], opp["preparationNotes"]) == ({"id": team.service.gid}, "Lifting gear booked for Tuesday")
+    assert (opp["serviceLead"], opp["preparationNotes"]) == (
+        {"id": team.service.gid},
+        "Lifting gear booked for Tuesday",
+    )
     # Trimmed, duplicates dropped, in the order given.
     assert opp["preparationStaff"] == [{"id": team.service.gid}]
-    assert (opp["preparationTools"], opp["preparationMaterials"]) == (["lifting gear", "vacuum pump"], ["R-32 refrigerant"])
+    assert (opp["preparationTools"], opp["preparationMaterials"]) == (
+        ["lifting gear", "vacuum pump"],
+        ["R-32 refrigerant"],
+    )
 
     created = await gql.mutate(
         "createOrder",
