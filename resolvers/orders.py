@@ -23,6 +23,7 @@ from schema.types.orders_inputs import (
     UpdateOrderInput,
 )
 from services import orders as service
+from services import service_jobs as job_service
 from services.orders import ItemData, NewOrder
 from services.unit_of_work import UnitOfWork
 
@@ -98,6 +99,12 @@ async def confirm_order(info: Info, input: OrderActionInput) -> OrderPayload:
 async def return_order(info: Info, input: OrderActionInput) -> OrderPayload:
     return await _order_action(
         info, input, lambda uow, oid, version: service.return_order(uow, oid, version, input.reason)
+    )
+
+
+async def accept_order_completion(info: Info, input: OrderActionInput) -> OrderPayload:
+    return await _order_action(
+        info, input, lambda uow, oid, version: job_service.accept_order_completion(uow, oid, version, input.reason)
     )
 
 

@@ -135,6 +135,7 @@ SCENARIOS: dict[str, list[Step]] = {
         (27, "schedule", "INSTALLATION"),
         (72, "start", 0),
         (77, "complete", (0, "FAILED")),
+        (79, "accept", "The customer signed off; the fault is in their own power supply"),
         (90, "feedback", 2),
     ],
     "draft": [(0, "create_incomplete", None)],
@@ -176,6 +177,7 @@ async def seed_orders(world: DemoWorld) -> list[Order]:
     now = clock.now()
     sellers = demo_sellers(users)
     service = [users[e] for e in ("service@tandem.example", "service.lead@tandem.example")]
+    service_lead = users["service.lead@tandem.example"]
     technicians = [users[e] for e in ("technician@tandem.example", "technician2@tandem.example")]
     names = list(SCENARIOS)
     count = max(len(names), len(customers) * 3 // 4)
@@ -199,7 +201,9 @@ async def seed_orders(world: DemoWorld) -> list[Order]:
         manual.set(at)
         run = runs[i]
         actor = (
-            run.seller
+            service_lead
+            if name == "accept"
+            else run.seller
             if name in ("create", "create_incomplete", "hand_off", "fix", "cancel")
             else run.technician
             if name in ("start", "complete")
@@ -317,6 +321,10 @@ async def _complete(uow: UnitOfWork, run: _Run, arg: tuple[int, str], rng: rando
     await job_service.complete_service_job(uow, run.jobs[index], None, result, notes)
 
 
+async def _accept(uow: UnitOfWork, run: _Run, reason: str, rng: random.Random) -> None:
+    await job_service.accept_order_completion(uow, run.placed.id, None, reason)
+
+
 async def _cancel_job(uow: UnitOfWork, run: _Run, index: int, rng: random.Random) -> None:
     await job_service.cancel_service_job(uow, run.jobs[int(index)], None)
 
@@ -350,5 +358,6 @@ _STEPS: dict[str, Callable[[UnitOfWork, _Run, Any, random.Random], Awaitable[Non
     "start": _start,
     "complete": _complete,
     "cancel_job": _cancel_job,
+    "accept": _accept,
     "feedback": _feedback,
 }

@@ -194,12 +194,49 @@ def _cancel(uow: UnitOfWork, job: ServiceJob, status: str, because: str = "") ->
     )
 
 
+async def accept_order_completion(
+    uow: UnitOfWork, order_id: uuid.UUID, expected_version: int | None, reason: str | None
+) -> Order:
+    """A service lead (or an admin) accepts an order whose last quality check failed as complete, with the
+    reason: the customer signed it off, the fault is outside the delivery. Only for an order in service
+    whose jobs are all done and whose last check failed (otherwise it completes, or will, by itself)."""
+    actor = uow.actor
+    if actor is None or not (actor.role == "ADMIN" or (actor.role == "LEAD" and actor.department == "SERVICE")):
+        raise DomainError(ErrorCode.FORBIDDEN, "only a service lead or an admin may accept an order", ["orderId"])
+    clean = Validator()
+    why = clean.text(reason, "a reason", "reason", required=True, max_len=4000)
+    clean.raise_if_any()
+    order = await order_transitions.order_to_change(uow, order_id, expected_version)
+    jobs = [j for j in await jobs_repo.of_orders(uow.session, [order.id], for_update=True) if j.status != "CANCELLED"]
+    if order.status != "IN_SERVICE" or not jobs or any(j.status != "COMPLETED" for j in jobs) or _passed(jobs):
+        raise DomainError(
+            ErrorCode.INVALID_TRANSITION,
+            "only an order in service whose jobs are done and whose last quality check failed can be accepted",
+            ["orderId"],
+        )
+    uow.record_about(
+        order_transitions.subject(order),
+        "order.accepted",
+        f"Order {order.number} accepted as complete despite a failed quality check: {why}",
+        changes={"reason": why},
+    )
+    await order_transitions.complete(uow, order)
+    return order
+
+
+def _passed(jobs: list[ServiceJob]) -> bool:
+    """Whether the order's latest quality check (its last completed job's) passed: a failed check keeps
+    the order in service until a rework job passes or a service lead accepts it."""
+    last = max(jobs, key=lambda j: (j.completed_at or j.updated_at, j.number))
+    return last.quality_result == "PASSED"
+
+
 async def _complete_order_if_done(uow: UnitOfWork, order: Order | None) -> None:
     if order is None or order.status != "IN_SERVICE":
         return
     await uow.session.flush()
     jobs = [j for j in await jobs_repo.of_orders(uow.session, [order.id]) if j.status != "CANCELLED"]
-    if jobs and all(j.status == "COMPLETED" for j in jobs):
+    if jobs and all(j.status == "COMPLETED" for j in jobs) and _passed(jobs):
         await order_transitions.complete(uow, order)
 
 

@@ -40,6 +40,7 @@ HAND_OFF = f"mutation($i: OrderActionInput!) {{ handOffOrder(input: $i) {{ order
 CONFIRM = f"mutation($i: OrderActionInput!) {{ confirmOrder(input: $i) {{ order {{ {ORDER} }} {ERRORS} }} }}"
 RETURN = f"mutation($i: OrderActionInput!) {{ returnOrder(input: $i) {{ order {{ {ORDER} }} {ERRORS} }} }}"
 CANCEL = f"mutation($i: OrderActionInput!) {{ cancelOrder(input: $i) {{ order {{ {ORDER} }} {ERRORS} }} }}"
+ACCEPT = f"mutation($i: OrderActionInput!) {{ acceptOrderCompletion(input: $i) {{ order {{ {ORDER} }} {ERRORS} }} }}"
 SCHEDULE = (
     f"mutation($i: ScheduleServiceJobInput!) {{ scheduleServiceJob(input: $i) {{ serviceJob {{ {JOB} }} {ERRORS} }} }}"
 )

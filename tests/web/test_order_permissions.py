@@ -140,6 +140,11 @@ CASES: dict[str, tuple[str, Callable[[World], Awaitable[Prepared]]]] = {
 }
 
 
+# Mutations whose rule goes beyond the matrix, tested where that rule is: a service *lead* (or an admin)
+# accepts an order whose last quality check failed; service staff get a FORBIDDEN user error.
+BEYOND_THE_MATRIX = {"acceptOrderCompletion": "tests/web/test_service_jobs.py"}
+
+
 def test_the_table_covers_every_mutation_of_this_part():
     schema = build_schema()
     names = {schema.config.name_converter.get_graphql_name(f) for f in schema.get_type_by_name("Mutation").fields}
@@ -152,7 +157,7 @@ def test_the_table_covers_every_mutation_of_this_part():
         for roots in (orders, service_jobs, feedback)
         for f in roots.Mutation.__strawberry_definition__.fields
     }
-    assert mine == set(CASES)
+    assert mine == set(CASES) | set(BEYOND_THE_MATRIX)
 
 
 @pytest.mark.parametrize("principal", PRINCIPALS)

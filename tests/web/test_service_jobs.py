@@ -9,8 +9,9 @@ import pytest
 
 from tests.support.accounts import fast_account
 from tests.support.database import scalar
-from tests.support.graphql import refused
+from tests.support.graphql import error_codes, refused
 from tests.support.orders import (
+    ACCEPT,
     CANCEL_JOB,
     COMPLETE,
     READ_JOB,
@@ -196,7 +197,12 @@ async def test_order_completes_when_every_non_cancelled_job_is_done(gql, service
     assert await order_status(services, order.id) == "IN_SERVICE"  # job c is still scheduled
     cancelled = await job_step(gql, "cancelServiceJob", token, serviceJobId=c)
     assert cancelled["status"] == "CANCELLED"
-    assert cancelled["order"]["status"] == "COMPLETED"
+    # Every job is done, but the last quality check failed: the order stays in service until a rework passes.
+    assert cancelled["order"]["status"] == "IN_SERVICE"
+    rework = (await schedule(gql, token, orderId=gid("Order", order.id), kind="REPAIR"))["id"]
+    await job_step(gql, "startServiceJob", token, serviceJobId=rework)
+    passed = await job_step(gql, "completeServiceJob", token, serviceJobId=rework, qualityResult="PASSED")
+    assert passed["order"]["status"] == "COMPLETED"
     assert (await event_types(services, order.id))[-1] == "ORDER_COMPLETED"
     assert await scalar(services, "SELECT completed_at FROM orders WHERE id = :o", o=order.id) is not None
 
@@ -287,3 +293,35 @@ async def test_service_jobs_list_and_filters(gql, services, people, flow, custom
     read = (await gql.ok(order_jobs, {"id": gid("Order", order.id)}, token))["node"]
     assert read["status"] == "IN_SERVICE"
     assert [j["id"] for j in read["serviceJobs"]] == [gid("ServiceJob", j.id) for j in (a, b)]  # earliest first
+
+
+async def test_a_service_lead_accepts_an_order_whose_last_check_failed(gql, services, people, flow, customer):
+    token = people["servicer"].token
+    lead = await fast_account(services, "SERVICE", "LEAD", name="Lena Lead")
+    order = await flow.order(customer.id, status="CONFIRMED")
+    job = (await schedule(gql, token, orderId=gid("Order", order.id)))["id"]
+    await job_step(gql, "startServiceJob", token, serviceJobId=job)
+    accept = {"orderId": gid("Order", order.id), "reason": "Customer signed off: the fault is in their power supply"}
+    early = await refused(gql, "acceptOrderCompletion", ACCEPT, {"i": accept}, lead.token)  # a job still runs
+    assert [e["code"] for e in early] == ["INVALID_TRANSITION"]
+    await job_step(gql, "completeServiceJob", token, serviceJobId=job, qualityResult="FAILED")
+    assert await order_status(services, order.id) == "IN_SERVICE"
+    before = await snapshot(services)
+    for who, data, code in (
+        (people["servicer"], accept, "FORBIDDEN"),  # service staff, not a lead
+        (lead, {**accept, "reason": "  "}, "VALIDATION"),
+        (lead, {**accept, "expectedVersion": 99}, "VERSION_CONFLICT"),
+    ):
+        errors = await refused(gql, "acceptOrderCompletion", ACCEPT, {"i": data}, who.token)
+        assert [e["code"] for e in errors] == [code], (data, errors)
+    assert await snapshot(services) == before
+    body = await gql(ACCEPT, {"i": accept}, people["seller"].token)  # marketing: not a service operation
+    assert error_codes(body) == ["FORBIDDEN"]
+    accepted = (await gql.mutate("acceptOrderCompletion", ACCEPT, {"i": accept}, lead.token))["order"]
+    assert accepted["status"] == "COMPLETED"
+    assert await scalar(services, "SELECT completed_at FROM orders WHERE id = :o", o=order.id) is not None
+    summary = await scalar(
+        services, "SELECT summary FROM activity WHERE action = 'order.accepted' AND entity_id = :o", o=order.id
+    )
+    assert summary.endswith("Customer signed off: the fault is in their power supply")
+    assert (await event_types(services, order.id))[-1] == "ORDER_COMPLETED"
