@@ -80,8 +80,16 @@ class Subscriber:
         # No client keepalive pings: these tests are about delivery, and on a loaded 2-core CI machine a
         # server busy with 50 writers can answer a ping later than websockets' 20 s, which closed the
         # socket with 1011 mid-test (a flake, not a lost event). Dead servers show up as timeouts anyway.
+        # max_queue=None: websockets stops reading the socket while 16 messages wait for the test to take
+        # them, and then does not see (nor answer) the server's keep-alive ping either; with a fast server
+        # and a busy test loop that wait passed uvicorn's 20 s ping timeout (1011) in the 50-writer test.
         self.ws = await websockets.connect(
-            self.url, subprotocols=[self.protocol], max_size=None, compression=None, ping_interval=None
+            self.url,
+            subprotocols=[self.protocol],
+            max_size=None,
+            max_queue=None,
+            compression=None,
+            ping_interval=None,
         )
         payload = {"authorization": f"Bearer {self.token}"} if self.token else {}
         await self.ws.send(json.dumps({"type": "connection_init", "payload": payload}))

@@ -8,6 +8,10 @@ import asyncio
 from web.keep_alive import KEEP_ALIVE_FRAME, KeepAlive
 
 
+def tickers() -> list[asyncio.Task]:
+    return [t for t in asyncio.all_tasks() if t.get_name() == "tandem-keep-alive" and not t.done()]
+
+
 class Socket:
     def __init__(self, broken: bool = False):
         self.frames: list[bytes] = []
@@ -22,11 +26,10 @@ class Socket:
 async def test_every_socket_gets_ka_at_once_then_each_interval_from_one_task():
     ticker = KeepAlive(0.05)
     first, second, broken = Socket(), Socket(), Socket(broken=True)
-    before = len(asyncio.all_tasks())
     for socket in (first, second, broken):
         ticker.add(socket, socket.push)
     assert first.frames == second.frames == [KEEP_ALIVE_FRAME]  # at once, before any tick
-    assert len(asyncio.all_tasks()) - before == 1
+    assert len(tickers()) == 1
     await asyncio.sleep(0.18)
     assert 3 <= len(first.frames) <= 5 and all(f == KEEP_ALIVE_FRAME for f in first.frames)
     assert len(second.frames) >= 3  # the broken socket's error did not stop the round
@@ -35,7 +38,7 @@ async def test_every_socket_gets_ka_at_once_then_each_interval_from_one_task():
     await asyncio.sleep(0.12)
     assert len(second.frames) == count and len(first.frames) > count
     await ticker.aclose()
-    assert len(ticker) == 0 and len(asyncio.all_tasks()) == before
+    assert len(ticker) == 0 and tickers() == []
 
 
 async def test_the_ticker_stops_when_no_socket_is_left_and_starts_again():
