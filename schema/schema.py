@@ -22,6 +22,7 @@ from schema.limits import Limits, RequestLimits, validation_rules
 from schema.roots import (
     accounts,
     action_items,
+    audit,
     auth,
     customers,
     events,
@@ -52,6 +53,7 @@ ROOTS: list[ModuleType] = [
     sales_targets,
     kpis,
     action_items,
+    audit,
 ]
 
 

@@ -29,6 +29,7 @@ class Action(StrEnum):
     VERIFY_IMPROVEMENT = "verify_improvement"
     TARGETS_AND_SLA = "targets_and_sla"
     MANAGE_ACCOUNTS = "manage_accounts"  # users and API keys
+    READ_AUDIT_LOG = "read_audit_log"  # every recorded change (DOMAIN.md part 2: supervisors and admins)
 
 
 _EVERY_PERSON = {
@@ -48,7 +49,13 @@ MATRIX: dict[str, frozenset[Action]] = {
     "management": frozenset(_EVERY_PERSON),
     "supervisor": frozenset(
         _EVERY_PERSON
-        | {Action.CONSULTATION_ANY, Action.IMPROVEMENT_ACTIONS, Action.VERIFY_IMPROVEMENT, Action.TARGETS_AND_SLA}
+        | {
+            Action.CONSULTATION_ANY,
+            Action.IMPROVEMENT_ACTIONS,
+            Action.VERIFY_IMPROVEMENT,
+            Action.TARGETS_AND_SLA,
+            Action.READ_AUDIT_LOG,
+        }
     ),
     "admin": frozenset(Action),
     "key:reporting": frozenset({Action.READ, Action.READ_KPIS}),

@@ -326,9 +326,9 @@ async def acknowledge_registration(
         "REGISTRATION_ACKNOWLEDGED",
         changes={
             "serviceLeadId": service_lead_id,
-            "preparationStaffIds": staff,
-            "preparationTools": tools,
-            "preparationMaterials": materials,
+            "preparationStaffIds": [[], staff],
+            "preparationTools": [[], tools],
+            "preparationMaterials": [[], materials],
         },
         payload={"serviceLeadId": service_lead_id, "onTime": on_time},
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,6 +48,30 @@ async def visible_timeline(
     """One entity's own timeline (its rows, not its customer's or order's), oldest first."""
     stmt = select(Activity).where(Activity.entity_type == entity_type, Activity.entity_id == entity_id)
     return await fetch_page(session, _visible(stmt, include_internal), _KEYS, first=first, after=after)
+
+
+async def audit_page(
+    session: AsyncSession,
+    *,
+    first: int,
+    after: str | None,
+    include_internal: bool,
+    actor_id: uuid.UUID | None = None,
+    entity_type: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> Page[Activity]:
+    """Every recorded change, newest first: the audit log, narrowed by actor, entity type and [start, end)."""
+    stmt = select(Activity)
+    if actor_id is not None:
+        stmt = stmt.where(Activity.actor_id == actor_id)
+    if entity_type is not None:
+        stmt = stmt.where(Activity.entity_type == entity_type)
+    if start is not None:
+        stmt = stmt.where(Activity.at >= start)
+    if end is not None:
+        stmt = stmt.where(Activity.at < end)
+    return await fetch_page(session, _visible(stmt, include_internal), _KEYS, first=first, after=after, descending=True)
 
 
 class EntityTimeline:

@@ -34,6 +34,7 @@ from schema.types.common import (
     to_one,
     visible_page,
 )
+from schema.types.field_changes import FieldChange, field_changes
 from services.rules.customers import LifecycleStage
 
 # The types of the domains that refer back to customers (a cycle): strawberry.lazy at runtime.
@@ -66,6 +67,10 @@ class Activity(relay.Node, FromRow[ActivityRow]):
     entity_id: strawberry.ID
     actor: User | None = to_one("users", "actor_id", lambda: User)
     _row: strawberry.Private[ActivityRow]
+
+    @strawberry.field(description="What the change did to each field: old and new values as the API shows them.")
+    def changes(self) -> list[FieldChange]:
+        return field_changes(self._row.changes)
 
     @classmethod
     def from_row(cls, row: ActivityRow) -> Activity:

@@ -61,6 +61,7 @@ FORBIDDEN = {"salesTargets": {"board key"}}
 FALLS_BACK: dict[str, str] = {
     "actionItems": "new with part 2 of the contract: an input-object filter and `overdue` relative to the "
     "request's clock, not yet in schema/compiled/lists.py",
+    "auditLog": "Activity stays on the reference path (internal entries hidden by caller, field changes)",
 }
 
 # Relations that must compile, by type (every ToOne/ToMany/Special of the mapping is named here).
