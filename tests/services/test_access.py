@@ -34,7 +34,9 @@ EXPECTED: dict[str, set[Action]] = {
     # (Improvement actions are not included: the supervisor's ✓ there is qualified "(verify)", so that
     # row is not an every-person right. See the report.)
     "management": set(EVERY_PERSON),
-    "supervisor": EVERY_PERSON | {A.CONSULTATION_ANY, A.IMPROVEMENT_ACTIONS, A.VERIFY_IMPROVEMENT, A.TARGETS_AND_SLA},
+    # DOMAIN.md part 2: the audit log is for supervisors and admins.
+    "supervisor": EVERY_PERSON
+    | {A.CONSULTATION_ANY, A.IMPROVEMENT_ACTIONS, A.VERIFY_IMPROVEMENT, A.TARGETS_AND_SLA, A.READ_AUDIT_LOG},
     "admin": set(Action),
     # reporting: KPIs, aggregates and lists; never contact details, never writes, never subscribes.
     "key:reporting": {A.READ, A.READ_KPIS},
