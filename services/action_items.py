@@ -19,15 +19,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from db.models import ActionItem, Feedback, User
+from db.models import ActionItem, Customer, Feedback, User
 from db.repositories import accounts as accounts_repo
 from db.repositories import action_items as repo
-from db.repositories import customers as customers_repo
-from db.repositories import feedback as feedback_repo
 from db.repositories import rows
-from db.repositories import tickets as tickets_repo
-from services.errors import DomainError, ErrorCode, check_version, invalid, not_found
-from services.linked_records import existing_customer
+from services.errors import DomainError, ErrorCode, check_version, not_found
+from services.linked_records import (
+    active_user,
+    check_feedback_of,
+    check_ticket_of,
+    customer_of_link,
+    require_customer,
+)
 from services.rules.action_items import ACTION_ITEM_SOURCES, UNFINISHED_STATUSES
 from services.state_machine import StateMachine, steps
 from services.unit_of_work import Subject, UnitOfWork
@@ -48,9 +51,6 @@ ACTIONS = StateMachine(
     names_allowed_states=True,
 )
 FEEDBACK_ACTION_DUE = timedelta(days=3)
-_LEADS = ("LEAD",)
-_SUPERVISORS = ("SUPERVISOR",)
-_ADMINS = ("ADMIN",)
 
 
 @dataclass
@@ -77,28 +77,27 @@ async def create_action_item(uow: UnitOfWork, data: NewActionItem) -> ActionItem
     v.require(data.due_at > uow.now, "the due time must be in the future", "dueAt")
     v.raise_if_any()
     customer_id = await _linked_customer(uow, data)
-    await _owner(uow, data.owner_id)
+    await active_user(uow, data.owner_id, "the owner", "ownerId")
     assert title is not None
     return await _add(uow, data, title, description, customer_id)
 
 
-async def open_for_low_feedback(uow: UnitOfWork, feedback: Feedback, customer_name: str) -> ActionItem | None:
+async def open_for_low_feedback(uow: UnitOfWork, feedback: Feedback, customer: Customer) -> ActionItem | None:
     """The automatic action of a score of 2 or less; None when nobody at all could own it."""
-    customer = await customers_repo.get(uow.session, feedback.customer_id)
     owner: User | None = None
-    if customer is not None and customer.owner_id is not None:
+    if customer.owner_id is not None:
         candidate = await accounts_repo.user_by_id(uow.session, customer.owner_id)
         owner = candidate if candidate is not None and candidate.active else None
     owner = (
         owner
-        or await repo.first_active(uow.session, "MARKETING", _LEADS)
-        or await repo.first_active(uow.session, None, _SUPERVISORS)
-        or await repo.first_active(uow.session, None, _ADMINS)
+        or await accounts_repo.longest_standing_active(uow.session, ("LEAD",), "MARKETING")
+        or await accounts_repo.longest_standing_active(uow.session, ("SUPERVISOR",))
+        or await accounts_repo.longest_standing_active(uow.session, ("ADMIN",))
     )
     if owner is None:
         return None
     data = NewActionItem(
-        title=f"Follow up {feedback.score}/5 feedback from {customer_name}",
+        title=f"Follow up {feedback.score}/5 feedback from {customer.name}",
         source="FEEDBACK",
         owner_id=owner.id,
         due_at=uow.now + FEEDBACK_ACTION_DUE,
@@ -213,34 +212,15 @@ async def _add(
 
 
 async def _linked_customer(uow: UnitOfWork, data: NewActionItem) -> uuid.UUID | None:
-    """The customer the action is about: given, or the linked feedback's or ticket's; the links must agree."""
-    customer_id = data.customer_id
-    links: list[tuple[str, str, uuid.UUID | None]] = []
-    if data.feedback_id is not None:
-        feedback = await feedback_repo.get(uow.session, data.feedback_id)
-        if feedback is None:
-            raise not_found("feedback", "feedbackId")
-        links.append(("feedback", "feedbackId", feedback.customer_id))
-    if data.ticket_id is not None:
-        owner = await tickets_repo.customer_of(uow.session, data.ticket_id)
-        if owner is None:
-            raise not_found("ticket", "ticketId")
-        links.append(("ticket", "ticketId", owner))
-    if customer_id is not None:
-        customer_id = (await existing_customer(uow, customer_id)).id
-    for what, field, linked_customer in links:
-        if customer_id is None:
-            customer_id = linked_customer
-        elif linked_customer != customer_id:
-            raise invalid(f"the {what} belongs to another customer", field)
+    """The customer the action is about: given, else the linked feedback's or ticket's; every link must be
+    that customer's."""
+    customer_id = data.customer_id or await customer_of_link(uow, data.feedback_id, data.ticket_id)
+    if customer_id is None:
+        return None
+    await require_customer(uow, customer_id)
+    await check_feedback_of(uow, customer_id, data.feedback_id)
+    await check_ticket_of(uow, customer_id, data.ticket_id)
     return customer_id
-
-
-async def _owner(uow: UnitOfWork, owner_id: uuid.UUID) -> User:
-    user = await accounts_repo.user_by_id(uow.session, owner_id)
-    if user is None or not user.active:
-        raise invalid("the owner must be an active user", "ownerId")
-    return user
 
 
 async def _locked(uow: UnitOfWork, item_id: uuid.UUID, expected_version: int | None) -> ActionItem:

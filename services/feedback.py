@@ -64,5 +64,5 @@ async def record_feedback(uow: UnitOfWork, data: NewFeedback) -> Feedback:
     )
     if data.score <= LOW_FEEDBACK_SCORE:
         # Dissatisfaction opens an improvement action by itself, in the same transaction.
-        await action_items.open_for_low_feedback(uow, row, customer.name)
+        await action_items.open_for_low_feedback(uow, row, customer)
     return row

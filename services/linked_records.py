@@ -1,4 +1,5 @@
-"""Checks that the records a new work item links to exist and belong to the same customer."""
+"""Checks that the records a new work item links to exist and belong to the same customer, and that the
+people it names are active users."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Customer
+from db.models import Customer, User
+from db.repositories import accounts as accounts_repo
 from db.repositories import customers as customers_repo
+from db.repositories import feedback as feedback_repo
 from db.repositories import opportunities as opportunities_repo
 from db.repositories import orders as orders_repo
 from db.repositories import tickets as tickets_repo
@@ -45,6 +48,38 @@ async def check_opportunity_of(uow: UnitOfWork, customer_id: uuid.UUID, opportun
 async def check_ticket_of(uow: UnitOfWork, customer_id: uuid.UUID, ticket_id: uuid.UUID | None) -> None:
     """A linked ticket must exist and be the same customer's (None: no ticket linked)."""
     await _check(uow, customer_id, ticket_id, tickets_repo.customer_of, "ticket", "ticketId")
+
+
+async def check_feedback_of(uow: UnitOfWork, customer_id: uuid.UUID, feedback_id: uuid.UUID | None) -> None:
+    """A linked feedback record must exist and be the same customer's (None: none linked)."""
+    await _check(uow, customer_id, feedback_id, feedback_repo.customer_of, "feedback", "feedbackId")
+
+
+async def customer_of_link(
+    uow: UnitOfWork, feedback_id: uuid.UUID | None, ticket_id: uuid.UUID | None
+) -> uuid.UUID | None:
+    """The customer of the first linked record (feedback, then ticket), for a work item that names none."""
+    for linked_id, customer_of, what, field in (
+        (feedback_id, feedback_repo.customer_of, "feedback", "feedbackId"),
+        (ticket_id, tickets_repo.customer_of, "ticket", "ticketId"),
+    ):
+        if linked_id is not None:
+            owner = await customer_of(uow.session, linked_id)
+            if owner is None:
+                raise not_found(what, field)
+            return owner
+    return None
+
+
+async def active_user(
+    uow: UnitOfWork, user_id: uuid.UUID, label: str, field: str, department: str | None = None
+) -> User:
+    """The user a work item names (an owner, a lead), who must be active (and of `department`, if given)."""
+    user = await accounts_repo.user_by_id(uow.session, user_id)
+    if user is None or not user.active or (department is not None and user.department != department):
+        of = f" {department.lower()}" if department is not None else ""
+        raise invalid(f"{label} must be an active{of} user", field)
+    return user
 
 
 async def _check(

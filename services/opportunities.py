@@ -13,12 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from db.models.presale import Opportunity, Requirement, Solution
-from db.repositories import accounts as accounts_repo
 from db.repositories import opportunities as repo
 from db.repositories import rows
 from services import sla
 from services.errors import DomainError, ErrorCode
-from services.linked_records import existing_customer
+from services.linked_records import active_user, existing_customer
 from services.opportunity_transitions import (
     move,
     next_stage,
@@ -78,12 +77,6 @@ async def _requirement_rows(uow: UnitOfWork, opportunity_id: uuid.UUID, checked:
     await repo.replace_requirements(uow.session, opportunity_id, requirements)
 
 
-async def _active_user(uow: UnitOfWork, user_id: uuid.UUID, department: str, label: str, field_name: str) -> None:
-    user = await accounts_repo.user_by_id(uow.session, user_id)
-    if user is None or not user.active or user.department != department:
-        raise DomainError(ErrorCode.VALIDATION, f"{label} must be an active {department.lower()} user", [field_name])
-
-
 async def create_opportunity(uow: UnitOfWork, data: NewOpportunity) -> Opportunity:
     v = Validator()
     title = v.text(data.title, "title", "title", required=True)
@@ -91,7 +84,7 @@ async def create_opportunity(uow: UnitOfWork, data: NewOpportunity) -> Opportuni
     v.raise_if_any()
     customer = await existing_customer(uow, data.customer_id)
     if data.owner_id is not None:
-        await _active_user(uow, data.owner_id, "MARKETING", "owner", "ownerId")
+        await active_user(uow, data.owner_id, "owner", "ownerId", "MARKETING")
     owner_id = data.owner_id or uow.actor_id
     assert owner_id is not None  # only people may create (Action.SALES)
     opportunity = Opportunity(
@@ -307,9 +300,9 @@ async def acknowledge_registration(
         "preparationNotes",
     )
     v.raise_if_any()
-    await _active_user(uow, service_lead_id, "SERVICE", "the service lead", "serviceLeadId")
+    await active_user(uow, service_lead_id, "the service lead", "serviceLeadId", "SERVICE")
     for person in staff:
-        await _active_user(uow, person, "SERVICE", "preparation staff", "preparationStaffIds")
+        await active_user(uow, person, "preparation staff", "preparationStaffIds", "SERVICE")
     move(uow, opportunity, stage)
     opportunity.registration_acknowledged_at = uow.now
     opportunity.registration_acknowledged_by_id = uow.actor_id

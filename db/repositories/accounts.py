@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +24,16 @@ users_by_ids = _users.by_ids
 
 async def user_by_email(session: AsyncSession, email: str) -> User | None:
     return (await session.scalars(select(User).where(func.lower(User.email) == email.lower()))).one_or_none()
+
+
+async def longest_standing_active(
+    session: AsyncSession, roles: Sequence[str], department: str | None = None
+) -> User | None:
+    """The active person with one of `roles` (of `department`, if given) whose account is the oldest."""
+    stmt = select(User).where(User.active.is_(True), User.role.in_(list(roles)))
+    if department is not None:
+        stmt = stmt.where(User.department == department)
+    return (await session.scalars(stmt.order_by(User.created_at, User.id).limit(1))).first()
 
 
 async def any_user(session: AsyncSession) -> bool:

@@ -1,4 +1,4 @@
-"""Action items (the improvement loop) and the people an automatic one goes to."""
+"""Action items (the improvement loop)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import ActionItem, Activity, User
+from db.models import ActionItem
 from db.repositories import rows
-from db.repositories.activity import visible_timeline
 from db.repositories.pagination import Page, by_datetime, by_uuid, fetch_page
 from services.rules.action_items import UNFINISHED_STATUSES
 
@@ -50,21 +49,3 @@ async def page(
         late = ActionItem.status.in_(UNFINISHED_STATUSES) & (ActionItem.due_at < now)
         stmt = stmt.where(late if overdue else ~late)
     return await fetch_page(session, stmt, PAGE_KEYS, first=first, after=after, descending=True)
-
-
-async def timeline(
-    session: AsyncSession, item_id: uuid.UUID, *, include_internal: bool, first: int, after: str | None
-) -> Page[Activity]:
-    """What happened to the action item, oldest first."""
-    return await visible_timeline(
-        session, "ActionItem", item_id, include_internal=include_internal, first=first, after=after
-    )
-
-
-async def first_active(session: AsyncSession, department: str | None, roles: Sequence[str]) -> User | None:
-    """The longest-standing active person of `department` (any, when None) with one of `roles`: who an
-    automatic action item goes to when nobody owns its customer."""
-    stmt = select(User).where(User.active.is_(True), User.role.in_(list(roles)))
-    if department is not None:
-        stmt = stmt.where(User.department == department)
-    return (await session.scalars(stmt.order_by(User.created_at, User.id).limit(1))).first()

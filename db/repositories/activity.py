@@ -92,6 +92,7 @@ class EntityTimeline:
 ticket_timeline = EntityTimeline("Ticket")
 service_job_timeline = EntityTimeline("ServiceJob")
 opportunity_timeline = EntityTimeline("Opportunity")
+action_item_timeline = EntityTimeline("ActionItem")
 
 
 async def for_entity(session: AsyncSession, entity_type: str, entity_id: uuid.UUID) -> list[Activity]:

@@ -29,6 +29,7 @@ class Satisfaction:
 _feedback = rows.Table(Feedback)
 add = _feedback.add
 by_ids = _feedback.by_ids
+customer_of = _feedback.customer_of
 
 
 async def get(session: AsyncSession, feedback_id: uuid.UUID) -> Feedback | None:

@@ -9,7 +9,7 @@ import strawberry
 from strawberry import relay
 
 from db.models import ActionItem as ActionItemRow
-from db.repositories import action_items as action_items_repo
+from db.repositories import activity as activity_repo
 from schema.context import Info
 from schema.loaders import node_resolver
 from schema.types.accounts import User
@@ -50,7 +50,7 @@ class ActionItem(relay.Node, FromRow[ActionItemRow]):
     created_by: User = required("users", "created_by_id", lambda: User)
     created_at: datetime
     timeline: Connection[Activity] = visible_page(
-        lambda: action_items_repo.timeline,
+        lambda: activity_repo.action_item_timeline,
         lambda: Activity,
         description="What happened to this action item, oldest first.",
     )

@@ -34,6 +34,8 @@ _ID_TYPES = {
     "serviceJobId": "ServiceJob",
     "preparationStaffIds": "User",
 }
+# Fields whose value is itself a list (recorded as [old list, new list]).
+_LISTS = frozenset({"preparationStaffIds", "preparationTools", "preparationMaterials"})
 _SECRET = re.compile(r"password|secret|token|hash|keyMaterial", re.IGNORECASE)
 
 
@@ -52,10 +54,6 @@ def field_changes(changes: dict[str, Any] | None) -> list[FieldChange]:
         old, new = _pair(name, value)
         result.append(FieldChange(field=name, old=_shown(name, old), new=_shown(name, new)))
     return result
-
-
-# Fields whose value is itself a list (recorded as [old list, new list]).
-_LISTS = frozenset({"preparationStaffIds", "preparationTools", "preparationMaterials"})
 
 
 def _pair(name: str, value: Any) -> tuple[Any, Any]:
