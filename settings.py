@@ -56,6 +56,8 @@ class Settings:
     # scheduler, beside this process, instead of in the pool's first-come-first-served queue (on two
     # CPUs, 8 instead of 20 took the customer list's p99 from 107-125 ms to 65-70 ms at the same req/s).
     reads_pool_size: int = 8
+    # Feedback scored 1 or 2 opens an action item due this many hours later (DOMAIN.md: 3 days).
+    feedback_action_due_hours: int = 72
 
     @property
     def is_development(self) -> bool:
@@ -84,6 +86,7 @@ class Settings:
             sla_watch_interval=float(env.get("TANDEM_SLA_WATCH_INTERVAL", 15)),
             read_executor=read_executor,
             reads_pool_size=_positive_int(env, "TANDEM_DB_READS_POOL_SIZE", 8),
+            feedback_action_due_hours=_positive_int(env, "TANDEM_FEEDBACK_ACTION_DUE_HOURS", 72),
             **_limits(env),
         )
 

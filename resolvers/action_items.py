@@ -53,6 +53,8 @@ async def create_action_item(info: Info, input: CreateActionItemInput) -> Action
             customer_id=decode_optional_id(input.customer_id, "Customer", "customerId"),
             feedback_id=decode_optional_id(input.feedback_id, "Feedback", "feedbackId"),
             ticket_id=decode_optional_id(input.ticket_id, "Ticket", "ticketId"),
+            survey_id=decode_optional_id(input.survey_id, "Survey", "surveyId"),
+            meeting_id=decode_optional_id(input.meeting_id, "Meeting", "meetingId"),
         )
 
     action = create_once("createActionItem", input.idempotency_key, request, service.create_action_item, repo.get)

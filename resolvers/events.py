@@ -48,7 +48,7 @@ def parse_cursor(after: str | None) -> int | None:
 
 
 async def _events(
-    info: Info, match: Match, after: str | None, wrap: Callable[[LoggedEvent], Any]
+    info: Info, match: Match, after: str | None, wrap: Callable[[LoggedEvent], Any], *, personal: bool = False
 ) -> AsyncIterator[LoggedEvent]:
     """The subscription's events. Started by a WebSocket handler (web/ws_handlers.py sets `JOINING`), it joins
     its cohort instead — replaying from `after` first — and ends without yielding: the cohort renders
@@ -67,7 +67,7 @@ async def _events(
     try:
         if joining is not None:
             services.hub.check_cursor(cursor, oldest)
-            await _join(info, joining, match, wrap, cursor)
+            await _join(info, joining, match, wrap, cursor, personal)
             return
         async for event in services.hub.stream(
             match, cursor, oldest_allowed=oldest, on_cut_off=lambda: _close_slow(info)
@@ -80,14 +80,21 @@ async def _events(
 
 
 async def _join(
-    info: Info, joining: Joining, match: Match, wrap: Callable[[LoggedEvent], Any], cursor: int | None
+    info: Info,
+    joining: Joining,
+    match: Match,
+    wrap: Callable[[LoggedEvent], Any],
+    cursor: int | None,
+    personal: bool,
 ) -> None:
     hub = info.context.services.hub
     raw = info._raw_info
     source = fanout.cursor_source(raw.field_nodes[0], joining.query)
     hub.cohorts.remember(joining.query, joining.operation_name, source)
     principal = info.context.principal
-    key = fanout.cohort_key(joining.query, joining.operation_name, joining.variables, source, principal)
+    key = fanout.cohort_key(
+        joining.query, joining.operation_name, joining.variables, source, principal, personal=personal
+    )
     cohort = hub.cohorts.get_or_create(
         key,
         match,

@@ -39,6 +39,7 @@ async def record_feedback(info: Info, input: RecordFeedbackInput) -> FeedbackPay
             comment=input.comment,
             order_id=decode_optional_id(input.order_id, "Order", "orderId"),
             ticket_id=decode_optional_id(input.ticket_id, "Ticket", "ticketId"),
+            survey_id=decode_optional_id(input.survey_id, "Survey", "surveyId"),
         )
 
     action = create_once("recordFeedback", input.idempotency_key, request, service.record_feedback, feedback_repo.get)

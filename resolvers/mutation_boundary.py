@@ -50,7 +50,9 @@ async def mutate(info: Info, action: Work[T]) -> tuple[T | None, list[UserError]
     ctx = info.context
     services = ctx.services
     try:
-        async with unit_of_work(services.db.sessions, ctx.principal, services.clock, services.announcer) as uow:
+        async with unit_of_work(
+            services.db.sessions, ctx.principal, services.clock, services.announcer, services.policy
+        ) as uow:
             result = await action(uow)
     except DomainError as error:
         return None, user_errors(error)

@@ -15,6 +15,7 @@ from db.session import Database
 from schema.loaders import DataLoaders
 from services.auth import TokenService
 from services.clock import Clock
+from services.policy import Policy
 from services.principal import Principal
 from services.unit_of_work import EventAnnouncer
 
@@ -31,6 +32,7 @@ class AppServices:
     announcer: EventAnnouncer | None = None
     settings: Any = None
     hub: Any = None  # services.realtime.hub.EventHub, set while the app runs
+    policy: Policy | None = None  # the policy's configurable periods (from settings); None: the defaults
 
 
 class ReadScope:

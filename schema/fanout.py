@@ -86,15 +86,23 @@ def cursor_source(field: FieldNode, query: str) -> CursorSource:
 
 
 def cohort_key(
-    query: str, operation_name: str | None, variables: dict[str, Any] | None, source: CursorSource, principal: Any
+    query: str,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+    source: CursorSource,
+    principal: Any,
+    *,
+    personal: bool = False,
 ) -> Hashable:
-    """Subscriptions with equal keys get identical payloads for every event."""
+    """Subscriptions with equal keys get identical payloads for every event. A `personal` stream (one
+    person's own events) is a cohort of that person's subscriptions only."""
     rendering = {k: v for k, v in (variables or {}).items() if k != source.variable}
     try:
         canonical = orjson.dumps(rendering, option=orjson.OPT_SORT_KEYS)
     except TypeError:
         canonical = json.dumps(rendering, sort_keys=True, default=repr).encode()
-    return (query, operation_name, canonical, column_of(principal))
+    key = (query, operation_name, canonical, column_of(principal))
+    return (*key, principal.user_id) if personal else key
 
 
 def cohort_renderer(

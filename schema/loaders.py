@@ -40,6 +40,8 @@ from db.models import (
     Customer,
     Escalation,
     Feedback,
+    MarketIntel,
+    Meeting,
     Opportunity,
     Order,
     OrderItem,
@@ -48,6 +50,7 @@ from db.models import (
     SalesTarget,
     ServiceJob,
     Solution,
+    Survey,
     Ticket,
     TicketComment,
     User,
@@ -57,13 +60,17 @@ from db.repositories import action_items as action_items_repo
 from db.repositories import activity as activity_repo
 from db.repositories import customers as customers_repo
 from db.repositories import feedback as feedback_repo
+from db.repositories import market_intel as market_intel_repo
+from db.repositories import meetings as meetings_repo
 from db.repositories import opportunities as opportunities_repo
 from db.repositories import orders as orders_repo
 from db.repositories import sales_targets as targets_repo
 from db.repositories import service_jobs as jobs_repo
 from db.repositories import sla_alerts as sla_alerts_repo
+from db.repositories import surveys as surveys_repo
 from db.repositories import tickets as tickets_repo
 from db.repositories.feedback import Satisfaction
+from db.repositories.surveys import SurveyStats
 from services import sla
 
 if TYPE_CHECKING:
@@ -170,6 +177,16 @@ class DataLoaders:
     sales_targets: DataLoader[uuid.UUID, SalesTarget | None]
     # the improvement loop
     action_items: DataLoader[uuid.UUID, ActionItem | None]
+    # satisfaction surveys
+    surveys: DataLoader[uuid.UUID, Survey | None]
+    survey_stats: DataLoader[uuid.UUID, SurveyStats | None]  # targets and answers per score
+    action_items_by_survey: DataLoader[uuid.UUID, list[ActionItem]]
+    # market intelligence
+    market_intel: DataLoader[uuid.UUID, MarketIntel | None]
+    # meetings
+    meetings: DataLoader[uuid.UUID, Meeting | None]
+    attendees_by_meeting: DataLoader[uuid.UUID, list[User]]
+    action_items_by_meeting: DataLoader[uuid.UUID, list[ActionItem]]
 
     @classmethod
     def for_request(cls, reads: ReadScope) -> DataLoaders:
@@ -212,6 +229,13 @@ class DataLoaders:
             ),
             sales_targets=by_id(targets_repo.by_ids),
             action_items=by_id(action_items_repo.by_ids),
+            surveys=by_id(surveys_repo.by_ids),
+            survey_stats=_rows(reads, surveys_repo.stats_of, lambda s: s.survey_id, _same),
+            action_items_by_survey=_groups(reads, surveys_repo.action_items_of, lambda i: i.survey_id, _same),
+            market_intel=by_id(market_intel_repo.by_ids),
+            meetings=by_id(meetings_repo.by_ids),
+            attendees_by_meeting=_groups(reads, meetings_repo.attendees_of, lambda r: r.meeting_id, lambda r: r.User),
+            action_items_by_meeting=_groups(reads, meetings_repo.action_items_of, lambda i: i.meeting_id, _same),
         )
 
 

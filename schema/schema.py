@@ -24,15 +24,20 @@ from schema.roots import (
     action_items,
     audit,
     auth,
+    comments,
     customers,
     events,
     feedback,
     kpis,
+    market_intel,
+    meetings,
     nodes,
+    notifications,
     orders,
     presale,
     sales_targets,
     service_jobs,
+    surveys,
     tickets,
 )
 
@@ -52,7 +57,12 @@ ROOTS: list[ModuleType] = [
     presale,
     sales_targets,
     kpis,
+    comments,
     action_items,
+    surveys,
+    market_intel,
+    meetings,
+    notifications,
     audit,
 ]
 

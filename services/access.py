@@ -27,9 +27,14 @@ class Action(StrEnum):
     MARKET_INTELLIGENCE = "market_intelligence"
     IMPROVEMENT_ACTIONS = "improvement_actions"
     VERIFY_IMPROVEMENT = "verify_improvement"
+    RUN_SURVEYS = "run_surveys"  # create, open, close satisfaction surveys (DOMAIN.md part 2: service, supervisors)
+    # Record a joint meeting (DOMAIN.md part 2: leads, supervisors, admins). The matrix has no lead
+    # column: marketing and service pass here and services/meetings.py refuses their staff.
+    RECORD_MEETINGS = "record_meetings"
     TARGETS_AND_SLA = "targets_and_sla"
     MANAGE_ACCOUNTS = "manage_accounts"  # users and API keys
     READ_AUDIT_LOG = "read_audit_log"  # every recorded change (DOMAIN.md part 2: supervisors and admins)
+    OWN_NOTIFICATIONS = "own_notifications"  # one's own inbox and stream: every person, never an API key
 
 
 _EVERY_PERSON = {
@@ -40,11 +45,23 @@ _EVERY_PERSON = {
     Action.SUBSCRIBE,
     Action.WRITE_CUSTOMERS,
     Action.TICKET_PARTICIPATE,
+    Action.OWN_NOTIFICATIONS,
 }
 
 MATRIX: dict[str, frozenset[Action]] = {
-    "marketing": frozenset(_EVERY_PERSON | {Action.SALES, Action.MARKET_INTELLIGENCE, Action.IMPROVEMENT_ACTIONS}),
-    "service": frozenset(_EVERY_PERSON | {Action.SERVICE_OPERATIONS, Action.TICKET_HANDLE, Action.IMPROVEMENT_ACTIONS}),
+    "marketing": frozenset(
+        _EVERY_PERSON | {Action.SALES, Action.MARKET_INTELLIGENCE, Action.IMPROVEMENT_ACTIONS, Action.RECORD_MEETINGS}
+    ),
+    "service": frozenset(
+        _EVERY_PERSON
+        | {
+            Action.SERVICE_OPERATIONS,
+            Action.TICKET_HANDLE,
+            Action.IMPROVEMENT_ACTIONS,
+            Action.RECORD_MEETINGS,
+            Action.RUN_SURVEYS,
+        }
+    ),
     # Management staff who are neither supervisors nor admins: the rights every person has.
     "management": frozenset(_EVERY_PERSON),
     "supervisor": frozenset(
@@ -53,6 +70,8 @@ MATRIX: dict[str, frozenset[Action]] = {
             Action.CONSULTATION_ANY,
             Action.IMPROVEMENT_ACTIONS,
             Action.VERIFY_IMPROVEMENT,
+            Action.RUN_SURVEYS,
+            Action.RECORD_MEETINGS,
             Action.TARGETS_AND_SLA,
             Action.READ_AUDIT_LOG,
         }

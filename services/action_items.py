@@ -9,7 +9,11 @@ creator, a supervisor or an admin cancels.
 
 Feedback scored 2 or less opens an action by itself (`open_for_low_feedback`, in the feedback's own
 transaction): for the customer's owner, else the marketing lead who has been one longest, else the
-longest-standing supervisor, else admin; due `FEEDBACK_ACTION_DUE` later.
+longest-standing supervisor, else admin; due `uow.policy.feedback_action_due` later (3 days unless
+TANDEM_FEEDBACK_ACTION_DUE_HOURS says otherwise).
+
+A survey closed with a mean below 3.5 opens one too (`open_for_low_survey`, in the closing transaction,
+source SURVEY, linked to the survey): for the longest-standing service lead, else supervisor, else admin.
 """
 
 from __future__ import annotations
@@ -19,11 +23,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from db.models import ActionItem, Customer, Feedback, User
+from db.models import ActionItem, Customer, Feedback, Survey, User
 from db.repositories import accounts as accounts_repo
 from db.repositories import action_items as repo
+from db.repositories import meetings as meetings_repo
 from db.repositories import rows
-from services.errors import DomainError, ErrorCode, check_version, not_found
+from db.repositories import surveys as surveys_repo
+from services import notifications
+from services.errors import DomainError, ErrorCode, check_version, invalid, not_found
 from services.linked_records import (
     active_user,
     check_feedback_of,
@@ -32,6 +39,7 @@ from services.linked_records import (
     require_customer,
 )
 from services.rules.action_items import ACTION_ITEM_SOURCES, UNFINISHED_STATUSES
+from services.rules.notifications import NotificationKind
 from services.state_machine import StateMachine, steps
 from services.unit_of_work import Subject, UnitOfWork
 from services.validation import Validator
@@ -50,7 +58,8 @@ ACTIONS = StateMachine(
     verbs={"reject": "verify"},
     names_allowed_states=True,
 )
-FEEDBACK_ACTION_DUE = timedelta(days=3)
+# What the service lead has to follow up a survey whose mean was low (services/surveys.py).
+SURVEY_ACTION_DUE = timedelta(days=7)
 
 
 @dataclass
@@ -63,6 +72,8 @@ class NewActionItem:
     customer_id: uuid.UUID | None = None
     feedback_id: uuid.UUID | None = None
     ticket_id: uuid.UUID | None = None
+    meeting_id: uuid.UUID | None = None  # the meeting whose decision it carries out (source MEETING)
+    survey_id: uuid.UUID | None = None  # the survey it follows up (source SURVEY, when opened by a close)
 
 
 def overdue(item: ActionItem, now: datetime) -> bool:
@@ -77,6 +88,8 @@ async def create_action_item(uow: UnitOfWork, data: NewActionItem) -> ActionItem
     v.require(data.due_at > uow.now, "the due time must be in the future", "dueAt")
     v.raise_if_any()
     customer_id = await _linked_customer(uow, data)
+    await check_meeting(uow, data.meeting_id)
+    await check_survey(uow, data.survey_id, customer_id)
     await active_user(uow, data.owner_id, "the owner", "ownerId")
     assert title is not None
     return await _add(uow, data, title, description, customer_id)
@@ -100,13 +113,36 @@ async def open_for_low_feedback(uow: UnitOfWork, feedback: Feedback, customer: C
         title=f"Follow up {feedback.score}/5 feedback from {customer.name}",
         source="FEEDBACK",
         owner_id=owner.id,
-        due_at=uow.now + FEEDBACK_ACTION_DUE,
+        due_at=uow.now + uow.policy.feedback_action_due,
         description=feedback.comment,
         customer_id=feedback.customer_id,
         feedback_id=feedback.id,
         ticket_id=feedback.ticket_id,
     )
     return await _add(uow, data, data.title, data.description, feedback.customer_id)
+
+
+async def open_for_low_survey(uow: UnitOfWork, survey: Survey, mean: float) -> ActionItem | None:
+    """The action a survey closed with a low mean opens (source SURVEY, linked to the survey): for the
+    service lead who has been one longest, else the longest-standing supervisor, else admin; None when
+    nobody at all could own it."""
+    owner = (
+        await accounts_repo.longest_standing_active(uow.session, ("LEAD",), "SERVICE")
+        or await accounts_repo.longest_standing_active(uow.session, ("SUPERVISOR",))
+        or await accounts_repo.longest_standing_active(uow.session, ("ADMIN",))
+    )
+    if owner is None:
+        return None
+    data = NewActionItem(
+        # The survey's title may take the whole 200 characters the action's title has.
+        title=f"Follow up survey (mean {mean:.2f}/5): {survey.title}"[:200],
+        source="SURVEY",
+        owner_id=owner.id,
+        due_at=uow.now + SURVEY_ACTION_DUE,
+        description=f'The survey "{survey.title}" closed with a mean score of {mean:.2f}.',
+        survey_id=survey.id,
+    )
+    return await _add(uow, data, data.title, data.description, None)
 
 
 async def start_action_item(uow: UnitOfWork, item_id: uuid.UUID, expected_version: int | None) -> ActionItem:
@@ -159,6 +195,14 @@ async def verify_action_item(
             changes,
             payload={"ownerId": item.owner_id},
         )
+        await notifications.notify(
+            uow,
+            [item.owner_id],
+            NotificationKind.ACTION_ITEM_REJECTED,
+            f"Action item {item.number} sent back: {clean}",
+            "ActionItem",
+            item.id,
+        )
     return item
 
 
@@ -196,6 +240,8 @@ async def _add(
         customer_id=customer_id,
         feedback_id=data.feedback_id,
         ticket_id=data.ticket_id,
+        meeting_id=data.meeting_id,
+        survey_id=data.survey_id,
         created_by_id=uow.actor_id,
     )
     await repo.add(uow.session, item, uow.now)
@@ -207,6 +253,14 @@ async def _add(
         "ACTION_ITEM_CREATED",
         {"title": title, "source": data.source, "ownerId": data.owner_id, "dueAt": data.due_at},
         payload={"ownerId": data.owner_id, "source": data.source},
+    )
+    await notifications.notify(
+        uow,
+        [item.owner_id],
+        NotificationKind.ACTION_ITEM_ASSIGNED,
+        f"Action item {item.number} is yours, due {item.due_at:%Y-%m-%d %H:%M} UTC: {title}",
+        "ActionItem",
+        item.id,
     )
     return item
 
@@ -221,6 +275,23 @@ async def _linked_customer(uow: UnitOfWork, data: NewActionItem) -> uuid.UUID | 
     await check_feedback_of(uow, customer_id, data.feedback_id)
     await check_ticket_of(uow, customer_id, data.ticket_id)
     return customer_id
+
+
+async def check_meeting(uow: UnitOfWork, meeting_id: uuid.UUID | None) -> None:
+    """A linked meeting must exist (None: none linked). A meeting has no customer to agree with."""
+    if meeting_id is not None and not await meetings_repo.exists(uow.session, meeting_id):
+        raise not_found("meeting", "meetingId")
+
+
+async def check_survey(uow: UnitOfWork, survey_id: uuid.UUID | None, customer_id: uuid.UUID | None) -> None:
+    """A linked survey must exist (None: none linked); an action about a customer may come only from a
+    survey that customer was asked in."""
+    if survey_id is None:
+        return
+    if not await surveys_repo.exists(uow.session, survey_id):
+        raise not_found("survey", "surveyId")
+    if customer_id is not None and not await surveys_repo.is_target(uow.session, survey_id, customer_id):
+        raise invalid("the customer was not asked in that survey", "surveyId")
 
 
 async def _locked(uow: UnitOfWork, item_id: uuid.UUID, expected_version: int | None) -> ActionItem:

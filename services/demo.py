@@ -13,11 +13,16 @@ from services import customers as customer_service
 from services.auth import principal_of_user
 from services.clock import Clock
 from services.customers import ContactData, NewCustomer
+from services.demo_comments import seed_comments
 from services.demo_events import event_horizon
 from services.demo_improvement import seed_improvement
+from services.demo_intel import seed_market_intel
+from services.demo_meetings import seed_meetings
+from services.demo_notifications import seed_notifications
 from services.demo_orders import seed_orders
 from services.demo_people import DEMO_PASSWORD, DEMO_USERS, sellers
 from services.demo_presale import seed_presale
+from services.demo_surveys import seed_surveys
 from services.demo_tickets import seed_tickets
 from services.demo_world import DemoWorld
 from services.event_retention import DEFAULT_RETENTION_DAYS
@@ -118,4 +123,9 @@ async def seed(
     await seed_tickets(sessions, clock, users, created, orders, rng, event_horizon=horizon)
     await seed_presale(world)
     await seed_improvement(world)
+    await seed_surveys(world)  # after: its action item is not one of the oldest the loop walks
+    await seed_meetings(world)
+    await seed_market_intel(world)
+    await seed_comments(world)  # on the subjects every seeder above made
+    await seed_notifications(world)  # last: the watcher's first scan sees everything above
     return [(email, department, role) for email, _, department, role in DEMO_USERS]

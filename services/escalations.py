@@ -13,8 +13,10 @@ from typing import Any
 from db.models import Escalation, Ticket, TicketComment
 from db.repositories import accounts as accounts_repo
 from db.repositories import tickets as repo
+from services import notifications
 from services.access import Action, allowed
 from services.errors import DomainError, ErrorCode, invalid
+from services.rules.notifications import NotificationKind
 from services.ticket_transitions import locked_ticket, move, record
 from services.unit_of_work import UnitOfWork
 from services.validation import Validator
@@ -67,6 +69,14 @@ async def escalate(
         "TICKET_ESCALATED",
         changes=changes | payload | {"reason": text},
         **payload,
+    )
+    await notifications.notify(
+        uow,
+        wanted,  # the requester is one of them, and is not told of their own request
+        NotificationKind.CONSULTATION_INVITE,
+        f"Joint consultation on ticket {ticket.number}: {text}",
+        "Ticket",
+        ticket.id,
     )
     return ticket
 

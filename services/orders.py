@@ -16,9 +16,10 @@ from typing import Any
 from db.models import Order, OrderItem
 from db.repositories import orders as orders_repo
 from db.repositories import rows
-from services import service_jobs
+from services import notifications, service_jobs
 from services.linked_records import check_opportunity_of, existing_customer
 from services.order_transitions import move, order_for, subject
+from services.rules.notifications import NotificationKind
 from services.sla import CONFIRMATION_WINDOW
 from services.unit_of_work import UnitOfWork
 from services.validation import Validator, checked_text
@@ -220,6 +221,14 @@ async def return_order(uow: UnitOfWork, order_id: uuid.UUID, expected_version: i
         "ORDER_RETURNED",
         changes={**changes, "reason": clean},
         payload={"number": order.number, "reason": clean},
+    )
+    await notifications.notify(
+        uow,
+        [order.owner_id, order.handed_off_by_id],
+        NotificationKind.HANDOFF_RETURNED,
+        f"Order {order.number} returned by service: {clean}",
+        "Order",
+        order.id,
     )
     return order
 

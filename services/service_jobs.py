@@ -18,9 +18,10 @@ from db.repositories import accounts as accounts_repo
 from db.repositories import orders as orders_repo
 from db.repositories import rows
 from db.repositories import service_jobs as jobs_repo
-from services import order_transitions
+from services import notifications, order_transitions
 from services.errors import DomainError, ErrorCode, check_version, not_found
 from services.linked_records import existing_customer
+from services.rules.notifications import NotificationKind
 from services.rules.service_jobs import QUALITY_RESULTS, SCHEDULABLE_ORDER_STATUSES, SERVICE_JOB_KINDS
 from services.state_machine import StateMachine, steps
 from services.unit_of_work import Subject, UnitOfWork
@@ -100,6 +101,7 @@ async def schedule_service_job(uow: UnitOfWork, data: NewServiceJob) -> ServiceJ
         changes={"scheduledStart": job.scheduled_start, "technicianId": job.technician_id},
         payload={"kind": job.kind, "scheduledStart": job.scheduled_start},
     )
+    await _tell_technician(uow, job, where)
     return job
 
 
@@ -172,7 +174,14 @@ async def reassign_service_job(
         changes={"technicianId": [previous, technician_id]},
         payload={"fields": ["technician"], "technicianId": technician_id},
     )
+    await _tell_technician(uow, job)
     return job
+
+
+async def _tell_technician(uow: UnitOfWork, job: ServiceJob, where: str = "") -> None:
+    when = f"{job.scheduled_start:%Y-%m-%d %H:%M}" if job.scheduled_start else "unscheduled"
+    title = f"Service job {job.number} ({job.kind.lower()}){where} assigned to you, {when} UTC"
+    await notifications.notify(uow, [job.technician_id], NotificationKind.ASSIGNED, title, "ServiceJob", job.id)
 
 
 async def cancel_open_jobs_of(uow: UnitOfWork, order: Order) -> None:

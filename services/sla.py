@@ -55,6 +55,13 @@ class SlaState(StrEnum):
 AT_RISK_NUMERATOR = 4
 AT_RISK_DENOMINATOR = 5
 
+# An action item's due date (DOMAIN.md part 2) is announced like an SLA clock: "due within 24 h" as its
+# AT_RISK, overdue as its BREACHED. The watcher sees it as a clock whose window's 80 % point falls
+# exactly ACTION_ITEM_DUE_SOON before the due time (a window of 5 × 24 h ending at the due time), so
+# one state rule serves every clock.
+ACTION_ITEM_DUE_SOON = timedelta(hours=24)
+ACTION_ITEM_WINDOW = ACTION_ITEM_DUE_SOON * AT_RISK_DENOMINATOR / (AT_RISK_DENOMINATOR - AT_RISK_NUMERATOR)
+
 
 class Targets(Protocol):
     """What a clock's due times are computed from (an SlaPolicy row, or its targets alone)."""

@@ -30,14 +30,16 @@ from typing import Any
 from sqlalchemy import null
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
+from db.repositories import action_items as action_items_repo
 from db.repositories import opportunities as opportunities_repo
 from db.repositories import orders as orders_repo
 from db.repositories import sla_alerts as repo
 from db.repositories import tickets as tickets_repo
 from db.repositories.sla_alerts import DueClock, StateOf
-from services import event_retention, sla
+from services import event_retention, notifications, sla
 from services.clock import Clock
 from services.opportunity_transitions import solution_payload
+from services.rules.notifications import NotificationKind
 from services.ticket_transitions import event_payload as ticket_payload
 from services.unit_of_work import EventAnnouncer, unit_of_work
 
@@ -60,8 +62,10 @@ _CLOCK_LABELS = {
     "solution_review": "review",
     "registration_ack": "registration acknowledgement",
     "consultation_update": "consultation update",
+    "action_item_due": "due date",
 }
 _STATE_WORDS = {"AT_RISK": "at risk", "BREACHED": "breached"}
+_DUE_WORDS = {"AT_RISK": "due within 24 h", "BREACHED": "overdue"}
 
 
 def state_at(now: datetime) -> StateOf:
@@ -77,6 +81,10 @@ class _Subject:
     customer_id: uuid.UUID | None
     order_id: uuid.UUID | None
     payload: dict[str, Any] = field(default_factory=dict)
+    # Who is told (its owner or assignee), and the Node their notification is about.
+    told: list[uuid.UUID | None] = field(default_factory=list)
+    node_type: str | None = None
+    node_id: uuid.UUID | None = None
 
 
 class SlaWatcher:
@@ -189,7 +197,12 @@ class SlaWatcher:
             async with self.sessions() as session:
                 now = self.clock.now()
                 found = await repo.due(
-                    session, state_at(now), consultation_window=sla.CONSULTATION_UPDATE, limit=self.batch_size, now=now
+                    session,
+                    state_at(now),
+                    consultation_window=sla.CONSULTATION_UPDATE,
+                    action_item_window=sla.ACTION_ITEM_WINDOW,
+                    limit=self.batch_size,
+                    now=now,
                 )
             made = 0
             for item in found:
@@ -216,6 +229,7 @@ class SlaWatcher:
                 uow.session,
                 state_at(uow.now),
                 consultation_window=sla.CONSULTATION_UPDATE,
+                action_item_window=sla.ACTION_ITEM_WINDOW,
                 clock=item.clock,
                 subject_id=item.subject_id,
                 now=uow.now,
@@ -247,6 +261,20 @@ class SlaWatcher:
                     "startedAt": item.started_at,
                 },
             )
+            # The person who owns or is assigned the item is told (services/notifications.py).
+            kind = NotificationKind.ACTION_ITEM_DUE if item.subject_type == "ActionItem" else NotificationKind.SLA_ALERT
+            if item.subject_type == "ActionItem":
+                notice = f"{subject.label} {_DUE_WORDS[item.state]}"
+            else:
+                notice = f"{subject.label} {_CLOCK_LABELS.get(item.clock, item.clock)} {_STATE_WORDS[item.state]}"
+            await notifications.notify(
+                uow,
+                subject.told,
+                kind,
+                f"{notice} (due {_when(item.due_at, uow.now)} UTC)",
+                subject.node_type,
+                subject.node_id,
+            )
         if uow.committed_events:  # a back-reference for operators; the event itself is what matters
             try:
                 async with self.sessions() as session, session.begin():
@@ -261,7 +289,9 @@ def _when(due: datetime, now: datetime) -> str:
     return f"{due:%H:%M}" if due.date() == now.date() else f"{due:%Y-%m-%d %H:%M}"
 
 
-async def _ticket_subject(session: AsyncSession, ticket_id: uuid.UUID, **extra: Any) -> _Subject:
+async def _ticket_subject(
+    session: AsyncSession, ticket_id: uuid.UUID, *also_told: uuid.UUID | None, **extra: Any
+) -> _Subject:
     ticket = await tickets_repo.get(session, ticket_id)
     assert ticket is not None
     escalated = bool(await tickets_repo.escalated_ticket_ids(session, [ticket.id]))
@@ -271,6 +301,9 @@ async def _ticket_subject(session: AsyncSession, ticket_id: uuid.UUID, **extra: 
         ticket.customer_id,
         ticket.order_id,
         ticket_payload(ticket, escalated=escalated, **extra),
+        told=[ticket.assignee_id, *also_told],
+        node_type="Ticket",
+        node_id=ticket.id,
     )
 
 
@@ -278,14 +311,37 @@ async def _describe(session: AsyncSession, item: DueClock) -> _Subject:
     if item.subject_type == "Ticket":
         return await _ticket_subject(session, item.subject_id)
     if item.subject_type == "Escalation":
-        return await _ticket_subject(session, item.owner_id, escalationId=item.subject_id)
+        escalations = await tickets_repo.escalations_by_ids(session, [item.subject_id])
+        requester = escalations[0].requested_by_id if escalations else None
+        return await _ticket_subject(session, item.owner_id, requester, escalationId=item.subject_id)
     if item.subject_type == "Order":
         order = await orders_repo.get(session, item.subject_id)
         assert order is not None
-        return _Subject(f"Order {order.number}", order.customer_id, order.id, {"number": order.number})
+        return _Subject(
+            f"Order {order.number}",
+            order.customer_id,
+            order.id,
+            {"number": order.number},
+            told=[order.owner_id],
+            node_type="Order",
+            node_id=order.id,
+        )
+    if item.subject_type == "ActionItem":
+        action = await action_items_repo.get(session, item.subject_id)
+        assert action is not None
+        return _Subject(
+            f"Action item {action.number}",
+            action.customer_id,
+            None,
+            {"actionItemId": action.id, "number": action.number, "ownerId": action.owner_id},
+            told=[action.owner_id],
+            node_type="ActionItem",
+            node_id=action.id,
+        )
     opportunity = await opportunities_repo.get(session, item.owner_id)
     assert opportunity is not None
     payload = {"opportunityId": opportunity.id, "title": opportunity.title, "stage": opportunity.stage}
+    told: list[uuid.UUID | None] = [opportunity.owner_id, opportunity.service_lead_id]
     if item.subject_type == "Solution":
         solution = next(
             s for s in await opportunities_repo.solutions_of(session, [opportunity.id]) if s.id == item.subject_id
@@ -295,8 +351,19 @@ async def _describe(session: AsyncSession, item: DueClock) -> _Subject:
             opportunity.customer_id,
             opportunity.order_id,
             {**payload, **solution_payload(solution)},
+            told=told,
+            node_type="Opportunity",
+            node_id=opportunity.id,
         )
-    return _Subject(f"Project {opportunity.title!r}", opportunity.customer_id, opportunity.order_id, payload)
+    return _Subject(
+        f"Project {opportunity.title!r}",
+        opportunity.customer_id,
+        opportunity.order_id,
+        payload,
+        told=told,
+        node_type="Opportunity",
+        node_id=opportunity.id,
+    )
 
 
 async def _discard(conn: AsyncConnection) -> None:

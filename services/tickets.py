@@ -16,9 +16,10 @@ from db.models import Ticket, TicketComment
 from db.repositories import accounts as accounts_repo
 from db.repositories import customers as customers_repo
 from db.repositories import tickets as repo
-from services import sla
+from services import notifications, sla
 from services.errors import DomainError, ErrorCode, invalid, not_found
 from services.linked_records import check_order_of, require_customer
+from services.rules.notifications import NotificationKind
 from services.rules.tickets import COMMENT_VISIBILITIES, TICKET_KINDS, TICKET_PRIORITIES
 from services.ticket_transitions import locked_ticket, mark_first_response, move, record
 from services.unit_of_work import UnitOfWork
@@ -89,6 +90,15 @@ async def open_ticket(
     await record(
         uow, ticket, "opened", f"opened{via}: {subject}", "TICKET_OPENED", changes=changes, escalated=False, **extra
     )
+    if notify_user_ids:  # a problem raised on someone's order (report_service_job_problem)
+        await notifications.notify(
+            uow,
+            notify_user_ids,
+            NotificationKind.PROBLEM_REPORTED,
+            f"Problem reported{via}: {subject} (ticket {ticket.number})",
+            "Ticket",
+            ticket.id,
+        )
     return ticket
 
 
@@ -147,6 +157,14 @@ async def assign(uow: UnitOfWork, ticket_id: uuid.UUID, assignee_id: uuid.UUID, 
     ticket.assignee_id = assignee.id
     await repo.save(uow.session, ticket, uow.now)
     await record(uow, ticket, "assigned", f"assigned to {assignee.name}", "TICKET_UPDATED", changes=changes)
+    await notifications.notify(
+        uow,
+        [assignee.id],
+        NotificationKind.ASSIGNED,
+        f"Ticket {ticket.number} assigned to you: {ticket.subject}",
+        "Ticket",
+        ticket.id,
+    )
     return ticket
 
 

@@ -25,6 +25,7 @@ from db.repositories import idempotency as idempotency_repo
 from db.repositories.events import NewEvent
 from services.clock import Clock
 from services.errors import DomainError, ErrorCode
+from services.policy import Policy
 from services.principal import Principal
 from services.realtime.event_types import EVENT_TYPES
 
@@ -54,10 +55,11 @@ class Subject:
 
 
 class UnitOfWork:
-    def __init__(self, session: AsyncSession, actor: Principal | None, clock: Clock):
+    def __init__(self, session: AsyncSession, actor: Principal | None, clock: Clock, policy: Policy | None = None):
         self.session = session
         self.actor = actor
         self.clock = clock
+        self.policy = policy or Policy()  # the configurable periods of the company policy
         self.now = clock.now()  # one instant for the whole action: all its rows agree on it
         self._events: list[NewEvent] = []
         self._activities: list[Activity] = []
@@ -114,6 +116,22 @@ class UnitOfWork:
                     occurred_at=self.now,
                 )
             )
+
+    def emit(self, event: str, entity_type: str, entity_id: uuid.UUID, payload: dict[str, Any]) -> None:
+        """An event with no audit row: a consequence that is not a change of record (a personal
+        notification, whose cause already has its activity), written with the rest at COMMIT."""
+        if event not in EVENT_TYPES:
+            raise ValueError(f"unknown event type {event!r}: add it to services/realtime/event_types.py")
+        self._events.append(
+            NewEvent(
+                type=event,
+                entity_type=entity_type,
+                entity_id=entity_id,
+                payload=_jsonable(payload),
+                actor_id=self.actor_id,
+                occurred_at=self.now,
+            )
+        )
 
     def record_about(
         self,
@@ -188,10 +206,11 @@ async def unit_of_work(
     actor: Principal | None,
     clock: Clock,
     announcer: EventAnnouncer | None = None,
+    policy: Policy | None = None,
 ) -> AsyncIterator[UnitOfWork]:
     """Open a transaction; commit when the block ends normally, roll back on any exception."""
     async with sessions() as session:
-        uow = UnitOfWork(session, actor, clock)
+        uow = UnitOfWork(session, actor, clock, policy)
         try:
             async with session.begin():
                 yield uow

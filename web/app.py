@@ -24,6 +24,7 @@ from schema.fanout import RENDERS
 from schema.schema import build_schema
 from services.auth import TokenService
 from services.clock import SystemClock
+from services.policy import Policy
 from services.realtime.connections import ConnectionRegistry
 from services.realtime.runtime import Realtime
 from services.sla_watcher import SlaWatcher
@@ -92,6 +93,7 @@ def build_services(settings: Settings) -> AppServices:
         clock=SystemClock(),
         tokens=TokenService(settings.resolved_secret_key(), timedelta(seconds=settings.token_ttl_seconds)),
         settings=settings,
+        policy=Policy.from_settings(settings),
     )
 
 

@@ -2,12 +2,17 @@
 
 from db.models.accounts import ApiKey, LoginThrottle, User
 from db.models.audit import Activity, Event, IdempotencyRecord
+from db.models.comments import WorkItemComment
 from db.models.customers import Contact, Customer
 from db.models.feedback import Feedback
 from db.models.improvement import ActionItem
+from db.models.market_intel import MarketIntel
+from db.models.meetings import Meeting, MeetingAttendee
+from db.models.notifications import Notification
 from db.models.orders import Order, OrderItem, ServiceJob
 from db.models.presale import Opportunity, Requirement, SalesTarget, Solution
 from db.models.realtime import EventLogState, SlaAnnouncement
+from db.models.surveys import Survey, SurveyTarget
 from db.models.tickets import Escalation, EscalationParticipant, RootCauseCategory, SlaPolicy, Ticket, TicketComment
 
 __all__ = [
@@ -23,6 +28,10 @@ __all__ = [
     "Feedback",
     "IdempotencyRecord",
     "LoginThrottle",
+    "MarketIntel",
+    "Meeting",
+    "MeetingAttendee",
+    "Notification",
     "Opportunity",
     "Order",
     "OrderItem",
@@ -33,7 +42,10 @@ __all__ = [
     "SlaAnnouncement",
     "SlaPolicy",
     "Solution",
+    "Survey",
+    "SurveyTarget",
     "Ticket",
     "TicketComment",
     "User",
+    "WorkItemComment",
 ]

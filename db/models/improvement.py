@@ -32,6 +32,8 @@ class ActionItem(Timestamped, Versioned, Base):
         ),
         Index("ix_action_items_feedback_id", "feedback_id"),
         Index("ix_action_items_ticket_id", "ticket_id"),
+        Index("ix_action_items_survey_id", "survey_id"),  # Survey.actionItems
+        Index("ix_action_items_meeting_id", "meeting_id"),  # Meeting.actionItems
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -48,6 +50,8 @@ class ActionItem(Timestamped, Versioned, Base):
     customer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customers.id"))
     feedback_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("feedback.id"))
     ticket_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tickets.id"))
+    survey_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("surveys.id"))
+    meeting_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("meetings.id"))
     outcome: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Activity
@@ -102,3 +102,9 @@ async def for_entity(session: AsyncSession, entity_type: str, entity_id: uuid.UU
 
 async def by_seqs(session: AsyncSession, seqs: list[int]) -> list[Activity]:
     return list((await session.scalars(select(Activity).where(Activity.seq.in_(seqs)))).all())
+
+
+async def latest_at(session: AsyncSession) -> datetime | None:
+    """The instant of the newest activity row (the demo continues its history after it)."""
+    latest: datetime | None = await session.scalar(select(func.max(Activity.at)))
+    return latest

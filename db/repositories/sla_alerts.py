@@ -34,8 +34,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement, SQLCoreOperations
 
-from db.models import Escalation, Opportunity, Order, SlaAnnouncement, Solution, Ticket, TicketComment
+from db.models import ActionItem, Escalation, Opportunity, Order, SlaAnnouncement, Solution, Ticket, TicketComment
 from db.models.realtime import ANNOUNCEMENT_IDENTITY
+from services.rules.action_items import UNFINISHED_STATUSES
 from services.rules.sla import SLA_ANNOUNCED_STATES
 from services.rules.tickets import TICKET_DONE_STATUSES
 
@@ -152,6 +153,15 @@ def _consultation_update(window: timedelta, now: datetime | None = None) -> Inst
     )
 
 
+def _action_item_due(window: timedelta, now: datetime | None = None) -> Instances:
+    """An unfinished action item's due date, seen as a clock of `window` (services/sla.py
+    ACTION_ITEM_WINDOW) ending at it: AT_RISK when due soon, BREACHED when overdue."""
+    span = literal_column(f"interval '{int(window.total_seconds())} seconds'", type_=Interval)
+    return select(*_columns(ActionItem.id, ActionItem.id, ActionItem.due_at - span, ActionItem.due_at)).where(
+        ActionItem.status.in_(UNFINISHED_STATUSES)
+    )
+
+
 async def customer_update_due(
     session: AsyncSession, escalation_ids: list[uuid.UUID], window: timedelta
 ) -> list[tuple[uuid.UUID, datetime]]:
@@ -169,15 +179,16 @@ CLOCKS: dict[str, tuple[str, Callable[[timedelta, datetime | None], Instances]]]
     "solution_review": ("Solution", _solution_review),
     "registration_ack": ("Opportunity", _registration_ack),
     "consultation_update": ("Escalation", _consultation_update),
+    "action_item_due": ("ActionItem", _action_item_due),
 }
 
 
 def _pending(
-    clock: str, state_of: StateOf, consultation_window: timedelta, subject_id: uuid.UUID | None, now: datetime | None
+    clock: str, state_of: StateOf, windows: dict[str, timedelta], subject_id: uuid.UUID | None, now: datetime | None
 ) -> Select[*tuple[Any, ...]]:
     """The instances of `clock` due for an announcement, as `DueClock` columns."""
     subject_type, instances = CLOCKS[clock]
-    inst = instances(consultation_window, now).subquery()
+    inst = instances(windows.get(clock, timedelta(0)), now).subquery()
     state = state_of(inst.c.started_at, inst.c.due_at)
     announced = exists().where(
         SlaAnnouncement.subject_type == subject_type,
@@ -203,15 +214,18 @@ async def due(
     state_of: StateOf,
     *,
     consultation_window: timedelta,
+    action_item_window: timedelta,
     clock: str | None = None,
     subject_id: uuid.UUID | None = None,
     limit: int | None = None,
     now: datetime | None = None,
 ) -> list[DueClock]:
     """Running clock instances whose state (AT_RISK or BREACHED, by `state_of`) was not announced yet,
-    earliest due first; narrowed to one clock and subject to re-check a single one."""
+    earliest due first; narrowed to one clock and subject to re-check a single one. The windows: the
+    consultation's update cadence and the action items' (services/sla.py)."""
     clocks = [clock] if clock is not None else list(CLOCKS)
-    every = union_all(*(_pending(c, state_of, consultation_window, subject_id, now) for c in clocks)).subquery()
+    windows = {"consultation_update": consultation_window, "action_item_due": action_item_window}
+    every = union_all(*(_pending(c, state_of, windows, subject_id, now) for c in clocks)).subquery()
     stmt = select(every).order_by(every.c.due_at, every.c.subject_id, every.c.clock, every.c.state)
     if limit is not None:
         stmt = stmt.limit(limit)

@@ -13,6 +13,7 @@ from db.repositories import activity as activity_repo
 from schema.context import Info
 from schema.loaders import node_resolver
 from schema.types.accounts import User
+from schema.types.comments import CommentConnection, comments_of
 from schema.types.common import Connection, FromRow, lazy_type, required, to_one, visible_page
 from schema.types.customers import Activity, Customer
 from services.action_items import overdue
@@ -21,6 +22,8 @@ from services.rules.action_items import ActionItemSource, ActionItemStatus
 # The feedback's and tickets' types come later in the import order: strawberry.lazy at runtime.
 if TYPE_CHECKING:
     from schema.types.feedback import Feedback
+    from schema.types.meetings import Meeting
+    from schema.types.surveys import Survey
     from schema.types.tickets import Ticket
 
 __all__ = ["ActionItem", "ActionItemFilter", "ActionItemSource", "ActionItemStatus"]
@@ -43,12 +46,19 @@ class ActionItem(relay.Node, FromRow[ActionItemRow]):
     ticket: Annotated[Ticket, strawberry.lazy("schema.types.tickets")] | None = to_one(
         "tickets", "ticket_id", lazy_type("schema.types.tickets", "Ticket")
     )
+    survey: Annotated[Survey, strawberry.lazy("schema.types.surveys")] | None = to_one(
+        "surveys", "survey_id", lazy_type("schema.types.surveys", "Survey")
+    )
+    meeting: Annotated[Meeting, strawberry.lazy("schema.types.meetings")] | None = to_one(
+        "meetings", "meeting_id", lazy_type("schema.types.meetings", "Meeting")
+    )
     outcome: str | None
     verified_by: User | None = to_one("users", "verified_by_id", lambda: User)
     verified_at: datetime | None
     verification_note: str | None
     created_by: User = required("users", "created_by_id", lambda: User)
     created_at: datetime
+    comments: CommentConnection = comments_of("ActionItem")
     timeline: Connection[Activity] = visible_page(
         lambda: activity_repo.action_item_timeline,
         lambda: Activity,

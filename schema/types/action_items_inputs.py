@@ -20,6 +20,8 @@ class CreateActionItemInput:
     customer_id: strawberry.ID | None = None
     feedback_id: strawberry.ID | None = None
     ticket_id: strawberry.ID | None = None
+    survey_id: strawberry.ID | None = None
+    meeting_id: strawberry.ID | None = None
     idempotency_key: str | None = None
 
 

@@ -13,6 +13,7 @@ from schema.context import Info
 from schema.ids import to_global_id
 from schema.loaders import load_one, load_required
 from schema.types.accounts import User
+from schema.types.action_items import ActionItem
 from schema.types.orders import Order
 from schema.types.presale import Opportunity
 from schema.types.tickets import Escalation, SlaState, Ticket
@@ -90,7 +91,9 @@ class EscalationEvent(Event):
 class SlaAlertEvent(Event):
     state: SlaState
     due_at: datetime
-    clock: str = strawberry.field(description="Which clock: first_response, resolution, order_confirmation, …")
+    clock: str = strawberry.field(
+        description="Which clock: first_response, resolution, order_confirmation, …, action_item_due"
+    )
 
     @strawberry.field
     async def ticket(self, info: Info) -> Ticket | None:
@@ -99,6 +102,12 @@ class SlaAlertEvent(Event):
     @strawberry.field
     async def order(self, info: Info) -> Order | None:
         return await load_one(info.context.loaders.orders, _payload_id(self._event, "orderId"), Order.from_row)
+
+    @strawberry.field(description="The action item whose due date is near (AT_RISK: within 24 h) or past (BREACHED).")
+    async def action_item(self, info: Info) -> ActionItem | None:
+        return await load_one(
+            info.context.loaders.action_items, _payload_id(self._event, "actionItemId"), ActionItem.from_row
+        )
 
     @strawberry.field(description="The opportunity of a solution-review or registration clock.")
     async def opportunity(self, info: Info) -> Opportunity | None:

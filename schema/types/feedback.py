@@ -20,6 +20,7 @@ from services.rules.feedback import FeedbackSource
 
 # The tickets' types import this domain's (a cycle): strawberry.lazy at runtime.
 if TYPE_CHECKING:
+    from schema.types.surveys import Survey
     from schema.types.tickets import Ticket
 
 __all__ = ["Feedback", "FeedbackSource", "SatisfactionSummary"]
@@ -38,6 +39,9 @@ class Feedback(relay.Node, FromRow[FeedbackRow]):
         "tickets", "ticket_id", lazy_type("schema.types.tickets", "Ticket")
     )
     recorded_by: User = required("users", "recorded_by_id", lambda: User)
+    survey: Annotated[Survey, strawberry.lazy("schema.types.surveys")] | None = to_one(
+        "surveys", "survey_id", lazy_type("schema.types.surveys", "Survey"), description="The survey this answers."
+    )
     _row: strawberry.Private[FeedbackRow]
     resolve_nodes = node_resolver(lambda loaders: loaders.feedback)  # node(id:)
 

@@ -17,6 +17,9 @@ class RecordFeedbackInput:
     ticket_id: strawberry.ID | None = None
     comment: str | None = None
     idempotency_key: str | None = None
+    survey_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The survey this answers (source SURVEY; the customer must be one of its targets)."
+    )
 
 
 @strawberry.type

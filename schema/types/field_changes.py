@@ -29,13 +29,15 @@ _ID_TYPES = {
     "orderId": "Order",
     "ticketId": "Ticket",
     "feedbackId": "Feedback",
+    "surveyId": "Survey",
     "opportunityId": "Opportunity",
     "actionItemId": "ActionItem",
     "serviceJobId": "ServiceJob",
     "preparationStaffIds": "User",
+    "attendeeIds": "User",
 }
 # Fields whose value is itself a list (recorded as [old list, new list]).
-_LISTS = frozenset({"preparationStaffIds", "preparationTools", "preparationMaterials"})
+_LISTS = frozenset({"preparationStaffIds", "preparationTools", "preparationMaterials", "attendeeIds", "decisions"})
 _SECRET = re.compile(r"password|secret|token|hash|keyMaterial", re.IGNORECASE)
 
 

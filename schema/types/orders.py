@@ -15,6 +15,7 @@ from db.repositories import activity as activity_repo
 from schema.context import Info
 from schema.loaders import node_resolver
 from schema.types.accounts import User
+from schema.types.comments import CommentConnection, comments_of
 from schema.types.common import Connection, FromRow, from_columns, lazy_type, required, to_many, to_one, visible_page
 from schema.types.customers import Activity, Customer
 from services.rules.orders import OrderStatus
@@ -87,6 +88,7 @@ class Order(relay.Node, FromRow[OrderRow]):
         lambda: Activity,
         description="Everything that happened to this order and its service jobs, oldest first.",
     )
+    comments: CommentConnection = comments_of("Order")
     _row: strawberry.Private[OrderRow]
     resolve_nodes = node_resolver(lambda loaders: loaders.orders)  # node(id:)
 

@@ -15,6 +15,7 @@ from db.repositories import activity as activity_repo
 from schema.context import Info
 from schema.loaders import node_resolver
 from schema.types.accounts import User
+from schema.types.comments import CommentConnection, comments_of
 from schema.types.common import Connection, FromRow, from_columns, required, to_many, to_one, visible_page
 from schema.types.customers import Activity, Customer
 from schema.types.orders import Order
@@ -101,6 +102,7 @@ class Opportunity(relay.Node, FromRow[OpportunityRow]):
     solutions: list[Solution] = to_many(
         "solutions_by_opportunity", lambda: Solution, description="Every revision, oldest first."
     )
+    comments: CommentConnection = comments_of("Opportunity")  # service's technical advice among them
     timeline: Connection[Activity] = visible_page(
         lambda: activity_repo.opportunity_timeline,
         lambda: Activity,

@@ -11,6 +11,7 @@ from db.models import ServiceJob as ServiceJobRow
 from db.repositories import activity as activity_repo
 from schema.loaders import node_resolver
 from schema.types.accounts import User
+from schema.types.comments import CommentConnection, comments_of
 from schema.types.common import Connection, FromRow, required, to_one, visible_page
 from schema.types.customers import Activity, Customer
 from schema.types.orders import Order
@@ -36,6 +37,7 @@ class ServiceJob(relay.Node, FromRow[ServiceJobRow]):
     order: Order | None = to_one("orders", "order_id", lambda: Order)
     customer: Customer = required("customers", "customer_id", lambda: Customer)
     technician: User | None = to_one("users", "technician_id", lambda: User)
+    comments: CommentConnection = comments_of("ServiceJob")
     timeline: Connection[Activity] = visible_page(
         lambda: activity_repo.service_job_timeline,
         lambda: Activity,

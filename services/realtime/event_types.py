@@ -45,6 +45,15 @@ EVENT_TYPES: tuple[str, ...] = (
     "ACTION_ITEM_REJECTED",
     "ACTION_ITEM_VERIFIED",
     "ACTION_ITEM_CANCELLED",
+    "ACTION_ITEM_COMMENTED",  # action items have no ACTION_ITEM_UPDATED (services/comments.py event_of)
+    "SURVEY_CREATED",
+    "SURVEY_OPENED",
+    "SURVEY_CLOSED",
+    "MARKET_INTEL_POSTED",
+    "MARKET_INTEL_UPDATED",
+    "MEETING_RECORDED",
+    # A personal notification (entity Notification): only its person's `myNotifications` carries it.
+    "NOTIFICATION_CREATED",
     # Account changes (entity User or ApiKey). Open WebSockets react to them: see CREDENTIAL_TYPES.
     "USER_UPDATED",
     "USER_DEACTIVATED",
@@ -57,6 +66,8 @@ HANDOFF_TYPES = frozenset({"ORDER_HANDED_OFF", "ORDER_CONFIRMED", "ORDER_RETURNE
 ESCALATION_TYPES = frozenset({"TICKET_ESCALATED", "ESCALATION_UPDATED", "ESCALATION_CLOSED"})
 TICKET_TYPES = frozenset({"TICKET_OPENED", "TICKET_UPDATED", "TICKET_RESOLVED", "TICKET_CLOSED"}) | ESCALATION_TYPES
 SLA_TYPES = frozenset({"SLA_AT_RISK", "SLA_BREACHED"})
+# Events for one person only (payload `userId`): no shared stream carries them, `events` included.
+PERSONAL_TYPES = frozenset({"NOTIFICATION_CREATED"})
 # Changes that close or re-scope the open WebSockets of a credential, on every server process
 # (services/realtime/connections.py). Re-activation is not one: a deactivated user's sockets are gone.
 CREDENTIAL_TYPES = frozenset({"USER_UPDATED", "USER_DEACTIVATED", "API_KEY_REVOKED"})

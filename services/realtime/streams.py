@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from services import sla
-from services.realtime.event_types import ESCALATION_TYPES, HANDOFF_TYPES, SLA_TYPES, TICKET_TYPES
+from services.realtime.event_types import ESCALATION_TYPES, HANDOFF_TYPES, PERSONAL_TYPES, SLA_TYPES, TICKET_TYPES
 from services.realtime.hub import LoggedEvent, Match
 
 
@@ -25,7 +25,16 @@ def sla_alerts(event: LoggedEvent) -> bool:
 
 
 def of_types(types: frozenset[str] | None) -> Match:
-    return (lambda event: True) if not types else (lambda event: event.type in types)
+    """`events(types:)`: every shared event of the types (all when None); never a personal one."""
+    shared = types - PERSONAL_TYPES if types else None
+    if shared is None:
+        return lambda event: event.type not in PERSONAL_TYPES
+    return lambda event: event.type in shared
+
+
+def personal(user_id: str) -> Match:
+    """`myNotifications`: the personal events of one person (their `userId`), nobody else's."""
+    return lambda event: event.type in PERSONAL_TYPES and str(event.payload.get("userId")) == user_id
 
 
 @dataclass(frozen=True)

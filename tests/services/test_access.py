@@ -25,18 +25,31 @@ EVERY_PERSON = {
     A.SUBSCRIBE,
     A.WRITE_CUSTOMERS,  # customers, contacts: ✓ ✓ ✓ ✓
     A.TICKET_PARTICIPATE,  # open ticket, comment, record feedback: ✓ ✓ ✓ ✓
+    A.OWN_NOTIFICATIONS,  # part 2: "each person reads and marks only their own; API keys have none"
 }
 
 EXPECTED: dict[str, set[Action]] = {
-    "marketing": EVERY_PERSON | {A.SALES, A.MARKET_INTELLIGENCE, A.IMPROVEMENT_ACTIONS},
-    "service": EVERY_PERSON | {A.SERVICE_OPERATIONS, A.TICKET_HANDLE, A.IMPROVEMENT_ACTIONS},
+    # Meetings (DOMAIN.md part 2: leads, supervisors, admins): the matrix lets marketing and service
+    # through, services/meetings.py refuses their staff (tests/web/test_meetings.py).
+    "marketing": EVERY_PERSON | {A.SALES, A.MARKET_INTELLIGENCE, A.IMPROVEMENT_ACTIONS, A.RECORD_MEETINGS},
+    # Surveys (DOMAIN.md part 2): service runs them, supervisors too (and admins).
+    "service": EVERY_PERSON
+    | {A.SERVICE_OPERATIONS, A.TICKET_HANDLE, A.IMPROVEMENT_ACTIONS, A.RECORD_MEETINGS, A.RUN_SURVEYS},
     # MANAGEMENT staff/leads are in none of the matrix columns: they get what every person gets.
     # (Improvement actions are not included: the supervisor's ✓ there is qualified "(verify)", so that
     # row is not an every-person right. See the report.)
     "management": set(EVERY_PERSON),
     # DOMAIN.md part 2: the audit log is for supervisors and admins.
     "supervisor": EVERY_PERSON
-    | {A.CONSULTATION_ANY, A.IMPROVEMENT_ACTIONS, A.VERIFY_IMPROVEMENT, A.TARGETS_AND_SLA, A.READ_AUDIT_LOG},
+    | {
+        A.CONSULTATION_ANY,
+        A.IMPROVEMENT_ACTIONS,
+        A.VERIFY_IMPROVEMENT,
+        A.RECORD_MEETINGS,
+        A.RUN_SURVEYS,
+        A.TARGETS_AND_SLA,
+        A.READ_AUDIT_LOG,
+    },
     "admin": set(Action),
     # reporting: KPIs, aggregates and lists; never contact details, never writes, never subscribes.
     "key:reporting": {A.READ, A.READ_KPIS},
@@ -54,8 +67,11 @@ WRITES = {
     A.MARKET_INTELLIGENCE,
     A.IMPROVEMENT_ACTIONS,
     A.VERIFY_IMPROVEMENT,
+    A.RECORD_MEETINGS,
+    A.RUN_SURVEYS,
     A.TARGETS_AND_SLA,
     A.MANAGE_ACCOUNTS,
+    A.OWN_NOTIFICATIONS,  # marking one's own read
 }
 
 

@@ -46,7 +46,8 @@ async def test_retention_job_purges_nothing_after_seed_demo(services, clock):
         services,
         """
         SELECT e.id FROM events e WHERE e.occurred_at > :h AND NOT EXISTS (
-          SELECT 1 FROM activity a WHERE a.entity_id = e.entity_id AND a.at = e.occurred_at)""",
+          SELECT 1 FROM activity a WHERE a.entity_id = e.entity_id AND a.at = e.occurred_at)
+          AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.id = e.entity_id AND n.created_at = e.occurred_at)""",
         h=horizon,
     )
     assert mismatched == []

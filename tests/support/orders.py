@@ -98,8 +98,12 @@ async def snapshot(services) -> dict[str, list]:
 
 
 async def event_types(services, entity_id: uuid.UUID | None = None) -> list[str]:
-    where = "WHERE entity_id = :e" if entity_id else ""
-    found = await rows(services, f"SELECT type FROM events {where} ORDER BY id", e=entity_id)
+    """The business events in the log (of one entity), in order; personal notifications (a consequence,
+    tested in tests/web/test_notifications.py) are left out."""
+    where = "AND entity_id = :e" if entity_id else ""
+    found = await rows(
+        services, f"SELECT type FROM events WHERE type <> 'NOTIFICATION_CREATED' {where} ORDER BY id", e=entity_id
+    )
     return [r[0] for r in found]
 
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
-from db.models import Activity, Escalation, EscalationParticipant, Event, Ticket, TicketComment
+from db.models import Activity, Escalation, EscalationParticipant, Event, Notification, Ticket, TicketComment
 from schema.ids import to_global_id
 from services import customers as customer_service
 from services import escalations as escalation_service
@@ -266,8 +266,14 @@ TICKET_WRITES = {
 
 
 async def counts(services) -> dict[str, int]:
-    """Rows of every table a ticket action writes, by table name."""
-    return await row_counts(services, TICKET_WRITES)
+    """Rows of every table a ticket action writes, by table name; `events` counts the business events,
+    `notifications` the personal ones (with their NOTIFICATION_CREATED events)."""
+    found = await row_counts(services, {**TICKET_WRITES, "notifications": Notification})
+    async with services.db.sessions() as s:
+        found["events"] -= await s.scalar(
+            select(func.count()).select_from(Event).where(Event.type == "NOTIFICATION_CREATED")
+        )
+    return found
 
 
 async def events_of(services, ticket_id: uuid.UUID) -> list[Event]:

@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from services.action_items import FEEDBACK_ACTION_DUE
+from services.policy import DEFAULT_FEEDBACK_ACTION_DUE, Policy
+from settings import Settings
 from tests.support.accounts import PRINCIPALS, credential, fast_account
 from tests.support.database import all_rows
 from tests.support.graphql import error_codes, refused
@@ -69,7 +70,7 @@ async def test_the_closed_loop_from_low_feedback_to_a_verified_effect(gql, servi
     assert item["feedback"] == {"score": 2} and item["customer"] == {"name": "Harbor Foods"}
     assert item["description"] == "Slow repair" and item["createdBy"]["name"] == "Sam Wu"
     assert item["number"].startswith("A-") and item["overdue"] is False
-    assert item["dueAt"] == (clock.now() + FEEDBACK_ACTION_DUE).isoformat()
+    assert item["dueAt"] == (clock.now() + DEFAULT_FEEDBACK_ACTION_DUE).isoformat()
 
     # Only the owner starts and completes it.
     assert [e["code"] for e in await refused(gql, "startActionItem", START, {"i": step(item)}, servicer.token)] == [
@@ -132,6 +133,19 @@ async def test_low_feedback_without_a_customer_owner_goes_to_the_marketing_lead(
     listed = await gql.ok(LIST, {"f": {"customerId": gid("Customer", customer.id)}}, loop["seller"].token)
     owners = [e["node"]["owner"]["name"] for e in listed["actionItems"]["edges"]]
     assert owners == ["Lee Lead"]
+
+
+async def test_the_automatic_action_is_due_when_the_setting_says(gql, services, clock, loop):
+    settings = Settings.from_env({"TANDEM_FEEDBACK_ACTION_DUE_HOURS": "10"})
+    services.policy = Policy.from_settings(settings)
+    customer = await create_customer(gql, loop["seller"].token, "Delta Tools")
+    feedback = {"customerId": customer, "source": "RETURN_VISIT", "score": 1}
+    await gql.mutate("recordFeedback", RECORD, {"i": feedback}, loop["servicer"].token)
+    item = (await gql.ok(LIST, {"f": {"customerId": customer}}, loop["seller"].token))["actionItems"]["edges"][0]
+    assert item["node"]["dueAt"] == (clock.now() + timedelta(hours=10)).isoformat()
+    for bad in ("0", "-3", "soon"):
+        with pytest.raises(ValueError, match="TANDEM_FEEDBACK_ACTION_DUE_HOURS"):
+            Settings.from_env({"TANDEM_FEEDBACK_ACTION_DUE_HOURS": bad})
 
 
 async def test_overdue_and_the_filters(gql, clock, loop):
