@@ -27,7 +27,6 @@ from db.models import ActionItem, Customer, Feedback, Survey, User
 from db.repositories import accounts as accounts_repo
 from db.repositories import action_items as repo
 from db.repositories import meetings as meetings_repo
-from db.repositories import rows
 from db.repositories import surveys as surveys_repo
 from services import notifications
 from services.errors import DomainError, ErrorCode, check_version, invalid, not_found
@@ -40,7 +39,7 @@ from services.linked_records import (
 )
 from services.rules.action_items import ACTION_ITEM_SOURCES, UNFINISHED_STATUSES
 from services.rules.notifications import NotificationKind
-from services.state_machine import StateMachine, steps
+from services.state_machine import StateMachine, enter, steps
 from services.unit_of_work import Subject, UnitOfWork
 from services.validation import Validator
 
@@ -309,9 +308,7 @@ def _owner_only(uow: UnitOfWork, item: ActionItem, verb: str) -> None:
 
 
 def _move(uow: UnitOfWork, item: ActionItem, status: str) -> dict[str, Any]:
-    previous, item.status = item.status, status
-    rows.touch(item, uow.now)
-    return {"status": [previous, status]}
+    return enter(item, status, uow.now)
 
 
 def _subject(item: ActionItem) -> Subject:

@@ -23,7 +23,7 @@ from services.errors import DomainError, ErrorCode, check_version, not_found
 from services.linked_records import existing_customer
 from services.rules.notifications import NotificationKind
 from services.rules.service_jobs import QUALITY_RESULTS, SCHEDULABLE_ORDER_STATUSES, SERVICE_JOB_KINDS
-from services.state_machine import StateMachine, steps
+from services.state_machine import StateMachine, enter, steps
 from services.unit_of_work import Subject, UnitOfWork
 from services.validation import Validator
 
@@ -272,9 +272,7 @@ async def _check_technician(uow: UnitOfWork, technician_id: uuid.UUID) -> User:
 
 def _move(uow: UnitOfWork, job: ServiceJob, status: str) -> dict[str, Any]:
     """Put the job in `status` (from `next_status`), changed now; the change of status, for the audit row."""
-    previous, job.status = job.status, status
-    rows.touch(job, uow.now)
-    return {"status": [previous, status]}
+    return enter(job, status, uow.now)
 
 
 def _subject(job: ServiceJob) -> Subject:

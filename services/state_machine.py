@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
 
+from db.repositories import rows
 from services.errors import DomainError, ErrorCode
 
 
@@ -47,3 +50,16 @@ def steps(action: str, *states: str, to: str | None = None) -> dict[tuple[str, s
     """The table's rows of `action` taken in any of `states`: each goes `to` that state, or keeps its own
     when `to` is None (an edit, an assignment, a comment)."""
     return {(state, action): to or state for state in states}
+
+
+class _Stateful(Protocol):
+    status: str
+    updated_at: datetime
+
+
+def enter(row: _Stateful, status: str, now: datetime) -> dict[str, Any]:
+    """Put a versioned row in `status` (the next state its machine gave), changed at `now`; the change of
+    status, for the audit row's `changes`."""
+    previous, row.status = row.status, status
+    rows.touch(row, now)
+    return {"status": [previous, status]}

@@ -21,13 +21,12 @@ from datetime import datetime
 from typing import Any
 
 from db.models import Survey
-from db.repositories import rows
 from db.repositories import surveys as repo
 from db.repositories.surveys import SurveyStats
 from services import action_items
 from services.errors import DomainError, ErrorCode, check_version, invalid, not_found
 from services.rules.surveys import LOW_SURVEY_MEAN
-from services.state_machine import StateMachine
+from services.state_machine import StateMachine, enter
 from services.unit_of_work import Subject, UnitOfWork
 from services.validation import Validator
 
@@ -150,9 +149,7 @@ async def _locked(uow: UnitOfWork, survey_id: uuid.UUID, expected_version: int |
 
 
 def _move(uow: UnitOfWork, survey: Survey, status: str) -> dict[str, Any]:
-    previous, survey.status = survey.status, status
-    rows.touch(survey, uow.now)
-    return {"status": [previous, status]}
+    return enter(survey, status, uow.now)
 
 
 def _record(
