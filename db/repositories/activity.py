@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Activity
 from db.repositories.pagination import Page, by_int, fetch_page
 
-_KEYS = [by_int(Activity.seq)]
+PAGE_KEYS = [by_int(Activity.seq)]
 
 
 def _visible(stmt: Select[Activity], include_internal: bool) -> Select[Activity]:
@@ -26,14 +26,14 @@ async def customer_timeline(
 ) -> Page[Activity]:
     """Everything that happened to the customer or to anything of theirs, oldest first."""
     stmt = _visible(select(Activity).where(Activity.customer_id == customer_id), include_internal)
-    return await fetch_page(session, stmt, _KEYS, first=first, after=after)
+    return await fetch_page(session, stmt, PAGE_KEYS, first=first, after=after)
 
 
 async def order_timeline(
     session: AsyncSession, order_id: uuid.UUID, *, include_internal: bool, first: int, after: str | None
 ) -> Page[Activity]:
     stmt = _visible(select(Activity).where(Activity.order_id == order_id), include_internal)
-    return await fetch_page(session, stmt, _KEYS, first=first, after=after)
+    return await fetch_page(session, stmt, PAGE_KEYS, first=first, after=after)
 
 
 async def visible_timeline(
@@ -47,7 +47,7 @@ async def visible_timeline(
 ) -> Page[Activity]:
     """One entity's own timeline (its rows, not its customer's or order's), oldest first."""
     stmt = select(Activity).where(Activity.entity_type == entity_type, Activity.entity_id == entity_id)
-    return await fetch_page(session, _visible(stmt, include_internal), _KEYS, first=first, after=after)
+    return await fetch_page(session, _visible(stmt, include_internal), PAGE_KEYS, first=first, after=after)
 
 
 async def audit_page(
@@ -71,7 +71,7 @@ async def audit_page(
         stmt = stmt.where(Activity.at >= start)
     if end is not None:
         stmt = stmt.where(Activity.at < end)
-    return await fetch_page(session, _visible(stmt, include_internal), _KEYS, first=first, after=after, descending=True)
+    return await fetch_page(session, _visible(stmt, include_internal), PAGE_KEYS, first=first, after=after, descending=True)
 
 
 class EntityTimeline:

@@ -65,7 +65,18 @@ _CONTACT_DETAILS = Action.READ_CONTACT_DETAILS
 _OTHER_MODEL = {"SolutionReview": "Solution", "Comment": "TicketComment"}  # a solution's review, a ticket comment
 
 # Node types `node(id:)` compiles (ApiKey is admins' only, Activity hides internal entries: reference).
-NODE_TYPES = ("Ticket", "Customer", "Contact", "User", "Order", "ServiceJob", "Feedback", "Opportunity", "SalesTarget")
+NODE_TYPES = (
+    "Ticket",
+    "Customer",
+    "Contact",
+    "User",
+    "Order",
+    "ServiceJob",
+    "Feedback",
+    "Opportunity",
+    "SalesTarget",
+    "ActionItem",
+)
 
 FIELDS: dict[str, dict[str, Any]] = {
     "Ticket": {
@@ -260,6 +271,38 @@ FIELDS: dict[str, dict[str, Any]] = {
         "ticket": ToOne("Ticket", "ticket_id"),
         "participants": Special("participants"),
         "notes": Special("notes"),
+    },
+    "ActionItem": {
+        "id": _s("id", "id"),
+        "number": _s("number"),
+        "title": _s("title"),
+        "description": _s("description"),
+        "source": _s("source", _ENUM),
+        "status": _s("status", _ENUM),
+        "owner": ToOne("User", "owner_id"),
+        "dueAt": _s("due_at", _DT),
+        "customer": ToOne("Customer", "customer_id"),
+        "feedback": ToOne("Feedback", "feedback_id"),
+        "ticket": ToOne("Ticket", "ticket_id"),
+        "outcome": _s("outcome"),
+        "verifiedBy": ToOne("User", "verified_by_id"),
+        "verifiedAt": _s("verified_at", _DT),
+        "verificationNote": _s("verification_note"),
+        "createdBy": ToOne("User", "created_by_id"),
+        "createdAt": _s("created_at", _DT),
+        "version": _s("version"),
+        "overdue": Special("overdue"),  # relative to the request's clock (`now` bound per request)
+        # timeline: Activity is not compiled (internal entries hidden by caller): reference.
+    },
+    "Activity": {  # read through auditLog only (node(id:) and timelines: reference, see NODE_TYPES)
+        "id": _s("seq", "id"),  # the sequence number, as Activity.from_row's `str(row.seq)`
+        "at": _s("at", _DT),
+        "action": _s("action"),
+        "entityType": _s("entity_type"),
+        "summary": _s("summary"),
+        "entityId": Special("entity_id"),
+        "actor": ToOne("User", "actor_id"),
+        # changes: formatted in Python (schema/types/field_changes.py): reference.
     },
     "RootCauseCategory": {
         "code": _s("code"),

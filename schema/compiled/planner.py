@@ -347,7 +347,7 @@ class Planner(Specials):
                 if ROOTS[name].action not in self.actions:
                     raise NotCompilable(f"Query.{name} is forbidden")  # the reference writes FORBIDDEN
                 field_def = query_type.fields[name]
-                root = ROOTS[name](f"f{len(self.roots)}_", field_def, nodes[0], self.variables)
+                root = ROOTS[name](f"f{len(self.roots)}_", field_def, nodes[0], self.variables, self.actions)
                 self.roots.append(root)
                 pairs.append((key, self.connection(root, nodes)))
             elif name == "node":

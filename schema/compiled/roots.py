@@ -17,6 +17,7 @@ from typing import Any
 from graphql import FieldNode
 from graphql.execution.values import get_argument_values
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -46,6 +47,7 @@ from db.repositories.pagination import (
     SortKey,
     aware_datetime,
     decode_cursor,
+    int64_value,
 )
 from db.repositories.tickets import TICKET_PAGE_KEYS as TICKET_KEYS
 from schema.compiled import sql
@@ -82,8 +84,11 @@ class RootList:
     action = Action.READ  # the root field's permission (schema/roots): without it, the reference's FORBIDDEN
     where: tuple[Where, ...] = ()
 
-    def __init__(self, prefix: str, field: Any, node: FieldNode, variables: Any):
+    def __init__(
+        self, prefix: str, field: Any, node: FieldNode, variables: Any, actions: frozenset[Action] = frozenset()
+    ):
         self.prefix, self.field, self.node = prefix, field, node
+        self.actions = actions  # the caller's (one plan per caller's column): a list may narrow by them
         bound = self.values(self.arguments(variables))
         if bound is None:
             from schema.compiled.planner import RefusedArguments
@@ -170,6 +175,8 @@ class RootList:
             return DateTime(timezone=True)
         if _is_date_key(key):
             return Date()
+        if key.parse is int64_value:
+            return BigInteger()  # Activity.seq (its cursor value is a JSON number, as to_json writes it)
         return Uuid() if key.parse is uuid.UUID else Text()
 
     @staticmethod

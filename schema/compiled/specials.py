@@ -1,6 +1,7 @@
 """The fields with rules of their own (mapping.py `Special`), as the Planner writes them: the SLA
-object over a ticket's row, the current escalation and solution, contacts, participants, notes and
-the review. A mixin of planner.Planner (the same walk, aliases and objects), kept apart for size.
+object over a ticket's row, the current escalation and solution, contacts, participants, notes,
+the review, whether an action item is overdue and an activity's entity id. A mixin of planner.Planner
+(the same walk, aliases and objects), kept apart for size.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from graphql import FieldNode
-from sqlalchemy import and_, case, select
+from sqlalchemy import and_, case, or_, select
 from sqlalchemy.sql import util as sql_util
 
 from db.models import EscalationParticipant
@@ -16,8 +17,17 @@ from schema.compiled import sql
 from schema.compiled.mapping import SLA_FIELDS
 from services import sla
 from services.access import Action
+from services.rules.action_items import UNFINISHED_STATUSES
 
 EMPTY = sql.json_constant([])
+
+
+def late(columns: Any) -> Any:
+    """An action item past its due time and unfinished, `now` the request's clock (a parameter): the
+    rule of services/action_items.py `overdue` and of action_items.page's `overdue` filter. The
+    statuses as equalities, not IN: a literal IN list does not survive sql.inline_constants."""
+    unfinished = or_(*(columns.status == status for status in UNFINISHED_STATUSES))
+    return and_(unfinished, columns.due_at < sql.now_param())
 
 
 class Specials:
@@ -62,6 +72,14 @@ class Specials:
         if states is None:
             return sql.json_object(pairs)
         return sql.json_text(select(sql.json_object(pairs)).select_from(states).scalar_subquery())
+
+    def _overdue(self, nodes: list[FieldNode], source: Any) -> Any:
+        """ActionItem.overdue: a Boolean of the row (`late` is never NULL: both columns are NOT NULL)."""
+        return late(source.c)
+
+    def _entity_id(self, nodes: list[FieldNode], source: Any) -> Any:
+        """Activity.entityId: the global id of the entity the row is about, its type from the row."""
+        return sql.global_id_of(source.c.entity_type, source.c.entity_id)
 
     def _subquery_name(self) -> str:
         self.aliases += 1

@@ -72,6 +72,12 @@ def global_id(type_name: str, column: Any) -> ColumnElement[str]:
     return _safe(func.replace(encoded, func.chr(10), quoted("")))
 
 
+def global_id_of(type_column: Any, column: Any) -> ColumnElement[str]:
+    """`global_id` whose type name is a column's value (Activity.entityId: the entity's type)."""
+    encoded = _base64(type_column.op("||")(quoted(":")).op("||")(cast(column, Text)))
+    return _safe(func.replace(encoded, func.chr(10), quoted("")))
+
+
 def cursor(values: list[ColumnElement[Any]]) -> ColumnElement[str]:
     """db.repositories.pagination.encode_cursor in SQL: urlsafe base64 (no padding) of the compact JSON
     list of the sort values. `to_json(text)` escapes exactly as orjson does (tests/compiled prove it);
