@@ -46,6 +46,42 @@ async def test_a_registration_alert_names_its_opportunity(db_url, services, user
         server.stop()
 
 
+ACTION_ALERTS = """subscription { slaAlerts { type state clock ticket { number }
+  actionItem { number title owner { name } } } }"""
+
+
+async def test_an_action_item_due_soon_then_overdue_is_announced_once_each(db_url, services, users):
+    from datetime import UTC, datetime
+
+    from services import action_items
+    from services.action_items import NewActionItem
+    from tests.support.presale import act
+
+    team = await Team.create(users)
+    server = await Server(db_url, TANDEM_SLA_WATCH_INTERVAL="0.3").start()
+    try:
+        sub = await Subscriber(server.ws, await users.api_key("board"), ACTION_ALERTS).connect()
+        await asyncio.sleep(0.3)
+        # Due in a day and two seconds: within 24 h two seconds from now. Then (as if a day had passed) its
+        # due time is behind us: overdue.
+        due = datetime.now(UTC) + timedelta(hours=24, seconds=2)
+        data = NewActionItem(title="Recalibrate the press", source="OTHER", owner_id=team.seller.user.id, due_at=due)
+        item = await act(services, team.service, action_items.create_action_item, data)
+        at_risk = (await sub.next(timeout=30))["slaAlerts"]
+        assert at_risk["state"] == "AT_RISK" and at_risk["clock"] == "action_item_due" and at_risk["ticket"] is None
+        assert at_risk["actionItem"]["number"] == item.number
+        await run_sql_autocommit(
+            db_url, f"UPDATE action_items SET due_at = now() - interval '1 second' WHERE id = '{item.id}'"
+        )
+        breached = (await sub.next(timeout=30))["slaAlerts"]
+        assert breached["state"] == "BREACHED" and breached["actionItem"]["title"] == "Recalibrate the press"
+        with pytest.raises(TimeoutError):  # once each
+            await sub.next(timeout=1.5)
+        await sub.close()
+    finally:
+        server.stop()
+
+
 DUE = """query($t: ID!) { node(id: $t) { ... on Ticket { escalation { status customerUpdateDueAt } } } }"""
 
 
