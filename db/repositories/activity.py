@@ -71,7 +71,9 @@ async def audit_page(
         stmt = stmt.where(Activity.at >= start)
     if end is not None:
         stmt = stmt.where(Activity.at < end)
-    return await fetch_page(session, _visible(stmt, include_internal), PAGE_KEYS, first=first, after=after, descending=True)
+    return await fetch_page(
+        session, _visible(stmt, include_internal), PAGE_KEYS, first=first, after=after, descending=True
+    )
 
 
 class EntityTimeline:

@@ -266,7 +266,8 @@ def test_random_filters_pages_clocks_and_callers_agree(db_url):
                 f"compiled:  {canonical(outcome.compiled).decode()[:2000]}\n"
                 f"reference: {canonical(outcome.reference).decode()[:2000]}"
             )
-            compiled.append(outcome.answered_compiled)
+            if (variables["filter"] or {}).get("ownerId") != "bm9wZQ==":  # a malformed id falls back
+                compiled.append(outcome.answered_compiled)
             data = outcome.reference["body"].get("data")
             if not data:
                 break  # the reference's error (a bad id, `first` out of range): nothing to page
@@ -281,6 +282,6 @@ def test_random_filters_pages_clocks_and_callers_agree(db_url):
         loop.run_until_complete(pair.close())
         loop.run_until_complete(pair.services.db.dispose())
         loop.close()
-    # Not vacuous: most requests compiled (the rest carry a malformed id) and some returned rows.
-    assert 3 * sum(compiled) >= 2 * len(compiled), (sum(compiled), len(compiled))
+    # Not vacuous: every request without a malformed id compiled, and some returned rows.
+    assert compiled and all(compiled), (sum(compiled), len(compiled))
     assert any(rows_seen)
