@@ -17,7 +17,7 @@ from db.repositories.pagination import Page, by_datetime, by_uuid, fetch_page
 PAGE_KEYS = [by_datetime(MarketIntel.created_at), by_uuid(MarketIntel.id)]
 # Tags joined for the search with a character no tag holds (the service collapses whitespace in tags),
 # so a term cannot match across two tags.
-_TAG_SEPARATOR = "\n"
+TAG_SEPARATOR = "\n"
 
 _posts = rows.Table(MarketIntel)
 get = _posts.get
@@ -50,7 +50,7 @@ async def page(
             or_(
                 MarketIntel.title.ilike(pattern, escape="\\"),
                 MarketIntel.body.ilike(pattern, escape="\\"),
-                func.array_to_string(MarketIntel.tags, _TAG_SEPARATOR).ilike(pattern, escape="\\"),
+                func.array_to_string(MarketIntel.tags, TAG_SEPARATOR).ilike(pattern, escape="\\"),
             )
         )
     return await fetch_page(session, stmt, PAGE_KEYS, first=first, after=after, descending=True)

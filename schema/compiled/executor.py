@@ -211,7 +211,7 @@ class CompiledReads:
             self.plans.put(key, plan)
         if plan is None:
             return None
-        params = plan.parameters(coerced, now)
+        params = plan.parameters(coerced, now, getattr(principal, "user_id", None))
         if params is None or self._too_costly(plan, document, operation, coerced, raw):
             return None
         statement = plan.sql

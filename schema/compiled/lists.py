@@ -9,25 +9,47 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import DateTime, Text, Uuid, false, not_
+from sqlalchemy import DateTime, Text, Uuid, false, func, not_, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
-from db.models import ActionItem, Activity, Escalation, Feedback, Opportunity, Order, SalesTarget, ServiceJob, User
+from db.models import (
+    ActionItem,
+    Activity,
+    Escalation,
+    Feedback,
+    MarketIntel,
+    Meeting,
+    Notification,
+    Opportunity,
+    Order,
+    SalesTarget,
+    ServiceJob,
+    Survey,
+    User,
+)
 from db.repositories.accounts import USER_PAGE_KEYS
 from db.repositories.action_items import PAGE_KEYS as ACTION_ITEM_KEYS
 from db.repositories.activity import PAGE_KEYS as ACTIVITY_KEYS  # the audit log's own order (by seq)
+from db.repositories.customers import escape_like
 from db.repositories.feedback import PAGE_KEYS as FEEDBACK_KEYS
+from db.repositories.market_intel import PAGE_KEYS as MARKET_INTEL_KEYS
+from db.repositories.market_intel import TAG_SEPARATOR
+from db.repositories.meetings import PAGE_KEYS as MEETING_KEYS
+from db.repositories.notifications import PAGE_KEYS as NOTIFICATION_KEYS
 from db.repositories.opportunities import PAGE_KEYS as OPPORTUNITY_KEYS
 from db.repositories.orders import PAGE_KEYS as ORDER_KEYS
 from db.repositories.sales_targets import PAGE_KEYS as SALES_TARGET_KEYS
 from db.repositories.service_jobs import PAGE_KEYS as SERVICE_JOB_KEYS
+from db.repositories.surveys import PAGE_KEYS as SURVEY_KEYS
 from db.repositories.tickets import ESCALATION_PAGE_KEYS as ESCALATION_KEYS
 from resolvers.times import utc
-from schema.compiled import roots
+from schema.compiled import roots, sql
 from schema.compiled.roots import RootList, Where
 from schema.compiled.specials import late
 from schema.ids import decode_id
 from services.access import Action
 from services.errors import DomainError
+from services.market_intel import SEARCH_MAX, search_term, tag_key
 
 
 class OrderList(RootList):
@@ -180,6 +202,92 @@ class AuditLogList(RootList):
         return out
 
 
+class MarketIntelList(RootList):
+    """`marketIntel(first, after, kind, tag, search, customerId)`: market_intel.page as
+    resolvers/market_intel.py calls it: the search and the tag trimmed and collapsed by the service's
+    own `search_term` (a search past SEARCH_MAX is the reference's BAD_USER_INPUT), the tag matched by
+    the service's `tag_key` against `tag_keys` (`@>`, the GIN index's operator), the search a substring
+    of the title, the body or a tag, any case, its `%` and `_` escaped (ILIKE, as the repository)."""
+
+    table = MarketIntel.__table__
+    keys = MARKET_INTEL_KEYS
+    descending = True
+    where = (Where("kind", MarketIntel.kind, "enums"), Where("customerId", MarketIntel.customer_id, "Customer"))
+
+    def filter_values(self, args: dict[str, Any], values: dict[str, Any]) -> tuple[Any, ...] | None:
+        features = super().filter_values(args, values)
+        term, key = search_term(args.get("search")), search_term(args.get("tag"))
+        if features is None or (term is not None and len(term) > SEARCH_MAX):
+            return None
+        if term is not None:
+            values["search"] = f"%{escape_like(term)}%"
+        if key is not None:
+            values["tag"] = [tag_key(key)]
+        return (*features, ("search", term is not None), ("tag", key is not None))
+
+    def filters(self) -> list[Any]:
+        out, features = super().filters(), dict(self.features)
+        if features["tag"]:
+            out.append(MarketIntel.tag_keys.contains(self.param("tag", ARRAY(Text()))))
+        if features["search"]:
+            pattern = self.param("search", Text())
+            tags = func.array_to_string(MarketIntel.tags, TAG_SEPARATOR)
+            out.append(
+                or_(
+                    MarketIntel.title.ilike(pattern, escape="\\"),
+                    MarketIntel.body.ilike(pattern, escape="\\"),
+                    tags.ilike(pattern, escape="\\"),
+                )
+            )
+        return out
+
+
+class MeetingList(RootList):
+    """`meetings(first, after, kind)`: meetings.page, the most recently held first."""
+
+    table = Meeting.__table__
+    keys = MEETING_KEYS
+    descending = True
+    where = (Where("kind", Meeting.kind, "enums"),)
+
+
+class SurveyList(RootList):
+    """`surveys(first, after, status)`: surveys.page, newest first."""
+
+    table = Survey.__table__
+    keys = SURVEY_KEYS
+    descending = True
+    where = (Where("status", Survey.status, "enums"),)
+
+
+class NotificationList(RootList):
+    """`notifications(first, after, unread)`: the caller's own inbox, notifications.page with the
+    person's user id (a parameter bound per request, sql.USER: callers who are no person, API keys,
+    have no OWN_NOTIFICATIONS and get the reference's FORBIDDEN), and `unreadCount` of its connection
+    (notifications.unread_count: all the person's unread ones, whatever `unread` and the page say)."""
+
+    table = Notification.__table__
+    keys = NOTIFICATION_KEYS
+    descending = True
+    action = Action.OWN_NOTIFICATIONS
+
+    def filter_values(self, args: dict[str, Any], values: dict[str, Any]) -> tuple[Any, ...] | None:
+        return (("unread", args.get("unread")),)
+
+    def filters(self) -> list[Any]:
+        unread = dict(self.features)["unread"]
+        out = [Notification.user_id == sql.user_param()]
+        if unread is not None:
+            out.append(Notification.read_at.is_(None) if unread else Notification.read_at.is_not(None))
+        return out
+
+    def connection_field(self, name: str) -> Any:
+        if name != "unreadCount":
+            return super().connection_field(name)
+        mine = (Notification.user_id == sql.user_param(), Notification.read_at.is_(None))
+        return select(func.count()).select_from(Notification.__table__).where(*mine).scalar_subquery()
+
+
 ROOTS: dict[str, type[RootList]] = {
     **roots.ROOTS,
     "orders": OrderList,
@@ -191,4 +299,8 @@ ROOTS: dict[str, type[RootList]] = {
     "salesTargets": SalesTargetList,
     "actionItems": ActionItemList,
     "auditLog": AuditLogList,
+    "marketIntel": MarketIntelList,
+    "meetings": MeetingList,
+    "surveys": SurveyList,
+    "notifications": NotificationList,
 }

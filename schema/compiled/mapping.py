@@ -76,6 +76,9 @@ NODE_TYPES = (
     "Opportunity",
     "SalesTarget",
     "ActionItem",
+    "MarketIntel",
+    "Meeting",
+    "Survey",
 )
 
 FIELDS: dict[str, dict[str, Any]] = {
@@ -191,6 +194,7 @@ FIELDS: dict[str, dict[str, Any]] = {
         "order": ToOne("Order", "order_id"),
         "ticket": ToOne("Ticket", "ticket_id"),
         "recordedBy": ToOne("User", "recorded_by_id"),
+        "survey": ToOne("Survey", "survey_id"),
     },
     "Opportunity": {
         "id": _s("id", "id"),
@@ -292,7 +296,59 @@ FIELDS: dict[str, dict[str, Any]] = {
         "createdAt": _s("created_at", _DT),
         "version": _s("version"),
         "overdue": Special("overdue"),  # relative to the request's clock (`now` bound per request)
+        "meeting": ToOne("Meeting", "meeting_id"),
+        "survey": ToOne("Survey", "survey_id"),
         # timeline: Activity is not compiled (internal entries hidden by caller): reference.
+    },
+    "MarketIntel": {
+        "id": _s("id", "id"),
+        "kind": _s("kind", _ENUM),
+        "title": _s("title"),
+        "body": _s("body"),
+        "tags": _s("tags"),  # text[]: to_json writes the JSON array of strings, as typed and in order
+        "customer": ToOne("Customer", "customer_id"),
+        "author": ToOne("User", "author_id"),
+        "createdAt": _s("created_at", _DT),
+        "updatedAt": _s("updated_at", _DT),
+        "version": _s("version"),
+        # comments: a connection of its own (internal comments hidden by caller): reference.
+    },
+    "Meeting": {
+        "id": _s("id", "id"),
+        "kind": _s("kind", _ENUM),
+        "title": _s("title"),
+        "heldAt": _s("held_at", _DT),
+        "minutes": _s("minutes"),
+        "decisions": _s("decisions"),  # text[], as `tags`
+        "version": _s("version"),
+        "recordedBy": ToOne("User", "recorded_by_id"),
+        "attendees": Special("attendees"),  # through meeting_attendees, by name (meetings.attendees_of)
+        "actionItems": ToMany("ActionItem", "meeting_id", ("number",)),  # meetings.action_items_of
+    },
+    "Survey": {
+        "id": _s("id", "id"),
+        "title": _s("title"),
+        "status": _s("status", _ENUM),
+        "opensAt": _s("opens_at", _DT),
+        "closesAt": _s("closes_at", _DT),
+        "version": _s("version"),
+        "createdBy": ToOne("User", "created_by_id"),
+        "actionItems": ToMany("ActionItem", "survey_id", ("created_at", "id")),  # surveys.action_items_of
+        # The counts of surveys.stats_of, per survey (specials.py); the two floats as orjson writes them.
+        "targetCount": Special("target_count"),
+        "responseCount": Special("response_count"),
+        "responseRate": Special("response_rate"),
+        "averageScore": Special("average_score"),
+        "scoreDistribution": Special("score_distribution"),
+        # targets, responses: connections of their own (reference).
+    },
+    "Notification": {  # read through `notifications` only (node(id:): the caller's own, reference)
+        "id": _s("id", "id"),
+        "kind": _s("kind", _ENUM),
+        "title": _s("title"),
+        "createdAt": _s("created_at", _DT),
+        "readAt": _s("read_at", _DT),
+        # subject: a Node of any type named by the row (a type the planner may not map): reference.
     },
     "Activity": {  # read through auditLog only (node(id:) and timelines: reference, see NODE_TYPES)
         "id": _s("seq", "id"),  # the sequence number, as Activity.from_row's `str(row.seq)`

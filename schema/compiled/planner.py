@@ -89,7 +89,11 @@ class Plan:
             values.update(bound)
         return values
 
-    def parameters(self, variables: Any, now: Any) -> list[Any] | None:
+    def parameters(self, variables: Any, now: Any, user: Any = None) -> list[Any] | None:
+        """The statement's parameters; None: the reference answers (other values' shape, an error, or a
+        list of the caller's own asked by a caller who is no person)."""
+        if user is None and sql.USER in self.order:
+            return None
         if variables:
             bound = self._bind(variables)
         else:
@@ -99,7 +103,10 @@ class Plan:
         if bound is None:
             return None
         fixed = self.fixed
-        return [now if name == sql.NOW else bound[name] if name in bound else fixed[name] for name in self.order]
+        special = {sql.NOW: now, sql.USER: user}
+        return [
+            special[name] if name in special else bound[name] if name in bound else fixed[name] for name in self.order
+        ]
 
     def firsts(self, variables: Any) -> tuple[Any, ...]:
         if variables:
@@ -283,7 +290,9 @@ class Planner(Specials):
                 pairs.append((key, count))
             elif name == "pageInfo":
                 pairs.append((key, self._page_info(field_nodes, root, page, first, has_previous)))
-            elif name == "edges":
+            elif name != "edges":
+                pairs.append((key, root.connection_field(name)))  # a field of this connection's own
+            else:
 
                 def edge_json(field_nodes: list[FieldNode] = field_nodes) -> Any:
                     edge_pairs: list[tuple[str, Any]] = []

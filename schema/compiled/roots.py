@@ -96,6 +96,12 @@ class RootList:
             raise RefusedArguments("these arguments are answered with an error")
         self.features: tuple[Any, ...] = bound[0]
 
+    def connection_field(self, name: str) -> Any:
+        """A field of the connection besides totalCount, pageInfo and edges (`unreadCount`)."""
+        from schema.compiled.planner import NotCompilable
+
+        raise NotCompilable(f"{name} of {self.field.type}")
+
     def arguments(self, variables: Any) -> dict[str, Any]:
         return get_argument_values(self.field, self.node, variables)
 

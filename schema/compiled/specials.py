@@ -1,7 +1,8 @@
 """The fields with rules of their own (mapping.py `Special`), as the Planner writes them: the SLA
 object over a ticket's row, the current escalation and solution, contacts, participants, notes,
-the review, whether an action item is overdue and an activity's entity id. A mixin of planner.Planner
-(the same walk, aliases and objects), kept apart for size.
+the review, whether an action item is overdue, an activity's entity id, a meeting's attendees and a
+survey's counts.
+A mixin of planner.Planner (the same walk, aliases and objects), kept apart for size.
 """
 
 from __future__ import annotations
@@ -9,10 +10,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from graphql import FieldNode
-from sqlalchemy import and_, case, or_, select
+from sqlalchemy import Float, Text, and_, case, cast, func, or_, select
 from sqlalchemy.sql import util as sql_util
 
-from db.models import EscalationParticipant
+from db.models import EscalationParticipant, Feedback, MeetingAttendee, SurveyTarget
+from db.repositories.surveys import SCORES
 from schema.compiled import sql
 from schema.compiled.mapping import SLA_FIELDS
 from services import sla
@@ -81,6 +83,65 @@ class Specials:
         """Activity.entityId: the global id of the entity the row is about, its type from the row."""
         return sql.global_id_of(source.c.entity_type, source.c.entity_id)
 
+    # ------------------------------------------------------------------ a survey's counts
+
+    @staticmethod
+    def _answers(f: Any, score: Any = None) -> Any:
+        """The answers with a score in SCORES (or with `score`) among the joined rows."""
+        scored = and_(f.c.score >= SCORES[0], f.c.score <= SCORES[-1]) if score is None else f.c.score == score
+        return func.count(f.c.id).filter(scored)
+
+    def _stats_of(self, source: Any, build: Any) -> Any:
+        """`build(answers)` aggregated over the survey's targets, each LEFT JOINed to its answer: the
+        shape of db/repositories/surveys.py stats_of, so the counts are the reference's by construction
+        (an answer counts only as a target's, and only with a score in SCORES)."""
+        t = SurveyTarget.__table__.alias(self._subquery_name())
+        f = Feedback.__table__.alias(self._subquery_name())
+        answered = and_(f.c.survey_id == t.c.survey_id, f.c.customer_id == t.c.customer_id)
+        stmt = select(build(f)).select_from(t.outerjoin(f, answered)).where(t.c.survey_id == source.c.id)
+        return stmt.scalar_subquery()
+
+    def _target_count(self, nodes: list[FieldNode], source: Any) -> Any:
+        return self._stats_of(source, lambda f: func.count())
+
+    def _response_count(self, nodes: list[FieldNode], source: Any) -> Any:
+        return self._stats_of(source, self._answers)
+
+    def _score_distribution(self, nodes: list[FieldNode], source: Any) -> Any:
+        """Five counts, scores 1 to 5 (SurveyStats.distribution): integers, pasted as JSON."""
+
+        def counts(f: Any) -> Any:
+            text: Any = sql.quoted("[")
+            for i, score in enumerate(SCORES):
+                text = text.op("||")(sql.quoted(",") if i else sql.quoted("")).op("||")(
+                    cast(self._answers(f, score), Text)
+                )
+            return text.op("||")(sql.quoted("]"))
+
+        # No targets: the reference's zeros (schema/types/surveys.py `_stats`): the aggregate of no rows
+        # still counts 0 per score.
+        return sql.json_text(self._stats_of(source, counts))
+
+    def _response_rate(self, nodes: list[FieldNode], source: Any) -> Any:
+        """Answers / targets as a float (null without targets), written as orjson writes it."""
+
+        def rate(f: Any) -> Any:
+            targets = func.count()
+            ratio = cast(self._answers(f), Float(53)) / cast(targets, Float(53))
+            return sql.float_text(case((targets > 0, ratio), else_=None))
+
+        return sql.json_text(self._stats_of(source, rate))
+
+    def _average_score(self, nodes: list[FieldNode], source: Any) -> Any:
+        """Mean score of the answers (null without any), written as orjson writes it."""
+
+        def mean(f: Any) -> Any:
+            n = self._answers(f)
+            total = func.sum(f.c.score).filter(and_(f.c.score >= SCORES[0], f.c.score <= SCORES[-1]))
+            return sql.float_text(case((n > 0, cast(total, Float(53)) / cast(n, Float(53))), else_=None))
+
+        return sql.json_text(self._stats_of(source, mean))
+
     def _subquery_name(self) -> str:
         self.aliases += 1
         return f"r{self.aliases}"
@@ -105,15 +166,23 @@ class Specials:
 
     def _participants(self, nodes: list[FieldNode], source: Any) -> Any:
         """By name (db/repositories/tickets.py participants_of)."""
+        return self._users_through(EscalationParticipant.__table__, "escalation_id", nodes, source)
+
+    def _attendees(self, nodes: list[FieldNode], source: Any) -> Any:
+        """By name (db/repositories/meetings.py attendees_of)."""
+        return self._users_through(MeetingAttendee.__table__, "meeting_id", nodes, source)
+
+    def _users_through(self, table: Any, column: str, nodes: list[FieldNode], source: Any) -> Any:
+        """The users a join table links to this row, by name then id (rows.pairs_of's order there)."""
         u = self._alias("User")
         self.aliases += 1
-        link = EscalationParticipant.__table__.alias(f"r{self.aliases}")
+        link = table.alias(f"r{self.aliases}")
         body = self.object_json("User", nodes, u)
         aggregate = sql.json_array(body, u.c.name, u.c.id)
         return (
             select(aggregate)
             .select_from(link.join(u, u.c.id == link.c.user_id))
-            .where(link.c.escalation_id == source.c.id)
+            .where(link.c[column] == source.c.id)
             .scalar_subquery()
         )
 

@@ -17,7 +17,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, Text, cast, func, literal_column, type_coerce
+from sqlalchemy import DateTime, Integer, Text, Uuid, case, cast, func, literal_column, type_coerce
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
@@ -61,6 +61,28 @@ def decimal_text(column: Any) -> ColumnElement[str]:
     return cast(column, Text)
 
 
+def float_text(value: Any) -> ColumnElement[str]:
+    """A float8 in [0, 1e15) as orjson writes the same Python float (NULL stays NULL). PostgreSQL 12+
+    writes the shortest text that reads back as the same double (extra_float_digits >= 1, the
+    default), as orjson does; the forms differ only in three ways, each rewritten: an integral value
+    ("4" for orjson's "4.0"), an exponent of -5 (PostgreSQL's "1.5e-05", orjson's "0.000015"), and the
+    padding of smaller exponents ("1e-07", orjson's "1e-7"). tests/compiled/test_surveys.py compares
+    the two over every ratio of the survey counts and more."""
+    text = cast(value, Text)
+    mantissa = func.replace(func.split_part(text, quoted("e"), 1), quoted("."), quoted(""))
+    return type_coerce(
+        case(
+            (
+                func.strpos(text, quoted("e")) == 0,
+                case((func.strpos(text, quoted(".")) == 0, text.op("||")(quoted(".0"))), else_=text),
+            ),
+            (func.right(text, 4) == quoted("e-05"), quoted("0.0000").op("||")(mantissa)),
+            else_=func.replace(text, quoted("e-0"), quoted("e-")),
+        ),
+        JsonText(),
+    )
+
+
 def _base64(text: ColumnElement[Any]) -> ColumnElement[str]:
     # encode(…, 'base64') breaks lines every 76 characters: the reference's base64 never does.
     return func.encode(func.convert_to(text, quoted("UTF8")), quoted("base64"))
@@ -100,6 +122,15 @@ NOW = "now"
 
 def now_param() -> BindParameter[datetime]:
     return BindParameter(NOW, None, type_=DateTime(timezone=True))
+
+
+# The caller's own user id, bound per request (a list scoped to its person: `notifications`); a plan
+# is shared by the callers of one access column, so the person is a parameter, never in the plan.
+USER = "user"
+
+
+def user_param() -> BindParameter[Any]:
+    return BindParameter(USER, None, type_=Uuid())
 
 
 def with_now_param(expression: ColumnElement[Any]) -> ColumnElement[Any]:
