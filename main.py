@@ -90,11 +90,16 @@ def _migrate(url: str) -> None:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
+    from web.logging_setup import uvicorn_config
+
+    log_level = os.environ.get("TANDEM_LOG_LEVEL", "info").lower()
     with database_url(settings, share_running=False) as url:
         _migrate(url)
         os.environ["DATABASE_URL"] = url  # workers (and the factory) read it from the environment
         os.environ.setdefault("TANDEM_SECRET_KEY", settings.resolved_secret_key())  # one key for all workers
         log.info("serving on http://%s:%s/graphql (%s)", args.host, args.port, settings.env)
+        if settings.metrics and args.workers > 1:
+            log.warning("GET /metrics: each of the %d workers answers with its own figures (README)", args.workers)
         uvicorn.run(
             "main:app",
             factory=True,
@@ -106,7 +111,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
             # The HTTP body limit (web/body_limit.py) for WebSocket messages: uvicorn closes with 1009.
             ws_max_size=settings.max_body_bytes,
             proxy_headers=True,
-            log_level=os.environ.get("TANDEM_LOG_LEVEL", "info").lower(),
+            log_level=log_level,
+            # TANDEM_LOG_FORMAT for uvicorn's access and error logs too, in every worker.
+            log_config=uvicorn_config(settings.log_format, log_level),
         )
 
 
@@ -159,7 +166,7 @@ def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> None:
 
     with database_url(settings) as url:
         _migrate(url)
-        logins = _run_async(_seed(url, args.customers, args.if_empty, settings.event_retention_days))
+        logins = _run_async(_seed(url, args.customers, args.if_empty, settings.event_retention_days, args.bulk))
     if logins is None:
         print("database already has users; demo data not added (drop --if-empty to add anyway)")
         return
@@ -190,7 +197,9 @@ async def _in_transaction(url: str, action: Callable[[UnitOfWork], Awaitable[T]]
         await db.dispose()
 
 
-async def _seed(url: str, customers: int, if_empty: bool, retention_days: int) -> list[tuple[str, str, str]] | None:
+async def _seed(
+    url: str, customers: int, if_empty: bool, retention_days: int, bulk: bool | None = None
+) -> list[tuple[str, str, str]] | None:
     from db.session import Database
     from services import demo
     from services.clock import SystemClock
@@ -198,7 +207,12 @@ async def _seed(url: str, customers: int, if_empty: bool, retention_days: int) -
     db = Database.connect(url, pool_size=2)
     try:
         return await demo.seed(
-            db.sessions, SystemClock(), customers=customers, only_if_empty=if_empty, event_retention_days=retention_days
+            db.sessions,
+            SystemClock(),
+            customers=customers,
+            only_if_empty=if_empty,
+            event_retention_days=retention_days,
+            bulk=bulk,
         )
     finally:
         await db.dispose()
@@ -232,6 +246,12 @@ def parser() -> argparse.ArgumentParser:
     d = sub.add_parser("seed-demo", help="fill the database with realistic demo data")
     d.add_argument("--customers", type=int, default=40)
     d.add_argument("--if-empty", action="store_true", help="do nothing when the database already has users")
+    d.add_argument(
+        "--bulk",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="write 12 months set-wise (benchmarks; default above 200 customers) instead of through the services",
+    )
     d.set_defaults(handler=cmd_seed_demo)
 
     sub.add_parser("schema", help="print the GraphQL schema (SDL)").set_defaults(handler=cmd_schema)
@@ -240,9 +260,11 @@ def parser() -> argparse.ArgumentParser:
 
 def cli(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings.from_env()
+        from web.logging_setup import configure
+
+        configure(settings.log_format, os.environ.get("TANDEM_LOG_LEVEL", "info"))
         if getattr(args, "workers", 1) < 1 or not (0 < getattr(args, "port", 1) < 65536):
             raise CommandError("--workers must be at least 1 and --port between 1 and 65535")
         args.handler(args, settings)

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,11 @@ class Settings:
     login_failures_per_account: int = 5  # failed sign-ins per (account, client address) before back-off
     login_failures_per_address: int = 50  # failed sign-ins per client address (any account) before back-off
     retry_after_seconds: int = 5  # Retry-After of a 503 while the database is unreachable
+    # Requests per API key per window (services/rate_limits.py), by the key's scope; people are not limited.
+    # Every request over HTTP, a WebSocket's connection_init and each subscribe count; counted in PostgreSQL.
+    rate_limit_reporting: int = 120
+    rate_limit_board: int = 600  # one board key serves many wall screens, each subscribing on (re)connect
+    rate_limit_window_seconds: int = 60
     # Query execution (schema/compiled): `compiled`, `reference` (strawberry only) or `compare` (both run,
     # the reference answers, a difference is an error: the test suite runs this way).
     read_executor: str = "compiled"
@@ -58,6 +64,13 @@ class Settings:
     reads_pool_size: int = 8
     # Feedback scored 1 or 2 opens an action item due this many hours later (DOMAIN.md: 3 days).
     feedback_action_due_hours: int = 72
+    # Operations (web/metrics.py, web/logging_setup.py): GET /metrics on or off, the token a scrape must
+    # send (setting one turns metrics on), and `text` or `json` logs (json by default in production).
+    metrics: bool = False
+    metrics_token: str | None = None
+    log_format: str = "text"
+    # The company's time zone (IANA name): where kpiSeries's days, weeks and months begin and end.
+    time_zone: str = "Asia/Shanghai"
 
     @property
     def is_development(self) -> bool:
@@ -71,6 +84,10 @@ class Settings:
             raise ValueError(f"TANDEM_ENV must be 'development' or 'production', not {mode!r}")
         origins = tuple(o.strip() for o in env.get("TANDEM_CORS_ORIGINS", "").split(",") if o.strip())
         read_executor = env.get("TANDEM_READ_EXECUTOR", "compiled").strip().lower() or "compiled"
+        log_format = env.get("TANDEM_LOG_FORMAT", "").strip().lower() or ("json" if mode == "production" else "text")
+        if log_format not in ("text", "json"):
+            raise ValueError(f"TANDEM_LOG_FORMAT must be text or json, not {log_format!r}")
+        metrics_token = env.get("TANDEM_METRICS_TOKEN", "").strip() or None
         if read_executor not in ("compiled", "reference", "compare"):
             raise ValueError(f"TANDEM_READ_EXECUTOR must be compiled, reference or compare, not {read_executor!r}")
         return cls(
@@ -87,6 +104,10 @@ class Settings:
             read_executor=read_executor,
             reads_pool_size=_positive_int(env, "TANDEM_DB_READS_POOL_SIZE", 8),
             feedback_action_due_hours=_positive_int(env, "TANDEM_FEEDBACK_ACTION_DUE_HOURS", 72),
+            metrics=env.get("TANDEM_METRICS", "").strip().lower() in ("1", "true", "yes", "on") or bool(metrics_token),
+            metrics_token=metrics_token,
+            log_format=log_format,
+            time_zone=_time_zone(env),
             **_limits(env),
         )
 
@@ -128,6 +149,9 @@ LIMIT_VARIABLES: dict[str, tuple[str, type]] = {
     "login_failures_per_account": ("TANDEM_LOGIN_FAILURES_PER_ACCOUNT", int),
     "login_failures_per_address": ("TANDEM_LOGIN_FAILURES_PER_ADDRESS", int),
     "retry_after_seconds": ("TANDEM_RETRY_AFTER_SECONDS", int),
+    "rate_limit_reporting": ("TANDEM_RATE_LIMIT_REPORTING", int),
+    "rate_limit_board": ("TANDEM_RATE_LIMIT_BOARD", int),
+    "rate_limit_window_seconds": ("TANDEM_RATE_LIMIT_WINDOW_SECONDS", int),
 }
 
 
@@ -158,3 +182,13 @@ def _limits(env: Mapping[str, str]) -> dict[str, Any]:
             raise ValueError(f"{variable} must be positive, not {raw!r}")
         values[field_name] = value
     return values
+
+
+def _time_zone(env: Mapping[str, str]) -> str:
+    """TANDEM_TIME_ZONE, checked at start-up: a misspelt zone fails here, not in the first report."""
+    name = env.get("TANDEM_TIME_ZONE", "").strip() or "Asia/Shanghai"
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"TANDEM_TIME_ZONE must be an IANA time zone such as Asia/Shanghai, not {name!r}") from None
+    return name

@@ -35,6 +35,7 @@ from schema.roots import (
     notifications,
     orders,
     presale,
+    reports,
     sales_targets,
     service_jobs,
     surveys,
@@ -63,6 +64,7 @@ ROOTS: list[ModuleType] = [
     market_intel,
     meetings,
     notifications,
+    reports,
     audit,
 ]
 

@@ -13,6 +13,7 @@ from services import customers as customer_service
 from services.auth import principal_of_user
 from services.clock import Clock
 from services.customers import ContactData, NewCustomer
+from services.demo_bulk import seed_bulk, use_bulk
 from services.demo_comments import seed_comments
 from services.demo_events import event_horizon
 from services.demo_improvement import seed_improvement
@@ -74,11 +75,13 @@ async def seed(
     customers: int = 40,
     only_if_empty: bool = False,
     event_retention_days: int = DEFAULT_RETENTION_DAYS,
+    bulk: bool | None = None,
 ) -> list[tuple[str, str, str]] | None:
     """Returns the demo logins (email, department, role), or None when skipped because users exist.
 
     The history goes back 90 days; its events stay within `event_retention_days` (the server's
-    TANDEM_EVENT_RETENTION_DAYS), so the retention job purges none of them (services/demo_events.py)."""
+    TANDEM_EVENT_RETENTION_DAYS), so the retention job purges none of them (services/demo_events.py).
+    `bulk` (None: above BULK_THRESHOLD customers): 12 months written set-wise instead, services/demo_bulk.py."""
     async with sessions() as session:
         if only_if_empty and await accounts_repo.any_user(session):
             return None
@@ -90,6 +93,11 @@ async def seed(
             users[email] = existing or await accounts.create_user(
                 uow, accounts.NewUser(email=email, name=name, department=department, role=role, password=DEMO_PASSWORD)
             )
+    if use_bulk(customers, bulk):  # 12 months written set-wise (services/demo_bulk.py)
+        names = {"prefixes": _PREFIXES, "suffixes": _SUFFIXES, "industries": _INDUSTRIES, "regions": _REGIONS}
+        horizon = event_horizon(clock.now(), event_retention_days)
+        await seed_bulk(sessions, clock.now(), users, customers=customers, horizon=horizon, names=names)
+        return [(email, department, role) for email, _, department, role in DEMO_USERS]
     owners = [principal_of_user(u) for u in sellers(users)]
     created = []
     for i in range(customers):

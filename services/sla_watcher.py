@@ -112,6 +112,9 @@ class SlaWatcher:
         # whose connection just died racing it for the lock; alone, it leads again after the pause.
         self._stand_back_until = 0.0
         self._next_purge: datetime | None = None
+        # For GET /metrics (web/metrics.py): scans finished and failed, instances announced, last scan's time.
+        self.scans = self.scan_failures = self.announced = 0
+        self.last_scan: float | None = None
 
     @property
     def is_leader(self) -> bool:
@@ -136,11 +139,13 @@ class SlaWatcher:
         while True:
             try:
                 if await self._lead():
-                    await self.run_once()
+                    self.announced += await self.run_once()
+                    self.scans, self.last_scan = self.scans + 1, time.time()
                     await self._purge_if_due()
             except asyncio.CancelledError:
                 raise
             except Exception:  # database hiccup: the next tick retries (announcements are idempotent)
+                self.scan_failures += 1
                 log.exception("SLA watcher tick failed; retrying in %.1f s", self.interval)
             await asyncio.sleep(self.interval)
 

@@ -31,6 +31,8 @@ from services.sla_watcher import SlaWatcher
 from settings import Settings
 from web.body_limit import BodyLimitMiddleware
 from web.graphql_view import TandemGraphQL
+from web.logging_setup import CURRENT, RequestRecord
+from web.metrics import Metrics
 from web.ws import TransportAbort, prepare_websocket
 
 log = logging.getLogger("tandem.web")
@@ -49,36 +51,56 @@ class TandemApp(Starlette):
     ~5 KiB for each of ten thousand of them."""
 
     graphql_socket: Any = None
+    open_sockets = 0  # GraphQL WebSockets open now (GET /metrics), before connection_init too
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "websocket" and scope.get("path") == "/graphql" and self.graphql_socket is not None:
             scope["app"] = self
-            scope.setdefault("state", {})["request_id"] = request_id_of(scope)
+            request_id = scope.setdefault("state", {})["request_id"] = request_id_of(scope)
             prepare_websocket(scope, send)
-            await self.graphql_socket(scope, receive, send)
+            self.open_sockets += 1
+            # The socket's log lines (and its operations' tasks, which copy the context) carry its id.
+            token = CURRENT.set(RequestRecord(request_id))
+            try:
+                await self.graphql_socket(scope, receive, send)
+            finally:
+                CURRENT.reset(token)
+                self.open_sockets -= 1
             return
         await super().__call__(scope, receive, send)
 
 
 class RequestIdMiddleware:
     """Gives every request an id (or keeps a sane one sent by a proxy), echoed in X-Request-ID, so a
-    masked error seen by a client can be found in the server log."""
+    masked error seen by a client can be found in the server log. Its RequestRecord (web/logging_setup.py)
+    gives every log line of the request its fields; a GraphQL request's duration goes to GET /metrics."""
 
-    def __init__(self, app):
+    def __init__(self, app, metrics: Metrics | None = None):
         self.app = app
+        self.metrics = metrics
 
     async def __call__(self, scope, receive, send):
         if scope["type"] not in ("http", "websocket"):
             return await self.app(scope, receive, send)
         request_id = request_id_of(scope)
         scope.setdefault("state", {})["request_id"] = request_id
+        record = RequestRecord(request_id)
+        token = CURRENT.set(record)
 
         async def send_with_id(message):
             if message["type"] == "http.response.start":
                 message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+                record.status = message["status"]
+                if record.outcome is None and record.operation is not None:
+                    record.outcome = "ok" if record.status < 400 else f"http_{record.status}"
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            CURRENT.reset(token)
+            if self.metrics is not None and record.operation is not None:  # GraphQL over HTTP
+                self.metrics.observe(record.operation, record.outcome or "error", record.elapsed)
 
 
 def build_services(settings: Settings) -> AppServices:
@@ -100,6 +122,7 @@ def build_services(settings: Settings) -> AppServices:
 def create_app(settings: Settings | None = None, services: AppServices | None = None) -> Starlette:
     settings = settings or (services.settings if services and services.settings else Settings.from_env())
     state: dict = {}
+    metrics = Metrics(settings.metrics_token) if settings.metrics else None
 
     def current() -> AppServices:
         return state["services"]
@@ -129,6 +152,8 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
             retention_days=settings.event_retention_days,
         )
         await watcher.start()
+        if metrics is not None:
+            metrics.live.hub, metrics.live.watcher, metrics.live.db = realtime.hub, watcher, current_services.db
         try:
             yield
         finally:
@@ -180,7 +205,7 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
         return JSONResponse({"status": "ok"})
 
     # TransportAbort first: it needs the server's own `send` (web/ws.py).
-    middleware = [Middleware(TransportAbort), Middleware(RequestIdMiddleware)]
+    middleware = [Middleware(TransportAbort), Middleware(RequestIdMiddleware, metrics=metrics)]
     if settings.cors_origins:
         middleware.append(
             Middleware(
@@ -199,11 +224,15 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
             Route("/readyz", readyz),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            # Not there at all (404) unless TANDEM_METRICS=1 or TANDEM_METRICS_TOKEN is set.
+            *([Route("/metrics", metrics.endpoint)] if metrics is not None else []),
         ],
         middleware=middleware,
         lifespan=lifespan,
     )
     app.graphql_socket = graphql
+    if metrics is not None:
+        metrics.live.app = app
     if services is not None:
         state["services"] = services
     return app

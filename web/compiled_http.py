@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from schema.compiled import executor as compiled_reads
+from web import logging_setup, rate_limit
 
 if TYPE_CHECKING:
     from web.graphql_view import TandemGraphQL
@@ -55,10 +56,18 @@ async def answer(view: TandemGraphQL, request: Request, credential: str | None) 
     data = await reads.answer(body.get("query"), body.get("variables"), name, known.principal, now, known)
     if data is None:
         return None
+    # The statement counted an API key's request against its rate limit (web/rate_limit.py): over it,
+    # its answer says so instead of the data.
+    if (refused := rate_limit.refused_by_statement(view.services, known.principal, data)) is not None:
+        accept = view.negotiate_media_type(request.headers.get("accept"))
+        return rate_limit.response(refused, rate_limit.request_id_of(request), accept)
     if data is compiled_reads.REJECTED:
         reads.credentials.forget(credential)  # deactivated, revoked, role changed: authenticate in full
         return None
     compiled_reads.COUNTS["compiled"] += 1
+    if (record := logging_setup.current()) is not None:  # the request's log fields and GET /metrics labels
+        record.operation, record.principal = logging_setup.operation_label(name, body.get("query")), known.principal
+        record.outcome = "timeout" if isinstance(data, compiled_reads.TimedOut) else "ok"
     body = data.body() if isinstance(data, compiled_reads.TimedOut) else b'{"data":' + data.encode() + b"}"
     response = Response(body, media_type=view.negotiate_media_type(request.headers.get("accept")))
     response.headers.add_vary_header("Accept")  # as TandemGraphQL.create_response

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import MutableMapping
 from typing import Any
 
 import orjson
@@ -20,10 +21,11 @@ from strawberry.types.unset import UNSET
 
 from schema.compiled import executor as compiled_reads
 from schema.context import AppServices, Context
-from services import auth, outage
+from services import auth, outage, rate_limits
 from services.access import Action, allowed
+from services.realtime.connections import TOO_MANY_CONNECTIONS
 from settings import Settings
-from web import compiled_http
+from web import compiled_http, logging_setup, rate_limit
 from web.keep_alive import KeepAlive
 from web.ws import Refused
 from web.ws_handlers import LegacyWSHandler, TransportWSHandler
@@ -176,6 +178,8 @@ class TandemGraphQL(GraphQL[Context, None]):
                     GraphQLError("operationName is not a valid GraphQL name", extensions={"code": "BAD_USER_INPUT"})
                 ],
             )
+        if (record := logging_setup.current()) is not None:
+            record.operation = logging_setup.operation_label(name, getattr(request_data, "query", None))
         # Reads that compile to one SQL statement are answered from it (schema/compiled), the rest by strawberry.
         if (compiled := await compiled_reads.for_view(self).execute(request_data, context)) is not None:
             return compiled
@@ -198,6 +202,8 @@ class TandemGraphQL(GraphQL[Context, None]):
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         response_data = await super().process_result(request, result)
+        if (record := logging_setup.current()) is not None and isinstance(result, ExecutionResult):
+            record.outcome = logging_setup.outcome_of(result.errors, self.failed_before_execution(result))
         sub_response = getattr(request.state, "graphql_sub_response", None) if isinstance(request, Request) else None
         if sub_response is None or getattr(sub_response, "graphql_media_type", None) != self.GRAPHQL_RESPONSE_JSON:
             return response_data
@@ -221,13 +227,24 @@ class TandemGraphQL(GraphQL[Context, None]):
         if isinstance(request, WebSocket):
             return await super().run(request, context=context, root_value=root_value)
         credential = bearer(request.headers.get("authorization"))
+        if (record := logging_setup.current()) is not None:
+            record.operation = "unknown"  # until the operation is known: a request refused before still counts
         if (fast := await compiled_http.answer(self, request, credential)) is not None:
             return fast
         ctx = await self._http_context(request, credential)
+        if record is not None:
+            record.principal = ctx.principal
+            if ctx.database_unavailable:
+                record.outcome = outage.CODE.lower()
         settings = self.services.settings
         retry_after = settings.retry_after_seconds if settings else Settings.retry_after_seconds
         if ctx.database_unavailable:
             return unavailable_response(ctx.request_id, retry_after)
+        media_type = self.negotiate_media_type(request.headers.get("accept"))
+        limited = await rate_limit.refusal_response(self.services, request, ctx.principal, media_type)
+        if limited is not None:
+            await ctx.close()
+            return limited  # an API key over its requests per minute: 429, nothing ran
         try:
             response = await super().run(request, context=ctx, root_value=root_value)
         finally:
@@ -246,7 +263,7 @@ class TandemGraphQL(GraphQL[Context, None]):
         ctx.request_id = request.scope.get("state", {}).get("request_id", ctx.request_id)
         if credential:
             try:
-                ctx.principal = await self._principal_of(credential)
+                ctx.principal = await self._principal_of(credential, request.scope)
             except Exception as exc:
                 if not outage.is_database_unavailable(exc):
                     raise
@@ -257,7 +274,7 @@ class TandemGraphQL(GraphQL[Context, None]):
                 ctx.auth_error = "invalid, expired or revoked credential"
         return ctx
 
-    async def _principal_of(self, credential: str) -> Any:
+    async def _principal_of(self, credential: str, counted: MutableMapping[str, Any] | None = None) -> Any:
         """Who `credential` is. A credential that authenticated before (schema/compiled/credentials.py)
         is checked by one autocommit statement, the stored rows against what was remembered; otherwise,
         or when they no longer agree, it is authenticated in full (its own transaction) and remembered."""
@@ -266,12 +283,13 @@ class TandemGraphQL(GraphQL[Context, None]):
         if reads.mode != "reference":
             known = reads.credentials.get(credential, now)
             if known is not None:
-                if await reads.credential_holds(known, now):
+                # The same statement counts an API key's request (noted in `counted`: web/rate_limit.py).
+                if await rate_limit.credential_holds(self.services, reads, known, now, counted):
                     return known.principal
                 reads.credentials.forget(credential)  # deactivated, revoked, role changed: in full again
         principal = await authenticate(self.services, credential)
         if principal is not None and reads.mode != "reference":
-            reads.credentials.remember(credential, principal, now)
+            reads.credentials.remember(credential, principal, now, rate_limit.key_rate(self.services, principal))
         return principal
 
     async def get_context(self, request: Any, response: Any) -> Context:
@@ -286,7 +304,10 @@ class TandemGraphQL(GraphQL[Context, None]):
         try:
             # As for HTTP: a credential that authenticated before is re-checked by one statement
             # (10,000 wall boards reconnecting after a restart should not be 10,000 transactions).
-            principal = await self._principal_of(credential) if credential else None
+            counted: dict[str, Any] = {}
+            principal = await self._principal_of(credential, counted) if credential else None
+            # connection_init counts as one request of an API key (services/rate_limits.py).
+            refused = await rate_limit.refusal(self.services, principal, counted)
         except Exception as exc:
             if not outage.is_database_unavailable(exc):
                 raise
@@ -296,5 +317,7 @@ class TandemGraphQL(GraphQL[Context, None]):
             raise Refused(4401, 'unauthenticated: send {"authorization": "Bearer <token>"} in connection_init')
         if not allowed(principal, Action.SUBSCRIBE):
             raise Refused(4403, "forbidden: this credential may not subscribe")
+        if refused is not None:
+            raise Refused(TOO_MANY_CONNECTIONS, f"{rate_limits.CODE}: {refused.message}")
         context.principal = principal
         return None

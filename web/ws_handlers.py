@@ -38,10 +38,12 @@ from strawberry.utils.aio import aclosing
 
 from schema import fanout
 from schema.context import Context
+from services import outage
 from services.auth import API_KEY_PREFIX
 from services.realtime import cohorts
 from services.realtime.cohorts import Joining, Member
 from services.realtime.connections import TOO_MANY_CONNECTIONS, Connection, TooManyConnections
+from web import rate_limit
 from web.outbox import Outbox
 from web.ws import DEFAULT_GRACE, SERVER_SEND, Refused, close_socket
 
@@ -130,6 +132,32 @@ class _Registered:
         except TooManyConnections as exc:
             raise Refused(TOO_MANY_CONNECTIONS, str(exc)) from None
         self.connection.on_rescope = self._rescope
+
+    async def rate_limited(self, message: Any) -> bool:
+        """A subscribe (`start`) of an API key over its requests per minute (services/rate_limits.py):
+        answered with an `error` message for its id, code RATE_LIMITED and `retryAfter`; nothing runs.
+        Only a subscribe strawberry would run counts: before the ack, or with an id in use, it closes
+        the socket instead (the legacy protocol restarts an id in use: that counts)."""
+        operation_id = message.get("id")
+        context = self.context  # type: ignore[attr-defined]
+        in_use = operation_id in getattr(self, "operations", ())  # graphql-transport-ws closes with 4409
+        if not self.connection_acknowledged or context.principal is None or in_use:  # type: ignore[attr-defined]
+            return False
+        try:
+            refused = await rate_limit.refusal(self.view.services, context.principal)  # type: ignore[attr-defined]
+        except Exception as exc:
+            if not outage.is_database_unavailable(exc):
+                raise
+            error = {"message": outage.MESSAGE, "extensions": {"code": outage.CODE}}
+        else:
+            if refused is None:
+                return False
+            error = refused.graphql_error()
+        await self.send_message(self.error_message(operation_id, error))
+        return True
+
+    def error_message(self, operation_id: str, error: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
 
     def _release(self) -> None:
         if self.connection is not None:
@@ -312,7 +340,12 @@ class TransportWSHandler(_Registered, BaseGraphQLTransportWSHandler[Context, Non
     def frame_prefix(self, operation_id: str) -> bytes:
         return b'{"id":' + _id_json(operation_id) + b',"type":"next","payload":'
 
+    def error_message(self, operation_id: str, error: dict[str, Any]) -> dict[str, Any]:
+        return {"id": operation_id, "type": "error", "payload": [error]}
+
     async def handle_subscribe(self, message: Any) -> None:
+        if await self.rate_limited(message):
+            return
         operation_id = self.joins_at_once(message, self.operations)
         if operation_id is not None:
             payload = message["payload"]
@@ -389,7 +422,12 @@ class LegacyWSHandler(_Registered, BaseGraphQLWSHandler[Context, None]):
         await self.send_message({"type": "connection_error", "payload": {"message": refused.reason}})
         await self.websocket.close(code=refused.code, reason=refused.reason)
 
+    def error_message(self, operation_id: str, error: dict[str, Any]) -> dict[str, Any]:
+        return {"type": "error", "id": operation_id, "payload": error}
+
     async def handle_start(self, message: Any) -> None:
+        if await self.rate_limited(message):
+            return
         operation_id = self.joins_at_once(message, self.tasks)
         if operation_id is not None:
             self.tasks[operation_id] = self.done()  # type: ignore[assignment]

@@ -11,6 +11,7 @@ from db.models.meetings import Meeting, MeetingAttendee
 from db.models.notifications import Notification
 from db.models.orders import Order, OrderItem, ServiceJob
 from db.models.presale import Opportunity, Requirement, SalesTarget, Solution
+from db.models.rate_limits import ApiKeyRateLimit
 from db.models.realtime import EventLogState, SlaAnnouncement
 from db.models.surveys import Survey, SurveyTarget
 from db.models.tickets import Escalation, EscalationParticipant, RootCauseCategory, SlaPolicy, Ticket, TicketComment
@@ -19,6 +20,7 @@ __all__ = [
     "ActionItem",
     "Activity",
     "ApiKey",
+    "ApiKeyRateLimit",
     "Contact",
     "Customer",
     "Escalation",

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import ApiKey, LoginThrottle, User
 from db.models.accounts import LoginAddressThrottle
+from db.repositories import rate_limits as rate_limits_repo
 from db.repositories import rows
 from db.repositories.pagination import Page, SortKey, by_uuid, fetch_page
 
@@ -84,7 +85,8 @@ def guarded_by_credential(sql: str, kind: str, first: int) -> str:
     """`sql` (a SELECT of one text value, schema/compiled's statement) answered only while the
     credential still holds, else NULL: for a user ("user", parameters id, token generation, role,
     department from `$first` on) the row active with those values; for an API key ("key": key hash,
-    scope, now) not revoked and of that scope, its use touched as `touch_api_key` does."""
+    scope, limit, window seconds, now) not revoked and of that scope, its use touched as `touch_api_key`
+    does and counted against its rate limit."""
     users, keys = User.__tablename__, ApiKey.__tablename__
     a, b, c, d = (f"${first + i}" for i in range(4))
     if kind == "user":
@@ -94,19 +96,30 @@ def guarded_by_credential(sql: str, kind: str, first: int) -> str:
             f"THEN ({sql}) END"
         )
     # A data-modifying WITH runs once, whether or not the query reads it; it sees the same snapshot.
-    stale = f"{c}::timestamptz - interval '{TOUCH_EVERY_MINUTES} minutes'"
+    # The key's request is counted against its rate limit in the same statement (services/rate_limits.py;
+    # parameters from `$first`: key hash, scope, limit, window seconds, now): `counted` has a row only
+    # while the key holds, and over its limit the answer is rate_limits_repo.LIMITED and the window start.
+    e = f"${first + 4}::timestamptz"
+    stale = f"{e} - interval '{TOUCH_EVERY_MINUTES} minutes'"
+    key = f"FROM {keys} WHERE key_hash = {a}::varchar AND revoked_at IS NULL"
+    counted = rate_limits_repo.counting(
+        f"SELECT id, {e}, 1 {key} AND scope = {b}::varchar", e, f"{d}::integer", f"{c}::integer"
+    )
     return (
-        f"WITH touched AS (UPDATE {keys} SET last_used_at = {c}::timestamptz WHERE key_hash = {a}::varchar "
-        f"AND revoked_at IS NULL AND (last_used_at IS NULL OR last_used_at < {stale})) "
-        f"SELECT CASE WHEN EXISTS (SELECT 1 FROM {keys} WHERE key_hash = {a}::varchar AND revoked_at IS NULL "
-        f"AND scope = {b}::varchar) THEN ({sql}) END"
+        f"WITH touched AS (UPDATE {keys} SET last_used_at = {e} WHERE key_hash = {a}::varchar "
+        f"AND revoked_at IS NULL AND (last_used_at IS NULL OR last_used_at < {stale})), counted AS ({counted}), "
+        f"rate_commit AS ({rate_limits_repo.QUICK_COMMIT}) "
+        f"SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM counted) THEN NULL "
+        f"WHEN (SELECT requests FROM counted) > {c}::integer "
+        f"THEN '{rate_limits_repo.LIMITED}' || extract(epoch FROM (SELECT window_start FROM counted))::text "
+        f"ELSE ({sql}) END FROM rate_commit"
     )
 
 
 @functools.cache
 def credential_check(kind: str) -> str:
     """One statement answering non-NULL while the credential holds (`guarded_by_credential`'s check alone)."""
-    return guarded_by_credential("SELECT true", kind, 1)
+    return guarded_by_credential("SELECT 'true'::text", kind, 1)  # text, as a compiled read's answer
 
 
 async def lock_sign_in(session: AsyncSession, address: str) -> None:

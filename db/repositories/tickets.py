@@ -6,9 +6,9 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, exists, or_, select
+from sqlalchemy import Select, bindparam, exists, or_, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -29,6 +29,8 @@ from db.models import (
 from db.repositories import rows
 from db.repositories.customers import escape_like
 from db.repositories.pagination import Page, by_datetime, by_int, by_uuid, fetch_page
+
+S = TypeVar("S", bound=Select[*tuple[Any, ...]])
 
 # Newest first (the live board); the id breaks ties between tickets opened in the same instant.
 TICKET_PAGE_KEYS = [by_datetime(Ticket.created_at), by_uuid(Ticket.id)]
@@ -75,7 +77,12 @@ class TicketFilters:
 
 
 async def page(session: AsyncSession, filters: TicketFilters, *, first: int, after: str | None) -> Page[Ticket]:
-    stmt = select(Ticket)
+    stmt = filtered(select(Ticket), filters)
+    return await fetch_page(session, stmt, TICKET_PAGE_KEYS, first=first, after=after, descending=True)
+
+
+def filtered(stmt: S, filters: TicketFilters) -> S:
+    """`stmt` (any select over `tickets`) narrowed by the filters: the list's and the reports' one rule."""
     for column, values in (
         (Ticket.status, filters.status),
         (Ticket.kind, filters.kind),
@@ -105,7 +112,7 @@ async def page(session: AsyncSession, filters: TicketFilters, *, first: int, aft
         )
     if filters.sla is not None:
         stmt = stmt.where(filters.sla)
-    return await fetch_page(session, stmt, TICKET_PAGE_KEYS, first=first, after=after, descending=True)
+    return stmt
 
 
 async def escalated_ticket_ids(session: AsyncSession, ticket_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:

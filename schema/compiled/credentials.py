@@ -62,11 +62,12 @@ class KnownCredentials:
         self._known.move_to_end(credential)
         return known
 
-    def remember(self, credential: str, principal: Principal, now: datetime) -> None:
-        """After `credential` authenticated in full as `principal`."""
+    def remember(self, credential: str, principal: Principal, now: datetime, rate: tuple[int, int] = (120, 60)) -> None:
+        """After `credential` authenticated in full as `principal`. `rate`: an API key's requests per
+        window and window seconds, which its statements count against (services/rate_limits.py)."""
         known: Known | None
         if credential.startswith(auth.API_KEY_PREFIX):
-            known = Known(principal, "key", (auth.hash_api_key(credential), principal.scope))
+            known = Known(principal, "key", (auth.hash_api_key(credential), principal.scope, *rate))
         else:
             decoded = self._tokens.decode_with_expiry(credential, now)
             if decoded is None or decoded[0] != principal.id:

@@ -69,6 +69,9 @@ class EventHub:
         self.batch_size = batch_size
         self.queue_size = queue_size
         self.position = 0
+        # For GET /metrics: the newest id the bus announced (lag = newest - position), events read.
+        self.newest = 0
+        self.dispatched = 0
         self._subscribers: set[_Subscriber] = set()
         # Subscriptions over WebSockets (services/realtime/cohorts.py); `stream` serves in-process readers.
         self.cohorts = CohortRegistry(pending_limit=queue_size)
@@ -94,6 +97,7 @@ class EventHub:
 
     def wake(self, up_to: int = 0) -> None:
         """Called by the bus (any process committed events) and after local commits."""
+        self.newest = max(self.newest, up_to)
         if up_to == 0 or up_to > self.position:
             self._wake.set()
 
@@ -121,6 +125,7 @@ class EventHub:
 
     def _dispatch(self, event: LoggedEvent) -> None:
         self.position = event.id
+        self.dispatched += 1
         if event.type in CREDENTIAL_TYPES and self.connections is not None:
             # Before this event or any later one reaches a subscriber: a revoked socket gets nothing
             # committed after its revocation, and a re-scoped one renders later events with its new rights.
