@@ -71,6 +71,9 @@ class Settings:
     log_format: str = "text"
     # The company's time zone (IANA name): where kpiSeries's days, weeks and months begin and end.
     time_zone: str = "Asia/Shanghai"
+    # Rows of one CSV export of tickets (GET /export/tickets.csv, web/export.py): a larger period is refused
+    # with 400 before the first byte, so an export is never cut off silently.
+    max_export_rows: int = 100_000
 
     @property
     def is_development(self) -> bool:
@@ -152,6 +155,7 @@ LIMIT_VARIABLES: dict[str, tuple[str, type]] = {
     "rate_limit_reporting": ("TANDEM_RATE_LIMIT_REPORTING", int),
     "rate_limit_board": ("TANDEM_RATE_LIMIT_BOARD", int),
     "rate_limit_window_seconds": ("TANDEM_RATE_LIMIT_WINDOW_SECONDS", int),
+    "max_export_rows": ("TANDEM_MAX_EXPORT_ROWS", int),
 }
 
 

@@ -7,7 +7,6 @@ import uuid
 from db.repositories import action_items as repo
 from resolvers.mutation_boundary import Answer, create_once
 from resolvers.pages import page
-from resolvers.times import utc
 from schema.context import Info
 from schema.ids import decode_id, decode_optional_id
 from schema.types.action_items import ActionItem, ActionItemFilter
@@ -21,6 +20,7 @@ from schema.types.action_items_inputs import (
 from schema.types.common import Connection, query_id
 from services import action_items as service
 from services.action_items import NewActionItem
+from services.clock import utc
 
 
 async def action_items(

@@ -9,10 +9,10 @@ import strawberry
 
 from db.repositories import activity as activity_repo
 from resolvers.pages import page
-from resolvers.times import utc
 from schema.context import Info
 from schema.types.common import BadUserInput, Connection, may_read_internal, query_id
 from schema.types.customers import Activity
+from services.clock import utc
 
 
 async def audit_log(

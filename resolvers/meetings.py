@@ -5,13 +5,13 @@ from __future__ import annotations
 from db.repositories import meetings as repo
 from resolvers.mutation_boundary import Answer, create_once
 from resolvers.pages import page
-from resolvers.times import utc
 from schema.context import Info
 from schema.ids import decode_id
 from schema.types.common import Connection
 from schema.types.meetings import Meeting, MeetingKind
 from schema.types.meetings_inputs import MeetingPayload, RecordMeetingInput
 from services import meetings as service
+from services.clock import utc
 from services.meetings import MeetingAction, NewMeeting
 
 

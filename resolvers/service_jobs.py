@@ -9,7 +9,6 @@ import strawberry
 from db.repositories import service_jobs as jobs_repo
 from resolvers.mutation_boundary import Answer, create_once
 from resolvers.pages import page
-from resolvers.times import utc
 from schema.context import Info
 from schema.ids import decode_id, decode_optional_id
 from schema.types.common import Connection, query_id
@@ -22,6 +21,7 @@ from schema.types.service_jobs_inputs import (
     ServiceJobPayload,
 )
 from services import service_jobs as service
+from services.clock import utc
 from services.service_jobs import NewServiceJob
 
 

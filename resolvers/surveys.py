@@ -7,13 +7,13 @@ import uuid
 from db.repositories import surveys as repo
 from resolvers.mutation_boundary import Answer, create_once
 from resolvers.pages import page
-from resolvers.times import utc
 from schema.context import Info
 from schema.ids import decode_id
 from schema.types.common import Connection
 from schema.types.surveys import Survey, SurveyStatus
 from schema.types.surveys_inputs import CreateSurveyInput, SurveyActionInput, SurveyPayload
 from services import surveys as service
+from services.clock import utc
 from services.surveys import NewSurvey
 
 

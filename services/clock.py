@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, overload
 
 
 class Clock(Protocol):
@@ -30,3 +30,15 @@ class ManualClock:
 
     def set(self, moment: datetime) -> None:
         self._now = moment
+
+
+@overload
+def utc(value: datetime) -> datetime: ...
+@overload
+def utc(value: None) -> None: ...
+def utc(value: datetime | None) -> datetime | None:
+    """A time sent without an offset is taken as UTC (the API speaks UTC): for inputs of mutations and
+    filters, on both read paths."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)

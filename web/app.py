@@ -30,6 +30,7 @@ from services.realtime.runtime import Realtime
 from services.sla_watcher import SlaWatcher
 from settings import Settings
 from web.body_limit import BodyLimitMiddleware
+from web.export import endpoint as export_endpoint
 from web.graphql_view import TandemGraphQL
 from web.logging_setup import CURRENT, RequestRecord
 from web.metrics import Metrics
@@ -224,6 +225,7 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
             Route("/readyz", readyz),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            Route("/export/{report}.csv", export_endpoint(current), methods=["GET"]),  # CSV for reporting tools
             # Not there at all (404) unless TANDEM_METRICS=1 or TANDEM_METRICS_TOKEN is set.
             *([Route("/metrics", metrics.endpoint)] if metrics is not None else []),
         ],

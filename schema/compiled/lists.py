@@ -42,12 +42,12 @@ from db.repositories.sales_targets import PAGE_KEYS as SALES_TARGET_KEYS
 from db.repositories.service_jobs import PAGE_KEYS as SERVICE_JOB_KEYS
 from db.repositories.surveys import PAGE_KEYS as SURVEY_KEYS
 from db.repositories.tickets import ESCALATION_PAGE_KEYS as ESCALATION_KEYS
-from resolvers.times import utc
 from schema.compiled import roots, sql
 from schema.compiled.roots import RootList, Where
 from schema.compiled.specials import late
 from schema.ids import decode_id
 from services.access import Action
+from services.clock import utc
 from services.errors import DomainError
 from services.market_intel import SEARCH_MAX, search_term, tag_key
 
