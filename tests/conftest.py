@@ -28,6 +28,7 @@ from services.clock import ManualClock
 from settings import Settings
 from tests.support.accounts import TEST_SECRET, UserFactory
 from tests.support.database import clone_database, database_url, drop_database, run_sql_autocommit
+from tests.support.demo import DemoCopies, fingerprint, install
 from tests.support.graphql import GraphQLClient
 
 
@@ -68,13 +69,29 @@ async def _pending_drops(pg_server_url: str) -> AsyncIterator[set]:
         await asyncio.gather(*pending, return_exceptions=True)
 
 
+@pytest.fixture(scope="session")
+async def _demo_copies(pg_server_url: str, template_db: str) -> AsyncIterator[DemoCopies]:
+    """The demo data seeded once per variant and cloned into each test that asks for it
+    (tests/support/demo.py `seed_demo`); the copies are dropped at the end of the run."""
+    copies = DemoCopies(pg_server_url, await fingerprint(database_url(pg_server_url, template_db)))
+    install(copies)
+    yield copies
+    install(None)
+    for name in list(copies.names()):
+        await drop_database(pg_server_url, name)
+
+
 @pytest.fixture
-async def db_url(pg_server_url: str, template_db: str, _pending_drops: set) -> AsyncIterator[str]:
+async def db_url(
+    pg_server_url: str, template_db: str, _pending_drops: set, _demo_copies: DemoCopies
+) -> AsyncIterator[str]:
     name = await clone_database(pg_server_url, template_db)
+    _demo_copies.track(name)
     yield database_url(pg_server_url, name)
-    task = asyncio.create_task(drop_database(pg_server_url, name))
-    _pending_drops.add(task)
-    task.add_done_callback(_pending_drops.discard)
+    for dropped in _demo_copies.untrack(name):
+        task = asyncio.create_task(drop_database(pg_server_url, dropped))
+        _pending_drops.add(task)
+        task.add_done_callback(_pending_drops.discard)
 
 
 @pytest.fixture(autouse=True)
@@ -116,6 +133,11 @@ async def services(request: pytest.FixtureRequest, db_url: str, clock: ManualClo
             # Every query a test sends runs on both executors, which must agree (schema/compiled): a
             # difference is a COMPILED_MISMATCH error and an ERROR log, and fails the test.
             "TANDEM_READ_EXECUTOR": executor,
+            # The clock stands still in tests, so a key's rate-limit window never ends: a test sending many
+            # requests with one key (hypothesis over both executors) would hit the limit by accident. The
+            # limits themselves are tested with small ones of their own (tests/web/test_rate_limits.py).
+            "TANDEM_RATE_LIMIT_REPORTING": "1000000",
+            "TANDEM_RATE_LIMIT_BOARD": "1000000",
         }
     )
     db = Database.connect(db_url, pool_size=5, statement_timeout_ms=settings.statement_timeout_ms)

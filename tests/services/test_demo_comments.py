@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from db.models.comments import SUBJECT_COLUMNS
-from services import demo
+from tests.support.demo import seed_demo
 
 
 async def query(services, sql: str) -> list:
@@ -15,7 +15,7 @@ async def query(services, sql: str) -> list:
 
 
 async def test_demo_comments_cover_every_subject_and_visibility(services, clock):
-    await demo.seed(services.db.sessions, clock, customers=8)
+    await seed_demo(services, clock, customers=8)
     for column in SUBJECT_COLUMNS.values():
         found = await query(services, f"SELECT DISTINCT visibility FROM comments WHERE {column} IS NOT NULL")
         assert {v for (v,) in found} == {"INTERNAL", "CUSTOMER"}, column

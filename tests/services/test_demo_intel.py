@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from services import demo
 from services.rules.market_intel import INTEL_KINDS
+from tests.support.demo import seed_demo
 
 
 async def query(services, sql: str) -> list:
@@ -16,7 +16,7 @@ async def query(services, sql: str) -> list:
 
 
 async def test_demo_market_intel_covers_every_kind(services, clock):
-    await demo.seed(services.db.sessions, clock, customers=8)
+    await seed_demo(services, clock, customers=8)
     per_kind = dict(await query(services, "SELECT kind, count(*) FROM market_intel GROUP BY kind"))
     assert set(per_kind) == set(INTEL_KINDS) and min(per_kind.values()) >= 2
     [(with_customer, untagged, chinese)] = await query(

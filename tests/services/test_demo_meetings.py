@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from services import demo
 from services.rules.meetings import MEETING_KINDS
+from tests.support.demo import seed_demo
 
 
 async def query(services, sql: str, **params) -> list:
@@ -16,7 +16,7 @@ async def query(services, sql: str, **params) -> list:
 
 
 async def test_demo_meetings_with_decisions_and_action_items(services, clock):
-    await demo.seed(services.db.sessions, clock, customers=8)
+    await seed_demo(services, clock, customers=8)
     meetings = await query(services, "SELECT id, kind, cardinality(decisions) FROM meetings ORDER BY held_at")
     assert {kind for _, kind, _ in meetings} == set(MEETING_KINDS)
     assert all(decisions >= 1 for _, _, decisions in meetings)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from services import demo
 from services.rules.notifications import NOTIFICATION_KINDS
+from tests.support.demo import seed_demo
 
 
 async def query(services, sql: str) -> list:
@@ -14,7 +14,7 @@ async def query(services, sql: str) -> list:
 
 
 async def test_demo_notifications_cover_every_kind_and_both_read_states(services, clock):
-    await demo.seed(services.db.sessions, clock, customers=8)
+    await seed_demo(services, clock, customers=8)
     kinds = {r[0] for r in await query(services, "SELECT DISTINCT kind FROM notifications")}
     assert kinds == set(NOTIFICATION_KINDS)
     [(read, unread)] = await query(

@@ -8,11 +8,11 @@ from datetime import timedelta
 
 from sqlalchemy import text
 
-from services import demo
 from services.demo_orders import seed_orders
 from services.demo_world import DemoWorld
 from services.rules.orders import ORDER_STATUSES
 from services.rules.service_jobs import SERVICE_JOB_STATUSES as JOB_STATUSES
+from tests.support.demo import seed_demo
 
 
 async def query(services, sql: str) -> list:
@@ -21,7 +21,7 @@ async def query(services, sql: str) -> list:
 
 
 async def test_demo_covers_every_state_over_the_last_90_days(services, clock):
-    await demo.seed(services.db.sessions, clock, customers=8)
+    await seed_demo(services, clock, customers=8)
     statuses = {r[0]: r[1] for r in await query(services, "SELECT status, count(*) FROM orders GROUP BY status")}
     assert set(statuses) == set(ORDER_STATUSES)
     job_statuses = {r[0] for r in await query(services, "SELECT DISTINCT status FROM service_jobs")}

@@ -8,10 +8,11 @@ from datetime import timedelta
 
 from sqlalchemy import text
 
-from services import demo, kpis
+from services import kpis
 from services.demo_presale import seed_presale
 from services.demo_world import DemoWorld
 from services.rules.opportunities import OPPORTUNITY_STAGES as STAGES
+from tests.support.demo import seed_demo
 
 
 async def query(services, sql: str) -> list:
@@ -20,7 +21,7 @@ async def query(services, sql: str) -> list:
 
 
 async def test_demo_covers_every_stage_and_three_months_of_targets(services, clock):
-    await demo.seed(services.db.sessions, clock, customers=8)
+    await seed_demo(services, clock, customers=8)
     assert {r[0] for r in await query(services, "SELECT DISTINCT stage FROM opportunities")} == set(STAGES)
     assert (await query(services, "SELECT max(revision) FROM solutions"))[0][0] >= 2
     assert {r[0] for r in await query(services, "SELECT DISTINCT decision FROM solutions")} == {

@@ -8,8 +8,9 @@ from datetime import timedelta
 
 from sqlalchemy import text
 
-from services import demo, event_retention
+from services import event_retention
 from services.demo_events import event_horizon
+from tests.support.demo import seed_demo
 
 
 async def query(services, sql: str, **params) -> list:
@@ -23,7 +24,7 @@ async def oldest_allowed_cursor(services) -> int:
 
 
 async def test_retention_job_purges_nothing_after_seed_demo(services, clock):
-    await demo.seed(services.db.sessions, clock, customers=8)
+    await seed_demo(services, clock, customers=8)
     horizon = event_horizon(clock.now(), event_retention.DEFAULT_RETENTION_DAYS)
     assert horizon == clock.now() - timedelta(days=27)
 
@@ -64,6 +65,6 @@ async def test_retention_job_purges_nothing_after_seed_demo(services, clock):
 
 
 async def test_a_shorter_retention_is_honoured(services, clock):
-    await demo.seed(services.db.sessions, clock, customers=4, event_retention_days=7)
+    await seed_demo(services, clock, customers=4, event_retention_days=7)
     assert await event_retention.purge(services.db.sessions, clock, retention_days=7) == 0
     assert await oldest_allowed_cursor(services) == 0

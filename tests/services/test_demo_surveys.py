@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from services import demo
 from services.rules.surveys import SURVEY_STATUSES
+from tests.support.demo import seed_demo
 
 
 async def query(services, sql: str) -> list:
@@ -16,7 +16,7 @@ async def query(services, sql: str) -> list:
 
 
 async def test_demo_surveys_cover_every_state(services, clock):
-    await demo.seed(services.db.sessions, clock, customers=8)
+    await seed_demo(services, clock, customers=8)
     statuses = {r[0] for r in await query(services, "SELECT DISTINCT status FROM surveys")}
     assert statuses == set(SURVEY_STATUSES)
     answered = await query(

@@ -14,8 +14,8 @@ import httpx
 import orjson
 
 from schema.compiled import executor
-from services import demo
 from tests.support.accounts import UserFactory
+from tests.support.demo import seed_demo
 
 # The callers the tests use: staff of both departments, a supervisor, and the two API key scopes.
 PRINCIPALS = ("marketing", "service", "supervisor", "board key", "reporting key")
@@ -48,9 +48,13 @@ class Pair:
         return executor.for_view(self.views["compiled"]).credentials
 
     @classmethod
-    async def start(cls, services: Any, *, customers: int = 40) -> Pair:
+    async def start(cls, services: Any, *, customers: int = 40, copy: bool = True) -> Pair:
+        """Two apps over `services`' database with the demo data of `customers` (seeded once per run
+        and cloned into this database: tests/support/demo.py; `copy=False` seeds it here, for a test
+        that patches what the seed does) and a token for each caller."""
         from web.app import create_app
 
+        await seed_demo(services, customers=customers, copy=copy)
         clients, views = {}, {}
         for mode in ("compiled", "reference"):
             settings = dataclasses.replace(services.settings, read_executor=mode)
@@ -59,7 +63,6 @@ class Pair:
             clients[mode] = httpx.AsyncClient(transport=transport, base_url="http://tandem.test")
             views[mode] = next(route.endpoint for route in app.routes if getattr(route, "path", "") == "/graphql")
         pair = cls(services, clients, views)
-        await demo.seed(services.db.sessions, services.clock, customers=customers)
         users = UserFactory(services)
         pair.tokens = {
             "marketing": (await users.create("MARKETING")).token,

@@ -42,8 +42,13 @@ async def run_sql_autocommit(url: str, *statements: str) -> None:
 async def clone_database(server_url: str, template: str) -> str:
     """The name of a new database copied from `template` (a migrated one: much faster than migrating)."""
     name = f"tandem_t_{uuid.uuid4().hex[:12]}"
-    await run_sql_autocommit(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
+    await copy_database(server_url, template, name)
     return name
+
+
+async def copy_database(server_url: str, template: str, name: str) -> None:
+    """Create the database `name` as a copy of `template` (which nothing may be connected to)."""
+    await run_sql_autocommit(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
 
 
 async def drop_database(server_url: str, name: str) -> None:
