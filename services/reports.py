@@ -20,11 +20,12 @@ period; null when none is resolved). The rows are the groups with tickets in the
 (ties by key): an empty period has no rows, and total 0, never a division by 0. A group found only in
 the previous period is in previousTotal but has no row.
 
-kpiSeries — the `kpis` report (services/kpis.py, the very same computation) per bucket: the period split at
+kpiSeries — the `kpis` report (services/kpis.py, the same figures) per bucket: the period split at
 the company's local midnights (settings `TANDEM_TIME_ZONE`), a WEEK starting on Monday (ISO weeks), a
 MONTH on the 1st; the first and last buckets are clipped to the period, and each bucket's period is
-written in the company's time zone. At most MAX_BUCKETS buckets. Each bucket costs the KPI report's fixed
-number of statements, whatever the amount of data.
+written in the company's time zone. At most MAX_BUCKETS buckets. Every bucket's figures come from the same
+statements, each KPI aggregate grouped by bucket (db/repositories/kpi_series.py): a series costs as many
+statements as one KPI report (service 3, marketing 4; one more to check a person), however many buckets.
 
 satisfaction — the figures of Customer.satisfaction (count, mean score, share of 4–5 scores) over the
 feedback recorded in the period, of every customer or of one, with the count of each score 1–5.
@@ -35,17 +36,22 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.repositories import accounts as accounts_repo
 from db.repositories import customers as customers_repo
+from db.repositories import kpi_series as series_repo
 from db.repositories import reports as repo
 from db.repositories.tickets import TicketFilters
 from services import kpis, sla
 from services.errors import DomainError, ErrorCode
 from services.rules.reports import NONE_KEY, AnalysisDimension, TimeBucket
+from services.sla import CONFIRMATION_WINDOW
 
+CENT = Decimal("0.01")  # a prorated target, to the cent (as services/kpis.py rounds it)
 MAX_BUCKETS = 400  # a little over a year of days: enough for a chart, bounded for the database
 
 _NO_VALUE = {
@@ -188,8 +194,73 @@ async def kpi_series(
     now: datetime,
 ) -> list[kpis.KpiReport]:
     cuts = buckets(start, end, bucket, zone)  # refused before any statement when too many
+    await _check_kpi_arguments(session, department, user_id)
+    starts = [s for s, _ in cuts]
+    if department == "MARKETING":
+        per_bucket = await _marketing_series(session, starts, end, user_id)
+    else:
+        per_bucket = await _service_series(session, starts, end, user_id, now)
     return [
-        await kpis.report(session, department=department, start=s, end=e, user_id=user_id, now=now) for s, e in cuts
+        kpis.KpiReport(department, s, e, user_id, figures) for (s, e), figures in zip(cuts, per_bucket, strict=True)
+    ]
+
+
+async def _check_kpi_arguments(session: AsyncSession, department: str, user_id: uuid.UUID | None) -> None:
+    """services/kpis.py `report`'s checks of the department and the person, with its words."""
+    if department not in kpis.DEPARTMENTS:
+        raise DomainError(ErrorCode.VALIDATION, "KPIs are defined for MARKETING and SERVICE", ["department"])
+    if user_id is None:
+        return
+    person = await accounts_repo.user_by_id(session, user_id)
+    if person is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "user not found", ["userId"])
+    if person.department != department:
+        raise DomainError(
+            ErrorCode.VALIDATION,
+            f"{department} KPIs are measured for members of {department}; this person is in {person.department}",
+            ["userId"],
+        )
+
+
+async def _marketing_series(
+    session: AsyncSession, starts: list[datetime], end: datetime, user_id: uuid.UUID | None
+) -> list[list[kpis.Kpi]]:
+    """services/kpis.py `_marketing` for every bucket: one statement per figure, not per bucket."""
+    sales = await series_repo.sales(session, starts, end, user_id)
+    targets = await series_repo.targets(session, starts, end, user_id)
+    scores = await series_repo.satisfaction(session, starts, end, user_id)
+    handoffs = await series_repo.handoffs_confirmed(session, starts, end, user_id, CONFIRMATION_WINDOW)
+    return [
+        [
+            kpis.Kpi("sales_target_completion", float(sold), float(target.quantize(CENT))),
+            kpis.Kpi("new_customers", float(new_customers), 1.0),
+            kpis.Kpi("customer_satisfaction", float(score_sum), float(count)),
+            kpis.Kpi("satisfied_share", float(satisfied), float(count)),
+            kpis.Kpi("collaboration_marketing", float(confirmed), float(answered)),
+        ]
+        for (sold, new_customers), target, (score_sum, count, satisfied), (confirmed, answered) in zip(
+            sales, targets, scores, handoffs, strict=True
+        )
+    ]
+
+
+async def _service_series(
+    session: AsyncSession, starts: list[datetime], end: datetime, user_id: uuid.UUID | None, now: datetime
+) -> list[list[kpis.Kpi]]:
+    """services/kpis.py `_service` for every bucket: one statement per figure, not per bucket."""
+    clocks = await series_repo.ticket_clocks(session, starts, end, user_id, now)
+    quality = await series_repo.job_quality(session, starts, end, user_id)
+    answers = await series_repo.answers_on_time(session, starts, end, user_id, now, CONFIRMATION_WINDOW)
+    return [
+        [
+            kpis.Kpi("response_timeliness", float(first_on_time), float(first_due)),
+            kpis.Kpi("service_quality_pass_rate", float(passed), float(completed)),
+            kpis.Kpi("complaint_resolution_rate", float(resolved_on_time), float(complaints_due)),
+            kpis.Kpi("collaboration_service", float(on_time), float(due)),
+        ]
+        for (first_on_time, first_due, resolved_on_time, complaints_due), (passed, completed), (on_time, due) in zip(
+            clocks, quality, answers, strict=True
+        )
     ]
 
 

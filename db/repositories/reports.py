@@ -1,7 +1,7 @@
 """The aggregates behind problem analysis and the satisfaction report (services/reports.py says what they
 mean). Each function is one statement, whatever the number of rows; periods are half-open [start, end).
 
-The KPI series reuses db/repositories/kpis.py per bucket and has no SQL of its own.
+The KPI series' aggregates, every bucket at once, are in db/repositories/kpi_series.py.
 """
 
 from __future__ import annotations

@@ -356,9 +356,10 @@ async def test_each_report_costs_the_same_statements_however_much_data(gql, user
     with statements(*engines) as credential_check:
         await gql.ok("{ __typename }", token=key)
     auth = len(credential_check)  # one statement or two, by executor
-    # Per analysis its totals and its groups; per KPI report of a series the KPI report's own aggregates
-    # (service 3, marketing 4: 6 weeks, and March UTC is 2 months in Shanghai); the scores.
-    assert [n - auth for n in before] == [2] * 6 + [6 * 3, 2 * 4, 1], before
+    # Per analysis its totals and its groups; per series one aggregate per KPI statement of the KPI report,
+    # each grouped by bucket (service 3 for its 6 weeks, marketing 4 for March UTC's 2 months in Shanghai),
+    # not one report per bucket; the scores.
+    assert [n - auth for n in before] == [2] * 6 + [3, 4, 1], before
 
 
 @pytest.mark.parametrize("principal", PRINCIPALS)
