@@ -235,6 +235,9 @@ async def run(args: argparse.Namespace, db_url: str) -> bool:
         # socket caps (4429), meant for one person's tabs, would refuse all but the first few.
         "TANDEM_WS_CONNECTIONS_PER_KEY": str(args.subscribers),
         "TANDEM_WS_CONNECTIONS_PER_USER": str(args.subscribers),
+        # Likewise the board key's rate limit (600 requests a minute, a connection_init and a subscribe
+        # each) would refuse most of the subscribers connecting at once; people are never limited.
+        "TANDEM_RATE_LIMIT_BOARD": str(10 * args.subscribers + 1000),
     }
     if args.servers > 1:
         # broadcaster's postgres backend (LISTEN/NOTIFY) on the scratch database, with a libpq-style URL.
