@@ -17,15 +17,15 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import TIMESTAMP, Integer, and_, case, cast, column, func, literal, or_, select, true, union_all
+from sqlalchemy import TIMESTAMP, Integer, and_, cast, column, func, literal, or_, select, true, union_all
 from sqlalchemy.dialects.postgresql import ARRAY, distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import Executable
 
 from db.models import Customer, Feedback, Order, ServiceJob, Ticket
-from db.models.presale import Opportunity, SalesTarget, Solution
-from db.repositories.kpis import TSTZ, Column, _by, _decided, _handoffs, _withdrawn, _within
+from db.models.presale import SalesTarget
+from db.repositories.kpis import TSTZ, Column, _by, _decided, _handoffs, _within, answer_items
 from services.rules.feedback import SATISFIED_SCORES
 
 Row = tuple[Any, ...]
@@ -216,32 +216,7 @@ async def answers_on_time(
     """Per bucket kpis.py `answers_on_time`: (answers by the due time, answers due), by the bucket of the due
     time. The same three kinds of item and the same exclusions as there."""
     start = starts[0]
-    h = _handoffs(confirmation_window, end)
-    answered = h.c.next_type.in_(("ORDER_CONFIRMED", "ORDER_RETURNED"))
-    orders = select(
-        h.c.due_at.label("due_at"),
-        case((answered, h.c.next_at)).label("answered_at"),
-        case((answered, h.c.next_actor)).label("actor_id"),
-        _withdrawn(and_(h.c.next_type == "ORDER_CANCELLED", h.c.next_at <= h.c.due_at)),
-    ).where(_within(h.c.due_at, start, end))
-    reviews = (
-        select(
-            Solution.review_due_at,
-            Solution.reviewed_at,
-            Solution.reviewer_id,
-            _withdrawn(and_(Solution.reviewed_at.is_(None), Opportunity.closed_at <= Solution.review_due_at)),
-        )
-        .join(Opportunity, Opportunity.id == Solution.opportunity_id)
-        .where(_within(Solution.review_due_at, start, end))
-    )
-    o = Opportunity
-    registrations = select(
-        o.registration_ack_due_at,
-        o.registration_acknowledged_at,
-        o.registration_acknowledged_by_id,
-        _withdrawn(and_(o.registration_acknowledged_at.is_(None), o.closed_at <= o.registration_ack_due_at)),
-    ).where(_within(o.registration_ack_due_at, start, end))
-    c = union_all(orders, reviews, registrations).subquery().c
+    c = answer_items(start, end, confirmation_window).c
     at = _bucket(c.due_at, starts)
     stmt = (
         select(at, func.count().filter(c.answered_at <= c.due_at), func.count())

@@ -211,20 +211,10 @@ async def job_quality(session: AsyncSession, start: datetime, end: datetime, use
     return Ratio(int(passed), int(completed))
 
 
-async def answers_on_time(
-    session: AsyncSession,
-    start: datetime,
-    end: datetime,
-    user_id: uuid.UUID | None,
-    now: datetime,
-    confirmation_window: timedelta,
-) -> Ratio:
-    """Service's answers to handoffs due in the period: order handoffs (confirm or return), solution
-    reviews and registration acknowledgements. Answered by the due time / due.
-
-    Left out: undecided items, and handoffs withdrawn before service had to answer (the order cancelled,
-    the opportunity lost, by the due time). For a person: the answers they gave.
-    """
+def answer_items(start: datetime, end: datetime, confirmation_window: timedelta) -> Subquery:
+    """What service owes an answer to, due in [start, end): order handoffs (confirm or return), solution
+    reviews and registration acknowledgements, as (due_at, answered_at, actor_id, withdrawn); read by
+    `answers_on_time` and by its series (db/repositories/kpi_series.py)."""
     h = _handoffs(confirmation_window, end)
     answered = h.c.next_type.in_(("ORDER_CONFIRMED", "ORDER_RETURNED"))
     orders = select(
@@ -250,8 +240,24 @@ async def answers_on_time(
         o.registration_acknowledged_by_id,
         _withdrawn(and_(o.registration_acknowledged_at.is_(None), o.closed_at <= o.registration_ack_due_at)),
     ).where(_within(o.registration_ack_due_at, start, end))
-    items = union_all(orders, reviews, registrations).subquery()
-    c = items.c
+    return union_all(orders, reviews, registrations).subquery()
+
+
+async def answers_on_time(
+    session: AsyncSession,
+    start: datetime,
+    end: datetime,
+    user_id: uuid.UUID | None,
+    now: datetime,
+    confirmation_window: timedelta,
+) -> Ratio:
+    """Service's answers to handoffs due in the period: order handoffs (confirm or return), solution
+    reviews and registration acknowledgements. Answered by the due time / due.
+
+    Left out: undecided items, and handoffs withdrawn before service had to answer (the order cancelled,
+    the opportunity lost, by the due time). For a person: the answers they gave.
+    """
+    c = answer_items(start, end, confirmation_window).c
     stmt = select(func.count().filter(c.answered_at <= c.due_at), func.count()).where(
         _decided(c.due_at, c.answered_at, now), c.withdrawn.is_(False), _by(c.actor_id, user_id)
     )
