@@ -16,7 +16,7 @@ from schema.ids import to_global_id
 from services.rules.meetings import MEETING_KINDS
 from tests.compiled.test_action_items import ACTION_ITEM, USER, _long_lived_pair, _own_pair
 from tests.compiled.test_property import CUSTOMER, EXAMPLES, selection
-from tests.support.compiled import PRINCIPALS, Pair, canonical
+from tests.support.compiled import PRINCIPALS, Pair, close_own_pair, walk_pages
 from tests.support.database import rows
 
 MEETING = ["id", "kind", "title", "heldAt", "minutes", "decisions", "version", "__typename"]
@@ -106,27 +106,14 @@ def test_random_kinds_pages_and_callers_agree(db_url):
     @given(drawn=case())
     def check(drawn: tuple[str, list[dict], str]) -> None:
         text, pages, principal = drawn
-        after = None
-        for variables in pages:
-            outcome = loop.run_until_complete(pair.both(text, {**variables, "after": after}, principal))
-            assert outcome.same, (
-                f"{principal}: {text} {variables} after={after}\n"
-                f"compiled:  {canonical(outcome.compiled).decode()[:2000]}\n"
-                f"reference: {canonical(outcome.reference).decode()[:2000]}"
-            )
+        for outcome, data in walk_pages(loop, pair, text, pages, principal):
             compiled.append(outcome.answered_compiled)
-            data = outcome.reference["body"]["data"]
             rows_seen.append(len(data["list"]["edges"]))
-            if not data["list"]["pageInfo"]["hasNextPage"]:
-                break
-            after = data["list"]["pageInfo"]["endCursor"]
 
     try:
         check()
     finally:
-        loop.run_until_complete(pair.close())
-        loop.run_until_complete(pair.services.db.dispose())
-        loop.close()
+        close_own_pair(loop, pair)
     # Every drawn request is valid and compiles: all of them must have been answered by the compiled path.
     assert all(compiled), (sum(compiled), len(compiled))
     assert any(rows_seen)

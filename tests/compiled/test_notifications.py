@@ -20,7 +20,7 @@ from services.rules.notifications import NOTIFICATION_KINDS
 from tests.compiled.test_action_items import _long_lived_pair, _own_pair
 from tests.compiled.test_property import EXAMPLES, selection
 from tests.support.accounts import UserFactory
-from tests.support.compiled import PRINCIPALS, Pair, canonical
+from tests.support.compiled import PRINCIPALS, Pair, close_own_pair, walk_pages
 
 NOTIFICATION = ["id", "kind", "title", "createdAt", "readAt", "__typename"]
 PEOPLE = ("marketing", "service", "supervisor", "colleague")  # the colleague: marketing, like "marketing"
@@ -135,30 +135,17 @@ def test_random_pages_filters_and_callers_agree(db_url):
     @given(drawn=case())
     def check(drawn: tuple[str, list[dict], str]) -> None:
         query, pages, principal = drawn
-        after = None
-        for variables in pages:
-            outcome = loop.run_until_complete(pair.both(query, {**variables, "after": after}, principal))
-            assert outcome.same, (
-                f"{principal}: {query} {variables} after={after}\n"
-                f"compiled:  {canonical(outcome.compiled).decode()[:2000]}\n"
-                f"reference: {canonical(outcome.reference).decode()[:2000]}"
-            )
-            data = outcome.reference["body"].get("data")
+        for outcome, data in walk_pages(loop, pair, query, pages, principal):
             if principal.endswith("key"):
                 assert not outcome.answered_compiled and not data  # FORBIDDEN, by the reference
                 break
             compiled.append(outcome.answered_compiled)
             rows_seen.append(len(data["list"]["edges"]))
-            if not data["list"]["pageInfo"]["hasNextPage"]:
-                break
-            after = data["list"]["pageInfo"]["endCursor"]
 
     try:
         check()
     finally:
-        loop.run_until_complete(pair.close())
-        loop.run_until_complete(pair.services.db.dispose())
-        loop.close()
+        close_own_pair(loop, pair)
     # Every person's request is valid and compiles: all of them must have been answered by the compiled path.
     assert compiled and all(compiled), (sum(compiled), len(compiled))
     assert any(rows_seen)

@@ -117,3 +117,29 @@ class Pair:
             after = connection["pageInfo"]["endCursor"]
         assert len(seen) == len(set(seen)) == connection["totalCount"], (root, variables)
         return seen, pages
+
+
+def walk_pages(loop: Any, pair: Pair, text: str, pages: list[dict], principal: str, root: str = "list") -> Any:
+    """Send `text` with each of `pages`' variables to both executors, one page after another (`after` the
+    last one's end cursor), asserting every answer agrees byte for byte; yields (outcome, the reference's
+    `data`) per page. It stops after a page without data (the reference refused) or without a next page."""
+    after = None
+    for variables in pages:
+        outcome = loop.run_until_complete(pair.both(text, {**variables, "after": after}, principal))
+        assert outcome.same, (
+            f"{principal}: {text} {variables} after={after}\n"
+            f"compiled:  {canonical(outcome.compiled).decode()[:2000]}\n"
+            f"reference: {canonical(outcome.reference).decode()[:2000]}"
+        )
+        data = outcome.reference["body"].get("data")
+        yield outcome, data
+        if not data or not data[root]["pageInfo"]["hasNextPage"]:
+            return
+        after = data[root]["pageInfo"]["endCursor"]
+
+
+def close_own_pair(loop: Any, pair: Pair) -> None:
+    """Close a pair made in a test's own event loop, its database and the loop."""
+    loop.run_until_complete(pair.close())
+    loop.run_until_complete(pair.services.db.dispose())
+    loop.close()
