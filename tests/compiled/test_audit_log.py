@@ -28,7 +28,7 @@ from services.access import MATRIX, Action
 from tests.compiled.test_action_items import _long_lived_pair, _own_pair
 from tests.compiled.test_property import EXAMPLES, selection
 from tests.support.accounts import UserFactory
-from tests.support.compiled import PRINCIPALS, Pair, canonical
+from tests.support.compiled import PRINCIPALS, Pair, close_own_pair, walk_pages
 from tests.support.database import rows
 
 ACTIVITY = ["id", "at", "action", "entityType", "entityId", "summary", "__typename"]
@@ -176,30 +176,16 @@ def test_random_narrowing_pages_and_callers_agree(db_url):
     @given(drawn=case(world))
     def check(drawn: tuple[str, dict, int, str]) -> None:
         text, variables, pages, principal = drawn
-        after = None
-        for _ in range(pages):
-            outcome = loop.run_until_complete(pair.both(text, {**variables, "after": after}, principal))
-            assert outcome.same, (
-                f"{principal}: {text} {variables} after={after}\n"
-                f"compiled:  {canonical(outcome.compiled).decode()[:2000]}\n"
-                f"reference: {canonical(outcome.reference).decode()[:2000]}"
-            )
+        for outcome, data in walk_pages(loop, pair, text, [variables] * pages, principal, root="log"):
             if principal in ("supervisor", "admin") and compiles(text, variables):
                 compiled.append(outcome.answered_compiled)
-            data = outcome.reference["body"].get("data")
-            if not data:
-                break
-            rows_seen.append(len(data["log"]["edges"]))
-            if not data["log"]["pageInfo"]["hasNextPage"]:
-                break
-            after = data["log"]["pageInfo"]["endCursor"]
+            if data:
+                rows_seen.append(len(data["log"]["edges"]))
 
     try:
         check()
     finally:
-        loop.run_until_complete(pair.close())
-        loop.run_until_complete(pair.services.db.dispose())
-        loop.close()
+        close_own_pair(loop, pair)
     # Not vacuous: every reader's request that selects no `changes` and sends no refused value compiled.
     assert compiled and all(compiled), (sum(compiled), len(compiled))
     assert any(rows_seen)

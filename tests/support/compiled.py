@@ -119,15 +119,18 @@ class Pair:
         return seen, pages
 
 
-def walk_pages(loop: Any, pair: Pair, text: str, pages: list[dict], principal: str, root: str = "list") -> Any:
+def walk_pages(
+    loop: Any, pair: Pair, text: str, pages: list[dict], principal: str, root: str = "list", label: str = ""
+) -> Any:
     """Send `text` with each of `pages`' variables to both executors, one page after another (`after` the
     last one's end cursor), asserting every answer agrees byte for byte; yields (outcome, the reference's
-    `data`) per page. It stops after a page without data (the reference refused) or without a next page."""
+    `data`) per page (`label`: more to say in a failure's message). It stops after a page without data
+    (the reference refused) or without a next page."""
     after = None
     for variables in pages:
         outcome = loop.run_until_complete(pair.both(text, {**variables, "after": after}, principal))
         assert outcome.same, (
-            f"{principal}: {text} {variables} after={after}\n"
+            f"{principal}{label}: {text} {variables} after={after}\n"
             f"compiled:  {canonical(outcome.compiled).decode()[:2000]}\n"
             f"reference: {canonical(outcome.reference).decode()[:2000]}"
         )
