@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
-
-from db.models import Notification, ServiceJob
+from db.repositories import notifications as notifications_repo
+from db.repositories import service_jobs as jobs_repo
 from services import tickets
 from services.auth import principal_of_user
 from services.clock import ManualClock
@@ -23,12 +22,7 @@ async def seed_notifications(world: DemoWorld) -> None:
     now = world.clock.now()
     by_id = users_by_id(world.users)
     async with world.sessions() as session:
-        job = await session.scalar(
-            select(ServiceJob)
-            .where(ServiceJob.order_id.is_not(None), ServiceJob.technician_id.is_not(None))
-            .order_by(ServiceJob.scheduled_start.desc(), ServiceJob.id)
-            .limit(1)
-        )
+        job = await jobs_repo.latest_assigned_on_an_order(session)
     if job is not None and job.technician_id in by_id:
         clock = ManualClock(now)  # after the whole history, so the log still reads in time order
         technician = principal_of_user(by_id[job.technician_id])
@@ -42,12 +36,4 @@ async def seed_notifications(world: DemoWorld) -> None:
             )
     await SlaWatcher(world.sessions, world.clock).run_once()
     async with world.sessions() as session, session.begin():
-        rows = list(
-            (await session.scalars(select(Notification).order_by(Notification.user_id, Notification.seq))).all()
-        )
-        per_person: dict[object, list[Notification]] = {}
-        for row in rows:
-            per_person.setdefault(row.user_id, []).append(row)
-        for inbox in per_person.values():
-            for row in inbox[: len(inbox) // 2]:  # the older half, read a while after it came
-                row.read_at = min(row.created_at + timedelta(hours=2), now)
+        await notifications_repo.mark_older_half_read(session, timedelta(hours=2), now)

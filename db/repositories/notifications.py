@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -57,3 +57,20 @@ async def mark_read(session: AsyncSession, user_id: uuid.UUID, ids: Sequence[uui
         stmt = stmt.where(Notification.id.in_(list(ids)))
     result = await session.execute(stmt.values(read_at=now).execution_options(synchronize_session=False))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def mark_older_half_read(session: AsyncSession, read_after: timedelta, now: datetime) -> None:
+    """The demo's read state: each person's older half of their notifications read `read_after` after it
+    came (at most `now`), in one statement."""
+    ranked = select(
+        Notification.id,
+        func.row_number().over(partition_by=Notification.user_id, order_by=Notification.seq).label("n"),
+        func.count().over(partition_by=Notification.user_id).label("total"),
+    ).subquery()
+    older = select(ranked.c.id).where(ranked.c.n <= ranked.c.total / 2)
+    await session.execute(
+        update(Notification)
+        .where(Notification.id.in_(older))
+        .values(read_at=func.least(Notification.created_at + read_after, now))
+        .execution_options(synchronize_session=False)
+    )

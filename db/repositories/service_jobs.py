@@ -54,3 +54,15 @@ async def page(
     if customer_id is not None:
         stmt = stmt.where(ServiceJob.customer_id == customer_id)
     return await fetch_page(session, stmt, PAGE_KEYS, first=first, after=after, descending=True)
+
+
+async def latest_assigned_on_an_order(session: AsyncSession) -> ServiceJob | None:
+    """The job scheduled latest that has an order and a technician (the demo reports a problem on it)."""
+    stmt = (
+        select(ServiceJob)
+        .where(ServiceJob.order_id.is_not(None), ServiceJob.technician_id.is_not(None))
+        .order_by(ServiceJob.scheduled_start.desc(), ServiceJob.id)
+        .limit(1)
+    )
+    job: ServiceJob | None = await session.scalar(stmt)
+    return job
