@@ -132,7 +132,7 @@ async def problem_analysis(
     total, previous_total = await repo.ticket_totals(session, filters, start, end, before)
     groups: list[repo.Group] = []
     if total:  # an empty period has no groups: no second statement, no share of 0 tickets
-        breached = sla.ticket_state_is(sla.SlaState.BREACHED, now)
+        breached = sla.breached_sql(now)
         groups = await repo.ticket_groups(session, dimension, filters, start, end, before, breached)
     rows = [
         AnalysisRow(

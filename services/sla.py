@@ -169,6 +169,17 @@ def ticket_state_sql(now: datetime) -> ColumnElement[str]:
     return combined_state_sql(first_response_state_sql(now), resolution_state_sql(now))
 
 
+def breached_sql(now: datetime) -> ColumnElement[bool]:
+    """`ticket_state_sql(now) == 'BREACHED'`, cheaply: a clock is breached when it stopped after its due
+    time or, still running, is past it (clock_state), and the ticket is when either clock is. The reports
+    evaluate it on every ticket of a year, where the nested CASEs cost a third of the statement."""
+    at = literal(now, type_=DateTime(timezone=True))
+    return or_(
+        func.coalesce(Ticket.first_responded_at, at) > Ticket.first_response_due_at,
+        func.coalesce(Ticket.resolved_at, at) > Ticket.resolution_due_at,
+    )
+
+
 def ticket_state_is(state: str, now: datetime) -> ColumnElement[bool]:
     """The `TicketFilter.slaState` predicate."""
     return ticket_state_sql(now) == SlaState(state).value

@@ -7,7 +7,7 @@ The KPI series' aggregates, every bucket at once, are in db/repositories/kpi_ser
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -77,63 +77,81 @@ async def ticket_groups(
 
     `breached` is the SLA predicate (services.sla) evaluated at the request's instant. A ticket whose order
     has several product models is one row of each model (PRODUCT_MODEL), so it counts in each group.
+
+    The tickets are grouped by the bare key (a uuid, an enum) and the labels joined to the groups after:
+    grouping a year of tickets by a customer's id cast to text and name sorted 100,000 strings, twice as
+    slow. The median is taken over float seconds (an ordered-set aggregate sorts its group; numeric
+    hours sorted slower) and turned into hours once per group.
     """
     both, current, previous = _periods(start, end, previous_start)
-    hours = func.extract("epoch", Ticket.resolved_at - Ticket.created_at) / 3600
-    median = func.percentile_cont(0.5).within_group(hours).filter(current, Ticket.resolved_at.is_not(None))
-    key, label, joins = _dimension(dimension)
+    seconds = cast(func.extract("epoch", Ticket.resolved_at - Ticket.created_at), Float)
+    median = func.percentile_cont(0.5).within_group(seconds).filter(current, Ticket.resolved_at.is_not(None))
+    dim = _dimension(dimension)
     counted = func.count().filter(current)
-    stmt = select(
-        key.label("key"),
-        label.label("label"),
-        counted,
-        func.count().filter(previous),
-        func.count().filter(current, breached),
-        cast(median, Float),
+    inner = select(
+        dim.key.label("key"),
+        counted.label("n"),
+        func.count().filter(previous).label("previous"),
+        func.count().filter(current, breached).label("breached"),
+        median.label("median_seconds"),
     ).select_from(Ticket)
-    for target, on in joins:
-        stmt = stmt.outerjoin(target, on)
-    stmt = filtered(stmt.where(both), filters)
-    # Groups with tickets in the period only; ties in the order of their keys, the tickets without one last.
-    stmt = stmt.group_by(key, label).having(counted > 0).order_by(counted.desc(), key.asc().nulls_last())
+    for target, on in dim.joins:
+        inner = inner.outerjoin(target, on)
+    groups = filtered(inner.where(both), filters).group_by(dim.key).having(counted > 0).subquery("analysis_groups")
+    key = cast(groups.c.key, String)
+    label, label_join = dim.label(groups.c.key)
+    stmt = select(key, label, groups.c.n, groups.c.previous, groups.c.breached, groups.c.median_seconds / 3600)
+    stmt = stmt.select_from(groups if label_join is None else groups.outerjoin(*label_join))
+    # Ties in the order of their keys, the tickets without one last.
+    stmt = stmt.order_by(groups.c.n.desc(), key.asc().nulls_last())
     return [
-        Group(
-            None if k is None else str(k),
-            lab,
-            int(n),
-            int(p),
-            int(b),
-            None if m is None else float(m),
-        )
+        Group(k, lab, int(n), int(p), int(b), None if m is None else float(m))
         for k, lab, n, p, b, m in (await session.execute(stmt)).all()
     ]
 
 
-def _dimension(dimension: AnalysisDimension) -> tuple[Any, Any, Sequence[tuple[Any, Any]]]:
-    """(key, label, outer joins) of a dimension; the label is None when the service names the key itself."""
-    # Its own alias: the filters' customer-name search has a subquery over `customers`, which a join of
-    # the table itself would correlate with.
+@dataclass(frozen=True)
+class _Dimension:
+    """How a dimension groups: the key on the tickets' rows (with the outer joins it needs) and, given the
+    grouped key column, its label and the outer join that brings it (none when the service names the key)."""
+
+    key: Any
+    joins: Sequence[tuple[Any, Any]]
+    label: Callable[[Any], tuple[Any, tuple[Any, Any] | None]]
+
+
+def _unlabelled(_key: Any) -> tuple[Any, None]:
+    return literal(None, type_=String), None
+
+
+def _root_cause_label(key: Any) -> tuple[Any, tuple[Any, Any]]:
+    return RootCauseCategory.label, (RootCauseCategory, RootCauseCategory.code == key)
+
+
+def _customer_name(key: Any) -> tuple[Any, tuple[Any, Any]]:
     customer = aliased(Customer, name="analysis_customer")
-    no_label = literal(None, type_=String)
+    return customer.name, (customer, customer.id == key)
+
+
+def _dimension(dimension: AnalysisDimension) -> _Dimension:
     match dimension:
         case AnalysisDimension.ROOT_CAUSE:
-            return (
-                Ticket.root_cause_code,
-                RootCauseCategory.label,
-                [(RootCauseCategory, RootCauseCategory.code == Ticket.root_cause_code)],
-            )
+            return _Dimension(Ticket.root_cause_code, [], _root_cause_label)
         case AnalysisDimension.KIND:
-            return Ticket.kind, no_label, []
+            return _Dimension(Ticket.kind, [], _unlabelled)
         case AnalysisDimension.PRIORITY:
-            return Ticket.priority, no_label, []
+            return _Dimension(Ticket.priority, [], _unlabelled)
         case AnalysisDimension.PRODUCT_MODEL:
             # Each model of the ticket's order once, however many lines name it.
             models = select(OrderItem.order_id, OrderItem.product_model).distinct().subquery("analysis_models")
-            return models.c.product_model, no_label, [(models, models.c.order_id == Ticket.order_id)]
+            return _Dimension(models.c.product_model, [(models, models.c.order_id == Ticket.order_id)], _unlabelled)
         case AnalysisDimension.CUSTOMER:
-            return cast(Ticket.customer_id, String), customer.name, [(customer, customer.id == Ticket.customer_id)]
+            return _Dimension(Ticket.customer_id, [], _customer_name)
         case AnalysisDimension.REGION:
-            return customer.region, no_label, [(customer, customer.id == Ticket.customer_id)]
+            # Its own alias: the filters' customer-name search has a subquery over `customers`, which a join
+            # of the table itself would correlate with.
+            customer = aliased(Customer, name="analysis_customer")
+            return _Dimension(customer.region, [(customer, customer.id == Ticket.customer_id)], _unlabelled)
     raise ValueError(f"no such analysis dimension: {dimension!r}")
 
 

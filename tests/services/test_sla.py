@@ -301,6 +301,11 @@ async def test_python_and_sql_agree_on_a_random_sweep(services):
                     ).all()
                 )
                 assert ids == {r.id for r in rows if sla.ticket_state(r, now) is state}, (now, state)
+            # The reports' cheaper breach predicate selects the same rows as the state's.
+            breached = select(Ticket.id).where(Ticket.subject.like("sweep %"), sla.breached_sql(now))
+            assert set((await s.scalars(breached)).all()) == {
+                r.id for r in rows if sla.ticket_state(r, now) is SlaState.BREACHED
+            }, now
     assert mismatches == []
     assert len(nows) * len(rows) >= 300
     assert set(seen) == set(SlaState), seen  # the sweep exercised every state...
