@@ -33,7 +33,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 PIP := PIP_CONSTRAINT=/dev/null PIP_NO_INPUT=1 $(VENV_PY) -m pip
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format typecheck check schema schema-snapshot lock clean
+.PHONY: help run test lint format typecheck check schema schema-snapshot screenshots messages lock clean
 
 help:
 	@echo "make run     install (first time), seed demo data if empty, serve on http://$(HOST):$(PORT) (make run PORT=9000)"
@@ -44,6 +44,8 @@ help:
 	@echo "make check      lint + typecheck + test"
 	@echo "make schema  print the GraphQL schema (SDL)"
 	@echo "make schema-snapshot  rewrite schema.graphql from the served schema (commit it with the change)"
+	@echo "make screenshots  retake the board's screenshots in docs/ (its browser test; needs chromium)"
+	@echo "make messages  extract the user-facing messages and update services/locales/*/tandem.po (then translate the new ones)"
 	@echo "make lock    regenerate requirements.lock and requirements-dev.lock from pyproject.toml"
 	@echo "make clean   remove .venv and .data"
 
@@ -73,6 +75,10 @@ run: $(RUN_STAMP)
 test: $(DEV_STAMP)
 	$(VENV_PY) -m pytest $(PYTEST_ARGS)
 
+# The board's screenshots in docs/ (the README shows them), taken by its browser test (needs chromium).
+screenshots: $(DEV_STAMP)
+	TANDEM_BOARD_SCREENSHOTS=docs TANDEM_REQUIRE_CHROMIUM=1 $(VENV_PY) -m pytest -q tests/board/test_board_screenshots.py
+
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -98,6 +104,11 @@ schema-snapshot: $(RUN_STAMP)
 	$(VENV_PY) -c 'import sys, graphql; graphql.build_schema(open(sys.argv[1]).read())' "$$tmp"; \
 	if cmp -s "$$tmp" schema.graphql; then echo "schema.graphql is up to date"; \
 	else mv "$$tmp" schema.graphql; echo "schema.graphql rewritten ($$(wc -l < schema.graphql) lines): commit it"; fi
+
+# The message catalogs (services/i18n.py): every msgid the code uses, new ones untranslated (the test
+# tests/services/test_message_catalogs.py fails until they are), unused ones dropped.
+messages: $(RUN_STAMP)
+	$(VENV_PY) -m services.i18n_catalogs
 
 # Regenerates both lock files (needs PyPI; uv runs from a throwaway venv). Exact commands:
 #   uv pip compile pyproject.toml --universal --generate-hashes --python-version 3.11 -o requirements.lock

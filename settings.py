@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from services.i18n import supported
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -71,6 +73,9 @@ class Settings:
     log_format: str = "text"
     # The company's time zone (IANA name): where kpiSeries's days, weeks and months begin and end.
     time_zone: str = "Asia/Shanghai"
+    # The language of user-facing text when Accept-Language (or connection_init's acceptLanguage) names
+    # none we have: en, zh-Hans or zh-Hant (services/i18n.py).
+    default_language: str = "en"
     # Rows of one CSV export of tickets (GET /export/tickets.csv, web/export.py): a larger period is refused
     # with 400 before the first byte, so an export is never cut off silently.
     max_export_rows: int = 100_000
@@ -111,6 +116,7 @@ class Settings:
             metrics_token=metrics_token,
             log_format=log_format,
             time_zone=_time_zone(env),
+            default_language=_default_language(env),
             **_limits(env),
         )
 
@@ -186,6 +192,14 @@ def _limits(env: Mapping[str, str]) -> dict[str, Any]:
             raise ValueError(f"{variable} must be positive, not {raw!r}")
         values[field_name] = value
     return values
+
+
+def _default_language(env: Mapping[str, str]) -> str:
+    """TANDEM_DEFAULT_LANGUAGE, checked at start-up: en, zh-Hans, zh-Hant (or a tag meaning one, e.g. zh-TW)."""
+    try:
+        return supported(env.get("TANDEM_DEFAULT_LANGUAGE", "").strip() or "en")
+    except ValueError as exc:
+        raise ValueError(f"TANDEM_DEFAULT_LANGUAGE: {exc}") from None
 
 
 def _time_zone(env: Mapping[str, str]) -> str:

@@ -26,11 +26,15 @@ async def users(
     info: Info,
     first: int | None = None,
     after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
     department: Department | None = None,
     active: bool | None = None,
 ) -> Connection[User]:
     value = department.value if department else None
-    return await page(info, accounts_repo.users_page, User.from_row, first, after, department=value, active=active)
+    return await page(
+        info, accounts_repo.users_page, User.from_row, first, after, last, before, department=value, active=active
+    )
 
 
 _user = Answer(UserPayload, user=User.from_row)

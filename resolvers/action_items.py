@@ -9,7 +9,7 @@ from resolvers.mutation_boundary import Answer, create_once
 from resolvers.pages import page
 from schema.context import Info
 from schema.ids import decode_id, decode_optional_id
-from schema.types.action_items import ActionItem, ActionItemFilter
+from schema.types.action_items import ActionItem, ActionItemFilter, ActionItemsOrderBy
 from schema.types.action_items_inputs import (
     ActionItemActionInput,
     ActionItemPayload,
@@ -24,9 +24,15 @@ from services.clock import utc
 
 
 async def action_items(
-    info: Info, first: int | None = None, after: str | None = None, filter: ActionItemFilter | None = None
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+    filter: ActionItemFilter | None = None,
+    order_by: ActionItemsOrderBy = ActionItemsOrderBy.CREATED_AT_DESC,
 ) -> Connection[ActionItem]:
-    """Action items, newest first."""
+    """Action items, newest first unless `orderBy` says otherwise."""
     f = filter or ActionItemFilter()
     filters = {
         "statuses": [s.value for s in f.status or []],
@@ -35,8 +41,9 @@ async def action_items(
         "customer_id": query_id(f.customer_id, "Customer", "customerId"),
         "overdue": f.overdue,
         "now": info.context.clock.now(),
+        "order_by": order_by.value,
     }
-    return await page(info, repo.page, ActionItem.from_row, first, after, **filters)
+    return await page(info, repo.page, ActionItem.from_row, first, after, last, before, **filters)
 
 
 _action_item = Answer(ActionItemPayload, action_item=ActionItem.from_row)

@@ -19,6 +19,8 @@ async def audit_log(
     info: Info,
     first: int | None = None,
     after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
     actor_id: strawberry.ID | None = None,
     entity_type: str | None = None,
     from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
@@ -38,4 +40,4 @@ async def audit_log(
         "end": end,
         "include_internal": may_read_internal(info),
     }
-    return await page(info, activity_repo.audit_page, Activity.from_row, first, after, **filters)
+    return await page(info, activity_repo.audit_page, Activity.from_row, first, after, last, before, **filters)

@@ -36,7 +36,7 @@ async def login(info: Info, input: AuthInput) -> AuthPayload:
     )
     await ctx.after_commit()
     if result.error is not None:
-        return AuthPayload(errors=user_errors(result.error))
+        return AuthPayload(errors=user_errors(result.error, ctx.language))
     if result.user is None:
         raise RuntimeError("login answered neither a user nor an error")
     # The rest of this response is read as the person who just proved who they are (their own

@@ -13,6 +13,7 @@ from schema.types.common import from_columns
 from schema.types.tickets import Comment
 from services import comments as service
 from services.errors import invalid
+from services.i18n import T
 from services.unit_of_work import UnitOfWork
 
 
@@ -28,7 +29,9 @@ def _subject(input: AddCommentInput) -> tuple[str, uuid.UUID]:
     """The subject's type and id; a malformed id, or one of a type that takes no comments, is refused."""
     parsed = parse_global_id(input.subject_id)
     if parsed is None or parsed[0] not in service.SUBJECT_TYPES:
-        raise invalid(f"subjectId is not the id of one of: {', '.join(service.SUBJECT_TYPES)}", "subjectId")
+        raise invalid(
+            T("subjectId is not the id of one of: {types}", types=", ".join(service.SUBJECT_TYPES)), "subjectId"
+        )
     return parsed[0], decode_id(input.subject_id, parsed[0], "subjectId")
 
 

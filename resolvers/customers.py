@@ -11,7 +11,7 @@ from resolvers.pages import page
 from schema.context import Info
 from schema.ids import decode_id, decode_optional_id
 from schema.types.common import Connection
-from schema.types.customers import Customer
+from schema.types.customers import Customer, CustomersOrderBy
 from schema.types.customers_inputs import (
     AddContactInput,
     ContactInput,
@@ -27,9 +27,17 @@ from services.unit_of_work import UnitOfWork
 
 
 async def customers(
-    info: Info, first: int | None = None, after: str | None = None, search: str | None = None
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+    search: str | None = None,
+    order_by: CustomersOrderBy = CustomersOrderBy.NAME_ASC,
 ) -> Connection[Customer]:
-    return await page(info, customers_repo.page, Customer.from_row, first, after, search=search)
+    return await page(
+        info, customers_repo.page, Customer.from_row, first, after, last, before, search=search, order_by=order_by.value
+    )
 
 
 def _contact(data: ContactInput) -> ContactData:

@@ -23,7 +23,8 @@ from schema.types.events import (
     common_fields,
     sla_alert,
 )
-from schema.types.tickets import TicketFilter
+from schema.types.tickets import TicketFilter, period
+from services.i18n import T
 from services.realtime import streams
 from services.realtime.cohorts import JOINING, Joining
 from services.realtime.hub import CursorExpired, LoggedEvent, Match, SubscriberTooSlow
@@ -41,9 +42,11 @@ def parse_cursor(after: str | None) -> int | None:
     try:
         value = int(after)
     except ValueError:
-        raise BadUserInput(f"invalid cursor {after!r}: use an event's `cursor` or `eventCursor`") from None
+        raise BadUserInput(
+            T("invalid cursor {after}: use an event's `cursor` or `eventCursor`", after=repr(after))
+        ) from None
     if value < 0:
-        raise BadUserInput(f"invalid cursor {after!r}")
+        raise BadUserInput(T("invalid cursor {after}", after=repr(after)))
     return value
 
 
@@ -74,7 +77,7 @@ async def _events(
         ):
             yield event
     except CursorExpired as exc:
-        raise GraphQLError(str(exc), extensions={"code": "CURSOR_EXPIRED"}) from None
+        raise GraphQLError(exc.args[0] if exc.args else str(exc), extensions={"code": "CURSOR_EXPIRED"}) from None
     except SubscriberTooSlow as exc:
         raise GraphQLError(str(exc), extensions={"code": "SUBSCRIBER_TOO_SLOW"}) from None
 
@@ -93,7 +96,13 @@ async def _join(
     hub.cohorts.remember(joining.query, joining.operation_name, source)
     principal = info.context.principal
     key = fanout.cohort_key(
-        joining.query, joining.operation_name, joining.variables, source, principal, personal=personal
+        joining.query,
+        joining.operation_name,
+        joining.variables,
+        source,
+        principal,
+        personal=personal,
+        language=info.context.language,
     )
     cohort = hub.cohorts.get_or_create(
         key,
@@ -106,6 +115,7 @@ async def _join(
             principal,
             info.context.services,
             wrap,
+            info.context.language,
         ),
     )
     joining.member = await hub.join(cohort, joining.sink, joining.prefix, cursor, joining.on_cut_off, joining.on_joined)
@@ -177,6 +187,8 @@ def board_filter(f: TicketFilter | None) -> streams.BoardFilter:
         return streams.BoardFilter()
     assignee = query_id(f.assignee_id, "User", "filter.assigneeId")
     customer = query_id(f.customer_id, "Customer", "filter.customerId")
+    created_from, created_to = period(f.created_from, f.created_to, "filter.createdFrom/createdTo")
+    resolved_from, resolved_to = period(f.resolved_from, f.resolved_to, "filter.resolvedFrom/resolvedTo")
     return streams.BoardFilter(
         statuses=frozenset(s.value for s in f.status or []),
         kinds=frozenset(k.value for k in f.kind or []),
@@ -186,4 +198,9 @@ def board_filter(f: TicketFilter | None) -> streams.BoardFilter:
         escalated=f.escalated,
         sla_state=f.sla_state.value if f.sla_state else None,
         search=f.search.strip().lower() if f.search and f.search.strip() else None,
+        created_from=created_from,
+        created_to=created_to,
+        resolved_from=resolved_from,
+        resolved_to=resolved_to,
+        root_cause=f.root_cause,
     )

@@ -20,11 +20,13 @@ async def feedback(
     info: Info,
     first: int | None = None,
     after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
     customer_id: strawberry.ID | None = None,
 ) -> Connection[Feedback]:
     """Feedback records, newest first."""
     cid = query_id(customer_id, "Customer", "customerId")
-    return await page(info, feedback_repo.page, Feedback.from_row, first, after, customer_id=cid)
+    return await page(info, feedback_repo.page, Feedback.from_row, first, after, last, before, customer_id=cid)
 
 
 _feedback = Answer(FeedbackPayload, feedback=Feedback.from_row)

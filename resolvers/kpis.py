@@ -27,4 +27,4 @@ async def kpis(
         )
     except DomainError as error:  # a query has no payload: a refused argument is the client's mistake
         raise BadUserInput(error.message) from None
-    return KpiReport.of(report)
+    return KpiReport.of(report, ctx.language)

@@ -16,6 +16,7 @@ from schema.types.common import BadUserInput, Connection, query_id
 from schema.types.market_intel import IntelKind, MarketIntel
 from schema.types.market_intel_inputs import MarketIntelPayload, PostMarketIntelInput, UpdateMarketIntelInput
 from services import market_intel as service
+from services.i18n import T
 from services.market_intel import SEARCH_MAX, NewMarketIntel, search_term, tag_key
 from services.unit_of_work import UnitOfWork
 
@@ -24,6 +25,8 @@ async def market_intel(
     info: Info,
     first: int | None = None,
     after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
     kind: list[IntelKind] | None = None,
     tag: str | None = None,
     search: str | None = None,
@@ -33,7 +36,7 @@ async def market_intel(
     title, the body or a tag, any case (Chinese included: a substring, no word splitting)."""
     term = search_term(search)
     if term is not None and len(term) > SEARCH_MAX:
-        raise BadUserInput(f"search must be at most {SEARCH_MAX} characters")
+        raise BadUserInput(T("search must be at most {n} characters", n=SEARCH_MAX))
     key = search_term(tag)
     filters: dict[str, Any] = {
         "kinds": [k.value for k in kind or []],
@@ -41,7 +44,7 @@ async def market_intel(
         "search": term,
         "customer_id": query_id(customer_id, "Customer", "customerId"),
     }
-    return await page(info, repo.page, MarketIntel.from_row, first, after, **filters)
+    return await page(info, repo.page, MarketIntel.from_row, first, after, last, before, **filters)
 
 
 _intel = Answer(MarketIntelPayload, market_intel=MarketIntel.from_row)

@@ -16,10 +16,17 @@ from services.meetings import MeetingAction, NewMeeting
 
 
 async def meetings(
-    info: Info, first: int | None = None, after: str | None = None, kind: list[MeetingKind] | None = None
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+    kind: list[MeetingKind] | None = None,
 ) -> Connection[Meeting]:
     """Meetings, the most recently held first."""
-    return await page(info, repo.page, Meeting.from_row, first, after, kinds=[k.value for k in kind or []])
+    return await page(
+        info, repo.page, Meeting.from_row, first, after, last, before, kinds=[k.value for k in kind or []]
+    )
 
 
 _meeting = Answer(MeetingPayload, meeting=Meeting.from_row)

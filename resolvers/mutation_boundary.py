@@ -55,7 +55,7 @@ async def mutate(info: Info, action: Work[T]) -> tuple[T | None, list[UserError]
         ) as uow:
             result = await action(uow)
     except DomainError as error:
-        return None, user_errors(error)
+        return None, user_errors(error, ctx.language)
     await ctx.after_commit()
     return result, []
 

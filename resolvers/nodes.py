@@ -10,6 +10,7 @@ from strawberry.utils.await_maybe import await_maybe
 from schema.context import Info
 from schema.ids import parse_global_id
 from schema.types.common import BadUserInput
+from services.i18n import T
 
 
 async def node(info: Info, id: strawberry.ID) -> relay.Node | None:
@@ -17,7 +18,7 @@ async def node(info: Info, id: strawberry.ID) -> relay.Node | None:
     schema being executed: every object type implementing Node there (each domain's NODE_TYPES) resolves."""
     parsed = parse_global_id(id)
     if parsed is None:
-        raise BadUserInput(f"{id!r} is not a valid ID")
+        raise BadUserInput(T("{id} is not a valid ID", id=repr(id)))
     type_name, raw = parsed
     definition = info.schema.get_type_by_name(type_name)
     if not isinstance(definition, StrawberryObjectDefinition) or definition.is_interface:

@@ -11,7 +11,7 @@ from resolvers.mutation_boundary import mutate
 from schema.context import Info
 from schema.ids import decode_id
 from schema.permissions import Forbidden
-from schema.types.common import connection
+from schema.types.common import connection, page_window
 from schema.types.notifications import (
     Notification,
     NotificationConnection,
@@ -33,14 +33,19 @@ def _person(info: Info) -> uuid.UUID:
 
 
 async def notifications(
-    info: Info, first: int | None = None, after: str | None = None, unread: bool | None = None
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+    unread: bool | None = None,
 ) -> NotificationConnection:
     """The caller's own notifications, newest first (`unread: true` for the unread ones only)."""
     user_id = _person(info)
     page = await connection(
         info,
-        lambda s, size: repo.page(s, user_id=user_id, first=size, after=after, unread=unread),
-        first,
+        lambda s, window: repo.page(s, user_id=user_id, unread=unread, **window),
+        page_window(first, after, last, before),
         Notification.from_row,
     )
     ctx = info.context

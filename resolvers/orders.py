@@ -14,7 +14,7 @@ from resolvers.pages import page
 from schema.context import Info
 from schema.ids import decode_id, decode_optional_id
 from schema.types.common import Connection, query_id
-from schema.types.orders import Order, OrderStatus
+from schema.types.orders import Order, OrdersOrderBy, OrderStatus
 from schema.types.orders_inputs import (
     CreateOrderInput,
     OrderActionInput,
@@ -32,13 +32,17 @@ async def orders(
     info: Info,
     first: int | None = None,
     after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
     status: list[OrderStatus] | None = None,
     customer_id: strawberry.ID | None = None,
+    order_by: OrdersOrderBy = OrdersOrderBy.CREATED_AT_DESC,
 ) -> Connection[Order]:
-    """Orders, newest first."""
+    """Orders, newest first unless `orderBy` says otherwise."""
     statuses = [s.value for s in status or []]
     cid = query_id(customer_id, "Customer", "customerId")
-    return await page(info, orders_repo.page, Order.from_row, first, after, statuses=statuses, customer_id=cid)
+    filters = {"statuses": statuses, "customer_id": cid, "order_by": order_by.value}
+    return await page(info, orders_repo.page, Order.from_row, first, after, last, before, **filters)
 
 
 def _items(items: Iterable[OrderItemInput]) -> list[ItemData]:

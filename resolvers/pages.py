@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from db.repositories.pagination import Page
 from schema.context import Info
-from schema.types.common import Connection, connection
+from schema.types.common import Connection, connection, page_window
 
 Row = TypeVar("Row")
 T = TypeVar("T")
@@ -19,9 +19,13 @@ async def page(
     convert: Callable[[Row], T],
     first: int | None,
     after: str | None,
+    last: int | None = None,
+    before: str | None = None,
+    /,
     **filters: Any,
 ) -> Connection[T]:
-    """`fetch(session, first=size, after=after, **filters)` (a repository's page function) in the request's
-    read scope, each row converted to its GraphQL type (`schema.types.common.connection`: `first` is at
-    most 100, a bad cursor is the client's mistake)."""
-    return await connection(info, lambda s, size: fetch(s, first=size, after=after, **filters), first, convert)
+    """`fetch(session, first=…, after=…, **filters)` (or `last=…, before=…`: a repository's page function)
+    in the request's read scope, each row converted to its GraphQL type (`schema.types.common.connection`:
+    a size is at most 100, one direction per request, a bad cursor is the client's mistake)."""
+    window = page_window(first, after, last, before)
+    return await connection(info, lambda s, w: fetch(s, **w, **filters), window, convert)

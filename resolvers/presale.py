@@ -36,13 +36,17 @@ async def opportunities(
     info: Info,
     first: int | None = None,
     after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
     stage: list[OpportunityStage] | None = None,
     customer_id: strawberry.ID | None = None,
 ) -> Connection[Opportunity]:
     """Opportunities, newest first."""
     stages = [s.value for s in stage or []]
     cid = query_id(customer_id, "Customer", "customerId")
-    return await page(info, opportunities_repo.page, Opportunity.from_row, first, after, stages=stages, customer_id=cid)
+    return await page(
+        info, opportunities_repo.page, Opportunity.from_row, first, after, last, before, stages=stages, customer_id=cid
+    )
 
 
 def _requirements(items: Iterable[RequirementInput] | None) -> list[RequirementData]:

@@ -45,7 +45,7 @@ async def problem_analysis(
             s, dimension=by, filters=filters, start=period.from_, end=period.to, now=now
         ),
     )
-    return ProblemAnalysis.of(report)
+    return ProblemAnalysis.of(report, info.context.language)
 
 
 async def kpi_series(
@@ -72,7 +72,7 @@ async def kpi_series(
             now=now,
         ),
     )
-    return [KpiReport.of(r) for r in reports]
+    return [KpiReport.of(r, info.context.language) for r in reports]
 
 
 async def satisfaction(info: Info, period: PeriodInput, customer_id: strawberry.ID | None = None) -> SatisfactionReport:

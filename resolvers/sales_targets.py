@@ -21,6 +21,8 @@ async def sales_targets(
     info: Info,
     first: int | None = None,
     after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
     user_id: strawberry.ID | None = None,
     department_wide: bool = False,
 ) -> Connection[SalesTarget]:
@@ -28,7 +30,15 @@ async def sales_targets(
     (`departmentWide`), or all."""
     uid = query_id(user_id, "User", "userId")
     return await page(
-        info, targets_repo.page, SalesTarget.from_row, first, after, user_id=uid, department_wide=department_wide
+        info,
+        targets_repo.page,
+        SalesTarget.from_row,
+        first,
+        after,
+        last,
+        before,
+        user_id=uid,
+        department_wide=department_wide,
     )
 
 

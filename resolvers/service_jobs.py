@@ -29,6 +29,8 @@ async def service_jobs(
     info: Info,
     first: int | None = None,
     after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
     status: list[ServiceJobStatus] | None = None,
     order_id: strawberry.ID | None = None,
     technician_id: strawberry.ID | None = None,
@@ -41,7 +43,7 @@ async def service_jobs(
         "technician_id": query_id(technician_id, "User", "technicianId"),
         "customer_id": query_id(customer_id, "Customer", "customerId"),
     }
-    return await page(info, jobs_repo.page, ServiceJob.from_row, first, after, **filters)
+    return await page(info, jobs_repo.page, ServiceJob.from_row, first, after, last, before, **filters)
 
 
 _service_job = Answer(ServiceJobPayload, service_job=ServiceJob.from_row)

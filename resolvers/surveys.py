@@ -18,11 +18,16 @@ from services.surveys import NewSurvey
 
 
 async def surveys(
-    info: Info, first: int | None = None, after: str | None = None, status: list[SurveyStatus] | None = None
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+    status: list[SurveyStatus] | None = None,
 ) -> Connection[Survey]:
     """Satisfaction surveys, newest first."""
     statuses = [s.value for s in status or []]
-    return await page(info, repo.page, Survey.from_row, first, after, statuses=statuses)
+    return await page(info, repo.page, Survey.from_row, first, after, last, before, statuses=statuses)
 
 
 _survey = Answer(SurveyPayload, survey=Survey.from_row)

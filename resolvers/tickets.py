@@ -12,7 +12,7 @@ from resolvers.mutation_boundary import Answer, create_once
 from resolvers.pages import page
 from schema.context import Info
 from schema.ids import decode_id, decode_optional_id
-from schema.types.common import Connection
+from schema.types.common import Connection, page_window
 from schema.types.tickets import (
     Escalation,
     EscalationStatus,
@@ -20,6 +20,7 @@ from schema.types.tickets import (
     SlaPolicy,
     Ticket,
     TicketFilter,
+    TicketsOrderBy,
     ticket_connection,
 )
 from schema.types.tickets_inputs import (
@@ -50,18 +51,31 @@ from services.unit_of_work import UnitOfWork
 
 
 async def tickets(
-    info: Info, first: int | None = None, after: str | None = None, filter: TicketFilter | None = None
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+    filter: TicketFilter | None = None,
+    order_by: TicketsOrderBy = TicketsOrderBy.CREATED_AT_DESC,
 ) -> Connection[Ticket]:
-    """Tickets, newest first (the live board)."""
-    return await ticket_connection(info, first, after, filter)
+    """Tickets, newest first (the live board) unless `orderBy` says otherwise."""
+    return await ticket_connection(info, page_window(first, after, last, before), filter, order_by=order_by)
 
 
 async def escalations(
-    info: Info, first: int | None = None, after: str | None = None, status: EscalationStatus | None = None
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+    status: EscalationStatus | None = None,
 ) -> Connection[Escalation]:
     """Joint consultations, newest first."""
     value = status.value if status else None
-    return await page(info, tickets_repo.escalations_page, Escalation.from_row, first, after, status=value)
+    return await page(
+        info, tickets_repo.escalations_page, Escalation.from_row, first, after, last, before, status=value
+    )
 
 
 async def root_cause_categories(info: Info, active: bool | None = None) -> list[RootCauseCategory]:

@@ -73,6 +73,9 @@ class Context:
     database_unavailable: bool = False  # set by the error mask on a lost database: HTTP answers 503
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
     connection_params: dict[str, Any] | None = None
+    # The caller's language for user-facing text (services/i18n.py): from Accept-Language, or a
+    # WebSocket's connection_init `acceptLanguage`; set once per request or connection.
+    language: str = "en"
     # The compiled read path (schema/compiled), which renders mutation payloads; None: strawberry does.
     compiled: Any = None
     reads: ReadScope = field(init=False)
@@ -104,7 +107,11 @@ class Context:
     def for_rendering(self) -> Context:
         """A context with the same caller and a fresh snapshot, to render one subscription event."""
         return Context(
-            services=self.services, request=self.request, principal=self.principal, request_id=self.request_id
+            services=self.services,
+            request=self.request,
+            principal=self.principal,
+            request_id=self.request_id,
+            language=self.language,
         )
 
     async def close(self) -> None:

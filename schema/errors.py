@@ -11,7 +11,8 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from schema import limits
-from services import outage
+from schema.translation import translated
+from services import i18n, outage
 
 log = logging.getLogger("tandem.graphql")
 
@@ -48,13 +49,14 @@ def masked(errors: list[GraphQLError], context: Any) -> list[GraphQLError]:
     """`errors` as a client may see them: expected ones as they are, a timeout or a lost database
     said so, anything else logged with the request id and replaced by a generic error carrying it."""
     request_id = getattr(context, "request_id", "-")
+    language = getattr(context, "language", i18n.ENGLISH)
     out = []
     for error in errors:
         if is_expected(error):
-            out.append(error)
+            out.append(translated(error, language))
             continue
         if limits.timed_out(error, errors):  # statement_timeout: not a bug, say so (TIMEOUT)
-            out.append(limits.timeout_error(error, context))
+            out.append(translated(limits.timeout_error(error, context), language))
             continue
         if outage.is_database_unavailable(error.original_error):
             out.append(_unavailable(error, context, request_id))
@@ -62,7 +64,7 @@ def masked(errors: list[GraphQLError], context: Any) -> list[GraphQLError]:
         log.error("unexpected error in %s (request %s)", error.path, request_id, exc_info=error.original_error)
         out.append(
             GraphQLError(
-                f"Internal server error (request id {request_id})",
+                i18n.T("Internal server error (request id {request_id})", request_id=request_id).render(language),
                 nodes=error.nodes,
                 path=error.path,
                 extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
@@ -78,5 +80,8 @@ def _unavailable(error: GraphQLError, context, request_id: str) -> GraphQLError:
         context.database_unavailable = True
     log.warning("database unreachable in %s (request %s): %r", error.path, request_id, error.original_error)
     return GraphQLError(
-        outage.MESSAGE, nodes=error.nodes, path=error.path, extensions={"code": outage.CODE, "requestId": request_id}
+        i18n.render(outage.MESSAGE, getattr(context, "language", i18n.ENGLISH)),
+        nodes=error.nodes,
+        path=error.path,
+        extensions={"code": outage.CODE, "requestId": request_id},
     )

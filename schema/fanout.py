@@ -93,15 +93,17 @@ def cohort_key(
     principal: Any,
     *,
     personal: bool = False,
+    language: str = "en",
 ) -> Hashable:
     """Subscriptions with equal keys get identical payloads for every event. A `personal` stream (one
-    person's own events) is a cohort of that person's subscriptions only."""
+    person's own events) is a cohort of that person's subscriptions only. Errors are in the
+    subscribers' language, so the language is part of the key."""
     rendering = {k: v for k, v in (variables or {}).items() if k != source.variable}
     try:
         canonical = orjson.dumps(rendering, option=orjson.OPT_SORT_KEYS)
     except TypeError:
         canonical = json.dumps(rendering, sort_keys=True, default=repr).encode()
-    key = (query, operation_name, canonical, column_of(principal))
+    key = (query, operation_name, canonical, column_of(principal), language)
     return (*key, principal.user_id) if personal else key
 
 
@@ -113,6 +115,7 @@ def cohort_renderer(
     principal: Any,
     services: Any,
     wrap: Callable[[LoggedEvent], Any],
+    language: str = "en",
 ) -> Render:
     """Render an event for a cohort: its payload bytes (`{"data": …, "errors": […]}`), as strawberry's
     subscription would produce it for any member. `schema` is graphql-core's (validated already: the
@@ -123,7 +126,7 @@ def cohort_renderer(
     template: Executor = built
 
     async def render(event: LoggedEvent) -> bytes:
-        context = Context(services=services, principal=principal)
+        context = Context(services=services, principal=principal, language=language)
         try:
             executor = Executor.build_per_event_executor(template, wrap(event))
             executor.context_value = context
@@ -170,7 +173,9 @@ class FanoutExecutor(StrawberryGraphQLCoreExecutionContext):
             and self.operation.operation is OperationType.SUBSCRIPTION
         ):
             coerced = executor.variable_values.coerced if executor.variable_values else {}
-            executor._fanout_key = (event_id, id(self.operation), repr(sorted(coerced.items())), column_of(principal))
+            language = getattr(context, "language", "en")  # errors are rendered in it
+            coerced_key = repr(sorted(coerced.items()))
+            executor._fanout_key = (event_id, id(self.operation), coerced_key, column_of(principal), language)
         return executor
 
     def complete_value(

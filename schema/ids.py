@@ -7,6 +7,7 @@ import uuid
 from strawberry import relay
 
 from services.errors import DomainError, ErrorCode
+from services.i18n import T
 
 
 def to_global_id(type_name: str, value: uuid.UUID | int | str) -> str:
@@ -26,13 +27,17 @@ def decode_id(value: str | None, type_name: str, *field: str) -> uuid.UUID:
     parsed = parse_global_id(value or "")
     if parsed is None or parsed[0] != type_name:
         raise DomainError(
-            ErrorCode.VALIDATION, f"{'.'.join(field) or 'id'} is not a {type_name} id", list(field) or None
+            ErrorCode.VALIDATION,
+            T("{field} is not a {type} id", field=".".join(field) or "id", type=type_name),
+            list(field) or None,
         )
     try:
         return uuid.UUID(parsed[1])
     except ValueError:
         raise DomainError(
-            ErrorCode.VALIDATION, f"{'.'.join(field)} is not a {type_name} id", list(field) or None
+            ErrorCode.VALIDATION,
+            T("{field} is not a {type} id", field=".".join(field), type=type_name),
+            list(field) or None,
         ) from None
 
 

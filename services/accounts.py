@@ -11,6 +11,7 @@ from db.models import ApiKey, User
 from db.repositories import accounts as accounts_repo
 from services import auth
 from services.errors import DomainError, ErrorCode, check_version, not_found
+from services.i18n import T
 from services.rules.accounts import API_KEY_SCOPES, DEPARTMENTS, ROLES
 from services.unit_of_work import Subject, UnitOfWork
 from services.validation import Validator
@@ -33,17 +34,21 @@ async def create_user(uow: UnitOfWork, data: NewUser) -> User:
     email = v.text(data.email, "email", "email", required=True, max_len=320)
     name = v.text(data.name, "name", "name", required=True)
     v.require(email is None or _EMAIL.fullmatch(email) is not None, "email is not a valid address", "email")
-    v.require(data.department in DEPARTMENTS, f"department must be one of {', '.join(DEPARTMENTS)}", "department")
-    v.require(data.role in ROLES, f"role must be one of {', '.join(ROLES)}", "role")
+    v.require(
+        data.department in DEPARTMENTS,
+        T("department must be one of {choices}", choices=", ".join(DEPARTMENTS)),
+        "department",
+    )
+    v.require(data.role in ROLES, T("role must be one of {choices}", choices=", ".join(ROLES)), "role")
     v.require(
         len(data.password or "") >= auth.MIN_PASSWORD_LENGTH,
-        f"password must be at least {auth.MIN_PASSWORD_LENGTH} characters",
+        T("password must be at least {n} characters", n=auth.MIN_PASSWORD_LENGTH),
         "password",
     )
     v.raise_if_any()
     assert email and name
     if await accounts_repo.user_by_email(uow.session, email):
-        raise DomainError(ErrorCode.DUPLICATE, f"a user with email {email} already exists", ["email"])
+        raise DomainError(ErrorCode.DUPLICATE, T("a user with email {email} already exists", email=email), ["email"])
     user = User(
         id=uuid.uuid4(),
         email=email.lower(),
@@ -123,7 +128,7 @@ async def create_api_key(uow: UnitOfWork, name: str, scope: str) -> tuple[ApiKey
     """Returns the row and the key itself; the key is never stored and cannot be shown again."""
     v = Validator()
     clean_name = v.text(name, "name", "name", required=True)
-    v.require(scope in API_KEY_SCOPES, f"scope must be one of {', '.join(API_KEY_SCOPES)}", "scope")
+    v.require(scope in API_KEY_SCOPES, T("scope must be one of {choices}", choices=", ".join(API_KEY_SCOPES)), "scope")
     v.raise_if_any()
     secret = auth.new_api_key()
     key = ApiKey(

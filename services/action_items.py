@@ -30,6 +30,7 @@ from db.repositories import meetings as meetings_repo
 from db.repositories import surveys as surveys_repo
 from services import notifications
 from services.errors import DomainError, ErrorCode, check_version, invalid, not_found
+from services.i18n import T
 from services.linked_records import (
     active_user,
     check_feedback_of,
@@ -147,7 +148,7 @@ async def open_for_low_survey(uow: UnitOfWork, survey: Survey, mean: float) -> A
 async def start_action_item(uow: UnitOfWork, item_id: uuid.UUID, expected_version: int | None) -> ActionItem:
     item = await _locked(uow, item_id, expected_version)
     status = ACTIONS.next(item.status, "start")
-    _owner_only(uow, item, "start")
+    _owner_only(uow, item, T("only the owner may start this action item"))
     changes = _move(uow, item, status)
     item.started_at = item.started_at or uow.now
     _record(uow, item, "started", f"Action item {item.number} started", "ACTION_ITEM_STARTED", changes)
@@ -159,7 +160,7 @@ async def complete_action_item(
 ) -> ActionItem:
     item = await _locked(uow, item_id, expected_version)
     status = ACTIONS.next(item.status, "complete")
-    _owner_only(uow, item, "complete")
+    _owner_only(uow, item, T("only the owner may complete this action item"))
     v = Validator()
     clean = v.text(outcome, "the outcome", "outcome", required=True, max_len=4000)
     v.raise_if_any()
@@ -301,10 +302,10 @@ async def _locked(uow: UnitOfWork, item_id: uuid.UUID, expected_version: int | N
     return item
 
 
-def _owner_only(uow: UnitOfWork, item: ActionItem, verb: str) -> None:
+def _owner_only(uow: UnitOfWork, item: ActionItem, refusal: str) -> None:
     actor = uow.actor
     if actor is None or not (actor.id == item.owner_id or actor.role == "ADMIN"):
-        raise DomainError(ErrorCode.FORBIDDEN, f"only the owner may {verb} this action item", ["actionItemId"])
+        raise DomainError(ErrorCode.FORBIDDEN, refusal, ["actionItemId"])
 
 
 def _move(uow: UnitOfWork, item: ActionItem, status: str) -> dict[str, Any]:

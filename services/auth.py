@@ -19,6 +19,7 @@ from db.models import ApiKey, LoginThrottle, User
 from db.models.accounts import LoginAddressThrottle
 from db.repositories import accounts as accounts_repo
 from services.errors import DomainError, ErrorCode
+from services.i18n import T
 from services.principal import Principal, PrincipalKind
 
 _hasher = PasswordHasher()
@@ -135,7 +136,7 @@ class LoginLimits:
     per_address: int = 50
 
 
-_INVALID = "invalid email or password"
+_INVALID = T("invalid email or password")
 
 
 def _counter(row: LoginThrottle | LoginAddressThrottle | None, free: int, now: datetime) -> tuple[int, datetime]:
@@ -146,10 +147,9 @@ def _counter(row: LoginThrottle | LoginAddressThrottle | None, free: int, now: d
 
 
 def _rate_limited(until: datetime, now: datetime, what: str) -> LoginResult:
+    """`what`: the refusal's msgid, with `{seconds}` to wait."""
     seconds = max(1, int((until - now).total_seconds() + 0.999))
-    return LoginResult(
-        None, None, DomainError(ErrorCode.RATE_LIMITED, f"too many failed sign-ins {what}; try again in {seconds} s")
-    )
+    return LoginResult(None, None, DomainError(ErrorCode.RATE_LIMITED, T(what, seconds=seconds)))
 
 
 async def login(
@@ -181,9 +181,11 @@ async def login(
         per_address, address_until = _counter(address_row, limits.per_address, now)
         # A refused attempt is not checked, so it does not extend the counters either.
         if address_until > now and address_until >= pair_until:
-            return _rate_limited(address_until, now, "from this address")
+            return _rate_limited(
+                address_until, now, "too many failed sign-ins from this address; try again in {seconds} s"
+            )
         if pair_until > now:
-            return _rate_limited(pair_until, now, "for this email")
+            return _rate_limited(pair_until, now, "too many failed sign-ins for this email; try again in {seconds} s")
         await accounts_repo.prune_throttles(session, now)
         await accounts_repo.store_failures(
             session,

@@ -27,6 +27,7 @@ from db.models.comments import SUBJECT_COLUMNS
 from db.repositories import comments as repo
 from services import tickets
 from services.errors import DomainError, ErrorCode, ValidationFailed, invalid, not_found
+from services.i18n import T
 from services.realtime.event_types import EVENT_TYPES
 from services.rules.tickets import COMMENT_VISIBILITIES
 from services.unit_of_work import UnitOfWork
@@ -68,7 +69,7 @@ async def add_comment(
     if subject_type == "Ticket":
         return await _ticket_reply(uow, subject_id, body, visibility)
     if subject_type not in SUBJECT_COLUMNS:
-        raise invalid(f"subjectId is not the id of one of: {', '.join(SUBJECT_TYPES)}", "subjectId")
+        raise invalid(T("subjectId is not the id of one of: {types}", types=", ".join(SUBJECT_TYPES)), "subjectId")
     v = Validator()
     text = v.text(body, "the comment", "body", required=True, max_len=MAX_BODY)
     v.require(visibility in COMMENT_VISIBILITIES, "unknown visibility", "visibility")
@@ -78,7 +79,7 @@ async def add_comment(
         raise DomainError(ErrorCode.FORBIDDEN, "comments are written by a person")
     subject = await repo.subject_row(uow.session, subject_type, subject_id)
     if subject is None:
-        raise not_found(_label(subject_type), "subjectId")
+        raise not_found(subject_label(subject_type), "subjectId")
     comment = WorkItemComment(
         id=uuid.uuid4(), author_id=uow.actor_id, body=text, visibility=visibility, created_at=uow.now
     )
@@ -140,6 +141,11 @@ def _summary(uow: UnitOfWork, type_name: str, subject: Mapping[str, Any], commen
 
 def _label(type_name: str) -> str:
     return " ".join(w.lower() for w in _words(type_name))  # "service job"
+
+
+def subject_label(type_name: str) -> str:
+    """The subject type as a refusal names it, a msgid ("service job"; services/i18n_catalogs.py)."""
+    return T(_label(type_name))
 
 
 def _name(type_name: str, subject: Mapping[str, Any]) -> str:

@@ -11,9 +11,13 @@ from db.models import Contact, Customer
 from db.repositories import accounts as accounts_repo
 from db.repositories import customers as customers_repo
 from services.errors import check_version, not_found
+from services.i18n import T
 from services.rules.customers import LIFECYCLE_STAGES
 from services.unit_of_work import Subject, UnitOfWork
 from services.validation import Validator
+
+# The contact fields as a refusal names them ("contact phone must be at most 50 characters").
+_CONTACT_LABELS = {"title": T("contact title"), "phone": T("contact phone"), "email": T("contact email")}
 
 
 class Unset(Enum):
@@ -58,7 +62,7 @@ def _check_contact(v: Validator, data: ContactData, *path: str, partial: bool = 
     for attr, max_len in (("title", 200), ("phone", 50), ("email", 320)):
         raw = getattr(data, attr)
         if not partial or raw is not UNSET:
-            values[attr] = v.text(_text(raw), f"contact {attr}", *path, attr, max_len=max_len)
+            values[attr] = v.text(_text(raw), _CONTACT_LABELS[attr], *path, attr, max_len=max_len)
     email = values.get("email")
     v.require(not email or "@" in email, "contact email is not a valid address", *path, "email")
     phone = values.get("phone")

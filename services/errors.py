@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from services.i18n import Joined, T, text
+
 
 class ErrorCode(StrEnum):
     VALIDATION = "VALIDATION"
@@ -18,9 +20,13 @@ class ErrorCode(StrEnum):
 
 
 class DomainError(Exception):
-    """A refused request. `field` is the input path the problem is about, when there is one."""
+    """A refused request. `field` is the input path the problem is about, when there is one.
+
+    `message` is a message of services/i18n.py (a plain literal is its own msgid): English as a
+    `str`, rendered in the caller's language where it leaves the server."""
 
     def __init__(self, code: ErrorCode, message: str, field: list[str] | None = None):
+        message = text(message)
         super().__init__(message)
         self.code = code
         self.message = message
@@ -31,7 +37,7 @@ class ValidationFailed(DomainError):
     """One or more input problems, reported together so a form can show them all at once."""
 
     def __init__(self, problems: list[DomainError]):
-        super().__init__(ErrorCode.VALIDATION, "; ".join(p.message for p in problems), None)
+        super().__init__(ErrorCode.VALIDATION, Joined("; ", [p.message for p in problems]), None)
         self.problems = problems
 
 
@@ -40,13 +46,19 @@ def invalid(message: str, *field: str) -> DomainError:
 
 
 def not_found(what: str, *field: str) -> DomainError:
-    return DomainError(ErrorCode.NOT_FOUND, f"{what} not found", list(field) or None)
+    """`what` names the thing ("ticket"): a msgid of its own, so it reads right in every language."""
+    return DomainError(ErrorCode.NOT_FOUND, T("{what} not found", what=text(what)), list(field) or None)
 
 
 def version_conflict(what: str, expected: int, actual: int) -> DomainError:
     return DomainError(
         ErrorCode.VERSION_CONFLICT,
-        f"{what} was changed by someone else (expected version {expected}, current {actual}); reload and retry",
+        T(
+            "{what} was changed by someone else (expected version {expected}, current {actual}); reload and retry",
+            what=text(what),
+            expected=expected,
+            actual=actual,
+        ),
         ["expectedVersion"],
     )
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from db.models import Feedback
 from db.repositories import feedback as feedback_repo
 from services import action_items, surveys
+from services.i18n import T
 from services.linked_records import check_order_of, check_ticket_of, existing_customer
 from services.rules.action_items import LOW_FEEDBACK_SCORE
 from services.rules.feedback import FEEDBACK_SOURCES, MAX_SCORE, MIN_SCORE
@@ -35,7 +36,7 @@ async def record_feedback(uow: UnitOfWork, data: NewFeedback) -> Feedback:
     v = Validator()
     v.require(
         isinstance(data.score, int) and MIN_SCORE <= data.score <= MAX_SCORE,
-        f"score must be between {MIN_SCORE} and {MAX_SCORE}",
+        T("score must be between {low} and {high}", low=MIN_SCORE, high=MAX_SCORE),
         "score",
     )
     v.require(data.source in FEEDBACK_SOURCES, "unknown feedback source", "source")

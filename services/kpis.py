@@ -48,20 +48,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.repositories import accounts as accounts_repo
 from db.repositories import kpis as repo
 from services.errors import DomainError, ErrorCode
+from services.i18n import T
 from services.sla import CONFIRMATION_WINDOW
 
 DEPARTMENTS = ("MARKETING", "SERVICE")
 
 LABELS = {
-    "sales_target_completion": "Sales-target completion rate",
-    "new_customers": "New customers",
-    "customer_satisfaction": "Customer satisfaction (mean score, 1–5)",
-    "satisfied_share": "Share of satisfied customers (scores 4–5)",
-    "collaboration_marketing": "Collaboration score (marketing): handoffs confirmed without being returned",
-    "response_timeliness": "Response timeliness rate",
-    "service_quality_pass_rate": "Service-quality pass rate",
-    "complaint_resolution_rate": "Complaint resolution rate",
-    "collaboration_service": "Collaboration score (service): handoffs and reviews answered within their SLA",
+    "sales_target_completion": T("Sales-target completion rate"),
+    "new_customers": T("New customers"),
+    "customer_satisfaction": T("Customer satisfaction (mean score, 1–5)"),
+    "satisfied_share": T("Share of satisfied customers (scores 4–5)"),
+    "collaboration_marketing": T("Collaboration score (marketing): handoffs confirmed without being returned"),
+    "response_timeliness": T("Response timeliness rate"),
+    "service_quality_pass_rate": T("Service-quality pass rate"),
+    "complaint_resolution_rate": T("Complaint resolution rate"),
+    "collaboration_service": T("Collaboration score (service): handoffs and reviews answered within their SLA"),
 }
 
 
@@ -119,7 +120,11 @@ async def report(
             # them): for anyone else every figure would be an empty ratio, which reads like a bad month.
             raise DomainError(
                 ErrorCode.VALIDATION,
-                f"{department} KPIs are measured for members of {department}; this person is in {person.department}",
+                T(
+                    "{department} KPIs are measured for members of {department}; this person is in {other}",
+                    department=department,
+                    other=person.department,
+                ),
                 ["userId"],
             )
     if department == "MARKETING":

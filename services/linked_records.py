@@ -15,7 +15,9 @@ from db.repositories import feedback as feedback_repo
 from db.repositories import opportunities as opportunities_repo
 from db.repositories import orders as orders_repo
 from db.repositories import tickets as tickets_repo
+from services import i18n
 from services.errors import invalid, not_found
+from services.i18n import T
 from services.unit_of_work import UnitOfWork
 
 # The customer of a linked record, or None when there is no such record.
@@ -60,8 +62,8 @@ async def customer_of_link(
 ) -> uuid.UUID | None:
     """The customer of the first linked record (feedback, then ticket), for a work item that names none."""
     for linked_id, customer_of, what, field in (
-        (feedback_id, feedback_repo.customer_of, "feedback", "feedbackId"),
-        (ticket_id, tickets_repo.customer_of, "ticket", "ticketId"),
+        (feedback_id, feedback_repo.customer_of, T("feedback"), "feedbackId"),
+        (ticket_id, tickets_repo.customer_of, T("ticket"), "ticketId"),
     ):
         if linked_id is not None:
             owner = await customer_of(uow.session, linked_id)
@@ -77,8 +79,16 @@ async def active_user(
     """The user a work item names (an owner, a lead), who must be active (and of `department`, if given)."""
     user = await accounts_repo.user_by_id(uow.session, user_id)
     if user is None or not user.active or (department is not None and user.department != department):
-        of = f" {department.lower()}" if department is not None else ""
-        raise invalid(f"{label} must be an active{of} user", field)
+        if department is None:
+            raise invalid(T("{label} must be an active user", label=i18n.text(label)), field)
+        raise invalid(
+            T(
+                "{label} must be an active {department} user",
+                label=i18n.text(label),
+                department=i18n.text(department.lower()),
+            ),
+            field,
+        )
     return user
 
 
@@ -91,4 +101,4 @@ async def _check(
     if owner is None:
         raise not_found(what, field)
     if owner != customer_id:
-        raise invalid(f"the {what} belongs to another customer", field)
+        raise invalid(T("the {what} belongs to another customer", what=i18n.text(what)), field)

@@ -19,6 +19,7 @@ from db.models import MarketIntel
 from db.repositories import market_intel as repo
 from db.repositories import rows
 from services.errors import DomainError, ErrorCode, check_version, not_found
+from services.i18n import T
 from services.linked_records import require_customer
 from services.rules.market_intel import BODY_MAX, INTEL_KINDS, MAX_TAG_LENGTH, MAX_TAGS, TITLE_MAX
 from services.unit_of_work import Subject, UnitOfWork
@@ -138,11 +139,11 @@ def _tags(v: Validator, raw: list[str]) -> list[str]:
         if not tag:
             v.require(False, "a tag cannot be empty", "tags", str(i))
         elif len(tag) > MAX_TAG_LENGTH:
-            v.require(False, f"a tag must be at most {MAX_TAG_LENGTH} characters", "tags", str(i))
+            v.require(False, T("a tag must be at most {n} characters", n=MAX_TAG_LENGTH), "tags", str(i))
         elif tag_key(tag) not in keys:
             keys.add(tag_key(tag))
             kept.append(tag)
-    v.require(len(kept) <= MAX_TAGS, f"at most {MAX_TAGS} tags", "tags")
+    v.require(len(kept) <= MAX_TAGS, T("at most {n} tags", n=MAX_TAGS), "tags")
     return kept
 
 

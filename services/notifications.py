@@ -26,6 +26,7 @@ from db.models import User
 from db.repositories import accounts as accounts_repo
 from db.repositories import notifications as repo
 from services.errors import DomainError, ErrorCode
+from services.i18n import T
 from services.rules.notifications import NotificationKind
 from services.unit_of_work import UnitOfWork
 
@@ -93,13 +94,15 @@ async def mark_read(uow: UnitOfWork, ids: Sequence[uuid.UUID] | None, everything
         if len(unique) > MARK_AT_ONCE_MAX:
             raise DomainError(
                 ErrorCode.VALIDATION,
-                f"at most {MARK_AT_ONCE_MAX} notificationIds at once (or all: true)",
+                T("at most {n} notificationIds at once (or all: true)", n=MARK_AT_ONCE_MAX),
                 ["notificationIds"],
             )
         found = {n.id for n in await repo.of_user(uow.session, user_id, unique)}
         missing = [i for i in unique if i not in found]
         if missing:
-            raise DomainError(ErrorCode.NOT_FOUND, f"no notification {missing[0]} of yours", ["notificationIds"])
+            raise DomainError(
+                ErrorCode.NOT_FOUND, T("no notification {id} of yours", id=missing[0]), ["notificationIds"]
+            )
         ids = unique
     await repo.mark_read(uow.session, user_id, ids, uow.now)
     return await repo.unread_count(uow.session, user_id)

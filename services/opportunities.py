@@ -15,8 +15,9 @@ from typing import Any
 from db.models.presale import Opportunity, Requirement, Solution
 from db.repositories import opportunities as repo
 from db.repositories import rows
-from services import sla
+from services import i18n, sla
 from services.errors import DomainError, ErrorCode
+from services.i18n import T
 from services.linked_records import active_user, existing_customer
 from services.opportunity_transitions import (
     move,
@@ -59,7 +60,7 @@ class ReviewData:
 
 def _check_requirements(v: Validator, items: list[RequirementData], *path: str) -> list[dict[str, Any]]:
     """The Requirement columns of each item, checked."""
-    v.require(len(items) <= MAX_REQUIREMENTS, f"at most {MAX_REQUIREMENTS} requirements", *path)
+    v.require(len(items) <= MAX_REQUIREMENTS, T("at most {n} requirements", n=MAX_REQUIREMENTS), *path)
     return [
         {
             "position": i + 1,
@@ -199,7 +200,13 @@ async def review_solution(
     solution = await repo.latest_solution(uow.session, opportunity.id)
     assert solution is not None  # REVIEW is only reached by submitting one
     if solution.decision is not None:
-        raise refuse(f"solution v{solution.revision} was already reviewed ({solution.decision})")
+        raise refuse(
+            T(
+                "solution v{revision} was already reviewed ({decision})",
+                revision=solution.revision,
+                decision=solution.decision,
+            )
+        )
     v = Validator()
     values = {
         attr: v.text(getattr(review, attr), label, name, max_len=4000)
@@ -267,7 +274,11 @@ MAX_PREPARATION_ITEMS = 50
 
 def _items(v: Validator, values: list[str], label: str, name: str) -> list[str]:
     """Trimmed, each at most 200 characters, duplicates dropped (first kept), at most MAX_PREPARATION_ITEMS."""
-    v.require(len(values) <= MAX_PREPARATION_ITEMS, f"at most {MAX_PREPARATION_ITEMS} {label}", name)
+    v.require(
+        len(values) <= MAX_PREPARATION_ITEMS,
+        T("at most {n} {items}", n=MAX_PREPARATION_ITEMS, items=i18n.text(label)),
+        name,
+    )
     cleaned: list[str] = []
     for i, value in enumerate(values[:MAX_PREPARATION_ITEMS]):
         item = v.text(value, label, name, str(i), required=True)
@@ -293,7 +304,9 @@ async def acknowledge_registration(
     tools = _items(v, prepared.tools, "preparation tools", "preparationTools")
     materials = _items(v, prepared.materials, "preparation materials", "preparationMaterials")
     staff = list(dict.fromkeys(prepared.staff_ids))
-    v.require(len(staff) <= MAX_PREPARATION_ITEMS, f"at most {MAX_PREPARATION_ITEMS} staff", "preparationStaffIds")
+    v.require(
+        len(staff) <= MAX_PREPARATION_ITEMS, T("at most {n} staff", n=MAX_PREPARATION_ITEMS), "preparationStaffIds"
+    )
     v.require(
         bool(notes or tools or materials or staff),
         "say what was prepared: staff, tools, materials or notes",
@@ -338,11 +351,11 @@ async def mark_won(
     order = await locked_order(uow, order_id, "orderId")
     problem = None
     if order.customer_id != opportunity.customer_id:
-        problem = "the order belongs to another customer"
+        problem = T("the order belongs to another customer")
     elif order.status == "CANCELLED":
-        problem = "the order is cancelled"
+        problem = T("the order is cancelled")
     elif order.opportunity_id not in (None, opportunity.id):
-        problem = "the order belongs to another opportunity"
+        problem = T("the order belongs to another opportunity")
     if problem:
         raise DomainError(ErrorCode.VALIDATION, problem, ["orderId"])
     if order.opportunity_id is None:

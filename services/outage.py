@@ -23,7 +23,9 @@ import traceback
 from asyncpg import exceptions as pg
 from sqlalchemy import exc as sa
 
-MESSAGE = "the database is unreachable; try again shortly"
+from services.i18n import T
+
+MESSAGE = T("the database is unreachable; try again shortly")
 CODE = "SERVICE_UNAVAILABLE"
 
 # Raised by the server or the driver only when the connection itself is lost or refused. Not their

@@ -20,7 +20,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from db.repositories import rate_limits as rate_limits_repo
+from services import i18n
 from services.errors import ErrorCode
+from services.i18n import T
 from services.principal import Principal
 
 CODE = ErrorCode.RATE_LIMITED.value
@@ -62,12 +64,25 @@ class Refusal:
 
     @property
     def message(self) -> str:
-        per = "minute" if self.window_seconds == 60 else f"{self.window_seconds} s"
-        return f"too many requests for this API key ({self.limit} per {per}); try again in {self.retry_after} s"
+        if self.window_seconds == 60:
+            return T(
+                "too many requests for this API key ({limit} per minute); try again in {retry} s",
+                limit=self.limit,
+                retry=self.retry_after,
+            )
+        return T(
+            "too many requests for this API key ({limit} per {window} s); try again in {retry} s",
+            limit=self.limit,
+            window=self.window_seconds,
+            retry=self.retry_after,
+        )
 
-    def graphql_error(self, **extensions: Any) -> dict[str, Any]:
+    def graphql_error(self, language: str = i18n.ENGLISH, **extensions: Any) -> dict[str, Any]:
         """The refusal as a GraphQL error (the `errors` entry of a response or a WebSocket message)."""
-        return {"message": self.message, "extensions": {"code": CODE, "retryAfter": self.retry_after, **extensions}}
+        return {
+            "message": i18n.render(self.message, language),
+            "extensions": {"code": CODE, "retryAfter": self.retry_after, **extensions},
+        }
 
 
 def retry_after(window_start: datetime, window_seconds: int, now: datetime) -> int:

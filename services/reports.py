@@ -48,6 +48,7 @@ from db.repositories import reports as repo
 from db.repositories.tickets import TicketFilters
 from services import kpis, sla
 from services.errors import DomainError, ErrorCode
+from services.i18n import T
 from services.rules.reports import NONE_KEY, AnalysisDimension, TimeBucket
 from services.sla import CONFIRMATION_WINDOW
 
@@ -55,10 +56,22 @@ CENT = Decimal("0.01")  # a prorated target, to the cent (as services/kpis.py ro
 MAX_BUCKETS = 400  # a little over a year of days: enough for a chart, bounded for the database
 
 _NO_VALUE = {
-    AnalysisDimension.ROOT_CAUSE: "No root cause yet (not resolved)",
-    AnalysisDimension.PRODUCT_MODEL: "No order (no product model)",
-    AnalysisDimension.REGION: "No region",
-    AnalysisDimension.CUSTOMER: "Unknown customer",
+    AnalysisDimension.ROOT_CAUSE: T("No root cause yet (not resolved)"),
+    AnalysisDimension.PRODUCT_MODEL: T("No order (no product model)"),
+    AnalysisDimension.REGION: T("No region"),
+    AnalysisDimension.CUSTOMER: T("Unknown customer"),
+}
+# The KIND and PRIORITY groups' labels (messages: the schema renders them in the caller's language).
+_CODE_LABELS = {
+    "INQUIRY": T("Inquiry"),
+    "COMPLAINT": T("Complaint"),
+    "QUALITY_ISSUE": T("Quality issue"),
+    "SUGGESTION": T("Suggestion"),
+    "SERVICE_REQUEST": T("Service request"),
+    "LOW": T("Low"),
+    "NORMAL": T("Normal"),
+    "HIGH": T("High"),
+    "URGENT": T("Urgent"),
 }
 
 
@@ -114,7 +127,7 @@ def _label(dimension: AnalysisDimension, group: repo.Group) -> str:
     if group.label is not None:  # a root cause's label, a customer's name
         return group.label
     if dimension in (AnalysisDimension.KIND, AnalysisDimension.PRIORITY):
-        return group.key.replace("_", " ").capitalize()  # QUALITY_ISSUE: "Quality issue"
+        return _CODE_LABELS.get(group.key) or group.key.replace("_", " ").capitalize()  # "Quality issue"
     return group.key  # a product model, a region: their own words
 
 
@@ -173,7 +186,7 @@ def buckets(start: datetime, end: datetime, bucket: TimeBucket, zone: ZoneInfo) 
         if len(cuts) == MAX_BUCKETS:
             raise DomainError(
                 ErrorCode.VALIDATION,
-                f"a KPI series has at most {MAX_BUCKETS} buckets: choose a shorter period or a longer bucket",
+                T("a KPI series has at most {n} buckets: choose a shorter period or a longer bucket", n=MAX_BUCKETS),
                 ["period"],
             )
         following = min(datetime.combine(_next_start(at.date(), bucket), time(), tzinfo=zone), stop)
@@ -217,7 +230,11 @@ async def _check_kpi_arguments(session: AsyncSession, department: str, user_id: 
     if person.department != department:
         raise DomainError(
             ErrorCode.VALIDATION,
-            f"{department} KPIs are measured for members of {department}; this person is in {person.department}",
+            T(
+                "{department} KPIs are measured for members of {department}; this person is in {other}",
+                department=department,
+                other=person.department,
+            ),
             ["userId"],
         )
 

@@ -17,6 +17,7 @@ from db.repositories import accounts as accounts_repo
 from db.repositories import rows
 from db.repositories import sales_targets as repo
 from services.errors import DomainError, ErrorCode, check_version
+from services.i18n import T
 from services.rules.opportunities import TARGET_DEPARTMENTS
 from services.unit_of_work import UnitOfWork
 from services.validation import Validator
@@ -45,7 +46,7 @@ async def set_sales_target(uow: UnitOfWork, data: TargetData) -> SalesTarget:
         if user is None or not user.active or user.department != data.department:
             raise DomainError(
                 ErrorCode.VALIDATION,
-                f"the target's person must be an active {data.department.lower()} user",
+                T("the target's person must be an active {department} user", department=T(data.department.lower())),
                 ["userId"],
             )
     await repo.lock_scope(uow.session, data.department, data.user_id)
@@ -55,8 +56,11 @@ async def set_sales_target(uow: UnitOfWork, data: TargetData) -> SalesTarget:
         other = existing[0]
         raise DomainError(
             ErrorCode.VALIDATION,
-            f"the period overlaps the target for {other.period_start}.."
-            f"{other.period_end}; change that one or choose other dates",
+            T(
+                "the period overlaps the target for {start}..{end}; change that one or choose other dates",
+                start=other.period_start,
+                end=other.period_end,
+            ),
             ["periodStart"],
         )
     scope = f"user {data.user_id}" if data.user_id else f"the {data.department.lower()} department"

@@ -20,6 +20,7 @@ from db.repositories import rows
 from db.repositories import service_jobs as jobs_repo
 from services import notifications, order_transitions
 from services.errors import DomainError, ErrorCode, check_version, not_found
+from services.i18n import T
 from services.linked_records import existing_customer
 from services.rules.notifications import NotificationKind
 from services.rules.service_jobs import QUALITY_RESULTS, SCHEDULABLE_ORDER_STATUSES, SERVICE_JOB_KINDS
@@ -69,7 +70,10 @@ async def schedule_service_job(uow: UnitOfWork, data: NewServiceJob) -> ServiceJ
         if order.status not in SCHEDULABLE_ORDER_STATUSES:
             raise DomainError(
                 ErrorCode.INVALID_TRANSITION,
-                f"service jobs can be scheduled only for a confirmed order (this one is {order.status})",
+                T(
+                    "service jobs can be scheduled only for a confirmed order (this one is {status})",
+                    status=order.status,
+                ),
                 ["orderId"],
             )
         if data.customer_id is not None and data.customer_id != order.customer_id:
@@ -128,7 +132,9 @@ async def complete_service_job(
     status = next_status(job.status, "complete")
     v = Validator()
     v.require(
-        quality_result in QUALITY_RESULTS, f"quality result must be {' or '.join(QUALITY_RESULTS)}", "qualityResult"
+        quality_result in QUALITY_RESULTS,
+        T("quality result must be {choices}", choices=" or ".join(QUALITY_RESULTS)),
+        "qualityResult",
     )
     clean = v.text(notes, "notes", "notes", max_len=4000)
     v.raise_if_any()

@@ -31,6 +31,7 @@ from sqlalchemy import null
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from db.repositories import action_items as action_items_repo
+from db.repositories import customers as customers_repo
 from db.repositories import opportunities as opportunities_repo
 from db.repositories import orders as orders_repo
 from db.repositories import sla_alerts as repo
@@ -300,12 +301,13 @@ async def _ticket_subject(
     ticket = await tickets_repo.get(session, ticket_id)
     assert ticket is not None
     escalated = bool(await tickets_repo.escalated_ticket_ids(session, [ticket.id]))
+    customer_name = await customers_repo.name_of(session, ticket.customer_id)
     # The tickets service's own payload fields, so ticket boards filter SLA alerts like ticket events.
     return _Subject(
         f"Ticket {ticket.number}",
         ticket.customer_id,
         ticket.order_id,
-        ticket_payload(ticket, escalated=escalated, **extra),
+        ticket_payload(ticket, escalated=escalated, customer_name=customer_name, **extra),
         told=[ticket.assignee_id, *also_told],
         node_type="Ticket",
         node_id=ticket.id,

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from db.repositories import rows
 from services.errors import DomainError, ErrorCode
+from services.i18n import T, text
 
 
 @dataclass(frozen=True)
@@ -37,13 +38,31 @@ class StateMachine:
         return nxt
 
     def refusal(self, state: str, action: str) -> DomainError:
-        message = self.hints.get((state, action))
-        if message is None:
-            message = f"cannot {self.verbs.get(action, action.replace('_', ' '))} {self.what} that is {state}"
-            if self.names_allowed_states:
-                allowed = sorted(s for s, a in self.table if a == action)
-                message += f" (only when {', '.join(allowed)})"
+        # Every piece is a msgid of its own (services/i18n_catalogs.py collects them from the tables).
+        hint = self.hints.get((state, action))
+        if hint is not None:
+            return DomainError(ErrorCode.INVALID_TRANSITION, text(hint), [self.input_field])
+        verb, what = text(self.verb(action)), text(self.what)
+        if self.names_allowed_states:
+            allowed = ", ".join(sorted(s for s, a in self.table if a == action))
+            message = T(
+                "cannot {verb} {what} that is {state} (only when {allowed})",
+                verb=verb,
+                what=what,
+                state=state,
+                allowed=allowed,
+            )
+        else:
+            message = T("cannot {verb} {what} that is {state}", verb=verb, what=what, state=state)
         return DomainError(ErrorCode.INVALID_TRANSITION, message, [self.input_field])
+
+    def verb(self, action: str) -> str:
+        """How a refusal names `action`: "hand off" for hand_off, unless `verbs` says otherwise."""
+        return self.verbs.get(action, action.replace("_", " "))
+
+    def messages(self) -> set[str]:
+        """The msgids its refusals use (the catalogs must translate them all)."""
+        return {self.what, *(self.verb(a) for _, a in self.table), *self.hints.values()}
 
 
 def steps(action: str, *states: str, to: str | None = None) -> dict[tuple[str, str], str]:

@@ -25,6 +25,7 @@ from db.repositories import surveys as repo
 from db.repositories.surveys import SurveyStats
 from services import action_items
 from services.errors import DomainError, ErrorCode, check_version, invalid, not_found
+from services.i18n import T
 from services.rules.surveys import LOW_SURVEY_MEAN
 from services.state_machine import StateMachine, enter
 from services.unit_of_work import Subject, UnitOfWork
@@ -57,7 +58,9 @@ async def create_survey(uow: UnitOfWork, data: NewSurvey) -> Survey:
     v.raise_if_any()
     missing = len(set(data.customer_ids) - await repo.existing_customers(uow.session, data.customer_ids))
     if missing:
-        raise DomainError(ErrorCode.NOT_FOUND, f"{missing} of the target customers do not exist", ["customerIds"])
+        raise DomainError(
+            ErrorCode.NOT_FOUND, T("{n} of the target customers do not exist", n=missing), ["customerIds"]
+        )
     assert title is not None and uow.actor_id is not None
     survey = Survey(
         id=uuid.uuid4(),

@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 
 from db.models import Ticket
+from db.repositories import customers as customers_repo
 from db.repositories import tickets as repo
 from services.errors import check_version, not_found
 from services.rules.tickets import TICKET_OPEN_STATUSES
@@ -56,12 +57,16 @@ async def locked_ticket(uow: UnitOfWork, ticket_id: uuid.UUID, expected_version:
     return ticket
 
 
-def event_payload(ticket: Ticket, *, escalated: bool, **extra: Any) -> dict[str, Any]:
-    """What subscribers filter on (the board's TicketFilter fields) without reading the ticket."""
+def event_payload(ticket: Ticket, *, escalated: bool, customer_name: str | None = None, **extra: Any) -> dict[str, Any]:
+    """What subscribers filter on (the board's TicketFilter fields) without reading the ticket: the
+    customer's name too, which a board's `search` matches (as the tickets list's does)."""
     return {
         "ticketId": ticket.id,
         "number": ticket.number,
         "subject": ticket.subject,
+        "customerName": customer_name,
+        "createdAt": ticket.created_at,
+        "rootCauseCode": ticket.root_cause_code,
         "status": ticket.status,
         "priority": ticket.priority,
         "kind": ticket.kind,
@@ -97,6 +102,7 @@ async def record(
     `escalated`: whether the ticket has an escalation, when the caller knows (a ticket just opened has none)."""
     if escalated is None:
         escalated = bool(await repo.escalated_ticket_ids(uow.session, [ticket.id]))
+    customer_name = await customers_repo.name_of(uow.session, ticket.customer_id)
     given = changes or {}
     previous = {k: given[k][0] for k in _FILTERED_FIELDS if isinstance(given.get(k), list)}
     if previous:
@@ -110,7 +116,7 @@ async def record(
         customer_id=ticket.customer_id,
         order_id=ticket.order_id,
         event=event,
-        payload=event_payload(ticket, escalated=escalated, **extra),
+        payload=event_payload(ticket, escalated=escalated, customer_name=customer_name, **extra),
         internal=internal,
     )
 

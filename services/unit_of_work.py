@@ -23,6 +23,7 @@ from db.models import Activity, Event
 from db.repositories import events as events_repo
 from db.repositories import idempotency as idempotency_repo
 from db.repositories.events import NewEvent
+from services import i18n
 from services.clock import Clock
 from services.errors import DomainError, ErrorCode
 from services.policy import Policy
@@ -174,7 +175,7 @@ class UnitOfWork:
         if len(key) > IDEMPOTENCY_KEY_MAX:
             raise DomainError(
                 ErrorCode.VALIDATION,
-                f"idempotencyKey is longer than {IDEMPOTENCY_KEY_MAX} characters",
+                i18n.T("idempotencyKey is longer than {n} characters", n=IDEMPOTENCY_KEY_MAX),
                 ["idempotencyKey"],
             )
         if self.actor is None:
@@ -190,7 +191,11 @@ class UnitOfWork:
         if record.request_hash != digest:
             raise DomainError(
                 ErrorCode.DUPLICATE,
-                f"idempotencyKey {key!r} was already used for a different {operation} request",
+                i18n.T(
+                    "idempotencyKey {key} was already used for a different {operation} request",
+                    key=repr(key),
+                    operation=operation,
+                ),
                 ["idempotencyKey"],
             )
         assert record.result_id is not None

@@ -7,14 +7,18 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from services import i18n
 from services.errors import DomainError, ValidationFailed, invalid
+from services.i18n import T
 
 MAX_MONEY = Decimal("999999999999.99")  # numeric(14, 2), the type of every money column
 CENT = Decimal("0.01")
 
 
 class Validator:
-    """Collects input problems; `raise_if_any` raises them as one ValidationFailed."""
+    """Collects input problems; `raise_if_any` raises them as one ValidationFailed.
+
+    Messages and labels are messages of services/i18n.py: a literal label ("subject") is a msgid."""
 
     def __init__(self) -> None:
         self.problems: list[DomainError] = []
@@ -30,22 +34,31 @@ class Validator:
         cleaned = value.strip() if isinstance(value, str) else None
         if not cleaned:
             if required:
-                self.problems.append(invalid(f"{label} is required", *field))
+                self.problems.append(invalid(T("{label} is required", label=i18n.text(label)), *field))
             return None
         if len(cleaned) > max_len:
-            self.problems.append(invalid(f"{label} must be at most {max_len} characters", *field))
+            self.problems.append(
+                invalid(
+                    T("{label} must be at most {max_len} characters", label=i18n.text(label), max_len=max_len), *field
+                )
+            )
         return cleaned
 
     def money(self, value: Decimal | None, label: str, *field: str, required: bool = False) -> Decimal | None:
         """An amount a money column can hold: 0 to MAX_MONEY, whole cents. None means absent."""
         if value is None:
-            self.require(not required, f"{label} is required", *field)
+            self.require(not required, T("{label} is required", label=i18n.text(label)), *field)
             return None
         try:
             ok = value.is_finite() and value >= 0 and value <= MAX_MONEY and value == value.quantize(CENT)
         except InvalidOperation:
             ok = False
-        self.require(ok, f"{label} must be an amount between 0 and {MAX_MONEY} with at most 2 decimals", *field)
+        message = T(
+            "{label} must be an amount between 0 and {max} with at most 2 decimals",
+            label=i18n.text(label),
+            max=MAX_MONEY,
+        )
+        self.require(ok, message, *field)
         return value.quantize(CENT) if ok else None
 
     def raise_if_any(self) -> None:

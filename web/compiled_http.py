@@ -60,7 +60,9 @@ async def answer(view: TandemGraphQL, request: Request, credential: str | None) 
     # its answer says so instead of the data.
     if (refused := rate_limit.refused_by_statement(view.services, known.principal, data)) is not None:
         accept = view.negotiate_media_type(request.headers.get("accept"))
-        return rate_limit.response(refused, rate_limit.request_id_of(request), accept)
+        return rate_limit.response(
+            refused, rate_limit.request_id_of(request), accept, rate_limit.language_of(view.services, request)
+        )
     if data is compiled_reads.REJECTED:
         reads.credentials.forget(credential)  # deactivated, revoked, role changed: authenticate in full
         return None

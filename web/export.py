@@ -12,7 +12,8 @@ Reports and their parameters (times are ISO 8601 with an offset; the period is [
 - problem-analysis: by, from, to;
 - satisfaction: from, to;
 - tickets: from, to on the created time, and the TicketFilter fields status, kind, priority (several
-  values repeated or comma-separated), assigneeId, customerId, slaState, escalated (true/false), search.
+  values repeated or comma-separated), assigneeId, customerId, slaState, escalated (true/false), search,
+  resolvedFrom / resolvedTo (the resolution time in [resolvedFrom, resolvedTo)), rootCause (a category code).
   Newest first, streamed in keyset pages of PAGE_SIZE; at most `max_export_rows` (TANDEM_MAX_EXPORT_ROWS)
   rows, refused (400) before the first byte when the period holds more, never cut off silently.
 
@@ -44,9 +45,10 @@ from db.repositories import tickets as tickets_repo
 from db.repositories.pagination import encode_cursor
 from schema.context import AppServices, ReadScope
 from schema.ids import decode_id
-from services import kpis, outage, reports, sla
+from services import i18n, kpis, outage, reports, sla
 from services.access import Action, allowed
 from services.errors import DomainError
+from services.i18n import T
 from services.kpis import DEPARTMENTS
 from services.rules.reports import ANALYSIS_DIMENSIONS, TIME_BUCKETS, AnalysisDimension, TimeBucket
 from services.rules.tickets import TICKET_KINDS, TICKET_PRIORITIES, TICKET_STATUSES
@@ -68,6 +70,7 @@ PARAMETERS: dict[str, frozenset[str]] = {
     "satisfaction": frozenset({"from", "to"}),
     "tickets": frozenset(
         {"from", "to", "status", "kind", "priority", "assigneeId", "customerId", "slaState", "escalated", "search"}
+        | {"resolvedFrom", "resolvedTo", "rootCause"}
     ),
 }
 NEEDS = {"kpis": Action.READ_KPIS, "problem-analysis": Action.READ_KPIS, "satisfaction": Action.READ_KPIS}
@@ -82,17 +85,19 @@ class BadParameter(Exception):
         self.parameter, self.message = parameter, message
 
 
-def error(status: int, code: str, message: str, **extensions: Any) -> Response:
-    """A refusal, shaped as GraphQL's errors are; its code is the request's outcome in logs and metrics."""
+def error(status: int, code: str, message: str, language: str = i18n.ENGLISH, **extensions: Any) -> Response:
+    """A refusal, shaped as GraphQL's errors are, its message in the caller's language; its code is the
+    request's outcome in logs and metrics."""
     if (record := logging_setup.current()) is not None:
         record.outcome = code.lower()
-    body = {"errors": [{"message": message, "extensions": {"code": code, **extensions}}]}
+    body = {"errors": [{"message": i18n.render(message, language), "extensions": {"code": code, **extensions}}]}
     return Response(orjson.dumps(body), status_code=status, media_type="application/json")
 
 
-def language_of(request: Request) -> str:
-    """The header language. English for now: issue 12 item 4 maps Accept-Language here."""
-    return columns.DEFAULT_LANGUAGE
+def language_of(request: Request, services: AppServices | None = None) -> str:
+    """The language of the headers, labels and refusals: Accept-Language, else TANDEM_DEFAULT_LANGUAGE."""
+    default = getattr(getattr(services, "settings", None), "default_language", None) or columns.DEFAULT_LANGUAGE
+    return i18n.negotiate(request.headers.get("accept-language"), default)
 
 
 # ----------------------------------------------------------------------------- parameters
@@ -106,24 +111,37 @@ class Query:
         unknown = sorted(set(self._params.keys()) - allowed_names)
         if unknown:
             raise BadParameter(
-                unknown[0], f"unknown parameter {unknown[0]!r}; this report takes {', '.join(sorted(allowed_names))}"
+                unknown[0],
+                T(
+                    "unknown parameter {name}; this report takes {names}",
+                    name=repr(unknown[0]),
+                    names=", ".join(sorted(allowed_names)),
+                ),
             )
 
     def text(self, name: str, *, required: bool = False) -> str | None:
         values = self._params.getlist(name)
         if len(values) > 1:
-            raise BadParameter(name, f"{name} is given more than once")
+            raise BadParameter(name, T("{name} is given more than once", name=name))
         value = values[0].strip() if values else ""
         if not value:
             if required:
-                raise BadParameter(name, f"{name} is required")
+                raise BadParameter(name, T("{name} is required", name=name))
             return None
         return value
 
     def choice(self, name: str, choices: Sequence[str], *, required: bool = False) -> str | None:
         value = self.text(name, required=required)
         if value is not None and value not in choices:
-            raise BadParameter(name, f"{name} must be one of {', '.join(choices)}, not {value!r}")
+            raise BadParameter(
+                name,
+                T(
+                    "{name} must be one of {choices}, not {value}",
+                    name=name,
+                    choices=", ".join(choices),
+                    value=repr(value),
+                ),
+            )
         return value
 
     def choices(self, name: str, choices: Sequence[str]) -> list[str]:
@@ -131,7 +149,15 @@ class Query:
         values = [v.strip() for raw in self._params.getlist(name) for v in raw.split(",") if v.strip()]
         for value in values:
             if value not in choices:
-                raise BadParameter(name, f"{name} must be among {', '.join(choices)}, not {value!r}")
+                raise BadParameter(
+                    name,
+                    T(
+                        "{name} must be among {choices}, not {value}",
+                        name=name,
+                        choices=", ".join(choices),
+                        value=repr(value),
+                    ),
+                )
         return values
 
     def time(self, name: str) -> datetime:
@@ -143,15 +169,17 @@ class Query:
         try:
             parsed = datetime.fromisoformat(value)
         except ValueError:
-            raise BadParameter(name, f"{name} must be an ISO 8601 time, such as 2026-03-01T00:00:00+08:00") from None
+            raise BadParameter(
+                name, T("{name} must be an ISO 8601 time, such as 2026-03-01T00:00:00+08:00", name=name)
+            ) from None
         if parsed.tzinfo is None:
-            raise BadParameter(name, f"{name} needs a UTC offset (such as +08:00 or Z)")
+            raise BadParameter(name, T("{name} needs a UTC offset (such as +08:00 or Z)", name=name))
         return parsed
 
     def period(self) -> tuple[datetime, datetime]:
         start, end = self.time("from"), self.time("to")
         if end <= start:
-            raise BadParameter("to", "to must be after from")
+            raise BadParameter("to", T("to must be after from"))
         return start, end
 
     def id(self, name: str, type_name: str) -> uuid.UUID | None:
@@ -161,14 +189,14 @@ class Query:
         try:
             return decode_id(value, type_name, name)
         except DomainError:
-            raise BadParameter(name, f"{name} is not a {type_name} id") from None
+            raise BadParameter(name, T("{field} is not a {type} id", field=name, type=type_name)) from None
 
     def flag(self, name: str) -> bool | None:
         value = self.text(name)
         if value is None:
             return None
         if value.lower() not in ("true", "false"):
-            raise BadParameter(name, f"{name} must be true or false")
+            raise BadParameter(name, T("{name} must be true or false", name=name))
         return value.lower() == "true"
 
 
@@ -177,8 +205,11 @@ def ticket_filters(query: Query, services: AppServices, now: datetime) -> ticket
     search = query.text("search")
     longest = getattr(services.settings, "max_search_length", 200)
     if search is not None and len(search) > longest:
-        raise BadParameter("search", f"search is longer than {longest} characters")
+        raise BadParameter("search", T("search is longer than {n} characters", n=longest))
     state = query.choice("slaState", SLA_STATES)
+    resolved_from, resolved_to = (query.time(n) if query.text(n) is not None else None for n in _RESOLVED)
+    if resolved_from is not None and resolved_to is not None and resolved_to < resolved_from:
+        raise BadParameter("resolvedTo", T("resolvedTo must not be before resolvedFrom"))
     return tickets_repo.TicketFilters(
         status=query.choices("status", TICKET_STATUSES),
         kind=query.choices("kind", TICKET_KINDS),
@@ -188,7 +219,13 @@ def ticket_filters(query: Query, services: AppServices, now: datetime) -> ticket
         escalated=query.flag("escalated"),
         search=search,
         sla=sla.ticket_state_is(state, now) if state else None,
+        resolved_from=resolved_from,
+        resolved_to=resolved_to,
+        root_cause=query.text("rootCause"),
     )
+
+
+_RESOLVED = ("resolvedFrom", "resolvedTo")
 
 
 # ----------------------------------------------------------------------------- CSV
@@ -201,7 +238,9 @@ def csv_text(rows: Iterable[Sequence[Any]]) -> str:
 
 
 def csv_response(report: str, language: str, rows: list[list[Any]]) -> Response:
-    body = BOM + csv_text([columns.header_row(report, language), *rows])
+    # Labels (KPIs, analysis groups) are messages: written in the header's language.
+    rendered = [[i18n.render(value, language) for value in row] for row in rows]
+    body = BOM + csv_text([columns.header_row(report, language), *rendered])
     return Response(body.encode("utf-8"), media_type=MEDIA_TYPE, headers=_download(report))
 
 
@@ -313,47 +352,56 @@ def endpoint(current: Callable[[], AppServices]) -> Callable[[Request], Any]:
 
     async def export(request: Request) -> Response:
         report = request.path_params["report"]
-        if report not in PARAMETERS:
-            return error(404, "NOT_FOUND", f"no report {report!r}; reports: {', '.join(sorted(PARAMETERS))}")
         services = current()
+        language = language_of(request, services)
+        if report not in PARAMETERS:
+            reports = ", ".join(sorted(PARAMETERS))
+            return error(
+                404,
+                "NOT_FOUND",
+                T("no report {report}; reports: {reports}", report=repr(report), reports=reports),
+                language,
+            )
         record = logging_setup.current()
         if record is not None:
             record.operation = f"export:{report}"
         credential = bearer(request.headers.get("authorization"))
         if not credential:
-            return error(401, "UNAUTHENTICATED", "send Authorization: Bearer <login token or API key>")
+            return error(401, "UNAUTHENTICATED", T("send Authorization: Bearer <login token or API key>"), language)
         try:
             principal = await authenticate(services, credential)
         except Exception as exc:
             if not outage.is_database_unavailable(exc):
                 raise
             log.warning("database unreachable checking an export's credential: %r", exc)
-            return error(503, outage.CODE, outage.MESSAGE)
+            return error(503, outage.CODE, outage.MESSAGE, language)
         if principal is None:
-            return error(401, "UNAUTHENTICATED", "invalid, expired or revoked credential")
+            return error(401, "UNAUTHENTICATED", T("invalid, expired or revoked credential"), language)
         if record is not None:
             record.principal = principal
         limited = await rate_limit.refusal_response(services, request, principal)
         if limited is not None:
             return limited
         if not allowed(principal, NEEDS.get(report, Action.READ)):
-            return error(403, "FORBIDDEN", f"this credential may not export {report}")
+            return error(403, "FORBIDDEN", T("this credential may not export {report}", report=report), language)
         scope = ReadScope(services.db)
         streaming = False
         try:
             query = Query(request, PARAMETERS[report])
             now = services.clock.now()
             if report == "tickets":
-                response = await _tickets(services, scope, query, now, language_of(request))
+                response = await _tickets(services, scope, query, now, language)
                 streaming = True  # the stream closes the snapshot when it ends
                 return response
-            return csv_response(report, language_of(request), await REPORTS[report](services, scope, query, now))
+            return csv_response(report, language, await REPORTS[report](services, scope, query, now))
         except BadParameter as bad:
-            return error(400, "BAD_USER_INPUT", bad.message, parameter=bad.parameter)
+            return error(400, "BAD_USER_INPUT", bad.message, language, parameter=bad.parameter)
         except DomainError as refused:  # a service's refusal of a value (a user of another department …)
             parameter = _PARAMETER_OF_FIELD.get(field := (refused.field or ["from"])[-1], field)
-            message = refused.message if parameter in refused.message else f"{parameter}: {refused.message}"
-            return error(400, "BAD_USER_INPUT", message, parameter=parameter)
+            message = i18n.render(refused.message, language)
+            if parameter not in refused.message:
+                message = f"{parameter}: {message}"
+            return error(400, "BAD_USER_INPUT", message, language, parameter=parameter)
         finally:
             if not streaming:
                 await scope.close()

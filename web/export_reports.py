@@ -6,9 +6,8 @@ computes a figure, it only writes the values out. A number is written as Python 
 GraphQL response carries (0.25, 20.0), an empty cell for null, a time in ISO 8601 with its offset, an id
 as the GraphQL global id, so a reporting tool can join the CSV with what the API returns.
 
-Header names come from one table per language through `header(key, language)`: English only today;
-the translations (issue 12 item 4, zh-Hans / zh-Hant by Accept-Language) are one more entry each in
-HEADERS and a choice in web/export.py `language_of`, nothing else.
+Header names are English msgids in HEADERS, rendered by `header(key, language)` from the message
+catalogs (services/i18n.py: zh-Hans / zh-Hant by Accept-Language, web/export.py `language_of`).
 """
 
 from __future__ import annotations
@@ -19,55 +18,57 @@ from datetime import datetime
 from typing import Any
 
 from schema.ids import to_global_id
-from services import sla
+from services import i18n, sla
+from services.i18n import T
 from services.kpis import KpiReport
 from services.reports import ProblemAnalysis, SatisfactionReport
 from services.rules.reports import NONE_KEY, AnalysisDimension
 
 DEFAULT_LANGUAGE = "en"
 
+# The columns' names, English msgids (services/i18n.py): `header` renders them in the caller's language.
 HEADERS: dict[str, dict[str, str]] = {
     "en": {
-        "period": "Period",
-        "department": "Department",
-        "user_id": "User id",
-        "kpi": "KPI",
-        "label": "Label",
-        "value": "Value",
-        "numerator": "Numerator",
-        "denominator": "Denominator",
-        "by": "Grouped by",
-        "key": "Key",
-        "count": "Count",
-        "share": "Share",
-        "previous_count": "Previous period count",
-        "breached_count": "SLA breached",
-        "median_resolution_hours": "Median resolution hours",
-        "total": "Total",
-        "previous_total": "Previous period total",
-        "mean_score": "Mean score",
-        "satisfied_share": "Satisfied share (4-5)",
-        "score_1": "Score 1",
-        "score_2": "Score 2",
-        "score_3": "Score 3",
-        "score_4": "Score 4",
-        "score_5": "Score 5",
-        "id": "Id",
-        "number": "Number",
-        "created_at": "Created at",
-        "kind": "Kind",
-        "priority": "Priority",
-        "status": "Status",
-        "subject": "Subject",
-        "customer_id": "Customer id",
-        "customer": "Customer",
-        "assignee_id": "Assignee id",
-        "assignee": "Assignee",
-        "sla_state": "SLA state",
-        "first_responded_at": "First responded at",
-        "resolved_at": "Resolved at",
-        "closed_at": "Closed at",
-        "root_cause": "Root cause",
+        "period": T("Period"),
+        "department": T("Department"),
+        "user_id": T("User id"),
+        "kpi": T("KPI"),
+        "label": T("Label"),
+        "value": T("Value"),
+        "numerator": T("Numerator"),
+        "denominator": T("Denominator"),
+        "by": T("Grouped by"),
+        "key": T("Key"),
+        "count": T("Count"),
+        "share": T("Share"),
+        "previous_count": T("Previous period count"),
+        "breached_count": T("SLA breached"),
+        "median_resolution_hours": T("Median resolution hours"),
+        "total": T("Total"),
+        "previous_total": T("Previous period total"),
+        "mean_score": T("Mean score"),
+        "satisfied_share": T("Satisfied share (4-5)"),
+        "score_1": T("Score 1"),
+        "score_2": T("Score 2"),
+        "score_3": T("Score 3"),
+        "score_4": T("Score 4"),
+        "score_5": T("Score 5"),
+        "id": T("Id"),
+        "number": T("Number"),
+        "created_at": T("Created at"),
+        "kind": T("Kind"),
+        "priority": T("Priority"),
+        "status": T("Status"),
+        "subject": T("Subject"),
+        "customer_id": T("Customer id"),
+        "customer": T("Customer"),
+        "assignee_id": T("Assignee id"),
+        "assignee": T("Assignee"),
+        "sla_state": T("SLA state"),
+        "first_responded_at": T("First responded at"),
+        "resolved_at": T("Resolved at"),
+        "closed_at": T("Closed at"),
+        "root_cause": T("Root cause"),
     },
 }
 
@@ -122,8 +123,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 
 
 def header(key: str, language: str = DEFAULT_LANGUAGE) -> str:
-    """The column's name in `language`, English when that language lacks it."""
-    return HEADERS.get(language, {}).get(key) or HEADERS[DEFAULT_LANGUAGE][key]
+    """The column's name in `language` (its catalog's; English when the catalog lacks it)."""
+    return i18n.render(HEADERS[DEFAULT_LANGUAGE][key], language)
 
 
 def header_row(report: str, language: str = DEFAULT_LANGUAGE) -> list[str]:

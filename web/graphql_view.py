@@ -21,7 +21,7 @@ from strawberry.types.unset import UNSET
 
 from schema.compiled import executor as compiled_reads
 from schema.context import AppServices, Context
-from services import auth, outage, rate_limits
+from services import auth, i18n, outage, rate_limits
 from services.access import Action, allowed
 from services.realtime.connections import TOO_MANY_CONNECTIONS
 from settings import Settings
@@ -257,7 +257,7 @@ class TandemGraphQL(GraphQL[Context, None]):
         return response
 
     async def _http_context(self, request: Request, credential: str | None) -> Context:
-        ctx = Context(services=self.services, request=request)
+        ctx = Context(services=self.services, request=request, language=self.language_of(request.headers))
         if (reads := compiled_reads.for_view(self)).mode != "reference":
             ctx.compiled = reads
         ctx.request_id = request.scope.get("state", {}).get("request_id", ctx.request_id)
@@ -271,7 +271,7 @@ class TandemGraphQL(GraphQL[Context, None]):
                 ctx.database_unavailable = True
                 return ctx
             if ctx.principal is None:
-                ctx.auth_error = "invalid, expired or revoked credential"
+                ctx.auth_error = i18n.T("invalid, expired or revoked credential")
         return ctx
 
     async def _principal_of(self, credential: str, counted: MutableMapping[str, Any] | None = None) -> Any:
@@ -295,10 +295,22 @@ class TandemGraphQL(GraphQL[Context, None]):
     async def get_context(self, request: Any, response: Any) -> Context:
         # Only WebSocket connections come here (HTTP builds its context in `run`); the principal is
         # set from `connection_init` in on_ws_connect.
-        return Context(services=self.services, request=request, response=response)
+        return Context(
+            services=self.services, request=request, response=response, language=self.language_of(request.headers)
+        )
+
+    def language_of(self, headers: Any, asked: Any = None) -> str:
+        """The caller's language: `asked` (connection_init's acceptLanguage) when it is a string, else the
+        Accept-Language header; the configured default when neither names one we have."""
+        settings = self.services.settings
+        default = settings.default_language if settings else Settings.default_language
+        value = asked if isinstance(asked, str) else headers.get("accept-language")
+        return i18n.negotiate(value, default)
 
     async def on_ws_connect(self, context: Context) -> Any:
         params = context.connection_params or {}
+        if isinstance(params, dict) and "acceptLanguage" in params:
+            context.language = self.language_of(context.request.headers, params["acceptLanguage"])
         raw = params.get("authorization") or params.get("Authorization") if isinstance(params, dict) else None
         credential = bearer(raw) if isinstance(raw, str) else None
         try:

@@ -27,7 +27,7 @@ from starlette.responses import Response
 from db import driver
 from db.repositories import accounts as accounts_repo
 from db.repositories import rate_limits as rate_limits_repo
-from services import outage
+from services import i18n, outage
 from services import rate_limits as limits
 from services.principal import Principal
 from web import logging_setup
@@ -84,9 +84,17 @@ async def refusal(
     return refused
 
 
-def response(refused: limits.Refusal, request_id: str | None, media_type: str = "application/json") -> Response:
+def language_of(services: Any, request: HTTPConnection) -> str:
+    """The request's language (Accept-Language, else TANDEM_DEFAULT_LANGUAGE) for a refusal's words."""
+    default = getattr(services.settings, "default_language", i18n.ENGLISH) if services is not None else i18n.ENGLISH
+    return i18n.negotiate(request.headers.get("accept-language"), default)
+
+
+def response(
+    refused: limits.Refusal, request_id: str | None, media_type: str = "application/json", language: str = "en"
+) -> Response:
     extensions = {"requestId": request_id} if request_id else {}
-    body = {"errors": [refused.graphql_error(**extensions)]}
+    body = {"errors": [refused.graphql_error(language, **extensions)]}
     if (record := logging_setup.current()) is not None:
         record.outcome = limits.CODE.lower()
     answer = Response(
@@ -113,10 +121,11 @@ async def refusal_response(
             raise
         log.warning("database unreachable counting a request against its rate limit: %r", exc)
         retry = getattr(services.settings, "retry_after_seconds", 5)
-        body = {"errors": [{"message": outage.MESSAGE, "extensions": {"code": outage.CODE}}]}
+        message = i18n.render(outage.MESSAGE, language_of(services, request))
+        body = {"errors": [{"message": message, "extensions": {"code": outage.CODE}}]}
         return Response(orjson.dumps(body), status_code=503, media_type=media_type, headers={"Retry-After": str(retry)})
     if refused is None:
         return None
     if (record := logging_setup.current()) is not None:
         record.principal = principal
-    return response(refused, request_id_of(request), media_type)
+    return response(refused, request_id_of(request), media_type, language_of(services, request))

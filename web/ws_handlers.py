@@ -38,7 +38,7 @@ from strawberry.utils.aio import aclosing
 
 from schema import fanout
 from schema.context import Context
-from services import outage
+from services import i18n, outage
 from services.auth import API_KEY_PREFIX
 from services.realtime import cohorts
 from services.realtime.cohorts import Joining, Member
@@ -148,11 +148,11 @@ class _Registered:
         except Exception as exc:
             if not outage.is_database_unavailable(exc):
                 raise
-            error = {"message": outage.MESSAGE, "extensions": {"code": outage.CODE}}
+            error = {"message": i18n.render(outage.MESSAGE, context.language), "extensions": {"code": outage.CODE}}
         else:
             if refused is None:
                 return False
-            error = refused.graphql_error()
+            error = refused.graphql_error(context.language)
         await self.send_message(self.error_message(operation_id, error))
         return True
 
@@ -283,7 +283,10 @@ class _Registered:
             cursor = int(raw)
         else:
             return None
-        cohort = hub.cohorts.cohorts.get(fanout.cohort_key(query, name, variables, source, principal))
+        language = self.context.language  # type: ignore[attr-defined]
+        cohort = hub.cohorts.cohorts.get(
+            fanout.cohort_key(query, name, variables, source, principal, language=language)
+        )
         if cohort is None:
             return None
         member: Member | None = hub.join_live(

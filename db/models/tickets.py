@@ -22,6 +22,15 @@ from services.rules.tickets import (
 TICKET_NUMBER_SEQ = Sequence("ticket_number_seq", metadata=Base.metadata)
 
 
+# A priority as its rank, LOW 0 … URGENT 3: the expression db/repositories/tickets.py PRIORITY_RANK writes,
+# spelt as PostgreSQL prints it back (pg_get_indexdef), which is what Alembic compares the model's with.
+PRIORITY_RANK_SQL = (
+    "(\nCASE priority\n"
+    + "".join(f"    WHEN '{p}'::text THEN {i}\n" for i, p in enumerate(TICKET_PRIORITIES))
+    + "    ELSE NULL::integer\nEND)"
+)
+
+
 class Ticket(Versioned, Base):
     """Times are the business clock's (`uow.now`), not the database's: the SLA is computed from them."""
 
@@ -48,6 +57,10 @@ class Ticket(Versioned, Base):
             postgresql_where=text("first_responded_at IS NULL"),
         ),
         Index("ix_tickets_resolution_due", "resolution_due_at", postgresql_where=text("resolved_at IS NULL")),
+        # The other orders of tickets(orderBy:) (db/repositories/tickets.py ORDERINGS), each scanned either way.
+        Index("ix_tickets_priority_rank_created_id", text(PRIORITY_RANK_SQL), "created_at", "id"),
+        Index("ix_tickets_resolution_due_id", "resolution_due_at", "id"),
+        Index("ix_tickets_first_response_due_id", "first_response_due_at", "id"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

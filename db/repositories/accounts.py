@@ -6,7 +6,7 @@ import functools
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy import Select, case, delete, func, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -16,7 +16,7 @@ from db.models import ApiKey, LoginThrottle, User
 from db.models.accounts import LoginAddressThrottle
 from db.repositories import rate_limits as rate_limits_repo
 from db.repositories import rows
-from db.repositories.pagination import Page, SortKey, by_uuid, fetch_page
+from db.repositories.pagination import Page, SortKey, Window, by_uuid, fetch_page
 
 _users = rows.Table(User)
 user_by_id = _users.get
@@ -46,14 +46,14 @@ USER_PAGE_KEYS = [SortKey(func.lower(User.name)), by_uuid(User.id)]
 
 
 async def users_page(
-    session: AsyncSession, *, first: int, after: str | None, department: str | None, active: bool | None
+    session: AsyncSession, *, department: str | None, active: bool | None, **window: Unpack[Window]
 ) -> Page[User]:
     stmt = select(User)
     if department:
         stmt = stmt.where(User.department == department)
     if active is not None:
         stmt = stmt.where(User.active.is_(active))
-    return await fetch_page(session, stmt, USER_PAGE_KEYS, first=first, after=after)
+    return await fetch_page(session, stmt, USER_PAGE_KEYS, **window)
 
 
 async def api_key_by_hash(session: AsyncSession, key_hash: str) -> ApiKey | None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Unpack
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Activity
-from db.repositories.pagination import Page, by_int, fetch_page
+from db.repositories.pagination import Page, Window, by_int, fetch_page
 
 PAGE_KEYS = [by_int(Activity.seq)]
 
@@ -22,18 +23,18 @@ def _visible(stmt: Select[Activity], include_internal: bool) -> Select[Activity]
 
 
 async def customer_timeline(
-    session: AsyncSession, customer_id: uuid.UUID, *, include_internal: bool, first: int, after: str | None
+    session: AsyncSession, customer_id: uuid.UUID, *, include_internal: bool, **window: Unpack[Window]
 ) -> Page[Activity]:
     """Everything that happened to the customer or to anything of theirs, oldest first."""
     stmt = _visible(select(Activity).where(Activity.customer_id == customer_id), include_internal)
-    return await fetch_page(session, stmt, PAGE_KEYS, first=first, after=after)
+    return await fetch_page(session, stmt, PAGE_KEYS, **window)
 
 
 async def order_timeline(
-    session: AsyncSession, order_id: uuid.UUID, *, include_internal: bool, first: int, after: str | None
+    session: AsyncSession, order_id: uuid.UUID, *, include_internal: bool, **window: Unpack[Window]
 ) -> Page[Activity]:
     stmt = _visible(select(Activity).where(Activity.order_id == order_id), include_internal)
-    return await fetch_page(session, stmt, PAGE_KEYS, first=first, after=after)
+    return await fetch_page(session, stmt, PAGE_KEYS, **window)
 
 
 async def visible_timeline(
@@ -42,24 +43,22 @@ async def visible_timeline(
     entity_id: uuid.UUID,
     *,
     include_internal: bool,
-    first: int,
-    after: str | None,
+    **window: Unpack[Window],
 ) -> Page[Activity]:
     """One entity's own timeline (its rows, not its customer's or order's), oldest first."""
     stmt = select(Activity).where(Activity.entity_type == entity_type, Activity.entity_id == entity_id)
-    return await fetch_page(session, _visible(stmt, include_internal), PAGE_KEYS, first=first, after=after)
+    return await fetch_page(session, _visible(stmt, include_internal), PAGE_KEYS, **window)
 
 
 async def audit_page(
     session: AsyncSession,
     *,
-    first: int,
-    after: str | None,
     include_internal: bool,
     actor_id: uuid.UUID | None = None,
     entity_type: str | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
+    **window: Unpack[Window],
 ) -> Page[Activity]:
     """Every recorded change, newest first: the audit log, narrowed by actor, entity type and [start, end)."""
     stmt = select(Activity)
@@ -71,9 +70,7 @@ async def audit_page(
         stmt = stmt.where(Activity.at >= start)
     if end is not None:
         stmt = stmt.where(Activity.at < end)
-    return await fetch_page(
-        session, _visible(stmt, include_internal), PAGE_KEYS, first=first, after=after, descending=True
-    )
+    return await fetch_page(session, _visible(stmt, include_internal), PAGE_KEYS, descending=True, **window)
 
 
 class EntityTimeline:
@@ -84,11 +81,9 @@ class EntityTimeline:
         self.entity_type = entity_type
 
     async def __call__(
-        self, session: AsyncSession, entity_id: uuid.UUID, /, *, include_internal: bool, first: int, after: str | None
+        self, session: AsyncSession, entity_id: uuid.UUID, /, *, include_internal: bool, **window: Unpack[Window]
     ) -> Page[Activity]:
-        return await visible_timeline(
-            session, self.entity_type, entity_id, include_internal=include_internal, first=first, after=after
-        )
+        return await visible_timeline(session, self.entity_type, entity_id, include_internal=include_internal, **window)
 
 
 ticket_timeline = EntityTimeline("Ticket")

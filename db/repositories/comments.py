@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import TicketComment, WorkItemComment
 from db.models.comments import SUBJECT_COLUMNS
 from db.repositories import rows
-from db.repositories.pagination import Page, by_int, fetch_page
+from db.repositories.pagination import Page, Window, by_int, fetch_page
 
 _KEYS = [by_int(WorkItemComment.seq)]  # oldest first, as a conversation reads
 
@@ -50,15 +50,14 @@ async def page(
     subject_id: uuid.UUID,
     *,
     include_internal: bool,
-    first: int,
-    after: str | None,
+    **window: Unpack[Window],
 ) -> Page[WorkItemComment]:
     """The subject's comments, oldest first; INTERNAL ones only when `include_internal` (the filter is in
     the page query, so the page, its cursors and totalCount agree)."""
     stmt = select(WorkItemComment).where(_column(type_name) == subject_id)
     if not include_internal:
         stmt = stmt.where(WorkItemComment.visibility == "CUSTOMER")
-    return await fetch_page(session, stmt, _KEYS, first=first, after=after)
+    return await fetch_page(session, stmt, _KEYS, **window)
 
 
 class SubjectComments:
@@ -70,11 +69,9 @@ class SubjectComments:
         self.type_name = type_name
 
     async def __call__(
-        self, session: AsyncSession, subject_id: uuid.UUID, /, *, include_internal: bool, first: int, after: str | None
+        self, session: AsyncSession, subject_id: uuid.UUID, /, *, include_internal: bool, **window: Unpack[Window]
     ) -> Page[WorkItemComment]:
-        return await page(
-            session, self.type_name, subject_id, include_internal=include_internal, first=first, after=after
-        )
+        return await page(session, self.type_name, subject_id, include_internal=include_internal, **window)
 
 
 async def newest_ticket_reply(session: AsyncSession, ticket_id: uuid.UUID) -> TicketComment | None:

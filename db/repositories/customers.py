@@ -5,16 +5,27 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Unpack
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Contact, Customer
 from db.repositories import rows
-from db.repositories.pagination import Page, SortKey, by_uuid, fetch_page
+from db.repositories.pagination import Ordering, Page, SortKey, Window, by_datetime, by_uuid, fetch_page, orderings
 
 # Alphabetical, as people look customers up; the id breaks ties between equal names.
 PAGE_KEYS = [SortKey(func.lower(Customer.name)), by_uuid(Customer.id)]
+_CREATED = (by_datetime(Customer.created_at), by_uuid(Customer.id))
+
+# `customers(orderBy:)`: each ends with the id, so pages are exact.
+ORDERINGS = orderings(
+    Ordering("NAME_ASC", tuple(PAGE_KEYS), default=True),
+    Ordering("NAME_DESC", tuple(PAGE_KEYS), descending=True),
+    Ordering("CREATED_AT_DESC", _CREATED, descending=True),
+    Ordering("CREATED_AT_ASC", _CREATED),
+)
+DEFAULT_ORDER = "NAME_ASC"
 
 
 def escape_like(term: str) -> str:
@@ -28,12 +39,19 @@ by_ids = _customers.by_ids
 add = _customers.add
 
 
-async def page(session: AsyncSession, *, search: str | None, first: int, after: str | None) -> Page[Customer]:
+async def page(
+    session: AsyncSession, *, search: str | None, order_by: str = DEFAULT_ORDER, **window: Unpack[Window]
+) -> Page[Customer]:
     stmt = select(Customer)
     if search and search.strip():
         pattern = f"%{escape_like(search.strip())}%"
         stmt = stmt.where(or_(Customer.name.ilike(pattern, escape="\\"), Customer.code.ilike(pattern, escape="\\")))
-    return await fetch_page(session, stmt, PAGE_KEYS, first=first, after=after)
+    return await fetch_page(session, stmt, ORDERINGS[order_by], **window)
+
+
+async def name_of(session: AsyncSession, customer_id: uuid.UUID) -> str | None:
+    """The customer's name (what a ticket event carries for the boards' search)."""
+    return (await session.execute(select(Customer.name).where(Customer.id == customer_id))).scalar_one_or_none()
 
 
 async def refresh_timestamps(session: AsyncSession, row: Customer | Contact) -> None:

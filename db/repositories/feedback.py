@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Unpack
 
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Feedback
 from db.repositories import rows
-from db.repositories.pagination import Page, by_datetime, by_uuid, fetch_page
+from db.repositories.pagination import Page, Window, by_datetime, by_uuid, fetch_page
 from services.rules.feedback import SATISFIED_SCORES
 
 # Newest first; the id breaks ties.
@@ -37,12 +38,12 @@ async def get(session: AsyncSession, feedback_id: uuid.UUID) -> Feedback | None:
 
 
 async def page(
-    session: AsyncSession, *, first: int, after: str | None, customer_id: uuid.UUID | None = None
+    session: AsyncSession, *, customer_id: uuid.UUID | None = None, **window: Unpack[Window]
 ) -> Page[Feedback]:
     stmt = select(Feedback)
     if customer_id is not None:
         stmt = stmt.where(Feedback.customer_id == customer_id)
-    return await fetch_page(session, stmt, PAGE_KEYS, first=first, after=after, descending=True)
+    return await fetch_page(session, stmt, PAGE_KEYS, descending=True, **window)
 
 
 async def satisfaction_of(session: AsyncSession, customer_ids: Iterable[uuid.UUID]) -> list[Satisfaction]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Unpack
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import MarketIntel
 from db.repositories import rows
 from db.repositories.customers import escape_like
-from db.repositories.pagination import Page, by_datetime, by_uuid, fetch_page
+from db.repositories.pagination import Page, Window, by_datetime, by_uuid, fetch_page
 
 # Newest first; the id breaks ties.
 PAGE_KEYS = [by_datetime(MarketIntel.created_at), by_uuid(MarketIntel.id)]
@@ -28,12 +29,11 @@ add = _posts.add
 async def page(
     session: AsyncSession,
     *,
-    first: int,
-    after: str | None,
     kinds: Sequence[str] | None = None,
     tag_key: str | None = None,
     search: str | None = None,
     customer_id: uuid.UUID | None = None,
+    **window: Unpack[Window],
 ) -> Page[MarketIntel]:
     """`tag_key`: a tag as the service keys it (services/market_intel.py `tag_key`). `search`: a substring of
     the title, the body or a tag, any case (ILIKE; its % and _ match themselves)."""
@@ -53,4 +53,4 @@ async def page(
                 func.array_to_string(MarketIntel.tags, TAG_SEPARATOR).ilike(pattern, escape="\\"),
             )
         )
-    return await fetch_page(session, stmt, PAGE_KEYS, first=first, after=after, descending=True)
+    return await fetch_page(session, stmt, PAGE_KEYS, descending=True, **window)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import ActionItem, Meeting, MeetingAttendee, User
 from db.repositories import rows
-from db.repositories.pagination import Page, by_datetime, by_uuid, fetch_page
+from db.repositories.pagination import Page, Window, by_datetime, by_uuid, fetch_page
 
 # Newest held first; the id breaks ties.
 PAGE_KEYS = [by_datetime(Meeting.held_at), by_uuid(Meeting.id)]
@@ -32,13 +32,11 @@ async def add(session: AsyncSession, meeting: Meeting, attendee_ids: Sequence[uu
     return meeting
 
 
-async def page(
-    session: AsyncSession, *, first: int, after: str | None, kinds: Sequence[str] | None = None
-) -> Page[Meeting]:
+async def page(session: AsyncSession, *, kinds: Sequence[str] | None = None, **window: Unpack[Window]) -> Page[Meeting]:
     stmt = select(Meeting)
     if kinds:
         stmt = stmt.where(Meeting.kind.in_(list(kinds)))
-    return await fetch_page(session, stmt, PAGE_KEYS, first=first, after=after, descending=True)
+    return await fetch_page(session, stmt, PAGE_KEYS, descending=True, **window)
 
 
 async def attendees_of(session: AsyncSession, meeting_ids: Iterable[uuid.UUID]) -> list[Any]:

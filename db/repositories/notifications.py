@@ -6,13 +6,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Notification
-from db.repositories.pagination import Page, by_int, fetch_page
+from db.repositories.pagination import Page, Window, by_int, fetch_page
 
 # Newest first: seq is the order of creation (an instant can hold many).
 PAGE_KEYS = [by_int(Notification.seq)]
@@ -28,12 +28,12 @@ async def add_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> lis
 
 
 async def page(
-    session: AsyncSession, *, user_id: uuid.UUID, first: int, after: str | None, unread: bool | None = None
+    session: AsyncSession, *, user_id: uuid.UUID, unread: bool | None = None, **window: Unpack[Window]
 ) -> Page[Notification]:
     stmt = select(Notification).where(Notification.user_id == user_id)
     if unread is not None:
         stmt = stmt.where(Notification.read_at.is_(None) if unread else Notification.read_at.is_not(None))
-    return await fetch_page(session, stmt, PAGE_KEYS, first=first, after=after, descending=True)
+    return await fetch_page(session, stmt, PAGE_KEYS, descending=True, **window)
 
 
 async def unread_count(session: AsyncSession, user_id: uuid.UUID) -> int:

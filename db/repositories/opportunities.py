@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from typing import Unpack
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Order
 from db.models.presale import Opportunity, Requirement, Solution
 from db.repositories import rows
-from db.repositories.pagination import Page, by_datetime, by_uuid, fetch_page
+from db.repositories.pagination import Page, Window, by_datetime, by_uuid, fetch_page
 
 # Newest first; the id breaks ties between opportunities created in the same instant.
 PAGE_KEYS = [by_datetime(Opportunity.created_at), by_uuid(Opportunity.id)]
@@ -27,17 +28,16 @@ add = _opportunities.add
 async def page(
     session: AsyncSession,
     *,
-    first: int,
-    after: str | None,
     stages: Sequence[str] | None = None,
     customer_id: uuid.UUID | None = None,
+    **window: Unpack[Window],
 ) -> Page[Opportunity]:
     stmt = select(Opportunity)
     if stages:
         stmt = stmt.where(Opportunity.stage.in_(list(stages)))
     if customer_id is not None:
         stmt = stmt.where(Opportunity.customer_id == customer_id)
-    return await fetch_page(session, stmt, PAGE_KEYS, first=first, after=after, descending=True)
+    return await fetch_page(session, stmt, PAGE_KEYS, descending=True, **window)
 
 
 async def requirements_of(session: AsyncSession, opportunity_ids: Iterable[uuid.UUID]) -> list[Requirement]:

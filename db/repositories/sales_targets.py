@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Unpack
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models.presale import SalesTarget
 from db.repositories import rows
-from db.repositories.pagination import Page, SortKey, by_uuid, fetch_page
+from db.repositories.pagination import Page, SortKey, Window, by_uuid, fetch_page
 
 # Newest period first; the id breaks ties between targets of the same start day.
 PAGE_KEYS = [SortKey(SalesTarget.period_start, date.fromisoformat), by_uuid(SalesTarget.id)]
@@ -47,14 +48,13 @@ async def overlapping(
 async def page(
     session: AsyncSession,
     *,
-    first: int,
-    after: str | None,
     user_id: uuid.UUID | None = None,
     department_wide: bool = False,
+    **window: Unpack[Window],
 ) -> Page[SalesTarget]:
     stmt = select(SalesTarget)
     if user_id is not None:
         stmt = stmt.where(SalesTarget.user_id == user_id)
     elif department_wide:
         stmt = stmt.where(SalesTarget.user_id.is_(None))
-    return await fetch_page(session, stmt, PAGE_KEYS, first=first, after=after, descending=True)
+    return await fetch_page(session, stmt, PAGE_KEYS, descending=True, **window)

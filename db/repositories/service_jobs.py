@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from typing import Unpack
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import ServiceJob
 from db.repositories import rows
-from db.repositories.pagination import Page, by_datetime, by_uuid, fetch_page
+from db.repositories.pagination import Page, Window, by_datetime, by_uuid, fetch_page
 
 # Latest scheduled first; the id breaks ties.
 PAGE_KEYS = [by_datetime(ServiceJob.scheduled_start), by_uuid(ServiceJob.id)]
@@ -37,12 +38,11 @@ async def of_orders(
 async def page(
     session: AsyncSession,
     *,
-    first: int,
-    after: str | None,
     statuses: Sequence[str] | None = None,
     order_id: uuid.UUID | None = None,
     technician_id: uuid.UUID | None = None,
     customer_id: uuid.UUID | None = None,
+    **window: Unpack[Window],
 ) -> Page[ServiceJob]:
     stmt = select(ServiceJob)
     if statuses:
@@ -53,7 +53,7 @@ async def page(
         stmt = stmt.where(ServiceJob.technician_id == technician_id)
     if customer_id is not None:
         stmt = stmt.where(ServiceJob.customer_id == customer_id)
-    return await fetch_page(session, stmt, PAGE_KEYS, first=first, after=after, descending=True)
+    return await fetch_page(session, stmt, PAGE_KEYS, descending=True, **window)
 
 
 async def latest_assigned_on_an_order(session: AsyncSession) -> ServiceJob | None:

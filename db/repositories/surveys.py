@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Unpack
 
 from sqlalchemy import and_, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +15,7 @@ from db.models import ActionItem, Customer, Feedback, Survey, SurveyTarget
 from db.repositories import customers as customers_repo
 from db.repositories import feedback as feedback_repo
 from db.repositories import rows
-from db.repositories.pagination import Page, by_datetime, by_uuid, fetch_page
+from db.repositories.pagination import Page, Window, by_datetime, by_uuid, fetch_page
 from services.rules.feedback import MAX_SCORE, MIN_SCORE
 
 # Newest first; the id breaks ties.
@@ -45,12 +46,12 @@ class SurveyStats:
 
 
 async def page(
-    session: AsyncSession, *, first: int, after: str | None, statuses: Sequence[str] | None = None
+    session: AsyncSession, *, statuses: Sequence[str] | None = None, **window: Unpack[Window]
 ) -> Page[Survey]:
     stmt = select(Survey)
     if statuses:
         stmt = stmt.where(Survey.status.in_(list(statuses)))
-    return await fetch_page(session, stmt, PAGE_KEYS, first=first, after=after, descending=True)
+    return await fetch_page(session, stmt, PAGE_KEYS, descending=True, **window)
 
 
 async def add_targets(session: AsyncSession, survey_id: uuid.UUID, customer_ids: Sequence[uuid.UUID]) -> None:
@@ -94,22 +95,20 @@ async def stats_of(session: AsyncSession, survey_ids: Iterable[uuid.UUID]) -> li
     ]
 
 
-async def targets_page(session: AsyncSession, survey_id: uuid.UUID, *, first: int, after: str | None) -> Page[Customer]:
+async def targets_page(session: AsyncSession, survey_id: uuid.UUID, **window: Unpack[Window]) -> Page[Customer]:
     """The survey's target customers, in the customers list's (alphabetical) order."""
     stmt = (
         select(Customer)
         .join(SurveyTarget, SurveyTarget.customer_id == Customer.id)
         .where(SurveyTarget.survey_id == survey_id)
     )
-    return await fetch_page(session, stmt, customers_repo.PAGE_KEYS, first=first, after=after)
+    return await fetch_page(session, stmt, customers_repo.PAGE_KEYS, **window)
 
 
-async def responses_page(
-    session: AsyncSession, survey_id: uuid.UUID, *, first: int, after: str | None
-) -> Page[Feedback]:
+async def responses_page(session: AsyncSession, survey_id: uuid.UUID, **window: Unpack[Window]) -> Page[Feedback]:
     """The survey's answers, newest first (as the feedback list)."""
     stmt = select(Feedback).where(Feedback.survey_id == survey_id)
-    return await fetch_page(session, stmt, feedback_repo.PAGE_KEYS, first=first, after=after, descending=True)
+    return await fetch_page(session, stmt, feedback_repo.PAGE_KEYS, descending=True, **window)
 
 
 async def action_items_of(session: AsyncSession, survey_ids: Iterable[uuid.UUID]) -> list[ActionItem]:

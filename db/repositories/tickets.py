@@ -6,9 +6,9 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Unpack
 
-from sqlalchemy import Select, bindparam, exists, or_, select
+from sqlalchemy import Integer, Select, bindparam, case, exists, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -28,12 +28,47 @@ from db.models import (
 )
 from db.repositories import rows
 from db.repositories.customers import escape_like
-from db.repositories.pagination import Page, by_datetime, by_int, by_uuid, fetch_page
+from db.repositories.pagination import (
+    Ordering,
+    Page,
+    Window,
+    by_datetime,
+    by_int,
+    by_uuid,
+    fetch_page,
+    orderings,
+)
+from services.rules.tickets import TicketPriority
 
 S = TypeVar("S", bound=Select[*tuple[Any, ...]])
 
 # Newest first (the live board); the id breaks ties between tickets opened in the same instant.
 TICKET_PAGE_KEYS = [by_datetime(Ticket.created_at), by_uuid(Ticket.id)]
+
+# A priority as its rank, LOW 0 … URGENT 3, with literal constants (never bind parameters), so that the
+# expression is the one of the index of migration 0015 (ix_tickets_priority_rank_created_id) in every plan.
+PRIORITY_RANK = case(
+    *((literal_column(f"'{p.value}'"), literal_column(str(rank), Integer)) for rank, p in enumerate(TicketPriority)),
+    value=Ticket.priority,
+)
+_CREATED = (by_datetime(Ticket.created_at), by_uuid(Ticket.id))
+_PRIORITY = (by_int(PRIORITY_RANK), *_CREATED)
+_RESOLUTION_DUE = (by_datetime(Ticket.resolution_due_at), by_uuid(Ticket.id))
+_FIRST_RESPONSE_DUE = (by_datetime(Ticket.first_response_due_at), by_uuid(Ticket.id))
+
+# `tickets(orderBy:)`: every ordering ends with the id (exact keyset pages) and has an index (0015). The
+# due times are the SLA clocks' (never NULL: fixed when the ticket opens).
+ORDERINGS = orderings(
+    Ordering("CREATED_AT_DESC", _CREATED, descending=True, default=True),
+    Ordering("CREATED_AT_ASC", _CREATED),
+    Ordering("PRIORITY_DESC", _PRIORITY, descending=True),  # most urgent first, newest first within one
+    Ordering("PRIORITY_ASC", _PRIORITY),
+    Ordering("RESOLUTION_DUE_AT_ASC", _RESOLUTION_DUE),  # the resolution due soonest first
+    Ordering("RESOLUTION_DUE_AT_DESC", _RESOLUTION_DUE, descending=True),
+    Ordering("FIRST_RESPONSE_DUE_AT_ASC", _FIRST_RESPONSE_DUE),
+    Ordering("FIRST_RESPONSE_DUE_AT_DESC", _FIRST_RESPONSE_DUE, descending=True),
+)
+DEFAULT_ORDER = "CREATED_AT_DESC"
 ESCALATION_PAGE_KEYS = [by_datetime(Escalation.requested_at), by_uuid(Escalation.id)]
 # Conversations read oldest first, in the order they were written.
 _COMMENT_KEYS = [by_int(TicketComment.seq)]
@@ -74,11 +109,19 @@ class TicketFilters:
     escalated: bool | None = None  # has (or had) a joint consultation
     search: str | None = None  # ticket number, subject, customer name; case-insensitive, literal
     sla: ColumnElement[bool] | None = None  # a predicate from services.sla (a state computed at an instant)
+    # Periods are half-open, [from, to): a ticket created exactly at `created_to` is not in it.
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    resolved_from: datetime | None = None  # a ticket never resolved is in no resolution period
+    resolved_to: datetime | None = None
+    root_cause: str | None = None  # the root-cause category's code (resolved tickets carry one)
 
 
-async def page(session: AsyncSession, filters: TicketFilters, *, first: int, after: str | None) -> Page[Ticket]:
+async def page(
+    session: AsyncSession, filters: TicketFilters, *, order_by: str = DEFAULT_ORDER, **window: Unpack[Window]
+) -> Page[Ticket]:
     stmt = filtered(select(Ticket), filters)
-    return await fetch_page(session, stmt, TICKET_PAGE_KEYS, first=first, after=after, descending=True)
+    return await fetch_page(session, stmt, ORDERINGS[order_by], **window)
 
 
 def filtered(stmt: S, filters: TicketFilters) -> S:
@@ -112,6 +155,17 @@ def filtered(stmt: S, filters: TicketFilters) -> S:
         )
     if filters.sla is not None:
         stmt = stmt.where(filters.sla)
+    periods: list[tuple[Any, datetime | None, datetime | None]] = [
+        (Ticket.created_at, filters.created_from, filters.created_to),
+        (Ticket.resolved_at, filters.resolved_from, filters.resolved_to),
+    ]
+    for column, start, end in periods:
+        if start is not None:
+            stmt = stmt.where(column >= start)
+        if end is not None:
+            stmt = stmt.where(column < end)
+    if filters.root_cause is not None:
+        stmt = stmt.where(Ticket.root_cause_code == filters.root_cause)
     return stmt
 
 
@@ -128,13 +182,13 @@ def add_comment(session: AsyncSession, comment: TicketComment) -> None:
 
 
 async def comments_page(
-    session: AsyncSession, ticket_id: uuid.UUID, *, include_internal: bool, first: int, after: str | None
+    session: AsyncSession, ticket_id: uuid.UUID, *, include_internal: bool, **window: Unpack[Window]
 ) -> Page[TicketComment]:
     """Replies on the ticket (consultation notes are not replies: see `notes_of`)."""
     stmt = select(TicketComment).where(TicketComment.ticket_id == ticket_id, TicketComment.escalation_id.is_(None))
     if not include_internal:
         stmt = stmt.where(TicketComment.visibility == "CUSTOMER")
-    return await fetch_page(session, stmt, _COMMENT_KEYS, first=first, after=after)
+    return await fetch_page(session, stmt, _COMMENT_KEYS, **window)
 
 
 async def notes_of(session: AsyncSession, escalation_ids: Iterable[uuid.UUID]) -> list[TicketComment]:
@@ -173,13 +227,11 @@ async def current_escalations(session: AsyncSession, ticket_ids: Iterable[uuid.U
 escalations_by_ids = rows.Table(Escalation).by_ids
 
 
-async def escalations_page(
-    session: AsyncSession, *, status: str | None, first: int, after: str | None
-) -> Page[Escalation]:
+async def escalations_page(session: AsyncSession, *, status: str | None, **window: Unpack[Window]) -> Page[Escalation]:
     stmt = select(Escalation)
     if status:
         stmt = stmt.where(Escalation.status == status)
-    return await fetch_page(session, stmt, ESCALATION_PAGE_KEYS, first=first, after=after, descending=True)
+    return await fetch_page(session, stmt, ESCALATION_PAGE_KEYS, descending=True, **window)
 
 
 async def add_escalation(session: AsyncSession, escalation: Escalation, participant_ids: Iterable[uuid.UUID]) -> None:

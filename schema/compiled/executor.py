@@ -14,7 +14,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from graphql import GraphQLError, OperationType, get_operation_ast, parse, specified_rules, validate
+from graphql import (
+    GraphQLError,
+    OperationType,
+    get_nullable_type,
+    get_operation_ast,
+    is_enum_type,
+    parse,
+    specified_rules,
+    type_from_ast,
+    validate,
+)
 from graphql.execution.values import get_variable_values
 from strawberry.types import ExecutionResult
 
@@ -74,6 +84,18 @@ class TimedOut:
 
     def body(self) -> bytes:
         return orjson.dumps({"data": self.data, "errors": [error.formatted for error in self.errors]})
+
+
+def _enum_variables(schema: Any, operation: Any) -> set[str]:
+    """The operation's variables of a (single) enum type, such as `$order: TicketsOrderBy!`: their value
+    picks the statement (an `orderBy` is its ORDER BY and its seek), so the plans are kept per value (an
+    enum has few) rather than one plan for all values that refuses every value but its own."""
+    names = set()
+    for definition in operation.variable_definitions or ():
+        type_ = type_from_ast(schema, definition.type)
+        if type_ is not None and is_enum_type(get_nullable_type(type_)):
+            names.add(definition.variable.name.value)
+    return names
 
 
 def shape(value: Any) -> Any:
@@ -202,7 +224,8 @@ class CompiledReads:
         if isinstance(coerced, list):
             return None  # coercion errors: the reference reports them
         scope = column_of(principal)
-        key = (query, name, tuple(sorted((k, shape(v)) for k, v in raw.items())), scope)
+        enums = _enum_variables(self.schema, operation)
+        key = (query, name, tuple(sorted((k, v if k in enums else shape(v)) for k, v in raw.items())), scope)
         plan = self.plans.get_or(key, _MISSING)
         if plan is _MISSING:
             plan = self._plan(document, operation, coerced, scope)

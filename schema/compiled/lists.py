@@ -28,6 +28,7 @@ from db.models import (
     User,
 )
 from db.repositories.accounts import USER_PAGE_KEYS
+from db.repositories.action_items import ORDERINGS as ACTION_ITEM_ORDERINGS
 from db.repositories.action_items import PAGE_KEYS as ACTION_ITEM_KEYS
 from db.repositories.activity import PAGE_KEYS as ACTIVITY_KEYS  # the audit log's own order (by seq)
 from db.repositories.customers import escape_like
@@ -37,6 +38,7 @@ from db.repositories.market_intel import TAG_SEPARATOR
 from db.repositories.meetings import PAGE_KEYS as MEETING_KEYS
 from db.repositories.notifications import PAGE_KEYS as NOTIFICATION_KEYS
 from db.repositories.opportunities import PAGE_KEYS as OPPORTUNITY_KEYS
+from db.repositories.orders import ORDERINGS as ORDER_ORDERINGS
 from db.repositories.orders import PAGE_KEYS as ORDER_KEYS
 from db.repositories.sales_targets import PAGE_KEYS as SALES_TARGET_KEYS
 from db.repositories.service_jobs import PAGE_KEYS as SERVICE_JOB_KEYS
@@ -53,11 +55,12 @@ from services.market_intel import SEARCH_MAX, search_term, tag_key
 
 
 class OrderList(RootList):
-    """`orders(first, after, status, customerId)`: orders.page."""
+    """`orders(first, after, last, before, status, customerId, orderBy)`: orders.page."""
 
     table = Order.__table__
     keys = ORDER_KEYS
     descending = True
+    orderings = ORDER_ORDERINGS
     where = (Where("status", Order.status, "enums"), Where("customerId", Order.customer_id, "Customer"))
 
 
@@ -143,6 +146,7 @@ class ActionItemList(RootList):
     table = ActionItem.__table__
     keys = ACTION_ITEM_KEYS
     descending = True
+    orderings = ACTION_ITEM_ORDERINGS
     where = (
         Where("status", ActionItem.status, "enums"),
         Where("source", ActionItem.source, "enums"),

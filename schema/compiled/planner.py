@@ -109,11 +109,17 @@ class Plan:
         ]
 
     def firsts(self, variables: Any) -> tuple[Any, ...]:
+        """The page sizes asked for (`first` and `last` of every root), the key of the plan's costs: `last`
+        counts like `first` (schema/limits/cost.py), so a cost is never reused for a larger `last`."""
         if variables:
-            return tuple(root.arguments(variables).get("first") for root in self.roots)
+            return tuple(_sizes(root.arguments(variables)) for root in self.roots)
         if self.literal_firsts is None:
-            self.literal_firsts = tuple(root.arguments(variables).get("first") for root in self.roots)
+            self.literal_firsts = tuple(_sizes(root.arguments(variables)) for root in self.roots)
         return self.literal_firsts
+
+
+def _sizes(arguments: dict[str, Any]) -> tuple[Any, Any]:
+    return arguments.get("first"), arguments.get("last")
 
 
 class Planner(Specials):
@@ -277,7 +283,7 @@ class Planner(Specials):
     # ------------------------------------------------------------------ connections and the root
 
     def connection(self, root: RootList, nodes: list[FieldNode]) -> Any:
-        page, count, first, has_previous = root.statements()
+        page, count, first, has_cursor = root.statements()
         connection_type: Any = get_named_type(root.field.type)
         edge_type: Any = get_named_type(connection_type.fields["edges"].type)
         node_type_name = get_named_type(edge_type.fields["node"].type).name
@@ -289,7 +295,7 @@ class Planner(Specials):
             elif name == "totalCount":
                 pairs.append((key, count))
             elif name == "pageInfo":
-                pairs.append((key, self._page_info(field_nodes, root, page, first, has_previous)))
+                pairs.append((key, self._page_info(field_nodes, root, page, first, has_cursor)))
             elif name != "edges":
                 pairs.append((key, root.connection_field(name)))  # a field of this connection's own
             else:
@@ -308,25 +314,32 @@ class Planner(Specials):
 
                 # The nodes' to-one relations become LEFT JOINs of the page (see `joined`).
                 edge, from_ = self.joined(page, edge_json)
-                edges = select(sql.json_array(edge, page.c._rn)).select_from(from_).where(page.c._rn <= first)
+                edges = select(sql.json_array(edge, root.position(page))).select_from(from_).where(page.c._rn <= first)
                 pairs.append((key, edges.scalar_subquery()))
         return sql.json_object(pairs)
 
-    def _page_info(self, nodes: list[FieldNode], root: RootList, page: Any, first: Any, has_previous: Any) -> Any:
+    def _page_info(self, nodes: list[FieldNode], root: RootList, page: Any, first: Any, has_cursor: Any) -> Any:
+        """As fetch_page: the extra row read past the page says whether there are more rows on the side the
+        page was read towards (after it forwards, before it backwards); the other side is whether a cursor
+        was given. `_rn` counts from the cursor: the row nearest it is 1, the farthest kept one the largest."""
+        more = select(func.count()).select_from(page).scalar_subquery() > first
+        nearest = select(root.cursor(page)).where(page.c._rn == 1, page.c._rn <= first).scalar_subquery()
+        farthest = select(root.cursor(page)).where(page.c._rn <= first).order_by(page.c._rn.desc()).limit(1)
+        after_side, before_side = (has_cursor, more) if root.backward else (more, has_cursor)
+        start, end = (farthest.scalar_subquery(), nearest) if root.backward else (nearest, farthest.scalar_subquery())
         pairs: list[tuple[str, Any]] = []
         for key, field_nodes in self.collect(self.schema.get_type("PageInfo"), nodes).items():
             name = field_nodes[0].name.value
             if name == "__typename":
                 value: Any = sql.json_constant("PageInfo")
             elif name == "hasNextPage":
-                value = select(func.count()).select_from(page).scalar_subquery() > first
+                value = after_side
             elif name == "hasPreviousPage":
-                value = has_previous
+                value = before_side
             elif name == "startCursor":
-                value = select(root.cursor(page)).where(page.c._rn == 1, page.c._rn <= first).scalar_subquery()
+                value = start
             else:  # endCursor
-                last = select(root.cursor(page)).where(page.c._rn <= first).order_by(page.c._rn.desc()).limit(1)
-                value = last.scalar_subquery()
+                value = end
             pairs.append((key, value))
         return sql.json_object(pairs)
 

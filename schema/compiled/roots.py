@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from graphql import FieldNode
 from graphql.execution.values import get_argument_values
@@ -22,6 +22,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Integer,
+    Numeric,
     String,
     Text,
     Uuid,
@@ -38,22 +39,26 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import BindParameter
 
 from db.models import Customer, Escalation, Ticket
+from db.repositories.customers import ORDERINGS as CUSTOMER_ORDERINGS
 from db.repositories.customers import PAGE_KEYS as CUSTOMER_KEYS  # the reference's own ordering, by construction
 from db.repositories.customers import escape_like
 from db.repositories.pagination import (
-    DEFAULT_PAGE_SIZE,
-    MAX_PAGE_SIZE,
     InvalidCursor,
+    Ordering,
     SortKey,
     aware_datetime,
+    decimal_value,
     decode_cursor,
     int64_value,
 )
+from db.repositories.tickets import ORDERINGS as TICKET_ORDERINGS
 from db.repositories.tickets import TICKET_PAGE_KEYS as TICKET_KEYS
 from schema.compiled import sql
 from schema.ids import decode_id
+from schema.types.common import BadUserInput, page_window
 from services import sla
 from services.access import Action
+from services.clock import utc
 from services.errors import DomainError
 
 
@@ -81,6 +86,9 @@ class RootList:
     table: Any
     keys: list[SortKey]
     descending = False
+    # A list with `orderBy`: the repository's orderings by name (the argument picks one; `keys` and
+    # `descending` are then its default's). Without: one order, `keys`.
+    orderings: ClassVar[dict[str, Ordering]] = {}
     action = Action.READ  # the root field's permission (schema/roots): without it, the reference's FORBIDDEN
     where: tuple[Where, ...] = ()
 
@@ -95,6 +103,11 @@ class RootList:
 
             raise RefusedArguments("these arguments are answered with an error")
         self.features: tuple[Any, ...] = bound[0]
+        shape = dict(self.features)
+        self.backward: bool = shape["backward"]  # last/before: the page is read from the cursor towards the start
+        self.ordering: Ordering | None = self.orderings[shape["orderBy"]] if self.orderings else None
+        self.sort_keys = list(self.ordering.keys) if self.ordering else self.keys
+        self.sort_descending = self.ordering.descending if self.ordering else self.descending
 
     def connection_field(self, name: str) -> Any:
         """A field of the connection besides totalCount, pageInfo and edges (`unreadCount`)."""
@@ -119,21 +132,30 @@ class RootList:
         return BindParameter(self.prefix + name, None, type_=type_)
 
     def values(self, args: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]] | None:
-        first, after = args.get("first"), args.get("after")
-        size = DEFAULT_PAGE_SIZE if first is None else first
-        if not 0 <= size <= MAX_PAGE_SIZE:
-            return None  # the reference's "first must be between 0 and 100" error
-        values: dict[str, Any] = {"first": size, "first1": size + 1, "has_previous": bool(after)}
-        if after:
+        try:  # the reference's own rules: a size out of range, both directions at once
+            window = page_window(args.get("first"), args.get("after"), args.get("last"), args.get("before"))
+        except BadUserInput:
+            return None  # answered with the reference's error
+        backward = "last" in window
+        size = window["last"] if backward else window["first"]
+        cursor = window.get("before") if backward else window.get("after")
+        assert size is not None  # page_window gives the default size
+        order_by = getattr(args.get("orderBy"), "value", args.get("orderBy")) if self.orderings else None
+        if self.orderings and order_by not in self.orderings:
+            return None
+        ordering = self.orderings[order_by] if order_by is not None else None
+        values: dict[str, Any] = {"first": size, "first1": size + 1, "has_cursor": bool(cursor)}
+        if cursor:
             try:
-                decoded = decode_cursor(after, self.keys)
+                decoded = decode_cursor(cursor, ordering.keys if ordering else self.keys, ordering)
             except InvalidCursor:
                 return None
             values.update({f"a{i}": v for i, v in enumerate(decoded)})
         filtered = self.filter_values(args, values)
         if filtered is None:
             return None
-        return (("after", bool(after)), *filtered), values
+        shape = (("after", bool(cursor)), ("backward", backward), ("orderBy", order_by))
+        return (*shape, *filtered), values
 
     def filter_values(self, args: dict[str, Any], values: dict[str, Any]) -> tuple[Any, ...] | None:
         """The features and parameters of `where` (a list with rules of its own overrides this)."""
@@ -182,7 +204,9 @@ class RootList:
         if _is_date_key(key):
             return Date()
         if key.parse is int64_value:
-            return BigInteger()  # Activity.seq (its cursor value is a JSON number, as to_json writes it)
+            return BigInteger()  # Activity.seq, ranks (its cursor value is a JSON number, as to_json writes it)
+        if key.parse is decimal_value:
+            return Numeric()
         return Uuid() if key.parse is uuid.UUID else Text()
 
     @staticmethod
@@ -191,25 +215,35 @@ class RootList:
             return sql.iso_datetime(value)
         if _is_date_key(key):
             return sql.iso_date(value)  # orjson writes a date as date.isoformat()
-        return value.cast(Text) if key.parse is uuid.UUID else value
+        # orjson writes a Decimal as its str(), which is numeric::text for the values asyncpg reads back.
+        return value.cast(Text) if key.parse in (uuid.UUID, decimal_value) else value
 
     def cursor(self, page: Any) -> Any:
         """The cursor of a row of `page` (the CTE of `statements`), from its sort values `_k0`, `_k1`, ….
         Written where a cursor is asked for (an edge's, start/endCursor): computing it inside the CTE
         would cost the base64 of every row when pageInfo needs one."""
-        return sql.cursor([self._cursor_value(k, page.c[f"_k{i}"]) for i, k in enumerate(self.keys)])
+        values = [self._cursor_value(k, page.c[f"_k{i}"]) for i, k in enumerate(self.sort_keys)]
+        return sql.cursor(values, self.ordering.tag if self.ordering else None)
+
+    def position(self, page: Any) -> Any:
+        """The page's rows in the list's order: `_rn` counts from the cursor, so backwards it runs the
+        other way (fetch_page turns such a page back the same way)."""
+        return page.c._rn.desc() if self.backward else page.c._rn
 
     def statements(self) -> tuple[Any, Any, Any, Any]:
-        """(page CTE with `_rn` and the sort values `_k0`, …, totalCount subquery, `first` parameter,
-        hasPreviousPage)."""
+        """(page CTE with `_rn` (1 = the row nearest the cursor, or the list's first or last row without
+        one) and the sort values `_k0`, …, totalCount subquery, the page size parameter, whether a cursor
+        was given)."""
         base = select(self.table).where(*self.filters())
         count = select(func.count()).select_from(base.subquery()).scalar_subquery()
-        exprs = [k.expr for k in self.keys]
+        keys = self.sort_keys
+        exprs = [k.expr for k in keys]
         page = base
+        scan_descending = self.sort_descending != self.backward  # as fetch_page scans
         if dict(self.features)["after"]:
-            cursor_values = tuple_(*(self.param(f"a{i}", self._key_type(k)) for i, k in enumerate(self.keys)))
-            page = page.where(tuple_(*exprs) < cursor_values if self.descending else tuple_(*exprs) > cursor_values)
-        order = [e.desc() for e in exprs] if self.descending else exprs
+            cursor_values = tuple_(*(self.param(f"a{i}", self._key_type(k)) for i, k in enumerate(keys)))
+            page = page.where(tuple_(*exprs) < cursor_values if scan_descending else tuple_(*exprs) > cursor_values)
+        order = [e.desc() for e in exprs] if scan_descending else exprs
         first = self.param("first", Integer())
         page_cte = (
             page.add_columns(
@@ -220,7 +254,7 @@ class RootList:
             .limit(self.param("first1", Integer()))
             .cte(self.prefix + "page")
         )
-        return page_cte, count, first, self.param("has_previous", Boolean())
+        return page_cte, count, first, self.param("has_cursor", Boolean())
 
 
 def _search(term: Any) -> str | None:
@@ -231,6 +265,7 @@ class TicketList(RootList):
     table = Ticket.__table__
     keys = TICKET_KEYS
     descending = True
+    orderings = TICKET_ORDERINGS
 
     def filter_values(self, args: dict[str, Any], values: dict[str, Any]) -> tuple[Any, ...] | None:
         f = args.get("filter") or {}
@@ -257,6 +292,18 @@ class TicketList(RootList):
         features.append(("slaState", state is not None))
         if state is not None:
             values["slaState"] = sla.SlaState(getattr(state, "value", state)).value
+        for start_name, end_name in (("createdFrom", "createdTo"), ("resolvedFrom", "resolvedTo")):
+            start, end = utc(f.get(start_name)), utc(f.get(end_name))
+            if start is not None and end is not None and end < start:
+                return None  # the reference's BAD_USER_INPUT (schema/types/tickets.py period)
+            for name, value in ((start_name, start), (end_name, end)):
+                features.append((name, value is not None))
+                if value is not None:
+                    values[name] = value
+        root_cause = f.get("rootCause")
+        features.append(("rootCause", root_cause is not None))
+        if root_cause is not None:
+            values["rootCause"] = root_cause
         return tuple(features)
 
     def filters(self) -> list[Any]:
@@ -285,12 +332,25 @@ class TicketList(RootList):
             # sla.ticket_state_is(state, now) with both the state and `now` as parameters.
             state = sql.with_now_param(sla.ticket_state_sql(sql.NOW_STAND_IN))
             out.append(state == self.param("slaState", String()))
+        instant = DateTime(timezone=True)
+        periods: list[tuple[Any, str, str]] = [
+            (Ticket.created_at, "createdFrom", "createdTo"),
+            (Ticket.resolved_at, "resolvedFrom", "resolvedTo"),
+        ]
+        for column, start_name, end_name in periods:  # half-open periods, as tickets.filtered
+            if features[start_name]:
+                out.append(column >= self.param(start_name, instant))
+            if features[end_name]:
+                out.append(column < self.param(end_name, instant))
+        if features["rootCause"]:
+            out.append(Ticket.root_cause_code == self.param("rootCause", Text()))
         return out
 
 
 class CustomerList(RootList):
     table = Customer.__table__
     keys = CUSTOMER_KEYS
+    orderings = CUSTOMER_ORDERINGS
 
     def filter_values(self, args: dict[str, Any], values: dict[str, Any]) -> tuple[Any, ...] | None:
         pattern = _search(args.get("search"))

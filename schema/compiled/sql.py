@@ -17,6 +17,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import DateTime, Integer, Text, Uuid, case, cast, func, literal_column, type_coerce
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql import visitors
@@ -100,13 +101,14 @@ def global_id_of(type_column: Any, column: Any) -> ColumnElement[str]:
     return _safe(func.replace(encoded, func.chr(10), quoted("")))
 
 
-def cursor(values: list[ColumnElement[Any]]) -> ColumnElement[str]:
+def cursor(values: list[ColumnElement[Any]], tag: str | None = None) -> ColumnElement[str]:
     """db.repositories.pagination.encode_cursor in SQL: urlsafe base64 (no padding) of the compact JSON
-    list of the sort values. `to_json(text)` escapes exactly as orjson does (tests/compiled prove it);
-    timestamps go through `iso_datetime` first, which is orjson's datetime form too."""
-    parts: Any = quoted("[")
+    list of the sort values, after the ordering's tag `{"orderBy":…}` when it has one (the tag is a
+    constant, written as orjson writes it). `to_json(text)` escapes exactly as orjson does (tests/compiled
+    prove it); timestamps go through `iso_datetime` first, which is orjson's datetime form too."""
+    parts: Any = quoted("[" + (orjson.dumps({"orderBy": tag}).decode() if tag else ""))
     for i, value in enumerate(values):
-        if i:
+        if i or tag:
             parts = parts.op("||")(quoted(","))
         parts = parts.op("||")(cast(func.to_json(value), Text))
     parts = parts.op("||")(quoted("]"))

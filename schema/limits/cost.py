@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from graphql import (
+    ArgumentNode,
     FieldNode,
     FragmentSpreadNode,
     GraphQLError,
@@ -25,38 +26,47 @@ from graphql import (
 
 from db.repositories.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from schema.limits.documents import fold, fragments_of
+from services.i18n import T
 
 
 class QueryTooComplex(GraphQLError):
     def __init__(self, cost: int, limit: int, node: Any = None):
         super().__init__(
-            f"query cost {cost:,} exceeds the limit of {limit:,}",
+            T("query cost {cost} exceeds the limit of {limit}", cost=format(cost, ","), limit=format(limit, ",")),
             nodes=node,
             extensions={"code": "QUERY_TOO_COMPLEX", "cost": cost, "limit": limit},
         )
 
 
 def _first(field: FieldNode, variables: dict[str, Any], defaults: dict[str, Any]) -> int:
-    """The page size a connection field will be asked for (as page_size() will read it)."""
-    for argument in field.arguments or ():
-        if argument.name.value != "first":
-            continue
-        node = argument.value
-        if isinstance(node, VariableNode):
-            name = node.name.value
-            value = variables[name] if name in variables else defaults.get(name)
-        elif isinstance(node, IntValueNode):
-            value = int(node.value)
-        elif isinstance(node, NullValueNode):
-            value = None
-        else:
-            value = MAX_PAGE_SIZE
-        if value is None:
-            return DEFAULT_PAGE_SIZE
-        if isinstance(value, bool) or not isinstance(value, int):
-            return MAX_PAGE_SIZE  # refused when the variables are coerced; count the worst
-        return min(max(value, 0), MAX_PAGE_SIZE)  # larger values are refused by the resolver
-    return DEFAULT_PAGE_SIZE
+    """The page size a connection field will be asked for (as page_size() will read it): `first`, or
+    `last` paging backwards, which counts exactly the same (both given are refused, but count the larger)."""
+    sizes = [
+        _size(argument, variables, defaults) for argument in field.arguments or () if argument.name.value in _SIZES
+    ]
+    return max(sizes, default=DEFAULT_PAGE_SIZE)
+
+
+_SIZES = ("first", "last")
+
+
+def _size(argument: ArgumentNode, variables: dict[str, Any], defaults: dict[str, Any]) -> int:
+    """One page-size argument as page_size() will read it (20 when null, at most 100)."""
+    node = argument.value
+    if isinstance(node, VariableNode):
+        name = node.name.value
+        value = variables[name] if name in variables else defaults.get(name)
+    elif isinstance(node, IntValueNode):
+        value = int(node.value)
+    elif isinstance(node, NullValueNode):
+        value = None
+    else:
+        value = MAX_PAGE_SIZE
+    if value is None:
+        return DEFAULT_PAGE_SIZE
+    if isinstance(value, bool) or not isinstance(value, int):
+        return MAX_PAGE_SIZE  # refused when the variables are coerced; count the worst
+    return min(max(value, 0), MAX_PAGE_SIZE)  # larger values are refused by the resolver
 
 
 def _is_connection(type_: Any) -> bool:

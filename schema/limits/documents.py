@@ -93,6 +93,8 @@ def operations_of(document: Any) -> list[OperationDefinitionNode]:
 
 
 def first_variables(document: Any, operation: OperationDefinitionNode) -> set[str]:
+    """The variables the page sizes read (`first`, and `last`, which costs the same): a cost is kept per
+    combination of their values, so a cost reckoned for a small `last` is never reused for a large one."""
     fragments = fragments_of(document)
     owners = [operation] + [
         fragments[n] for n in fragment_order(fragments, sorted(set(spreads(operation.selection_set))))
@@ -103,7 +105,7 @@ def first_variables(document: Any, operation: OperationDefinitionNode) -> set[st
             for selection in selection_set.selections:
                 if isinstance(selection, FieldNode):
                     for argument in selection.arguments or ():
-                        if argument.name.value == "first" and isinstance(argument.value, VariableNode):
+                        if argument.name.value in ("first", "last") and isinstance(argument.value, VariableNode):
                             names.add(argument.value.name.value)
     return names
 

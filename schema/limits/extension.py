@@ -15,6 +15,8 @@ from schema.limits.caps import Limits
 from schema.limits.cost import QueryTooComplex, query_cost
 from schema.limits.documents import first_variables, fragments_of, selected_operation
 from schema.limits.inputs import InputCheck, check_inputs
+from schema.translation import all_translated
+from services.i18n import ENGLISH
 
 
 class RequestLimits(SchemaExtension):
@@ -35,6 +37,9 @@ class RequestLimits(SchemaExtension):
         if ctx.pre_execution_errors is None and ctx.graphql_document is not None and ctx.validation_rules:
             ctx.pre_execution_errors = validate_document(ctx.schema._schema, ctx.graphql_document, ctx.validation_rules)
         self._check()
+        language = getattr(ctx.context, "language", ENGLISH)
+        if ctx.pre_execution_errors and language != ENGLISH:  # the limits' words in the caller's language
+            ctx.pre_execution_errors = all_translated(ctx.pre_execution_errors, language)
         yield
 
     def _check(self) -> None:

@@ -19,6 +19,7 @@ from graphql import (
 
 from schema.limits.caps import Limits
 from schema.limits.documents import fragment_order, fragments_of, selection_sets, spreads
+from services.i18n import T
 
 MAX_INPUT_ERRORS = 10  # reported per request; the first ones are enough to fix the request
 
@@ -37,8 +38,8 @@ def _unstorable(text: str) -> str | None:
         return None
     char = found.group()
     if char == "\x00":
-        return "contains a NUL character (U+0000), which cannot be stored"
-    return f"contains a lone surrogate (U+{ord(char):04X}), which is not valid Unicode"
+        return T("contains a NUL character (U+0000), which cannot be stored")
+    return T("contains a lone surrogate (U+{code}), which is not valid Unicode", code=format(ord(char), "04X"))
 
 
 def _label(path: tuple[Any, ...]) -> str:
@@ -69,7 +70,7 @@ class InputCheck:
             return
         label = _label(path)
         where = {"variable": label} if label.startswith("$") else {"argument": label, **where}
-        self.errors.append(InputRefused(f"`{label}` {problem}", nodes, **where))
+        self.errors.append(InputRefused(T("`{label}` {problem}", label=label, problem=problem), nodes, **where))
 
     # Literals --------------------------------------------------------------------------------
 
@@ -85,7 +86,7 @@ class InputCheck:
                     self.usages[var] = name
             elif isinstance(node, ListValueNode):
                 if len(node.values) > self.limits.max_list_length:
-                    self.refuse(f"has more than {self.limits.max_list_length} items", path, node, **where)
+                    self.refuse(T("has more than {n} items", n=self.limits.max_list_length), path, node, **where)
                 else:
                     stack.extend((v, name, (path, i)) for i, v in enumerate(node.values))
             elif isinstance(node, ObjectValueNode):
@@ -94,7 +95,7 @@ class InputCheck:
     def text(self, value: str, name: str, path: tuple[Any, ...], nodes: Any, where: dict[str, str]) -> None:
         cap = self.limits.string_cap(name)
         if len(value) > cap:
-            self.refuse(f"is longer than {cap:,} characters", path, nodes, **where)
+            self.refuse(T("is longer than {n} characters", n=format(cap, ",")), path, nodes, **where)
         elif problem := _unstorable(value):
             self.refuse(problem, path, nodes, **where)
 
@@ -137,17 +138,17 @@ class InputCheck:
             value, cap, path = stack.pop()
             if isinstance(value, str):
                 if len(value) > cap:
-                    self.refuse(f"is longer than {cap:,} characters", path, node)
+                    self.refuse(T("is longer than {n} characters", n=format(cap, ",")), path, node)
                 elif problem := _unstorable(value):
                     self.refuse(problem, path, node)
             elif isinstance(value, (list, tuple)):
                 if len(value) > limits.max_list_length:
-                    self.refuse(f"has more than {limits.max_list_length} items", path, node)
+                    self.refuse(T("has more than {n} items", n=limits.max_list_length), path, node)
                 else:
                     stack.extend((v, cap, (path, i)) for i, v in enumerate(value))
             elif isinstance(value, dict):
                 if len(value) > limits.max_list_length:
-                    self.refuse(f"has more than {limits.max_list_length} fields", path, node)
+                    self.refuse(T("has more than {n} fields", n=limits.max_list_length), path, node)
                     continue
                 for key, item in value.items():
                     key = str(key)

@@ -17,6 +17,7 @@ from graphql import (
 
 from schema.limits.caps import Limits
 from schema.limits.documents import fold, operations_of
+from services.i18n import T
 
 
 def depth_rule(max_depth: int) -> type[ASTValidationRule]:
@@ -45,7 +46,11 @@ def depth_rule(max_depth: int) -> type[ASTValidationRule]:
                     name = operation.name.value if operation.name else "anonymous"
                     context.report_error(
                         GraphQLError(
-                            f"'{name}' exceeds maximum operation depth of {max_depth}",
+                            T(
+                                "'{name}' exceeds maximum operation depth of {max_depth}",
+                                name=name,
+                                max_depth=max_depth,
+                            ),
                             operation,
                             extensions={"code": "QUERY_TOO_DEEP"},
                         )
@@ -79,7 +84,8 @@ def alias_rule(max_aliases: int) -> type[ASTValidationRule]:
             if total > max_aliases:
                 context.report_error(
                     GraphQLError(
-                        f"{total} aliases found. Allowed: {max_aliases}", extensions={"code": "QUERY_TOO_COMPLEX"}
+                        T("{total} aliases found. Allowed: {max_aliases}", total=total, max_aliases=max_aliases),
+                        extensions={"code": "QUERY_TOO_COMPLEX"},
                     )
                 )
 
@@ -99,7 +105,7 @@ def directive_rule(max_directives: int) -> type[ASTValidationRule]:
             if self.count == max_directives + 1:
                 self.report_error(
                     GraphQLError(
-                        f"more than {max_directives} directives found. Allowed: {max_directives}",
+                        T("more than {n} directives found. Allowed: {n}", n=max_directives),
                         node,
                         extensions={"code": "QUERY_TOO_COMPLEX"},
                     )

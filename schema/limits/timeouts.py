@@ -6,6 +6,8 @@ from typing import Any
 
 from graphql import GraphQLError
 
+from services.i18n import T
+
 QUERY_CANCELED = "57014"  # raised by statement_timeout
 IN_FAILED_TRANSACTION = "25P02"  # later statements of a transaction whose statement was cancelled
 
@@ -36,9 +38,13 @@ def timeout_error(error: GraphQLError, context: Any) -> GraphQLError:
 
 def stopped(nodes: Any, path: Any, ms: int | None) -> GraphQLError:
     """The TIMEOUT error of the field at `path` (its `nodes`) under a statement timeout of `ms`."""
-    limit = f"longer than {ms} ms" if ms else "too long"
+    message = (
+        T("the request took longer than {ms} ms and was stopped", ms=ms)
+        if ms
+        else T("the request took too long and was stopped")
+    )
     return GraphQLError(
-        f"the request took {limit} and was stopped",
+        message,
         nodes=nodes,
         path=path,
         extensions={"code": "TIMEOUT", **({"timeoutMs": ms} if ms else {})},

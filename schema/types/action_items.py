@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
 
 from db.models import ActionItem as ActionItemRow
+from db.repositories import action_items as action_items_repo
 from db.repositories import activity as activity_repo
 from schema.context import Info
 from schema.loaders import node_resolver
@@ -27,6 +29,17 @@ if TYPE_CHECKING:
     from schema.types.tickets import Ticket
 
 __all__ = ["ActionItem", "ActionItemFilter", "ActionItemSource", "ActionItemStatus"]
+
+
+@strawberry.enum(description="The order of the action-item list; every order ends with the id (exact pages).")
+class ActionItemsOrderBy(Enum):
+    CREATED_AT_DESC = strawberry.enum_value("CREATED_AT_DESC", description="Newest first (the default).")
+    CREATED_AT_ASC = "CREATED_AT_ASC"
+    DUE_AT_ASC = strawberry.enum_value("DUE_AT_ASC", description="Due soonest first.")
+    DUE_AT_DESC = "DUE_AT_DESC"
+
+
+assert {o.value for o in ActionItemsOrderBy} == set(action_items_repo.ORDERINGS), "one value per repository ordering"
 
 
 @strawberry.type(description="An improvement (rectification) action: an owner, a due date, a verified effect.")

@@ -23,7 +23,7 @@ import operator
 import uuid
 from collections.abc import Awaitable, Callable, Hashable
 from enum import Enum
-from typing import Annotated, Any, Generic, Protocol, Self, TypeVar
+from typing import Annotated, Any, Generic, Protocol, Self, TypeVar, Unpack
 
 import strawberry
 from graphql import GraphQLError
@@ -32,10 +32,11 @@ from strawberry import relay
 from strawberry.types.base import StrawberryOptional
 from strawberry.types.enum import StrawberryEnumDefinition
 
-from db.repositories.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, InvalidCursor, Page
+from db.repositories.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, InvalidCursor, Page, Window
 from schema.context import Info
 from schema.ids import decode_id, to_global_id
 from schema.loaders import DataLoaders, load_list, load_one, load_required
+from services import i18n
 from services.access import Action, allowed
 from services.errors import DomainError, ErrorCode, ValidationFailed
 
@@ -53,9 +54,10 @@ class UserError:
     message: str
 
 
-def user_errors(error: DomainError) -> list[UserError]:
+def user_errors(error: DomainError, language: str = i18n.ENGLISH) -> list[UserError]:
+    """The refusal as the payload's errors, its messages in the caller's `language` (codes never change)."""
     problems = error.problems if isinstance(error, ValidationFailed) else [error]
-    return [UserError(code=p.code, field=p.field, message=p.message) for p in problems]
+    return [UserError(code=p.code, field=p.field, message=i18n.render(p.message, language)) for p in problems]
 
 
 @strawberry.type
@@ -84,8 +86,8 @@ class Connection(Generic[T]):
 
 
 class BadUserInput(GraphQLError):
-    def __init__(self, message: str):
-        super().__init__(message, extensions={"code": "BAD_USER_INPUT"})
+    def __init__(self, message: str):  # a message of services/i18n.py (a literal is its msgid)
+        super().__init__(i18n.text(message), extensions={"code": "BAD_USER_INPUT"})
 
 
 def query_id(value: strawberry.ID | None, type_name: str, field: str) -> uuid.UUID | None:
@@ -98,26 +100,39 @@ def query_id(value: strawberry.ID | None, type_name: str, field: str) -> uuid.UU
         raise BadUserInput(error.message) from None
 
 
-def page_size(first: int | None) -> int:
-    """`first` defaults to 20 and is capped at 100: asking for more is an error, never a silent cut."""
+def page_size(first: int | None, name: str = "first") -> int:
+    """`first` (or `last`) defaults to 20 and is capped at 100: asking for more is an error, never a silent cut."""
     if first is None:
         return DEFAULT_PAGE_SIZE
     if first < 0 or first > MAX_PAGE_SIZE:
-        raise BadUserInput(f"first must be between 0 and {MAX_PAGE_SIZE} (got {first})")
+        raise BadUserInput(
+            i18n.T("{name} must be between 0 and {max} (got {first})", name=name, max=MAX_PAGE_SIZE, first=first)
+        )
     return first
+
+
+def page_window(first: int | None, after: str | None, last: int | None = None, before: str | None = None) -> Window:
+    """A connection field's page arguments as one direction and a size (Relay): forwards `first`/`after`,
+    backwards `last`/`before`. Both directions at once (`first` with `last`, `after` with `before`, or one
+    of each) name no single page and are refused (BAD_USER_INPUT, like a size out of range), nothing read."""
+    if (first is not None or after is not None) and (last is not None or before is not None):
+        raise BadUserInput("page forwards with first/after or backwards with last/before, not both at once")
+    if last is not None or before is not None:
+        return {"last": page_size(last, "last"), "before": before}
+    return {"first": page_size(first), "after": after}
 
 
 async def connection(
     info: Info,
-    fetch: Callable[[AsyncSession, int], Awaitable[Page]],
-    first: int | None,
+    fetch: Callable[[AsyncSession, Window], Awaitable[Page]],
+    window: Window,
     convert: Callable[[Any], T],
 ) -> Connection[T]:
-    """Run one page query in the request's read scope and wrap it as a Relay connection."""
-    size = page_size(first)
+    """Run one page query (`fetch(session, window)`, `window` from `page_window`) in the request's read
+    scope and wrap it as a Relay connection."""
     ctx = info.context
     try:
-        page = await ctx.read(lambda session: fetch(session, size))
+        page = await ctx.read(lambda session: fetch(session, window))
     except InvalidCursor as exc:
         raise BadUserInput(str(exc)) from None
     edges = [Edge(cursor=c, node=convert(row)) for c, row in zip(page.cursors, page.rows, strict=True)]
@@ -201,22 +216,29 @@ class VisiblePage(Protocol):
     """A repository's page of the entries of one parent, internal ones only when asked."""
 
     def __call__(
-        self, session: AsyncSession, parent_id: uuid.UUID, /, *, include_internal: bool, first: int, after: str | None
+        self, session: AsyncSession, parent_id: uuid.UUID, /, *, include_internal: bool, **page: Unpack[Window]
     ) -> Awaitable[Page[Any]]: ...
 
 
 def visible_page(fetch: Callable[[], VisiblePage], of: TypeOf, *, description: str) -> Any:
-    """A connection field `(first, after)` of `fetch()(session, self._row.id, ...)` (a timeline, a ticket's
-    comments): internal entries only for callers who may read internal comments (`may_read_internal`).
+    """A connection field `(first, after, last, before)` of `fetch()(session, self._row.id, ...)` (a timeline,
+    a ticket's comments): internal entries only for callers who may read internal comments (`may_read_internal`).
     `fetch` is a thunk like `of` (`lambda: activity_repo.customer_timeline`): the function is the one the
     module has when the field runs."""
 
-    async def resolve(root: Any, info: Info, first: int | None = None, after: str | None = None):
+    async def resolve(
+        root: Any,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ):
         page_of, parent_id, internal = fetch(), root._row.id, may_read_internal(info)
         return await connection(
             info,
-            lambda s, size: page_of(s, parent_id, include_internal=internal, first=size, after=after),
-            first,
+            lambda s, window: page_of(s, parent_id, include_internal=internal, **window),
+            page_window(first, after, last, before),
             of().from_row,
         )
 

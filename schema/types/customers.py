@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, Protocol
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Any, Protocol, Unpack
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,9 +16,10 @@ from db.models import Activity as ActivityRow
 from db.models import Contact as ContactRow
 from db.models import Customer as CustomerRow
 from db.repositories import activity as activity_repo
+from db.repositories import customers as customers_repo
 from db.repositories import feedback as feedback_repo
 from db.repositories import orders as orders_repo
-from db.repositories.pagination import Page
+from db.repositories.pagination import Page, Window
 from schema.context import Info
 from schema.ids import to_global_id
 from schema.loaders import int_key, load_nodes, node_resolver
@@ -30,6 +32,7 @@ from schema.types.common import (
     from_columns,
     lazy_type,
     may_read_internal,
+    page_window,
     to_many,
     to_one,
     visible_page,
@@ -95,20 +98,41 @@ class _CustomerPage(Protocol):
     """A repository's page of one customer's rows (orders, feedback)."""
 
     def __call__(
-        self, session: AsyncSession, *, first: int, after: str | None, customer_id: uuid.UUID
+        self, session: AsyncSession, *, customer_id: uuid.UUID, **page: Unpack[Window]
     ) -> Awaitable[Page[Any]]: ...
 
 
 def _customer_page(fetch: Callable[[], _CustomerPage], of: TypeOf, *, description: str) -> Any:
-    """A connection field `(first, after)` of `fetch()(session, ..., customer_id=self._row.id)`."""
+    """A connection field `(first, after, last, before)` of `fetch()(session, ..., customer_id=self._row.id)`."""
 
-    async def resolve(root: Any, info: Info, first: int | None = None, after: str | None = None):
+    async def resolve(
+        root: Any,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ):
         page_of, customer_id = fetch(), root._row.id
         return await connection(
-            info, lambda s, size: page_of(s, first=size, after=after, customer_id=customer_id), first, of().from_row
+            info,
+            lambda s, window: page_of(s, customer_id=customer_id, **window),
+            page_window(first, after, last, before),
+            of().from_row,
         )
 
     return strawberry.field(resolver=resolve, description=description)
+
+
+@strawberry.enum(description="The order of the customer list; every order ends with the id (exact pages).")
+class CustomersOrderBy(Enum):
+    NAME_ASC = strawberry.enum_value("NAME_ASC", description="Alphabetically, any case (the default).")
+    NAME_DESC = "NAME_DESC"
+    CREATED_AT_DESC = strawberry.enum_value("CREATED_AT_DESC", description="Newest first.")
+    CREATED_AT_ASC = "CREATED_AT_ASC"
+
+
+assert {o.value for o in CustomersOrderBy} == set(customers_repo.ORDERINGS), "one value per repository ordering"
 
 
 @strawberry.type
@@ -157,8 +181,11 @@ class Customer(relay.Node, FromRow[CustomerRow]):
         info: Info,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
         filter: Annotated[TicketFilter, strawberry.lazy("schema.types.tickets")] | None = None,
     ) -> Connection[Annotated[Ticket, strawberry.lazy("schema.types.tickets")]]:
         from schema.types.tickets import ticket_connection
 
-        return await ticket_connection(info, first, after, filter, customer_id=self._row.id)
+        window = page_window(first, after, last, before)
+        return await ticket_connection(info, window, filter, customer_id=self._row.id)

@@ -8,6 +8,7 @@ import strawberry
 
 from schema.ids import to_global_id
 from schema.types.accounts import Department
+from services import i18n
 from services import kpis as kpis_service
 
 
@@ -26,8 +27,9 @@ class Kpi:
     denominator: float
 
     @classmethod
-    def of(cls, kpi: kpis_service.Kpi) -> Kpi:
-        return cls(key=kpi.key, label=kpi.label, value=kpi.value, numerator=kpi.numerator, denominator=kpi.denominator)
+    def of(cls, kpi: kpis_service.Kpi, language: str = i18n.ENGLISH) -> Kpi:
+        label = i18n.render(kpi.label, language)
+        return cls(key=kpi.key, label=label, value=kpi.value, numerator=kpi.numerator, denominator=kpi.denominator)
 
 
 @strawberry.type
@@ -38,10 +40,10 @@ class KpiReport:
     kpis: list[Kpi]
 
     @classmethod
-    def of(cls, report: kpis_service.KpiReport) -> KpiReport:
+    def of(cls, report: kpis_service.KpiReport, language: str = i18n.ENGLISH) -> KpiReport:
         return cls(
             department=Department(report.department),
             period=report.period,
             user_id=strawberry.ID(to_global_id("User", report.user_id)) if report.user_id else None,
-            kpis=[Kpi.of(k) for k in report.kpis],
+            kpis=[Kpi.of(k, language) for k in report.kpis],
         )

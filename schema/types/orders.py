@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -12,11 +13,22 @@ from strawberry import relay
 from db.models import Order as OrderRow
 from db.models import OrderItem as OrderItemRow
 from db.repositories import activity as activity_repo
+from db.repositories import orders as orders_repo
 from schema.context import Info
 from schema.loaders import node_resolver
 from schema.types.accounts import User
 from schema.types.comments import CommentConnection, comments_of
-from schema.types.common import Connection, FromRow, from_columns, lazy_type, required, to_many, to_one, visible_page
+from schema.types.common import (
+    Connection,
+    FromRow,
+    from_columns,
+    lazy_type,
+    page_window,
+    required,
+    to_many,
+    to_one,
+    visible_page,
+)
 from schema.types.customers import Activity, Customer
 from services.rules.orders import OrderStatus
 
@@ -29,6 +41,23 @@ if TYPE_CHECKING:
 __all__ = ["Order", "OrderItem", "OrderStatus"]
 
 
+@strawberry.enum(description="The order of the order list; every order ends with the id (exact pages).")
+class OrdersOrderBy(Enum):
+    CREATED_AT_DESC = strawberry.enum_value("CREATED_AT_DESC", description="Newest first (the default).")
+    CREATED_AT_ASC = "CREATED_AT_ASC"
+    CONTRACT_VALUE_DESC = strawberry.enum_value("CONTRACT_VALUE_DESC", description="The largest contract first.")
+    CONTRACT_VALUE_ASC = "CONTRACT_VALUE_ASC"
+    DELIVERY_DATE_ASC = strawberry.enum_value(
+        "DELIVERY_DATE_ASC", description="The earliest delivery first; orders without a delivery date last."
+    )
+    DELIVERY_DATE_DESC = strawberry.enum_value(
+        "DELIVERY_DATE_DESC", description="The latest delivery first; orders without a delivery date first."
+    )
+
+
+assert {o.value for o in OrdersOrderBy} == set(orders_repo.ORDERINGS), "one value per repository ordering"
+
+
 @strawberry.type
 class OrderItem(FromRow[OrderItemRow]):
     product_model: str
@@ -37,11 +66,18 @@ class OrderItem(FromRow[OrderItemRow]):
     unit_price: Decimal | None
 
 
-async def _tickets(root: Any, info: Info, first: int | None = None, after: str | None = None):
+async def _tickets(
+    root: Any,
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+):
     """`Order.tickets` (the tickets' module imports this one: it is imported when the field runs)."""
     from schema.types.tickets import ticket_connection
 
-    return await ticket_connection(info, first, after, None, order_id=root._row.id)
+    return await ticket_connection(info, page_window(first, after, last, before), None, order_id=root._row.id)
 
 
 @strawberry.type

@@ -7,6 +7,7 @@ from __future__ import annotations
 import strawberry
 
 from schema.ids import to_global_id
+from services import i18n
 from services import reports as service
 from services.rules.reports import NONE_KEY, AnalysisDimension, TimeBucket
 
@@ -28,11 +29,11 @@ class AnalysisRow:
     )
 
     @classmethod
-    def of(cls, row: service.AnalysisRow, by: AnalysisDimension) -> AnalysisRow:
+    def of(cls, row: service.AnalysisRow, by: AnalysisDimension, language: str = i18n.ENGLISH) -> AnalysisRow:
         customer = by is AnalysisDimension.CUSTOMER and row.key != NONE_KEY
         return cls(
             key=to_global_id("Customer", row.key) if customer else row.key,
-            label=row.label,
+            label=i18n.render(row.label, language),
             count=row.count,
             share=row.share,
             previous_count=row.previous_count,
@@ -50,13 +51,13 @@ class ProblemAnalysis:
     rows: list[AnalysisRow] = strawberry.field(description="The groups with tickets in the period, largest first.")
 
     @classmethod
-    def of(cls, report: service.ProblemAnalysis) -> ProblemAnalysis:
+    def of(cls, report: service.ProblemAnalysis, language: str = i18n.ENGLISH) -> ProblemAnalysis:
         return cls(
             period=report.period,
             by=report.by,
             total=report.total,
             previous_total=report.previous_total,
-            rows=[AnalysisRow.of(row, report.by) for row in report.rows],
+            rows=[AnalysisRow.of(row, report.by, language) for row in report.rows],
         )
 
 

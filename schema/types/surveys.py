@@ -15,7 +15,7 @@ from schema.context import Info
 from schema.loaders import node_resolver
 from schema.types.accounts import User
 from schema.types.action_items import ActionItem
-from schema.types.common import Connection, FromRow, connection, required, to_many
+from schema.types.common import Connection, FromRow, connection, page_window, required, to_many
 from schema.types.customers import Customer
 from schema.types.feedback import Feedback
 from services.rules.surveys import SurveyStatus
@@ -64,21 +64,35 @@ class Survey(relay.Node, FromRow[SurveyRow]):
         return list((await self._stats(info)).distribution)
 
     @strawberry.field(description="The customers the survey asks, alphabetically.")
-    async def targets(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Customer]:
+    async def targets(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Customer]:
         survey_id = self._row.id
         return await connection(
             info,
-            lambda s, size: repo.targets_page(s, survey_id, first=size, after=after),
-            first,
+            lambda s, window: repo.targets_page(s, survey_id, **window),
+            page_window(first, after, last, before),
             Customer.from_row,
         )
 
     @strawberry.field(description="The answers (feedback of source SURVEY), newest first.")
-    async def responses(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Feedback]:
+    async def responses(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Feedback]:
         survey_id = self._row.id
         return await connection(
             info,
-            lambda s, size: repo.responses_page(s, survey_id, first=size, after=after),
-            first,
+            lambda s, window: repo.responses_page(s, survey_id, **window),
+            page_window(first, after, last, before),
             Feedback.from_row,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import Enum
 from typing import Any
 
 import strawberry
@@ -17,10 +18,12 @@ from db.models import Ticket as TicketRow
 from db.models import TicketComment as CommentRow
 from db.repositories import activity as activity_repo
 from db.repositories import tickets as tickets_repo
+from db.repositories.pagination import Window
 from schema.context import Info
 from schema.loaders import load_list, node_resolver
 from schema.types.accounts import User
 from schema.types.common import (
+    BadUserInput,
     Connection,
     FromRow,
     connection,
@@ -35,6 +38,8 @@ from schema.types.customers import Activity, Customer
 from schema.types.orders import Order
 from schema.types.service_jobs import ServiceJob
 from services import sla
+from services.clock import utc
+from services.i18n import T
 from services.rules.tickets import CommentVisibility, EscalationStatus, TicketKind, TicketPriority, TicketStatus
 from services.sla import SlaState
 
@@ -52,6 +57,7 @@ __all__ = [
     "TicketPriority",
     "TicketSla",
     "TicketStatus",
+    "TicketsOrderBy",
     "ticket_connection",
 ]
 
@@ -209,6 +215,52 @@ class TicketFilter:
     search: str | None = strawberry.field(
         default=None, description="Ticket number, subject or customer name (case-insensitive, % and _ are literal)."
     )
+    created_from: datetime | None = strawberry.field(default=None, description="Opened at or after this instant.")
+    created_to: datetime | None = strawberry.field(
+        default=None, description="Opened before this instant (the period is [createdFrom, createdTo))."
+    )
+    resolved_from: datetime | None = strawberry.field(
+        default=None, description="Resolved at or after this instant (tickets never resolved are left out)."
+    )
+    resolved_to: datetime | None = strawberry.field(
+        default=None, description="Resolved before this instant (the period is [resolvedFrom, resolvedTo))."
+    )
+    root_cause: str | None = strawberry.field(
+        default=None, description="Code of the root-cause category the resolution named (as resolveTicket takes it)."
+    )
+
+
+@strawberry.enum(
+    description="The order of a ticket list. Every order ends with the ticket's id, so pages are exact; a "
+    "cursor is valid only with the orderBy that made it."
+)
+class TicketsOrderBy(Enum):
+    CREATED_AT_DESC = strawberry.enum_value("CREATED_AT_DESC", description="Newest first (the default).")
+    CREATED_AT_ASC = "CREATED_AT_ASC"
+    PRIORITY_DESC = strawberry.enum_value(
+        "PRIORITY_DESC", description="Most urgent first; newest first within a priority."
+    )
+    PRIORITY_ASC = strawberry.enum_value("PRIORITY_ASC", description="Least urgent first; oldest first within one.")
+    RESOLUTION_DUE_AT_ASC = strawberry.enum_value(
+        "RESOLUTION_DUE_AT_ASC", description="The SLA's resolution due time, soonest first."
+    )
+    RESOLUTION_DUE_AT_DESC = "RESOLUTION_DUE_AT_DESC"
+    FIRST_RESPONSE_DUE_AT_ASC = strawberry.enum_value(
+        "FIRST_RESPONSE_DUE_AT_ASC", description="The SLA's first-response due time, soonest first."
+    )
+    FIRST_RESPONSE_DUE_AT_DESC = "FIRST_RESPONSE_DUE_AT_DESC"
+
+
+assert {o.value for o in TicketsOrderBy} == set(tickets_repo.ORDERINGS), "one enum value per repository ordering"
+
+
+def period(start: datetime | None, end: datetime | None, names: str) -> tuple[datetime | None, datetime | None]:
+    """A half-open filter period [start, end) in UTC; `end` before `start` is the client's mistake (an empty
+    period, start = end, is not)."""
+    start, end = utc(start), utc(end)
+    if start is not None and end is not None and end < start:
+        raise BadUserInput(T("{names} must not end before it starts", names=names))
+    return start, end
 
 
 def ticket_filters(
@@ -231,20 +283,29 @@ def ticket_filters(
     filters.escalated, filters.search = f.escalated, f.search
     if f.sla_state is not None:
         filters.sla = sla.ticket_state_is(f.sla_state.value, info.context.clock.now())
+    filters.created_from, filters.created_to = period(f.created_from, f.created_to, "filter.createdFrom/createdTo")
+    filters.resolved_from, filters.resolved_to = period(
+        f.resolved_from, f.resolved_to, "filter.resolvedFrom/resolvedTo"
+    )
+    filters.root_cause = f.root_cause
     return filters
 
 
 async def ticket_connection(
     info: Info,
-    first: int | None,
-    after: str | None,
+    window: Window,
     f: TicketFilter | None,
     *,
     customer_id: uuid.UUID | None = None,
     order_id: uuid.UUID | None = None,
+    order_by: TicketsOrderBy = TicketsOrderBy.CREATED_AT_DESC,
 ) -> Connection[Ticket]:
-    """`tickets`, `Customer.tickets` (customer_id fixed) and `Order.tickets` (order_id fixed), newest first."""
+    """`tickets`, `Customer.tickets` (customer_id fixed) and `Order.tickets` (order_id fixed), newest first
+    unless `order_by` says otherwise."""
     filters = ticket_filters(info, f, customer_id=customer_id, order_id=order_id)
     return await connection(
-        info, lambda s, size: tickets_repo.page(s, filters, first=size, after=after), first, Ticket.from_row
+        info,
+        lambda s, w: tickets_repo.page(s, filters, order_by=order_by.value, **w),
+        window,
+        Ticket.from_row,
     )

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.repositories import events as events_repo
 from db.repositories.events import LoggedEvent as LoggedEvent  # the hub's unit, re-exported
+from services.i18n import T
 from services.realtime.cohorts import Cohort, CohortRegistry, Member, Sink
 from services.realtime.event_types import CREDENTIAL_TYPES
 
@@ -162,7 +163,9 @@ class EventHub:
 
     def check_cursor(self, after: int | None, oldest_allowed: int | None) -> None:
         if after is not None and oldest_allowed is not None and after < oldest_allowed:
-            raise CursorExpired(f"cursor {after} is older than the event log's retention; refetch and resubscribe")
+            raise CursorExpired(
+                T("cursor {after} is older than the event log's retention; refetch and resubscribe", after=after)
+            )
 
     def join_live(
         self, cohort: Cohort, sink: Sink, prefix: bytes, after: int | None, on_cut_off: Callable[[], None]

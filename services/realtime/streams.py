@@ -48,7 +48,12 @@ class BoardFilter:
     customer_id: str | None = None
     escalated: bool | None = None
     sla_state: str | None = None
-    search: str | None = None
+    search: str | None = None  # lower case: matched against the ticket's number, subject and customer name
+    created_from: datetime | None = None  # the periods are half-open, [from, to)
+    created_to: datetime | None = None
+    resolved_from: datetime | None = None
+    resolved_to: datetime | None = None
+    root_cause: str | None = None
 
 
 def board(f: BoardFilter) -> Match:
@@ -82,9 +87,30 @@ def _fits(f: BoardFilter, p: dict[str, Any], at: datetime) -> bool:
         return False
     if f.escalated is not None and bool(p.get("escalated")) != f.escalated:
         return False
-    if f.search and f.search not in f"{p.get('number', '')} {p.get('subject', '')}".lower():
+    if f.search and not _mentions(p, f.search):
+        return False
+    if f.root_cause is not None and p.get("rootCauseCode") != f.root_cause:
+        return False
+    if not _within(_when(p.get("createdAt")), f.created_from, f.created_to):
+        return False
+    if not _within(_when(p.get("resolvedAt")), f.resolved_from, f.resolved_to):
         return False
     return not (f.sla_state and _sla_state(p, at) != f.sla_state)
+
+
+def _mentions(p: dict[str, Any], term: str) -> bool:
+    """The tickets list's search (db/repositories/tickets.py `filtered`): a substring of the number, the
+    subject or the customer's name, any case. Each field on its own, so a term never matches across two."""
+    return any(term in str(p.get(key) or "").lower() for key in ("number", "subject", "customerName"))
+
+
+def _within(value: datetime | None, start: datetime | None, end: datetime | None) -> bool:
+    """Whether `value` is in [start, end) (no bound: any; a bound and no value: not in it)."""
+    if start is None and end is None:
+        return True
+    if value is None:
+        return False
+    return (start is None or value >= start) and (end is None or value < end)
 
 
 def _sla_state(p: dict[str, Any], at: datetime) -> str | None:

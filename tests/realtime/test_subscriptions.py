@@ -179,6 +179,25 @@ async def test_board_filter_sees_matching_tickets_and_a_ticket_leaving_it(server
     await urgent_board.close()
 
 
+async def test_board_search_matches_the_customers_name_in_any_case(server, people):
+    """A board's `search` is the tickets list's: the ticket's number, its subject or its customer's name,
+    case-insensitively (the subject here, "Noise", never contains the term)."""
+    m_token = token_for(people["marketing"].user)
+    board = await Subscriber(server.ws, people["board"], BOARD, {"f": {"search": "  hArBoR fO "}}).connect()
+    await asyncio.sleep(0.3)
+    harbor, _ = await new_order(server, m_token, name="Harbor Foods")
+    other, _ = await new_order(server, m_token, name="Summit Mills")
+    await server.mutate(m_token, OPEN_TICKET, {"c": other})  # not on this board
+    await server.mutate(m_token, OPEN_TICKET, {"c": harbor})
+    listed = await server.mutate(
+        people["board"], '{ tickets(filter: {search: "harbor fo"}) { edges { node { number } } } }'
+    )
+    [expected] = [e["node"]["number"] for e in listed["tickets"]["edges"]]  # the list's search agrees
+    delivered = (await board.next())["ticketBoard"]
+    assert delivered["type"] == "TICKET_OPENED" and delivered["ticket"]["number"] == expected
+    await board.close()
+
+
 async def test_board_reads_a_snapshot_and_its_cursor_then_subscribes_without_a_gap(server, people):
     m_token = token_for(people["marketing"].user)
     customer, _ = await new_order(server, m_token)

@@ -104,7 +104,7 @@ async def test_unacknowledged_high_ticket_is_announced_at_risk_then_breached_onc
     # The tickets service's payload fields (what boards filter on), plus the clock's.
     assert at_risk.payload == jsonable(
         {
-            **event_payload(ticket, escalated=False),
+            **event_payload(ticket, escalated=False, customer_name="Acme Robotics"),
             "customerId": c.customer_id,
             "orderId": None,
             "clock": "first_response",

@@ -172,6 +172,17 @@ async def test_tickets_equal_the_graphql_list_within_the_period(gql, http, users
     assert len(several) == 1 + 3
     searched = await csv_of(http, "tickets", key, search="Crane", **MARCH)
     assert [r[8] for r in searched[1:]] == ["Crane"]
+    # The resolution period ([resolvedFrom, resolvedTo)) and the root cause, as TicketFilter's.
+    resolved = [t for t in march if t["resolvedAt"]]
+    assert resolved, "the fixture resolves some March tickets"
+    first_resolved = min(t["resolvedAt"] for t in resolved)
+    later = await csv_of(http, "tickets", key, resolvedFrom=first_resolved, **MARCH)
+    assert [r[1] for r in later[1:]] == [t["number"] for t in resolved]
+    before = await csv_of(http, "tickets", key, resolvedTo=first_resolved, **MARCH)
+    assert before[1:] == []  # exactly at resolvedTo: out
+    cause = resolved[0]["rootCause"]["code"]
+    caused = await csv_of(http, "tickets", key, rootCause=cause, **MARCH)
+    assert [r[1] for r in caused[1:]] == [t["number"] for t in march if (t["rootCause"] or {}).get("code") == cause]
 
 
 async def test_a_tickets_export_larger_than_a_page_streams_every_row_once_in_order(
@@ -267,6 +278,8 @@ BAD = [
     ("tickets", {"slaState": "LATE", **MARCH}, "slaState"),
     ("tickets", {"customerId": "bad", **MARCH}, "customerId"),
     ("tickets", {"search": "x" * 201, **MARCH}, "search"),
+    ("tickets", {"resolvedFrom": "2026-03-02T00:00:00Z", "resolvedTo": "2026-03-01T00:00:00Z", **MARCH}, "resolvedTo"),
+    ("tickets", {"resolvedFrom": "yesterday", **MARCH}, "resolvedFrom"),
 ]
 
 

@@ -83,6 +83,10 @@ async def test_open_ticket_on_an_order(gql, services, clock):
         "ticketId": str(ticket_id),
         "number": t["number"],
         "subject": "Noisy gearbox",
+        # What a board's search and its period and root-cause filters match, without reading the ticket.
+        "customerName": "Acme Robotics",
+        "createdAt": "2026-03-02T09:00:00+00:00",
+        "rootCauseCode": None,
         "status": "NEW",
         "priority": "HIGH",
         "kind": "COMPLAINT",
