@@ -29,6 +29,7 @@ from services.realtime.connections import ConnectionRegistry
 from services.realtime.runtime import Realtime
 from services.sla_watcher import SlaWatcher
 from settings import Settings
+from web import board
 from web.body_limit import BodyLimitMiddleware
 from web.export import endpoint as export_endpoint
 from web.graphql_view import TandemGraphQL
@@ -226,6 +227,7 @@ def create_app(settings: Settings | None = None, services: AppServices | None = 
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/export/{report}.csv", export_endpoint(current), methods=["GET"]),  # CSV for reporting tools
+            *board.routes(),  # GET /board: the live ticket board page (web/board)
             # Not there at all (404) unless TANDEM_METRICS=1 or TANDEM_METRICS_TOKEN is set.
             *([Route("/metrics", metrics.endpoint)] if metrics is not None else []),
         ],
