@@ -142,11 +142,9 @@ async def problem_analysis(
 ) -> ProblemAnalysis:
     check_period(start, end)
     before = previous_start(start, end)
-    total, previous_total = await repo.ticket_totals(session, filters, start, end, before)
-    groups: list[repo.Group] = []
-    if total:  # an empty period has no groups: no second statement, no share of 0 tickets
-        breached = sla.breached_sql(now)
-        groups = await repo.ticket_groups(session, dimension, filters, start, end, before, breached)
+    groups, totals = await repo.ticket_groups(session, dimension, filters, start, end, before, sla.breached_sql(now))
+    # An empty period (no group) or a dimension counting a ticket in several groups: counted on their own.
+    total, previous_total = totals or await repo.ticket_totals(session, filters, start, end, before)
     rows = [
         AnalysisRow(
             key=NONE_KEY if g.key is None else g.key,

@@ -160,6 +160,11 @@ async def test_problem_analysis_by_every_dimension(gql, users, services, clock):
     acme = await analysis("KIND", f={"customerId": gid[a.id], "slaState": "BREACHED"})
     assert (acme["total"], acme["previousTotal"], _rows(acme)) == (1, 1, [("INQUIRY", "Inquiry", 1, 1.0, 0, 1, 20.0)])
 
+    # A group with tickets of the previous period only is no row, and its tickets still count in that
+    # period's total: Bolt's NORMAL ticket of February.
+    bolt = await analysis("PRIORITY", f={"customerId": gid[b.id]})
+    assert (bolt["total"], bolt["previousTotal"], _rows(bolt)) == (1, 1, [("URGENT", "Urgent", 1, 1.0, 0, 1, None)])
+
     # Empty periods: nothing to divide, no rows; the previous period still counted.
     nothing = await analysis("KIND", {"from": "2025-06-01T00:00:00Z", "to": "2025-07-01T00:00:00Z"})
     assert (nothing["total"], nothing["previousTotal"], nothing["rows"]) == (0, 0, [])
@@ -356,10 +361,11 @@ async def test_each_report_costs_the_same_statements_however_much_data(gql, user
     with statements(*engines) as credential_check:
         await gql.ok("{ __typename }", token=key)
     auth = len(credential_check)  # one statement or two, by executor
-    # Per analysis its totals and its groups; per series one aggregate per KPI statement of the KPI report,
+    # Per analysis its groups, which carry the totals (PRODUCT_MODEL, counting a ticket under each of its
+    # models, counts its totals apart); per series one aggregate per KPI statement of the KPI report,
     # each grouped by bucket (service 3 for its 6 weeks, marketing 4 for March UTC's 2 months in Shanghai),
     # not one report per bucket; the scores.
-    assert [n - auth for n in before] == [2] * 6 + [3, 4, 1], before
+    assert [n - auth for n in before] == [1, 1, 1, 2, 1, 1, 3, 4, 1], before
 
 
 @pytest.mark.parametrize("principal", PRINCIPALS)
