@@ -11,7 +11,7 @@
 PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 8000
-PYTEST_ARGS ?= -q
+PYTEST_ARGS ?= -q --durations=15
 # Extra arguments for `make lock`, e.g. `make lock LOCK_ARGS=--upgrade`
 # (by default uv keeps the versions already pinned in the lock files).
 LOCK_ARGS ?=
