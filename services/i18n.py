@@ -29,6 +29,8 @@ from typing import Any
 
 from babel.messages.pofile import read_po
 
+from services.negotiation import weighted
+
 log = logging.getLogger("tandem.i18n")
 
 ENGLISH = "en"
@@ -172,19 +174,8 @@ def negotiate(accept_language: str | None, default: str = ENGLISH) -> str:
     header at all give `default`. A malformed q-value drops its tag, not the whole header."""
     best: tuple[float, int] | None = None
     chosen = default
-    for position, part in enumerate((accept_language or "")[:1000].split(",")):
-        tag, *params = (piece.strip() for piece in part.split(";"))
-        if not tag or not _TAG.match(tag):
-            continue
-        q = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(value.strip())
-                except ValueError:
-                    q = -1.0
-        if not 0.0 < q <= 1.0:  # q=0 means "not this one"; NaN and garbage fail too
+    for tag, q, position in weighted(accept_language, max_length=1000):
+        if not _TAG.match(tag) or q == 0.0:  # q=0 means "not this one"
             continue
         language = default if tag == "*" else language_of_tag(tag)
         if language is None:

@@ -23,6 +23,7 @@ from schema.compiled import executor as compiled_reads
 from schema.context import AppServices, Context
 from services import auth, i18n, outage, rate_limits
 from services.access import Action, allowed
+from services.negotiation import weighted
 from services.realtime.connections import TOO_MANY_CONNECTIONS
 from settings import Settings
 from web import compiled_http, logging_setup, rate_limit
@@ -114,21 +115,10 @@ class TandemGraphQL(GraphQL[Context, None]):
         then the more specific match, then the range listed first (`Accept: application/graphql-
         response+json, application/json` picks the former), then application/json (so `*/*` does)."""
         ranges: list[tuple[str, str, float, int]] = []
-        for position, part in enumerate((accept or "").split(",")):
-            media_range, *params = (piece.strip() for piece in part.split(";"))
+        for media_range, q, position in weighted(accept):  # a malformed q-value drops its range
             media_range = "*/*" if media_range == "*" else media_range.lower()
             kind, slash, subtype = media_range.partition("/")
-            if not (kind and slash and subtype):
-                continue
-            q = 1.0
-            for param in params:
-                name, _, value = param.partition("=")
-                if name.strip().lower() == "q":
-                    try:
-                        q = float(value.strip())
-                    except ValueError:
-                        q = -1.0
-            if 0.0 <= q <= 1.0:  # a malformed q-value drops its range (NaN fails this too)
+            if kind and slash and subtype:
                 ranges.append((kind, subtype, q, position))
         best, best_key = cls.APPLICATION_JSON, None
         for preference, candidate in enumerate(cls._MEDIA_TYPES):
