@@ -26,7 +26,7 @@ from services import auth
 from services.auth import TokenService
 from services.clock import ManualClock
 from settings import Settings
-from tests.support.accounts import TEST_SECRET, UserFactory
+from tests.support.accounts import TEST_SECRET, UNLIMITED_KEYS, UserFactory
 from tests.support.database import clone_database, database_url, drop_database, run_sql_autocommit
 from tests.support.demo import DemoCopies, fingerprint, install
 from tests.support.graphql import GraphQLClient
@@ -133,11 +133,7 @@ async def services(request: pytest.FixtureRequest, db_url: str, clock: ManualClo
             # Every query a test sends runs on both executors, which must agree (schema/compiled): a
             # difference is a COMPILED_MISMATCH error and an ERROR log, and fails the test.
             "TANDEM_READ_EXECUTOR": executor,
-            # The clock stands still in tests, so a key's rate-limit window never ends: a test sending many
-            # requests with one key (hypothesis over both executors) would hit the limit by accident. The
-            # limits themselves are tested with small ones of their own (tests/web/test_rate_limits.py).
-            "TANDEM_RATE_LIMIT_REPORTING": "1000000",
-            "TANDEM_RATE_LIMIT_BOARD": "1000000",
+            **UNLIMITED_KEYS,
         }
     )
     db = Database.connect(db_url, pool_size=5, statement_timeout_ms=settings.statement_timeout_ms)

@@ -25,7 +25,7 @@ from schema.context import AppServices
 from services.auth import TokenService
 from services.clock import ManualClock
 from settings import Settings
-from tests.support.accounts import TEST_SECRET
+from tests.support.accounts import TEST_SECRET, UNLIMITED_KEYS
 from tests.support.compiled import PRINCIPALS, Pair, canonical
 
 EXAMPLES = int(os.environ.get("TANDEM_HYPOTHESIS_EXAMPLES", "40"))
@@ -255,7 +255,8 @@ def query(draw) -> tuple[str, dict]:
 
 async def _pair(db_url: str) -> Pair:
     settings_ = Settings.from_env(
-        {"DATABASE_URL": db_url, "TANDEM_ENV": "development", "TANDEM_SECRET_KEY": TEST_SECRET}
+        # The keys' limits as in tests/conftest.py: a walk of many pages must not run into them.
+        {"DATABASE_URL": db_url, "TANDEM_ENV": "development", "TANDEM_SECRET_KEY": TEST_SECRET, **UNLIMITED_KEYS}
     )
     db = Database.connect(db_url, pool_size=5, statement_timeout_ms=settings_.statement_timeout_ms)
     clock = ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))

@@ -17,6 +17,12 @@ from services.unit_of_work import unit_of_work
 
 PASSWORD = "correct horse battery"
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-hs256"  # signs the tokens of the `services` fixture
+
+# The clock stands still in tests, so a key's rate-limit window never ends: a test sending many requests
+# with one key (hypothesis over both executors) would hit the limit by accident. The limits themselves are
+# tested with small ones of their own (tests/web/test_rate_limits.py). Environment of Settings.from_env.
+UNLIMITED_KEYS = {"TANDEM_RATE_LIMIT_REPORTING": "1000000", "TANDEM_RATE_LIMIT_BOARD": "1000000"}
+
 # A real argon2 hash of PASSWORD with tiny parameters: tests that are not about sign-in skip the
 # deliberately slow production hashing (tests/web/test_auth.py covers it).
 FAST_HASH = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
