@@ -62,7 +62,9 @@ async def test_a_slow_read_is_stopped_and_said_so(quick, monkeypatch, no_error_l
     started = time.monotonic()
     body = await gql("{ customers { totalCount } }", token=rep.token)
     elapsed = time.monotonic() - started
-    assert elapsed < 3, elapsed  # the 5 s statement was cancelled at 300 ms
+    # The 5 s statement was cancelled (at 300 ms): it did not run to its end. Not a speed bound — a busy
+    # machine may take seconds to answer — only less than the sleep it would have finished.
+    assert elapsed < 5, elapsed
     assert body["data"] is None
     [error] = body["errors"]
     assert error["message"] == "the request took longer than 300 ms and was stopped"
@@ -88,7 +90,7 @@ async def test_later_reads_of_the_same_snapshot_are_stopped_too(quick, monkeypat
         {"c": customer},
         rep.token,
     )
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 5  # neither 5 s statement ran to its end
     assert body["data"] == {"a": None, "b": None}
     assert [e["extensions"]["code"] for e in body["errors"]] == ["TIMEOUT", "TIMEOUT"]
     assert sorted(e["path"][0] for e in body["errors"]) == ["a", "b"]
@@ -163,9 +165,9 @@ async def test_a_compiled_read_that_times_out_is_answered_timeout_and_not_run_ag
             async with locker.engine.connect() as conn, conn.begin():
                 await conn.execute(text("LOCK TABLE tickets IN ACCESS EXCLUSIVE MODE"))
                 before = dict(executor.COUNTS)
-                started = time.monotonic()
                 body = await gql(query, token=token)
-                assert time.monotonic() - started < 3
+                # Counted, not timed (a wall-clock bound failed on a loaded machine): the reference executor
+                # did not run the slow read a second time.
                 assert executor.COUNTS["reference"] == before["reference"], "the reference did not run it again"
                 assert executor.COUNTS["compiled"] == before["compiled"] + 1
             data, path = READS[query]
